@@ -1,0 +1,66 @@
+/*
+ * cfg.h - helpers for reading libconfig files the Haven way.
+ *
+ * Scalars are read through tables of struct cfg_field (key, type, range,
+ * destination), in the manner of redis' static_configs[]: one row per
+ * setting, one loop to read them all.  Every error names the file and line
+ * it comes from, "haven.cfg:42: ...", because the person who reads it is a
+ * member of staff with the file open in an editor.  Keys nobody reads are
+ * reported as warnings, never silently ignored: a misspelt "after" would
+ * otherwise quietly fall back to a default.
+ */
+#ifndef HAVEN_CFG_H
+#define HAVEN_CFG_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfg_error {
+    char text[512];  /* "file:line: what is wrong" */
+};
+
+enum cfg_type {
+    CFG_INT,     /* int, within [min, max] */
+    CFG_MS,      /* seconds in the file (int or float), stored as int64_t ms */
+    CFG_STRING,  /* copied into a char[size] */
+    CFG_BOOL,    /* stored as int 0/1 */
+};
+
+struct cfg_field {
+    const char *key;
+    enum cfg_type type;
+    size_t offset;     /* of the destination within the struct passed to cfg_read */
+    size_t size;       /* CFG_STRING: buffer size */
+    double min, max;   /* CFG_INT / CFG_MS (seconds) */
+    int required;
+};
+
+#define CFG_FIELD_END { NULL, CFG_INT, 0, 0, 0, 0, 0 }
+
+/* Reads path into cfg.  Returns 0, or HV_ECONFIG with err set (file:line for syntax errors). */
+int cfg_load(config_t *cfg, const char *path, struct cfg_error *err);
+
+/*
+ * Reads every field of table from group (which may be NULL: then only
+ * "required" matters) into dest.  Absent optional keys leave dest as it is,
+ * so the caller sets defaults first.  Returns 0 or HV_ECONFIG with err set.
+ */
+int cfg_read(const config_setting_t *group, const struct cfg_field *table, void *dest,
+             struct cfg_error *err);
+
+/*
+ * Warns (file:line) about each member of group whose name is not in table
+ * nor in the NULL-terminated list extra (which may be NULL).
+ */
+void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *table,
+                      const char *const *extra);
+
+/* Sets err to "file:line: <fmt...>" for setting at (or the file alone) and returns HV_ECONFIG. */
+int cfg_fail(struct cfg_error *err, const config_setting_t *at, const char *file,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Reads a number (int or float) member in seconds as ms. 0 on success, -1 if absent or not numeric. */
+int cfg_get_ms(const config_setting_t *s, int64_t *ms);
+
+#endif

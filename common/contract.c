@@ -1,0 +1,455 @@
+/* contract.c - topics and payloads of the MQTT contract, with cJSON. */
+#include "contract.h"
+#include "clock.h"
+#include "err.h"
+#include "mqtt.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- names ------------------------------------------------------------------ */
+
+static const char *const reason_names[REASON_COUNT] = {
+    "help", "unwell", "safety", "ready", "kiosk_offline"
+};
+static const char *const priority_names[PRIO_COUNT] = { "routine", "assist", "urgent" };
+static const char *const phase_names[PHASE_COUNT] = {
+    "idle", "intake", "infusion", "recovery", "discharge"
+};
+
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *reason_name(enum call_reason r) { return (unsigned)r < REASON_COUNT ? reason_names[r] : "?"; }
+const char *priority_name(enum priority p) { return (unsigned)p < PRIO_COUNT ? priority_names[p] : "?"; }
+const char *phase_name(enum phase p) { return (unsigned)p < PHASE_COUNT ? phase_names[p] : "?"; }
+const char *call_state_name(enum call_state s) { return s == CALL_ACKNOWLEDGED ? "acknowledged" : "open"; }
+int reason_from_name(const char *name) { return name_index(reason_names, REASON_COUNT, name); }
+int priority_from_name(const char *name) { return name_index(priority_names, PRIO_COUNT, name); }
+int phase_from_name(const char *name) { return name_index(phase_names, PHASE_COUNT, name); }
+
+/* ---- topics --------------------------------------------------------------------- */
+
+bool room_id_valid(const char *id)
+{
+    size_t n = 0;
+
+    for (; id && id[n]; n++) {
+        char c = id[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') || n >= 32)
+            return false;
+    }
+    return n > 0;
+}
+
+/* Table of the topics under P: which levels follow the prefix. "%" is the name. */
+static const struct {
+    enum topic_kind kind;
+    const char *pattern;
+} topic_table[] = {
+    { TOPIC_KIOSK_STATUS,   "room/%/kiosk/status" },
+    { TOPIC_KIOSK_CALL,     "room/%/kiosk/call" },
+    { TOPIC_KIOSK_CLEAR,    "room/%/kiosk/clear" },
+    { TOPIC_KIOSK_CHECKIN,  "room/%/kiosk/checkin" },
+    { TOPIC_KIOSK_RESPONSE, "room/%/kiosk/response" },
+    { TOPIC_KIOSK_CMD,      "room/%/kiosk/cmd" },
+    { TOPIC_LIGHTS_SET,     "room/%/lights/set" },
+    { TOPIC_LIGHTS_STATE,   "room/%/lights/state" },
+    { TOPIC_CALL,           "call/%" },
+    { TOPIC_CALL_ACK,       "call/%/ack" },
+    { TOPIC_CALL_CLEAR,     "call/%/clear" },
+    { TOPIC_PAGE,           "page/%" },
+    { TOPIC_CONTROLLER,     "controller/%/status" },
+};
+
+/* Matches rest against pattern; the "%" level is copied into name. */
+static bool topic_match(const char *pattern, const char *rest, char name[HV_NAME_MAX])
+{
+    const char *pct = strchr(pattern, '%');
+    size_t head = (size_t)(pct - pattern);
+    const char *tail = pct + 1;
+    size_t restlen = strlen(rest), taillen = strlen(tail), n;
+
+    if (strncmp(pattern, rest, head) != 0 || restlen < head + taillen)
+        return false;
+    if (strcmp(rest + restlen - taillen, tail) != 0)
+        return false;
+    n = restlen - head - taillen;
+    if (n == 0 || n >= HV_NAME_MAX || memchr(rest + head, '/', n))
+        return false;
+    memcpy(name, rest + head, n);
+    name[n] = '\0';
+    return true;
+}
+
+enum topic_kind topic_parse(const char *prefix, const char *topic, char name[HV_NAME_MAX])
+{
+    size_t plen = strlen(prefix);
+
+    if (strncmp(topic, prefix, plen) != 0 || topic[plen] != '/')
+        return TOPIC_UNKNOWN;
+    for (size_t i = 0; i < sizeof topic_table / sizeof topic_table[0]; i++) {
+        enum topic_kind k = topic_table[i].kind;
+        if (!topic_match(topic_table[i].pattern, topic + plen + 1, name))
+            continue;
+        if (k == TOPIC_PAGE || k == TOPIC_CONTROLLER || room_id_valid(name))
+            return k;
+        return TOPIC_UNKNOWN;
+    }
+    return TOPIC_UNKNOWN;
+}
+
+int topic_build(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
+                const char *name)
+{
+    for (size_t i = 0; i < sizeof topic_table / sizeof topic_table[0]; i++) {
+        const char *pat = topic_table[i].pattern, *pct;
+        int n;
+        if (topic_table[i].kind != kind)
+            continue;
+        pct = strchr(pat, '%');
+        n = snprintf(out, outlen, "%s/%.*s%s%s", prefix, (int)(pct - pat), pat, name, pct + 1);
+        return n < 0 || (size_t)n >= outlen ? HV_EINVAL : 0;
+    }
+    return HV_EINVAL;
+}
+
+/* ---- decoding helpers --------------------------------------------------------------- */
+
+bool utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
+
+    while (s < end) {
+        unsigned c = *s;
+        int n;
+        unsigned min;
+        if (c < 0x80) { s++; continue; }
+        else if ((c & 0xE0) == 0xC0) { n = 1; min = 0x80; c &= 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { n = 2; min = 0x800; c &= 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { n = 3; min = 0x10000; c &= 0x07; }
+        else return false;
+        if (end - s <= n)
+            return false;
+        for (int i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return false;
+            c = (c << 6) | (s[i] & 0x3F);
+        }
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return false;
+        s += n + 1;
+    }
+    return true;
+}
+
+/* Parses payload into a JSON object, or sets *why and returns NULL. */
+static cJSON *parse_object(const char *payload, size_t len, int *rc, const char **why)
+{
+    cJSON *root;
+
+    *rc = HV_EPARSE;
+    if (len > HV_PAYLOAD_MAX) {
+        *rc = HV_ETOOBIG;
+        *why = "payload larger than 64 KiB";
+        return NULL;
+    }
+    if (!payload || len == 0) {
+        *why = "empty payload";
+        return NULL;
+    }
+    if (!utf8_valid(payload, len)) {
+        *why = "payload is not UTF-8";
+        return NULL;
+    }
+    root = cJSON_ParseWithLength(payload, len);
+    if (!root) {
+        *why = "payload is not JSON";
+        return NULL;
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        *why = "payload is not a JSON object";
+        return NULL;
+    }
+    *rc = 0;
+    return root;
+}
+
+/* True for a printable name: 1..63 bytes, no control characters. */
+static bool name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= HV_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* Copies the required id field; false (and *why) when missing or malformed. */
+static bool get_id(const cJSON *root, char out[HV_ID_MAX], const char **why)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+
+    if (!cJSON_IsString(id)) {
+        *why = id ? "\"id\" is not a string" : "missing \"id\"";
+        return false;
+    }
+    if (!ids_valid(id->valuestring)) {
+        *why = "\"id\" is empty, too long or has characters outside [A-Za-z0-9._:-]";
+        return false;
+    }
+    strcpy(out, id->valuestring);
+    return true;
+}
+
+/* Copies an optional string field (absent or null gives ""). */
+static bool get_opt_string(const cJSON *root, const char *key, char *out, size_t outlen,
+                           bool name, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+
+    out[0] = '\0';
+    if (!v || cJSON_IsNull(v))
+        return true;
+    if (!cJSON_IsString(v)) {
+        *why = "a text field has the wrong type";
+        return false;
+    }
+    if (strlen(v->valuestring) >= outlen || (name && !name_valid(v->valuestring))) {
+        *why = "a text field is too long or has control characters";
+        return false;
+    }
+    strcpy(out, v->valuestring);
+    return true;
+}
+
+/* ---- decoders ---------------------------------------------------------------------- */
+
+int contract_decode_call(const char *payload, size_t len, struct msg_call *out,
+                         const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+    const cJSON *reason;
+
+    if (!root)
+        return rc;
+    rc = HV_EPARSE;
+    memset(out, 0, sizeof *out);
+    if (!get_id(root, out->id, why))
+        goto out;
+    reason = cJSON_GetObjectItemCaseSensitive(root, "reason");
+    if (!cJSON_IsString(reason)) {
+        *why = "missing \"reason\"";
+        goto out;
+    }
+    /* kiosk_offline is the controller's own reason; a kiosk cannot send it. */
+    int r = reason_from_name(reason->valuestring);
+    if (r < 0 || r == REASON_KIOSK_OFFLINE) {
+        *why = "unknown \"reason\"";
+        goto out;
+    }
+    out->reason = (enum call_reason)r;
+    if (!get_opt_string(root, "detail", out->detail, sizeof out->detail, true, why))
+        goto out;
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+int contract_decode_ack(const char *payload, size_t len, struct msg_ack *out,
+                        const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+
+    if (!root)
+        return rc;
+    memset(out, 0, sizeof *out);
+    rc = get_id(root, out->id, why) &&
+         get_opt_string(root, "by", out->by, sizeof out->by, true, why) ? 0 : HV_EPARSE;
+    cJSON_Delete(root);
+    return rc;
+}
+
+int contract_decode_status(const char *payload, size_t len, struct msg_status *out,
+                           const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+    const cJSON *online, *phase;
+
+    if (!root)
+        return rc;
+    rc = HV_EPARSE;
+    memset(out, 0, sizeof *out);
+    online = cJSON_GetObjectItemCaseSensitive(root, "online");
+    if (!cJSON_IsBool(online)) {
+        *why = "missing or non-boolean \"online\"";
+        goto out;
+    }
+    out->online = cJSON_IsTrue(online);
+    phase = cJSON_GetObjectItemCaseSensitive(root, "phase");
+    if (phase && !cJSON_IsNull(phase)) {
+        int p = cJSON_IsString(phase) ? phase_from_name(phase->valuestring) : -1;
+        if (p < 0) {
+            *why = "unknown \"phase\"";
+            goto out;
+        }
+        out->has_phase = true;
+        out->phase = (enum phase)p;
+    }
+    if (!get_opt_string(root, "visit", out->visit, sizeof out->visit, true, why))
+        goto out;
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+static int64_t get_time(const cJSON *root, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    int64_t ms = 0;
+    if (cJSON_IsString(v))
+        clock_parse_rfc3339(v->valuestring, &ms);
+    return ms;
+}
+
+int contract_decode_call_state(const char *payload, size_t len, struct contract_call *out,
+                               const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+    const cJSON *v;
+
+    if (!root)
+        return rc;
+    rc = HV_EPARSE;
+    memset(out, 0, sizeof *out);
+    if (!get_id(root, out->id, why) ||
+        !get_opt_string(root, "room", out->room, sizeof out->room, false, why) ||
+        !get_opt_string(root, "label", out->label, sizeof out->label, true, why) ||
+        !get_opt_string(root, "by", out->by, sizeof out->by, true, why) ||
+        !get_opt_string(root, "detail", out->detail, sizeof out->detail, true, why))
+        goto out;
+    v = cJSON_GetObjectItemCaseSensitive(root, "priority");
+    int p = cJSON_IsString(v) ? priority_from_name(v->valuestring) : -1;
+    v = cJSON_GetObjectItemCaseSensitive(root, "reason");
+    int r = cJSON_IsString(v) ? reason_from_name(v->valuestring) : -1;
+    v = cJSON_GetObjectItemCaseSensitive(root, "state");
+    if (p < 0 || r < 0 || !cJSON_IsString(v) ||
+        (strcmp(v->valuestring, "open") && strcmp(v->valuestring, "acknowledged"))) {
+        *why = "bad \"priority\", \"reason\" or \"state\"";
+        goto out;
+    }
+    out->priority = (enum priority)p;
+    out->reason = (enum call_reason)r;
+    out->state = strcmp(v->valuestring, "open") ? CALL_ACKNOWLEDGED : CALL_OPEN;
+    out->raised_ms = get_time(root, "raised");
+    out->acknowledged_ms = get_time(root, "acknowledged");
+    v = cJSON_GetObjectItemCaseSensitive(root, "escalation");
+    out->escalation = cJSON_IsNumber(v) ? v->valueint : 0;
+    rc = 0;
+out:
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* ---- encoders ------------------------------------------------------------------------ */
+
+static void add_time(cJSON *o, const char *key, int64_t ms)
+{
+    char ts[HV_TS_LEN];
+    if (ms <= 0) {
+        cJSON_AddNullToObject(o, key);
+        return;
+    }
+    clock_format_rfc3339(ms, ts);
+    cJSON_AddStringToObject(o, key, ts);
+}
+
+static void add_opt_string(cJSON *o, const char *key, const char *value)
+{
+    if (value && value[0])
+        cJSON_AddStringToObject(o, key, value);
+    else
+        cJSON_AddNullToObject(o, key);
+}
+
+/* Prints o compactly and deletes it. NULL when out of memory. */
+static char *finish(cJSON *o)
+{
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
+
+char *contract_encode_call(const struct contract_call *c)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", c->id);
+    cJSON_AddStringToObject(o, "room", c->room);
+    cJSON_AddStringToObject(o, "label", c->label);
+    cJSON_AddStringToObject(o, "priority", priority_name(c->priority));
+    cJSON_AddStringToObject(o, "reason", reason_name(c->reason));
+    cJSON_AddStringToObject(o, "state", call_state_name(c->state));
+    add_time(o, "raised", c->raised_ms);
+    add_time(o, "acknowledged", c->acknowledged_ms);
+    add_opt_string(o, "by", c->by);
+    cJSON_AddNumberToObject(o, "escalation", c->escalation);
+    if (c->detail[0])
+        cJSON_AddStringToObject(o, "detail", c->detail);
+    return finish(o);
+}
+
+char *contract_encode_kiosk_cmd_ack(const char *id, const char *by)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "cmd", "call_acknowledged");
+    cJSON_AddStringToObject(o, "id", id);
+    add_opt_string(o, "by", by);
+    return finish(o);
+}
+
+char *contract_encode_kiosk_cmd_cleared(const char *id)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "cmd", "call_cleared");
+    cJSON_AddStringToObject(o, "id", id);
+    return finish(o);
+}
+
+char *contract_encode_controller_status(bool online, const char *const *rooms,
+                                        size_t nrooms, int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject(), *arr;
+
+    if (!o)
+        return NULL;
+    cJSON_AddBoolToObject(o, "online", online);
+    arr = cJSON_AddArrayToObject(o, "rooms");
+    for (size_t i = 0; arr && i < nrooms; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(rooms[i]));
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}

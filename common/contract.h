@@ -1,0 +1,145 @@
+/*
+ * contract.h - the MQTT contract (docs/protocol.md): topic names and the JSON
+ * payloads on them, encoded and decoded with cJSON.
+ *
+ * Decoders take untrusted bytes off the network.  They check everything the
+ * contract promises (a JSON object, UTF-8, at most 64 KiB, required fields
+ * present with the right types, ids and names of a safe shape) and return
+ * HV_EPARSE / HV_ETOOBIG with a short static reason for the log.  Nothing in a
+ * decoded struct points into the payload: strings are copied into fixed
+ * buffers, so the payload may be freed at once.
+ */
+#ifndef HAVEN_CONTRACT_H
+#define HAVEN_CONTRACT_H
+
+#include "ids.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_ROOM_MAX   33   /* [a-z0-9-]{1,32} plus NUL */
+#define HV_NAME_MAX   64   /* a nurse's name or staff id, a group, a label */
+#define HV_DETAIL_MAX 256
+#define HV_TOPIC_MAX  256
+
+/* ---- enumerations ------------------------------------------------------- */
+
+enum call_reason {
+    REASON_HELP, REASON_UNWELL, REASON_SAFETY, REASON_READY, REASON_KIOSK_OFFLINE,
+    REASON_COUNT
+};
+enum priority { PRIO_ROUTINE, PRIO_ASSIST, PRIO_URGENT, PRIO_COUNT };
+enum call_state { CALL_OPEN, CALL_ACKNOWLEDGED };
+enum phase {
+    PHASE_IDLE, PHASE_INTAKE, PHASE_INFUSION, PHASE_RECOVERY, PHASE_DISCHARGE,
+    PHASE_COUNT
+};
+
+const char *reason_name(enum call_reason r);
+const char *priority_name(enum priority p);
+const char *call_state_name(enum call_state s);
+const char *phase_name(enum phase p);
+/* Each returns the enum value for name, or -1. */
+int reason_from_name(const char *name);
+int priority_from_name(const char *name);
+int phase_from_name(const char *name);
+
+/* ---- topics --------------------------------------------------------------- */
+
+enum topic_kind {
+    TOPIC_UNKNOWN,
+    TOPIC_KIOSK_STATUS,    /* P/room/R/kiosk/status */
+    TOPIC_KIOSK_CALL,      /* P/room/R/kiosk/call */
+    TOPIC_KIOSK_CLEAR,     /* P/room/R/kiosk/clear */
+    TOPIC_KIOSK_CHECKIN,   /* P/room/R/kiosk/checkin */
+    TOPIC_KIOSK_RESPONSE,  /* P/room/R/kiosk/response */
+    TOPIC_KIOSK_CMD,       /* P/room/R/kiosk/cmd */
+    TOPIC_LIGHTS_SET,      /* P/room/R/lights/set */
+    TOPIC_LIGHTS_STATE,    /* P/room/R/lights/state */
+    TOPIC_CALL,            /* P/call/R */
+    TOPIC_CALL_ACK,        /* P/call/R/ack */
+    TOPIC_CALL_CLEAR,      /* P/call/R/clear */
+    TOPIC_PAGE,            /* P/page/G */
+    TOPIC_CONTROLLER,      /* P/controller/C/status */
+};
+
+/*
+ * Splits topic under prefix into its kind and the name in it (room, group or
+ * controller id) copied to name (HV_NAME_MAX bytes).  Returns TOPIC_UNKNOWN
+ * for anything the contract does not name, or a room id of the wrong shape.
+ */
+enum topic_kind topic_parse(const char *prefix, const char *topic, char name[HV_NAME_MAX]);
+
+/* Writes the topic of kind for name into out. Returns 0 or HV_EINVAL (too long). */
+int topic_build(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
+                const char *name);
+
+/* True for a room id of the contract's shape [a-z0-9-]{1,32}. */
+bool room_id_valid(const char *id);
+
+/* ---- payloads -------------------------------------------------------------- */
+
+/* P/room/R/kiosk/call */
+struct msg_call {
+    char id[HV_ID_MAX];
+    enum call_reason reason;
+    char detail[HV_DETAIL_MAX];  /* "" when absent */
+};
+
+/* P/room/R/kiosk/clear, P/call/R/ack, P/call/R/clear */
+struct msg_ack {
+    char id[HV_ID_MAX];
+    char by[HV_NAME_MAX];        /* "" when absent or null */
+};
+
+/* P/room/R/kiosk/status */
+struct msg_status {
+    bool online;
+    bool has_phase;              /* the will carries no phase */
+    enum phase phase;
+    char visit[HV_ID_MAX];       /* "" when null or absent */
+};
+
+/*
+ * The room's call, as on P/call/R and P/page/G.  Times are ms since the
+ * epoch; acknowledged_ms is 0 while the call is open.
+ */
+struct contract_call {
+    char id[HV_ID_MAX];
+    char room[HV_ROOM_MAX];
+    char label[HV_NAME_MAX];
+    enum priority priority;
+    enum call_reason reason;
+    enum call_state state;
+    int64_t raised_ms;
+    int64_t acknowledged_ms;
+    char by[HV_NAME_MAX];
+    int escalation;
+    char detail[HV_DETAIL_MAX];
+};
+
+/*
+ * Decoders: payload need not be NUL-terminated.  Return 0, HV_EPARSE or
+ * HV_ETOOBIG; *why gets a static reason on failure.
+ */
+int contract_decode_call(const char *payload, size_t len, struct msg_call *out,
+                         const char **why);
+int contract_decode_ack(const char *payload, size_t len, struct msg_ack *out,
+                        const char **why);
+int contract_decode_status(const char *payload, size_t len, struct msg_status *out,
+                           const char **why);
+int contract_decode_call_state(const char *payload, size_t len, struct contract_call *out,
+                               const char **why);
+
+/* Encoders return a malloc'd JSON string (caller frees), or NULL when out of memory. */
+char *contract_encode_call(const struct contract_call *call);
+char *contract_encode_kiosk_cmd_ack(const char *id, const char *by);
+char *contract_encode_kiosk_cmd_cleared(const char *id);
+char *contract_encode_controller_status(bool online, const char *const *rooms,
+                                        size_t nrooms, int64_t ts_ms);
+
+/* True if the len bytes at s are well-formed UTF-8. */
+bool utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,345 @@
+/* mqtt.c - the MQTT session: libmosquitto, an event queue, reconnect with backoff. */
+#include "mqtt.h"
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+
+#include <mosquitto.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 5000
+
+struct sub {
+    char *filter;
+    int qos;
+    struct sub *next;
+};
+
+struct ev_node {
+    struct mqtt_event ev;
+    struct ev_node *next;
+};
+
+struct mqtt_session {
+    struct mosquitto *mosq;
+    char *host;
+    int port;
+    int keepalive;
+    bool connected;          /* CONNACK accepted and link up */
+    bool connecting;         /* a connect is under way */
+    int64_t next_attempt_ms; /* monotonic time of the next reconnect */
+    int backoff_ms;
+    struct sub *subs;
+    struct ev_node *head, *tail;
+};
+
+static int lib_refs;
+static struct log_ratelimit connect_rl = LOG_RATELIMIT_INIT(3, 30000);
+
+/* ---- event queue ------------------------------------------------------- */
+
+static void ev_push(mqtt_session *s, const struct mqtt_event *ev)
+{
+    struct ev_node *n = calloc(1, sizeof *n);
+
+    if (!n) {
+        log_error("mqtt: out of memory, event dropped");
+        free(ev->topic);
+        free(ev->payload);
+        return;
+    }
+    n->ev = *ev;
+    if (s->tail)
+        s->tail->next = n;
+    else
+        s->head = n;
+    s->tail = n;
+}
+
+bool mqtt_session_next(mqtt_session *s, struct mqtt_event *ev)
+{
+    struct ev_node *n = s->head;
+
+    if (!n)
+        return false;
+    s->head = n->next;
+    if (!s->head)
+        s->tail = NULL;
+    *ev = n->ev;
+    free(n);
+    return true;
+}
+
+void mqtt_event_free(struct mqtt_event *ev)
+{
+    free(ev->topic);
+    free(ev->payload);
+    ev->topic = ev->payload = NULL;
+}
+
+/* ---- libmosquitto callbacks: record, never act ------------------------- */
+
+static void on_connect(struct mosquitto *mosq, void *ud, int rc)
+{
+    mqtt_session *s = ud;
+    struct mqtt_event ev = { .kind = MQTT_EV_CONNECTED };
+
+    s->connecting = false;
+    if (rc != 0) {
+        log_warn("mqtt: broker %s:%d refused the connection: %s", s->host, s->port,
+                 mosquitto_connack_string(rc));
+        return;  /* on_disconnect follows; the backoff applies */
+    }
+    s->connected = true;
+    s->backoff_ms = BACKOFF_MIN_MS;
+    /* Subscribing here is what makes a reconnect resubscribe (mosquitto's own
+     * examples do the same); the packets go out when the loop next writes. */
+    for (struct sub *sub = s->subs; sub; sub = sub->next)
+        mosquitto_subscribe(mosq, NULL, sub->filter, sub->qos);
+    ev_push(s, &ev);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *ud, int rc)
+{
+    mqtt_session *s = ud;
+    struct mqtt_event ev = { .kind = MQTT_EV_DISCONNECTED };
+    bool was_connected = s->connected;
+
+    s->connected = false;
+    s->connecting = false;
+    s->next_attempt_ms = clock_mono_ms() + s->backoff_ms;
+    if (was_connected)
+        ev_push(s, &ev);
+}
+
+static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_message *m)
+{
+    mqtt_session *s = ud;
+    struct mqtt_event ev = { .kind = MQTT_EV_MESSAGE, .retained = m->retain };
+
+    ev.len = m->payloadlen > 0 ? (size_t)m->payloadlen : 0;
+    ev.topic = strdup(m->topic);
+    if (ev.len <= HV_PAYLOAD_MAX) {
+        ev.payload = malloc(ev.len + 1);
+        if (ev.payload) {
+            if (ev.len)
+                memcpy(ev.payload, m->payload, ev.len);
+            ev.payload[ev.len] = '\0';
+        }
+    }
+    if (!ev.topic || (ev.len <= HV_PAYLOAD_MAX && !ev.payload)) {
+        log_error("mqtt: out of memory, message on %s dropped", m->topic);
+        free(ev.topic);
+        free(ev.payload);
+        return;
+    }
+    ev_push(s, &ev);
+}
+
+static void on_publish(struct mosquitto *mosq, void *ud, int mid)
+{
+    struct mqtt_event ev = { .kind = MQTT_EV_PUBLISHED, .mid = mid };
+    ev_push(ud, &ev);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void start_connect(mqtt_session *s, bool first)
+{
+    int rc = first ? mosquitto_connect_async(s->mosq, s->host, s->port, s->keepalive)
+                   : mosquitto_reconnect_async(s->mosq);
+
+    if (rc == MOSQ_ERR_SUCCESS) {
+        s->connecting = true;
+        return;
+    }
+    log_limited(&connect_rl, LOG_WARN,
+                "mqtt: cannot reach broker %s:%d: %s; retrying", s->host, s->port,
+                rc == MOSQ_ERR_ERRNO ? "connection failed" : mosquitto_strerror(rc));
+    s->next_attempt_ms = clock_mono_ms() + s->backoff_ms;
+    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+mqtt_session *mqtt_session_new(const struct mqtt_opts *o)
+{
+    mqtt_session *s;
+
+    if (!o || !o->client_id || !o->host || o->port <= 0 || o->port > 65535)
+        return NULL;
+    if (lib_refs++ == 0)
+        mosquitto_lib_init();
+    s = calloc(1, sizeof *s);
+    if (!s)
+        goto fail_alloc;
+    s->host = strdup(o->host);
+    if (!s->host)
+        goto fail_host;
+    s->port = o->port;
+    s->keepalive = o->keepalive > 0 ? o->keepalive : 10;
+    s->backoff_ms = BACKOFF_MIN_MS;
+    s->mosq = mosquitto_new(o->client_id, !o->persistent, s);
+    if (!s->mosq)
+        goto fail_mosq;
+    mosquitto_int_option(s->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    mosquitto_int_option(s->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    if (o->username && mosquitto_username_pw_set(s->mosq, o->username, o->password))
+        goto fail_opts;
+    if (o->will_topic && mosquitto_will_set(s->mosq, o->will_topic,
+                                            (int)strlen(o->will_payload), o->will_payload,
+                                            1, true))
+        goto fail_opts;
+    mosquitto_connect_callback_set(s->mosq, on_connect);
+    mosquitto_disconnect_callback_set(s->mosq, on_disconnect);
+    mosquitto_message_callback_set(s->mosq, on_message);
+    mosquitto_publish_callback_set(s->mosq, on_publish);
+    start_connect(s, true);
+    return s;
+
+fail_opts:
+    mosquitto_destroy(s->mosq);
+fail_mosq:
+    free(s->host);
+fail_host:
+    free(s);
+fail_alloc:
+    if (--lib_refs == 0)
+        mosquitto_lib_cleanup();
+    log_error("mqtt: cannot create a session for %s:%d", o->host, o->port);
+    return NULL;
+}
+
+void mqtt_session_free(mqtt_session *s)
+{
+    struct mqtt_event ev;
+
+    if (!s)
+        return;
+    while (mqtt_session_next(s, &ev))
+        mqtt_event_free(&ev);
+    while (s->subs) {
+        struct sub *next = s->subs->next;
+        free(s->subs->filter);
+        free(s->subs);
+        s->subs = next;
+    }
+    mosquitto_destroy(s->mosq);
+    free(s->host);
+    free(s);
+    if (--lib_refs == 0)
+        mosquitto_lib_cleanup();
+}
+
+int mqtt_session_subscribe(mqtt_session *s, const char *filter, int qos)
+{
+    struct sub *sub;
+
+    if (mosquitto_sub_topic_check(filter) != MOSQ_ERR_SUCCESS)
+        return HV_EINVAL;
+    sub = calloc(1, sizeof *sub);
+    if (!sub || !(sub->filter = strdup(filter))) {
+        free(sub);
+        return HV_ENOMEM;
+    }
+    sub->qos = qos;
+    sub->next = s->subs;
+    s->subs = sub;
+    if (s->connected)
+        mosquitto_subscribe(s->mosq, NULL, filter, qos);
+    return 0;
+}
+
+int mqtt_session_publish(mqtt_session *s, const char *topic, const void *payload,
+                         size_t len, int qos, bool retain, int *mid)
+{
+    int rc;
+
+    if (len > HV_PAYLOAD_MAX)
+        return HV_ETOOBIG;
+    rc = mosquitto_publish(s->mosq, mid, topic, (int)len, payload, qos, retain);
+    /* NO_CONN with QoS > 0: libmosquitto keeps the message and sends it on reconnect. */
+    if (rc == MOSQ_ERR_SUCCESS || (rc == MOSQ_ERR_NO_CONN && qos > 0))
+        return 0;
+    log_error("mqtt: publish to %s failed: %s", topic, mosquitto_strerror(rc));
+    return HV_EMQTT;
+}
+
+bool mqtt_session_connected(const mqtt_session *s)
+{
+    return s->connected;
+}
+
+void mqtt_session_run(mqtt_session *s, int timeout_ms)
+{
+    int64_t now = clock_mono_ms();
+
+    if (!s->connected && !s->connecting) {
+        if (now < s->next_attempt_ms) {
+            int64_t wait = s->next_attempt_ms - now;
+            poll(NULL, 0, (int)(wait < timeout_ms ? wait : timeout_ms));
+            return;
+        }
+        start_connect(s, false);
+        if (!s->connecting)
+            return;
+    }
+    int rc = mosquitto_loop(s->mosq, timeout_ms, 1);
+    if (rc != MOSQ_ERR_SUCCESS && (s->connected || s->connecting)) {
+        /* The link broke without a DISCONNECT from the broker (it died, or the
+         * TCP connect failed): libmosquitto may not have called on_disconnect. */
+        if (s->connected) {
+            struct mqtt_event ev = { .kind = MQTT_EV_DISCONNECTED };
+            ev_push(s, &ev);
+        }
+        s->connected = false;
+        s->connecting = false;
+        s->next_attempt_ms = clock_mono_ms() + s->backoff_ms;
+        s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+    }
+}
+
+void mqtt_session_close(mqtt_session *s, const char *topic, const char *payload,
+                        int timeout_ms)
+{
+    int64_t deadline = clock_mono_ms() + timeout_ms;
+    int mid = -1;
+    bool acked = topic == NULL;
+
+    if (topic && s->connected)
+        mqtt_session_publish(s, topic, payload, strlen(payload), 1, true, &mid);
+    while (s->connected && !acked && clock_mono_ms() < deadline) {
+        struct mqtt_event ev;
+        mosquitto_loop(s->mosq, 50, 1);
+        while (mqtt_session_next(s, &ev)) {
+            if (ev.kind == MQTT_EV_PUBLISHED && ev.mid == mid)
+                acked = true;
+            mqtt_event_free(&ev);
+        }
+    }
+    if (s->connected) {
+        mosquitto_disconnect(s->mosq);
+        mosquitto_loop(s->mosq, 50, 1);
+    }
+    s->connected = false;
+}
+
+int mqtt_parse_hostport(const char *text, char *host, size_t hostlen, int *port)
+{
+    const char *colon = text ? strrchr(text, ':') : NULL;
+    size_t n = colon ? (size_t)(colon - text) : (text ? strlen(text) : 0);
+
+    if (!text || n == 0 || n >= hostlen)
+        return HV_EINVAL;
+    if (colon) {
+        char *end;
+        long p = strtol(colon + 1, &end, 10);
+        if (*end || end == colon + 1 || p <= 0 || p > 65535)
+            return HV_EINVAL;
+        *port = (int)p;
+    }
+    memcpy(host, text, n);
+    host[n] = '\0';
+    return 0;
+}
