@@ -1,0 +1,452 @@
+/* calllog.c - the SQLite call log: schema, writes, restore and report queries. */
+#include "calllog.h"
+#include "err.h"
+#include "log.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct calllog {
+    sqlite3 *db;
+    sqlite3_stmt *insert, *update, *clear, *event, *delivered, *alias, *known;
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS calls("
+    "  id TEXT PRIMARY KEY, room TEXT NOT NULL, label TEXT NOT NULL,"
+    "  reason TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  raised_ms INTEGER NOT NULL, acknowledged_ms INTEGER, ack_by TEXT,"
+    "  cleared_ms INTEGER, cleared_by TEXT, clear_source TEXT,"
+    "  escalation INTEGER NOT NULL DEFAULT 0, step INTEGER NOT NULL DEFAULT 0,"
+    "  base_ms INTEGER NOT NULL, timer_ms INTEGER NOT NULL, grp TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS calls_open ON calls(room) WHERE cleared_ms IS NULL;"
+    "CREATE INDEX IF NOT EXISTS calls_raised ON calls(raised_ms);"
+    "CREATE TABLE IF NOT EXISTS aliases(alias TEXT PRIMARY KEY, call_id TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS events("
+    "  seq INTEGER PRIMARY KEY, call_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL, grp TEXT, who TEXT, escalation INTEGER,"
+    "  delivered INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS events_call ON events(call_id);"
+    "CREATE TABLE IF NOT EXISTS rooms("
+    "  room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);"
+    "PRAGMA user_version=1;";
+
+static const char *const call_columns =
+    "id, room, label, reason, priority, state, detail, raised_ms, acknowledged_ms, ack_by,"
+    " escalation, step, base_ms, timer_ms, grp";
+
+static int prepare(calllog *log, sqlite3_stmt **st, const char *sql)
+{
+    if (sqlite3_prepare_v2(log->db, sql, -1, st, NULL) == SQLITE_OK)
+        return 0;
+    log_error("call log: cannot prepare statement: %s", sqlite3_errmsg(log->db));
+    return HV_EDB;
+}
+
+calllog *calllog_open(const char *path)
+{
+    calllog *log = calloc(1, sizeof *log);
+    char *errmsg = NULL;
+
+    if (!log)
+        return NULL;
+    if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+        log_error("call log %s: cannot open: %s", path,
+                  log->db ? sqlite3_errmsg(log->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(log->db, 2000);
+    if (sqlite3_exec(log->db, schema, NULL, NULL, &errmsg) != SQLITE_OK) {
+        log_error("call log %s: cannot set up: %s", path, errmsg);
+        sqlite3_free(errmsg);
+        goto fail;
+    }
+    if (prepare(log, &log->insert,
+                "INSERT INTO calls(id, room, label, reason, priority, state, detail, raised_ms,"
+                " acknowledged_ms, ack_by, escalation, step, base_ms, timer_ms, grp)"
+                " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)") ||
+        prepare(log, &log->update,
+                "UPDATE calls SET reason=?4, priority=?5, state=?6, detail=?7,"
+                " acknowledged_ms=?9, ack_by=?10, escalation=?11, step=?12, base_ms=?13,"
+                " timer_ms=?14, grp=?15 WHERE id=?1") ||
+        prepare(log, &log->clear,
+                "UPDATE calls SET cleared_ms=?2, cleared_by=?3, clear_source=?4"
+                " WHERE id=?1 AND cleared_ms IS NULL") ||
+        prepare(log, &log->event,
+                "INSERT INTO events(call_id, ts_ms, kind, grp, who, escalation)"
+                " VALUES(?1,?2,?3,?4,?5,?6)") ||
+        prepare(log, &log->delivered, "UPDATE events SET delivered=1 WHERE seq=?1") ||
+        prepare(log, &log->alias, "INSERT OR IGNORE INTO aliases(alias, call_id) VALUES(?1,?2)") ||
+        prepare(log, &log->known,
+                "SELECT id FROM calls WHERE id=?1 UNION ALL"
+                " SELECT call_id FROM aliases WHERE alias=?1 LIMIT 1"))
+        goto fail;
+    return log;
+fail:
+    calllog_close(log);
+    return NULL;
+}
+
+void calllog_close(calllog *log)
+{
+    if (!log)
+        return;
+    sqlite3_finalize(log->insert);
+    sqlite3_finalize(log->update);
+    sqlite3_finalize(log->clear);
+    sqlite3_finalize(log->event);
+    sqlite3_finalize(log->delivered);
+    sqlite3_finalize(log->alias);
+    sqlite3_finalize(log->known);
+    sqlite3_close(log->db);
+    free(log);
+}
+
+/* Runs a bound statement that returns no rows, then resets it. */
+static int step_done(calllog *log, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    log_error("call log: write failed: %s", sqlite3_errmsg(log->db));
+    return HV_EDB;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && s[0])
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Binds the 15 columns of a call in the order of call_columns. */
+static void bind_call(sqlite3_stmt *st, const struct logged_call *c)
+{
+    const struct contract_call *w = &c->w;
+
+    sqlite3_bind_text(st, 1, w->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, w->room, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, w->label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, reason_name(w->reason), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, priority_name(w->priority), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, call_state_name(w->state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, w->detail, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, w->raised_ms);
+    if (w->acknowledged_ms > 0)
+        sqlite3_bind_int64(st, 9, w->acknowledged_ms);
+    else
+        sqlite3_bind_null(st, 9);
+    bind_text(st, 10, w->by);
+    sqlite3_bind_int(st, 11, w->escalation);
+    sqlite3_bind_int(st, 12, c->step);
+    sqlite3_bind_int64(st, 13, c->base_ms);
+    sqlite3_bind_int64(st, 14, c->timer_ms);
+    sqlite3_bind_text(st, 15, c->group, -1, SQLITE_TRANSIENT);
+}
+
+int calllog_insert(calllog *log, const struct logged_call *c)
+{
+    bind_call(log->insert, c);
+    if (step_done(log, log->insert))
+        return HV_EDB;
+    return calllog_event(log, c->w.id, c->w.raised_ms, "raised", NULL, NULL, 0) > 0 ? 0 : HV_EDB;
+}
+
+int calllog_update(calllog *log, const struct logged_call *c)
+{
+    bind_call(log->update, c);
+    return step_done(log, log->update);
+}
+
+int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *source)
+{
+    sqlite3_bind_text(log->clear, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(log->clear, 2, ms);
+    bind_text(log->clear, 3, by);
+    sqlite3_bind_text(log->clear, 4, source, -1, SQLITE_TRANSIENT);
+    if (step_done(log, log->clear))
+        return HV_EDB;
+    return calllog_event(log, id, ms, "cleared", NULL, by, 0) > 0 ? 0 : HV_EDB;
+}
+
+int64_t calllog_event(calllog *log, const char *call_id, int64_t ms, const char *kind,
+                      const char *group, const char *who, int escalation)
+{
+    sqlite3_stmt *st = log->event;
+
+    sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, ms);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    bind_text(st, 4, group);
+    bind_text(st, 5, who);
+    sqlite3_bind_int(st, 6, escalation);
+    if (step_done(log, st))
+        return HV_EDB;
+    return sqlite3_last_insert_rowid(log->db);
+}
+
+int calllog_delivered(calllog *log, int64_t seq)
+{
+    sqlite3_bind_int64(log->delivered, 1, seq);
+    return step_done(log, log->delivered);
+}
+
+int calllog_add_alias(calllog *log, const char *alias, const char *call_id)
+{
+    sqlite3_bind_text(log->alias, 1, alias, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(log->alias, 2, call_id, -1, SQLITE_TRANSIENT);
+    return step_done(log, log->alias);
+}
+
+int calllog_known(calllog *log, const char *id, char primary[HV_ID_MAX])
+{
+    sqlite3_stmt *st = log->known;
+    int rc;
+
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && primary)
+        snprintf(primary, HV_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    log_error("call log: lookup failed: %s", sqlite3_errmsg(log->db));
+    return HV_EDB;
+}
+
+/* Copies column i as text into out (outlen bytes); NULL gives "". */
+static void col_text(sqlite3_stmt *st, int i, char *out, size_t outlen)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(out, outlen, "%s", t ? (const char *)t : "");
+}
+
+static void row_to_call(sqlite3_stmt *st, struct logged_call *c)
+{
+    char name[32];
+    int v;
+
+    memset(c, 0, sizeof *c);
+    col_text(st, 0, c->w.id, sizeof c->w.id);
+    col_text(st, 1, c->w.room, sizeof c->w.room);
+    col_text(st, 2, c->w.label, sizeof c->w.label);
+    col_text(st, 3, name, sizeof name);
+    v = reason_from_name(name);
+    c->w.reason = v < 0 ? REASON_HELP : (enum call_reason)v;
+    col_text(st, 4, name, sizeof name);
+    v = priority_from_name(name);
+    c->w.priority = v < 0 ? PRIO_URGENT : (enum priority)v;
+    col_text(st, 5, name, sizeof name);
+    c->w.state = strcmp(name, "acknowledged") == 0 ? CALL_ACKNOWLEDGED : CALL_OPEN;
+    col_text(st, 6, c->w.detail, sizeof c->w.detail);
+    c->w.raised_ms = sqlite3_column_int64(st, 7);
+    c->w.acknowledged_ms = sqlite3_column_int64(st, 8);
+    col_text(st, 9, c->w.by, sizeof c->w.by);
+    c->w.escalation = sqlite3_column_int(st, 10);
+    c->step = sqlite3_column_int(st, 11);
+    c->base_ms = sqlite3_column_int64(st, 12);
+    c->timer_ms = sqlite3_column_int64(st, 13);
+    col_text(st, 14, c->group, sizeof c->group);
+}
+
+int calllog_each_open(calllog *log, int (*fn)(void *ud, const struct logged_call *c), void *ud)
+{
+    char sql[512];
+    sqlite3_stmt *st;
+    struct logged_call c;
+    int rc;
+
+    snprintf(sql, sizeof sql, "SELECT %s FROM calls WHERE cleared_ms IS NULL ORDER BY raised_ms",
+             call_columns);
+    if (prepare(log, &st, sql))
+        return HV_EDB;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        row_to_call(st, &c);
+        if (fn(ud, &c))
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+int calllog_each_alias(calllog *log, const char *call_id,
+                       void (*fn)(void *ud, const char *alias), void *ud)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (prepare(log, &st, "SELECT alias FROM aliases WHERE call_id=?1"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ud, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+int calllog_each_undelivered(calllog *log, const char *call_id,
+                             void (*fn)(void *ud, int64_t seq, const char *group), void *ud)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (prepare(log, &st, "SELECT seq, grp FROM events WHERE call_id=?1 AND delivered=0"
+                          " AND grp IS NOT NULL ORDER BY seq"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ud, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+int calllog_set_room(calllog *log, const char *room, int online, int phase, int64_t ms)
+{
+    sqlite3_stmt *st;
+
+    if (prepare(log, &st, "INSERT INTO rooms(room, online, phase, ts_ms) VALUES(?1,?2,?3,?4)"
+                          " ON CONFLICT(room) DO UPDATE SET online=?2,"
+                          " phase=coalesce(?3, phase), ts_ms=?4"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, online);
+    if (phase >= 0)
+        sqlite3_bind_text(st, 3, phase_name((enum phase)phase), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, ms);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+int calllog_get_room(calllog *log, const char *room, int *online, int *phase)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    *online = *phase = -1;
+    if (prepare(log, &st, "SELECT online, phase FROM rooms WHERE room=?1"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *online = sqlite3_column_int(st, 0);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 1))
+        *phase = phase_from_name((const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+static void exec_simple(calllog *log, const char *sql)
+{
+    char *errmsg = NULL;
+
+    if (sqlite3_exec(log->db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
+        log_error("call log: %s failed: %s", sql, errmsg);
+        sqlite3_free(errmsg);
+    }
+}
+
+void calllog_begin(calllog *log) { exec_simple(log, "BEGIN"); }
+void calllog_commit(calllog *log) { exec_simple(log, "COMMIT"); }
+
+/* ---- report ---------------------------------------------------------------- */
+
+double percentile_sorted(const double *sorted, int n, double q)
+{
+    int rank;
+
+    if (n <= 0)
+        return -1;
+    rank = (int)ceil(q * n);
+    if (rank < 1)
+        rank = 1;
+    return sorted[rank > n ? n - 1 : rank - 1];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Fills the percentiles of row from its n response times (sorted here). */
+static void finish_row(struct report_row *row, double *times, int n)
+{
+    qsort(times, (size_t)n, sizeof *times, cmp_double);
+    row->p50_s = percentile_sorted(times, n, 0.50);
+    row->p90_s = percentile_sorted(times, n, 0.90);
+    row->max_s = n ? times[n - 1] : -1;
+}
+
+int calllog_report(calllog *log, int64_t since_ms, struct report_row **rows)
+{
+    sqlite3_stmt *st;
+    struct report_row *out = NULL, *row = NULL;
+    double *times = NULL;
+    int nrows = 0, ntimes = 0, cap_rows = 0, cap_times = 0, rc;
+
+    *rows = NULL;
+    if (prepare(log, &st, "SELECT room, priority, acknowledged_ms - raised_ms FROM calls"
+                          " WHERE raised_ms >= ?1 ORDER BY room, raised_ms"))
+        return HV_EDB;
+    sqlite3_bind_int64(st, 1, since_ms);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *room = (const char *)sqlite3_column_text(st, 0);
+        if (!row || strcmp(row->room, room) != 0) {
+            if (row)
+                finish_row(row, times, ntimes);
+            if (nrows == cap_rows) {
+                cap_rows = cap_rows ? cap_rows * 2 : 16;
+                struct report_row *grown = realloc(out, (size_t)cap_rows * sizeof *out);
+                if (!grown)
+                    goto fail;
+                out = grown;
+            }
+            row = &out[nrows++];
+            memset(row, 0, sizeof *row);
+            snprintf(row->room, sizeof row->room, "%s", room);
+            ntimes = 0;
+        }
+        row->calls++;
+        if (strcmp((const char *)sqlite3_column_text(st, 1), "urgent") == 0)
+            row->urgent++;
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            if (ntimes == cap_times) {
+                cap_times = cap_times ? cap_times * 2 : 64;
+                double *grown = realloc(times, (size_t)cap_times * sizeof *times);
+                if (!grown)
+                    goto fail;
+                times = grown;
+            }
+            times[ntimes++] = sqlite3_column_int64(st, 2) / 1000.0;
+            row->acknowledged++;
+        }
+    }
+    if (rc != SQLITE_DONE)
+        goto fail;
+    if (row)
+        finish_row(row, times, ntimes);
+    sqlite3_finalize(st);
+    free(times);
+    *rows = out;
+    return nrows;
+fail:
+    log_error("call log: report failed: %s", sqlite3_errmsg(log->db));
+    sqlite3_finalize(st);
+    free(times);
+    free(out);
+    return HV_EDB;
+}

@@ -1,0 +1,97 @@
+/*
+ * calllog.h - the call log: every call and what happened to it, in SQLite.
+ *
+ * It is both the record nurse managers report from and the controller's
+ * memory across restarts: open calls (cleared_ms IS NULL) are restored at
+ * start-up, with their escalation step and the pages that the broker never
+ * acknowledged.  The database runs in WAL mode with synchronous=NORMAL: a
+ * committed change survives the process being killed at any instant (the
+ * drills do that); only an operating-system crash or power cut may take back
+ * the last few commits.
+ */
+#ifndef HAVEN_CALLLOG_H
+#define HAVEN_CALLLOG_H
+
+#include "contract.h"
+
+#include <stdint.h>
+
+typedef struct calllog calllog;
+
+/* A call as stored: the wire view plus where its escalation stands. */
+struct logged_call {
+    struct contract_call w;
+    int step;            /* chain step last paged (of w.priority's chain) */
+    int64_t base_ms;     /* chain time zero: raised, or when the call was upgraded */
+    int64_t timer_ms;    /* last timer-driven page (open) or acknowledgement/reminder */
+    char group[HV_NAME_MAX];  /* the group paged last */
+};
+
+/* Opens (creating if needed) the log at path (":memory:" for tests). NULL on failure (logged). */
+calllog *calllog_open(const char *path);
+void calllog_close(calllog *log);
+
+/* Inserts a new call and its "raised" event. Returns 0 or HV_EDB. */
+int calllog_insert(calllog *log, const struct logged_call *c);
+/* Writes the call's current state (state, by, escalation, step, times, priority...). */
+int calllog_update(calllog *log, const struct logged_call *c);
+/* Marks the call cleared now, by whom and from where ("bedside", "nurse", "kiosk_online"). */
+int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *source);
+
+/*
+ * Appends an event ("page", "acknowledged", "reminder", "realert", "upgraded",
+ * "merged") and returns its sequence number (> 0), or HV_EDB.
+ */
+int64_t calllog_event(calllog *log, const char *call_id, int64_t ms, const char *kind,
+                      const char *group, const char *who, int escalation);
+/* The broker acknowledged the page of event seq. */
+int calllog_delivered(calllog *log, int64_t seq);
+
+/* Records that alias (another id the kiosk sent for the same room) belongs to call_id. */
+int calllog_add_alias(calllog *log, const char *alias, const char *call_id);
+
+/*
+ * Looks id up among calls and aliases.  Returns 1 and fills primary (if not
+ * NULL) with the call's own id when known, 0 when never seen, HV_EDB on error.
+ */
+int calllog_known(calllog *log, const char *id, char primary[HV_ID_MAX]);
+
+/* Calls fn for every open call; fn returns 0 to go on. Returns 0 or HV_EDB. */
+int calllog_each_open(calllog *log, int (*fn)(void *ud, const struct logged_call *c), void *ud);
+/* Aliases of call_id, each passed to fn. */
+int calllog_each_alias(calllog *log, const char *call_id,
+                       void (*fn)(void *ud, const char *alias), void *ud);
+/* Pages of call_id the broker has not acknowledged: fn gets (seq, group). */
+int calllog_each_undelivered(calllog *log, const char *call_id,
+                             void (*fn)(void *ud, int64_t seq, const char *group), void *ud);
+
+/* Kiosk supervision memory: whether each room's kiosk was online, and its last phase
+ * (phase -1 leaves the stored phase as it is). */
+int calllog_set_room(calllog *log, const char *room, int online, int phase, int64_t ms);
+/* Fills *online (0/1, or -1 when unknown) and *phase (or -1) from the log. */
+int calllog_get_room(calllog *log, const char *room, int *online, int *phase);
+
+/* Groups writes into one transaction (atomic, and one commit instead of several). */
+void calllog_begin(calllog *log);
+void calllog_commit(calllog *log);
+
+/* ---- the response-time report ---- */
+
+struct report_row {
+    char room[HV_ROOM_MAX];
+    int calls;           /* raised since the cut-off */
+    int acknowledged;    /* of those, acknowledged */
+    int urgent;
+    double p50_s, p90_s, max_s;   /* raised -> acknowledged, seconds; -1 when none */
+};
+
+/*
+ * Builds one row per room that has calls since since_ms (raised >= since_ms),
+ * sorted by room id; *rows is malloc'd.  Returns the number of rows or HV_EDB.
+ */
+int calllog_report(calllog *log, int64_t since_ms, struct report_row **rows);
+
+/* Nearest-rank percentile q (0..1] of the n sorted values. */
+double percentile_sorted(const double *sorted, int n, double q);
+
+#endif

@@ -1,0 +1,507 @@
+/* calls.c - the paging state machine (see calls.h for the rules). */
+#include "calls.h"
+#include "ids.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ALIASES 8
+
+struct call {
+    struct logged_call lc;
+    char aliases[MAX_ALIASES][HV_ID_MAX];
+    int naliases;
+    int64_t next_ms;          /* next escalation, repeat or reminder (wall clock) */
+};
+
+/* What the controller knows of one room: its call and its kiosk. */
+struct room_state {
+    char id[HV_ROOM_MAX];
+    struct call *call;
+    int online;               /* 1, 0, or -1 unknown */
+    int phase;                /* enum phase, or -1 unknown */
+    bool loaded;              /* online/phase read from the call log */
+};
+
+struct calls {
+    const struct room_config *cfg;
+    calllog *log;
+    const struct calls_ops *ops;
+    void *ctx;
+    struct room_state *rooms; /* sorted by id */
+    size_t nrooms, cap;
+    size_t nopen;
+};
+
+/* ---- rooms ------------------------------------------------------------------ */
+
+static int room_state_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct room_state *)elem)->id);
+}
+
+static struct room_state *room_find(const calls *cs, const char *id)
+{
+    return bsearch(id, cs->rooms, cs->nrooms, sizeof *cs->rooms, room_state_cmp);
+}
+
+/* The room's state, created in sorted position if new.  NULL when out of memory. */
+static struct room_state *room_get(calls *cs, const char *id)
+{
+    struct room_state *rs = room_find(cs, id);
+    size_t at = 0;
+
+    if (rs)
+        return rs;
+    if (cs->nrooms == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 64;
+        struct room_state *grown = realloc(cs->rooms, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        cs->rooms = grown;
+        cs->cap = cap;
+    }
+    while (at < cs->nrooms && strcmp(cs->rooms[at].id, id) < 0)
+        at++;
+    memmove(&cs->rooms[at + 1], &cs->rooms[at], (cs->nrooms - at) * sizeof *cs->rooms);
+    rs = &cs->rooms[at];
+    memset(rs, 0, sizeof *rs);
+    snprintf(rs->id, sizeof rs->id, "%s", id);
+    rs->online = rs->phase = -1;
+    cs->nrooms++;
+    return rs;
+}
+
+/* ---- timing ------------------------------------------------------------------ */
+
+static const struct prio_policy *policy_of(const calls *cs, const struct call *c)
+{
+    return &cs->cfg->policy[c->lc.w.priority];
+}
+
+/* When the call next needs a page: the next chain step, a repeat, or a reminder. */
+static int64_t plan_next(const calls *cs, const struct call *c)
+{
+    const struct prio_policy *pol = policy_of(cs, c);
+
+    if (c->lc.w.state == CALL_ACKNOWLEDGED)
+        return c->lc.timer_ms + pol->ack_timeout_ms;
+    if (c->lc.step + 1 < pol->nsteps)
+        return c->lc.base_ms + pol->steps[c->lc.step + 1].after_ms;
+    return c->lc.timer_ms + pol->repeat_ms;
+}
+
+static bool call_matches(const struct call *c, const char *id)
+{
+    if (strcmp(c->lc.w.id, id) == 0)
+        return true;
+    for (int i = 0; i < c->naliases; i++)
+        if (strcmp(c->aliases[i], id) == 0)
+            return true;
+    return false;
+}
+
+/* ---- actions ------------------------------------------------------------------- */
+
+/*
+ * Records a page event of the given kind to group and sends it.  The caller
+ * has already written the call's new state inside the same transaction.
+ */
+static void send_page(calls *cs, struct call *c, const char *group, const char *kind,
+                      int64_t now)
+{
+    int64_t seq;
+
+    if (group != c->lc.group)  /* re-pages pass the call's own group */
+        snprintf(c->lc.group, sizeof c->lc.group, "%s", group);
+    seq = calllog_event(cs->log, c->lc.w.id, now, kind, group, NULL, c->lc.w.escalation);
+    calllog_commit(cs->log);
+    cs->ops->page(cs->ctx, group, &c->lc.w, seq > 0 ? seq : 0);
+}
+
+static void save(calls *cs, struct call *c)
+{
+    calllog_update(cs->log, &c->lc);
+    c->next_ms = plan_next(cs, c);
+}
+
+static void open_call(calls *cs, struct room_state *rs, const char *id,
+                      enum call_reason reason, const char *detail, int64_t now)
+{
+    const struct room_def *def = roomcfg_room(cs->cfg, rs->id);
+    struct call *c = calloc(1, sizeof *c);
+    struct contract_call *w;
+
+    if (!c) {
+        log_error("%s: out of memory: call %s cannot be tracked", rs->id, id);
+        return;
+    }
+    w = &c->lc.w;
+    snprintf(w->id, sizeof w->id, "%s", id);
+    snprintf(w->room, sizeof w->room, "%s", rs->id);
+    snprintf(w->label, sizeof w->label, "%s", def ? def->label : rs->id);
+    snprintf(w->detail, sizeof w->detail, "%s", detail ? detail : "");
+    w->reason = reason;
+    w->priority = cs->cfg->reason_priority[reason];
+    w->state = CALL_OPEN;
+    w->raised_ms = now;
+    c->lc.base_ms = c->lc.timer_ms = now;
+    rs->call = c;
+    cs->nopen++;
+
+    const char *group = policy_of(cs, c)->steps[0].group;
+    snprintf(c->lc.group, sizeof c->lc.group, "%s", group);
+    calllog_begin(cs->log);
+    calllog_insert(cs->log, &c->lc);
+    c->next_ms = plan_next(cs, c);
+    send_page(cs, c, group, "page", now);
+    cs->ops->publish_call(cs->ctx, rs->id, w);
+    log_info("%s: call %s opened (%s, %s), paged %s", rs->id, id, reason_name(reason),
+             priority_name(w->priority), group);
+}
+
+static void close_call(calls *cs, struct room_state *rs, const char *by, const char *source,
+                       int64_t now)
+{
+    struct call *c = rs->call;
+
+    calllog_clear(cs->log, c->lc.w.id, now, by, source);
+    if (c->lc.w.reason != REASON_KIOSK_OFFLINE)
+        cs->ops->kiosk_cleared(cs->ctx, rs->id, c->lc.w.id);
+    cs->ops->publish_call(cs->ctx, rs->id, NULL);
+    log_info("%s: call %s cleared (%s%s%s)", rs->id, c->lc.w.id, source,
+             by && by[0] ? " by " : "", by && by[0] ? by : "");
+    free(c);
+    rs->call = NULL;
+    cs->nopen--;
+}
+
+/* The patient asked again for the same call: page the group paged last, now. */
+static void realert(calls *cs, struct call *c, int64_t now)
+{
+    calllog_begin(cs->log);
+    send_page(cs, c, c->lc.group, "realert", now);
+    log_info("%s: call %s re-alerted, paged %s again", c->lc.w.room, c->lc.w.id, c->lc.group);
+}
+
+/* A second call id for a room whose call is open: alias it, upgrade if more urgent. */
+static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t now)
+{
+    enum priority p = cs->cfg->reason_priority[m->reason];
+    struct logged_call *lc = &c->lc;
+
+    if (c->naliases < MAX_ALIASES)
+        snprintf(c->aliases[c->naliases++], HV_ID_MAX, "%s", m->id);
+    calllog_add_alias(cs->log, m->id, lc->w.id);
+    if (p <= lc->w.priority) {
+        log_info("%s: call %s joins open call %s (%s)", lc->w.room, m->id, lc->w.id,
+                 reason_name(m->reason));
+        realert(cs, c, now);
+        return;
+    }
+    /* More urgent than what the nurses were told: a new chain, paged now, and an
+     * earlier acknowledgement no longer covers it. */
+    log_warn("%s: call %s upgraded %s -> %s by %s (%s)", lc->w.room, lc->w.id,
+             priority_name(lc->w.priority), priority_name(p), m->id, reason_name(m->reason));
+    lc->w.priority = p;
+    lc->w.reason = m->reason;
+    snprintf(lc->w.detail, sizeof lc->w.detail, "%s", m->detail);
+    lc->w.state = CALL_OPEN;
+    lc->w.acknowledged_ms = 0;
+    lc->w.by[0] = '\0';
+    lc->step = 0;
+    lc->base_ms = lc->timer_ms = now;
+    calllog_begin(cs->log);
+    save(cs, c);
+    send_page(cs, c, policy_of(cs, c)->steps[0].group, "upgraded", now);
+    cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
+}
+
+void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t now)
+{
+    struct room_state *rs = room_get(cs, room);
+
+    if (!rs) {
+        log_error("%s: out of memory: call %s cannot be tracked", room, m->id);
+        return;
+    }
+    if (rs->call && call_matches(rs->call, m->id)) {
+        realert(cs, rs->call, now);
+        return;
+    }
+    if (rs->call && rs->call->lc.w.reason != REASON_KIOSK_OFFLINE) {
+        merge(cs, rs->call, m, now);
+        return;
+    }
+    if (calllog_known(cs->log, m->id, NULL) == 1) {
+        log_info("%s: call %s was already cleared: late duplicate dropped", room, m->id);
+        return;
+    }
+    /* A kiosk that sends a call is evidently back: its offline call gives way. */
+    if (rs->call)
+        close_call(cs, rs, NULL, "kiosk_call", now);
+    open_call(cs, rs, m->id, m->reason, m->detail, now);
+}
+
+void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int64_t now)
+{
+    struct room_state *rs = room_find(cs, room);
+    struct call *c = rs ? rs->call : NULL;
+
+    if (!c || !call_matches(c, m->id)) {
+        log_warn("%s: acknowledgement for %s, which is not the room's open call: ignored",
+                 room, m->id);
+        return;
+    }
+    if (c->lc.w.state == CALL_ACKNOWLEDGED && strcmp(c->lc.w.by, m->by) == 0)
+        return;  /* the same acknowledgement delivered twice */
+    if (c->lc.w.state == CALL_OPEN)
+        c->lc.w.acknowledged_ms = now;
+    c->lc.w.state = CALL_ACKNOWLEDGED;
+    snprintf(c->lc.w.by, sizeof c->lc.w.by, "%s", m->by);
+    c->lc.timer_ms = now;
+    calllog_begin(cs->log);
+    save(cs, c);
+    calllog_event(cs->log, c->lc.w.id, now, "acknowledged", NULL, m->by, c->lc.w.escalation);
+    calllog_commit(cs->log);
+    cs->ops->kiosk_acknowledged(cs->ctx, room, c->lc.w.id, m->by);
+    cs->ops->publish_call(cs->ctx, room, &c->lc.w);
+    log_info("%s: call %s acknowledged by %s", room, c->lc.w.id, m->by[0] ? m->by : "(unnamed)");
+}
+
+void calls_clear(calls *cs, const char *room, const struct msg_ack *m, bool bedside,
+                 int64_t now)
+{
+    struct room_state *rs = room_find(cs, room);
+    struct call *c = rs ? rs->call : NULL;
+
+    if (!c || !call_matches(c, m->id)) {
+        log_info("%s: clear for %s, which is not the room's open call: ignored", room, m->id);
+        return;
+    }
+    if (!bedside && c->lc.w.priority == PRIO_URGENT) {
+        log_warn("%s: urgent call %s clears only at the bedside: remote clear by %s refused",
+                 room, c->lc.w.id, m->by[0] ? m->by : "(unnamed)");
+        return;
+    }
+    close_call(cs, rs, m->by, bedside ? "bedside" : "nurse", now);
+}
+
+/* ---- kiosk supervision ---------------------------------------------------------- */
+
+void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st, int64_t now)
+{
+    struct room_state *rs = room_get(cs, room);
+    int was_online, phase;
+
+    if (!rs)
+        return;
+    if (!rs->loaded) {
+        calllog_get_room(cs->log, room, &rs->online, &rs->phase);
+        rs->loaded = true;
+    }
+    was_online = rs->online;
+    if (st->has_phase)
+        rs->phase = (int)st->phase;
+    phase = rs->phase;
+    rs->online = st->online;
+    if (st->online) {
+        if (rs->call && rs->call->lc.w.reason == REASON_KIOSK_OFFLINE)
+            close_call(cs, rs, NULL, "kiosk_online", now);
+    } else if (was_online != 0 && phase > PHASE_IDLE) {
+        /* Online (or unknown) to offline, during a visit: the patient has lost
+         * their help button.  Once per offline spell, however often the
+         * retained status is delivered again. */
+        if (rs->call) {
+            log_warn("%s: kiosk offline during %s; call %s is already open", room,
+                     phase_name(phase), rs->call->lc.w.id);
+        } else {
+            char id[HV_ID_MAX], detail[HV_DETAIL_MAX];
+            ids_new("offline", id, sizeof id);
+            snprintf(detail, sizeof detail, "kiosk offline during %s", phase_name(phase));
+            log_warn("%s: kiosk went offline during %s", room, phase_name(phase));
+            open_call(cs, rs, id, REASON_KIOSK_OFFLINE, detail, now);
+        }
+    }
+    if (was_online != rs->online || st->has_phase)
+        calllog_set_room(cs->log, room, rs->online, st->has_phase ? (int)st->phase : -1, now);
+}
+
+/* ---- timers ------------------------------------------------------------------------ */
+
+/* One due action for c: the next chain step, a repeat past the chain, or a reminder. */
+static void fire(calls *cs, struct call *c, int64_t now)
+{
+    const struct prio_policy *pol = policy_of(cs, c);
+    struct logged_call *lc = &c->lc;
+    const char *kind;
+
+    if (lc->w.state == CALL_ACKNOWLEDGED) {
+        kind = "reminder";
+        log_warn("%s: call %s acknowledged by %s but not cleared: paging %s again",
+                 lc->w.room, lc->w.id, lc->w.by[0] ? lc->w.by : "(unnamed)", lc->group);
+    } else {
+        lc->w.escalation++;
+        if (lc->step + 1 < pol->nsteps) {
+            lc->step++;
+            snprintf(lc->group, sizeof lc->group, "%s", pol->steps[lc->step].group);
+            kind = "escalated";
+        } else {
+            kind = "repeat";
+            snprintf(lc->group, sizeof lc->group, "%s", pol->steps[pol->nsteps - 1].group);
+        }
+        log_warn("%s: call %s not acknowledged: escalation %d, paging %s", lc->w.room,
+                 lc->w.id, lc->w.escalation, lc->group);
+    }
+    lc->timer_ms = now;
+    calllog_begin(cs->log);
+    save(cs, c);
+    send_page(cs, c, lc->group, kind, now);
+    cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
+}
+
+void calls_tick(calls *cs, int64_t now)
+{
+    for (size_t i = 0; i < cs->nrooms; i++) {
+        struct call *c = cs->rooms[i].call;
+        /* Several steps may be due at once (after a restart): each one pages, in order. */
+        for (int guard = 0; c && c->next_ms <= now && guard <= ROOMCFG_MAX_STEPS; guard++)
+            fire(cs, c, now);
+    }
+}
+
+int64_t calls_next_due(const calls *cs)
+{
+    int64_t next = INT64_MAX;
+
+    for (size_t i = 0; i < cs->nrooms; i++)
+        if (cs->rooms[i].call && cs->rooms[i].call->next_ms < next)
+            next = cs->rooms[i].call->next_ms;
+    return next;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------ */
+
+calls *calls_new(const struct room_config *cfg, calllog *log, const struct calls_ops *ops,
+                 void *ctx)
+{
+    calls *cs = calloc(1, sizeof *cs);
+
+    if (!cs)
+        return NULL;
+    cs->cfg = cfg;
+    cs->log = log;
+    cs->ops = ops;
+    cs->ctx = ctx;
+    return cs;
+}
+
+void calls_free(calls *cs)
+{
+    if (!cs)
+        return;
+    for (size_t i = 0; i < cs->nrooms; i++)
+        free(cs->rooms[i].call);
+    free(cs->rooms);
+    free(cs);
+}
+
+void calls_set_config(calls *cs, const struct room_config *cfg)
+{
+    cs->cfg = cfg;
+    for (size_t i = 0; i < cs->nrooms; i++) {
+        struct call *c = cs->rooms[i].call;
+        if (!c)
+            continue;
+        if (c->lc.step >= policy_of(cs, c)->nsteps)
+            c->lc.step = policy_of(cs, c)->nsteps - 1;
+        c->next_ms = plan_next(cs, c);
+        if (!roomcfg_room(cfg, c->lc.w.room))
+            log_warn("%s: no longer in the configuration, but call %s stays open until cleared",
+                     c->lc.w.room, c->lc.w.id);
+    }
+}
+
+struct restore_ctx {
+    calls *cs;
+    struct call *c;
+};
+
+static void restore_alias(void *ud, const char *alias)
+{
+    struct call *c = ((struct restore_ctx *)ud)->c;
+    if (c->naliases < MAX_ALIASES)
+        snprintf(c->aliases[c->naliases++], HV_ID_MAX, "%s", alias);
+}
+
+static void restore_page(void *ud, int64_t seq, const char *group)
+{
+    struct restore_ctx *rc = ud;
+    log_warn("%s: page of call %s to %s was never acknowledged by the broker: sending again",
+             rc->c->lc.w.room, rc->c->lc.w.id, group);
+    rc->cs->ops->page(rc->cs->ctx, group, &rc->c->lc.w, seq);
+}
+
+static int restore_one(void *ud, const struct logged_call *lc)
+{
+    struct restore_ctx *rc = ud;
+    calls *cs = rc->cs;
+    struct room_state *rs = room_get(cs, lc->w.room);
+    struct call *c = calloc(1, sizeof *c);
+
+    if (!rs || !c) {
+        free(c);
+        log_error("%s: out of memory restoring call %s", lc->w.room, lc->w.id);
+        return 0;
+    }
+    if (rs->call) {  /* cannot happen with one controller per database; keep the newer */
+        log_warn("%s: two open calls in the log; %s supersedes %s", lc->w.room, lc->w.id,
+                 rs->call->lc.w.id);
+        free(rs->call);
+        cs->nopen--;
+    }
+    c->lc = *lc;
+    rs->call = c;
+    cs->nopen++;
+    rc->c = c;
+    if (c->lc.step >= policy_of(cs, c)->nsteps)
+        c->lc.step = policy_of(cs, c)->nsteps - 1;
+    c->next_ms = plan_next(cs, c);
+    calllog_each_alias(cs->log, lc->w.id, restore_alias, rc);
+    log_info("%s: call %s restored (%s, %s, escalation %d)", lc->w.room, lc->w.id,
+             priority_name(lc->w.priority), call_state_name(lc->w.state), lc->w.escalation);
+    calllog_each_undelivered(cs->log, lc->w.id, restore_page, rc);
+    return 0;
+}
+
+int calls_restore(calls *cs, int64_t now)
+{
+    struct restore_ctx rc = { cs, NULL };
+    (void)now;
+    return calllog_each_open(cs->log, restore_one, &rc);
+}
+
+void calls_publish_all(calls *cs)
+{
+    for (size_t i = 0; i < cs->cfg->nrooms; i++) {
+        const struct room_state *rs = room_find(cs, cs->cfg->rooms[i].id);
+        cs->ops->publish_call(cs->ctx, cs->cfg->rooms[i].id,
+                              rs && rs->call ? &rs->call->lc.w : NULL);
+    }
+    for (size_t i = 0; i < cs->nrooms; i++)  /* rooms gone from config, calls still open */
+        if (cs->rooms[i].call && !roomcfg_room(cs->cfg, cs->rooms[i].id))
+            cs->ops->publish_call(cs->ctx, cs->rooms[i].id, &cs->rooms[i].call->lc.w);
+}
+
+const struct contract_call *calls_get(const calls *cs, const char *room)
+{
+    const struct room_state *rs = room_find(cs, room);
+    return rs && rs->call ? &rs->call->lc.w : NULL;
+}
+
+size_t calls_open_count(const calls *cs)
+{
+    return cs->nopen;
+}

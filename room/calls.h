@@ -1,0 +1,80 @@
+/*
+ * calls.h - the paging state machine: one open call per room, raised by the
+ * kiosk, paged along its priority's escalation chain, acknowledged by a
+ * nurse, cleared at the bedside (or remotely, unless urgent).
+ *
+ * The module knows nothing of MQTT.  What it decides goes out through
+ * struct calls_ops (the controller publishes; unit tests record), and every
+ * change is written to the call log before it is announced, so a controller
+ * killed at any instant comes back with the same calls.
+ *
+ * Rules (docs/protocol.md has the full story):
+ *   - A call whose id is already the room's call (or one of its aliases)
+ *     re-pages the group paged last; it never opens a second call.  A call
+ *     id the log knows as cleared is a late duplicate and is dropped.
+ *   - A call with a new id while the room's call is open joins it as an
+ *     alias; if its priority is higher the call is upgraded and its chain
+ *     restarts from the first step of the new priority.
+ *   - Escalation: step i of the chain is paged chain[i].after after the
+ *     call was raised (or upgraded); past the last step the last group is
+ *     paged again every `repeat`.  Each step and repeat adds one to
+ *     `escalation`.  An acknowledged call is re-paged to the group that was
+ *     paged last every `ack_timeout` until it is cleared.
+ *   - A kiosk that goes offline during a visit (phase other than idle)
+ *     opens a kiosk_offline call, cleared by the kiosk coming back.
+ */
+#ifndef HAVEN_CALLS_H
+#define HAVEN_CALLS_H
+
+#include "calllog.h"
+#include "contract.h"
+#include "roomcfg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Where decisions go.  call is NULL in publish_call when the room has no call. */
+struct calls_ops {
+    void (*publish_call)(void *ctx, const char *room, const struct contract_call *call);
+    /* Page group with call; event_seq is the call log's page event, to mark delivered. */
+    void (*page)(void *ctx, const char *group, const struct contract_call *call,
+                 int64_t event_seq);
+    void (*kiosk_acknowledged)(void *ctx, const char *room, const char *id, const char *by);
+    void (*kiosk_cleared)(void *ctx, const char *room, const char *id);
+};
+
+typedef struct calls calls;
+
+/* cfg must outlive the calls (calls_set_config swaps it). NULL when out of memory. */
+calls *calls_new(const struct room_config *cfg, calllog *log, const struct calls_ops *ops,
+                 void *ctx);
+void calls_free(calls *cs);
+
+/* A reloaded configuration: open calls keep going, timers re-planned on the new chains. */
+void calls_set_config(calls *cs, const struct room_config *cfg);
+
+/* Loads open calls from the log and re-sends pages the broker never acknowledged. */
+int calls_restore(calls *cs, int64_t now_ms);
+
+/* Kiosk and nurse input, already decoded and for a configured room. */
+void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t now_ms);
+void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int64_t now_ms);
+/* bedside: from the kiosk's staff menu (any priority); otherwise a nurse's remote clear. */
+void calls_clear(calls *cs, const char *room, const struct msg_ack *m, bool bedside,
+                 int64_t now_ms);
+void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st,
+                        int64_t now_ms);
+
+/* Pages whatever escalation or reminder is due at now_ms. */
+void calls_tick(calls *cs, int64_t now_ms);
+/* Wall-clock ms of the next due escalation or reminder, or INT64_MAX when none. */
+int64_t calls_next_due(const calls *cs);
+
+/* Re-publishes every configured room's retained call (or empty): after a (re)connect. */
+void calls_publish_all(calls *cs);
+
+/* The room's open call, or NULL (for tests and the controller's log lines). */
+const struct contract_call *calls_get(const calls *cs, const char *room);
+size_t calls_open_count(const calls *cs);
+
+#endif

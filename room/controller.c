@@ -1,0 +1,373 @@
+/*
+ * controller.c - the room controller's main loop.
+ *
+ * One thread.  Each turn: page whatever escalation is due, let the MQTT
+ * session run until the next deadline (at most 1 s, so signals are seen
+ * promptly), then handle what arrived.  Replies are published from here, never
+ * from inside libmosquitto's callbacks, so they are written to the socket at
+ * once (with TCP_NODELAY) instead of waiting for the next loop.
+ */
+#include "controller.h"
+#include "calllog.h"
+#include "calls.h"
+#include "clock.h"
+#include "contract.h"
+#include "err.h"
+#include "log.h"
+#include "mqtt.h"
+#include "roomcfg.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Pages in flight: MQTT message id -> call log event, to mark them delivered. */
+#define INFLIGHT_MAX 4096
+
+struct controller {
+    struct room_config cfg;
+    calllog *log;
+    calls *calls;
+    mqtt_session *mqtt;
+    char status_topic[HV_TOPIC_MAX];
+    struct { int mid; int64_t seq; } inflight[INFLIGHT_MAX];
+    int ninflight;
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;  /* no SA_RESTART: a blocking poll returns at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Bad input is logged through one limiter: a flood costs a few lines, not the disk. */
+static struct log_ratelimit bad_input_rl = LOG_RATELIMIT_INIT(20, 1000);
+
+/* ---- outgoing: struct calls_ops over MQTT ------------------------------------ */
+
+static void publish_json(struct controller *ctl, const char *topic, char *json, bool retain,
+                         int *mid)
+{
+    if (!json) {
+        log_error("out of memory encoding a message for %s", topic);
+        return;
+    }
+    mqtt_session_publish(ctl->mqtt, topic, json, strlen(json), 1, retain, mid);
+    free(json);
+}
+
+static void op_publish_call(void *ctx, const char *room, const struct contract_call *call)
+{
+    struct controller *ctl = ctx;
+    char topic[HV_TOPIC_MAX];
+
+    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_CALL, room);
+    if (call)
+        publish_json(ctl, topic, contract_encode_call(call), true, NULL);
+    else
+        mqtt_session_publish(ctl->mqtt, topic, NULL, 0, 1, true, NULL);
+}
+
+static void op_page(void *ctx, const char *group, const struct contract_call *call,
+                    int64_t seq)
+{
+    struct controller *ctl = ctx;
+    char topic[HV_TOPIC_MAX];
+    int mid = -1;
+
+    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_PAGE, group);
+    publish_json(ctl, topic, contract_encode_call(call), false, &mid);
+    if (seq > 0 && mid >= 0) {
+        if (ctl->ninflight == INFLIGHT_MAX) {  /* broker gone for long: oldest stays undelivered */
+            memmove(ctl->inflight, ctl->inflight + 1, (INFLIGHT_MAX - 1) * sizeof ctl->inflight[0]);
+            ctl->ninflight--;
+        }
+        ctl->inflight[ctl->ninflight].mid = mid;
+        ctl->inflight[ctl->ninflight].seq = seq;
+        ctl->ninflight++;
+    }
+}
+
+static void op_kiosk_acknowledged(void *ctx, const char *room, const char *id, const char *by)
+{
+    struct controller *ctl = ctx;
+    char topic[HV_TOPIC_MAX];
+
+    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_KIOSK_CMD, room);
+    publish_json(ctl, topic, contract_encode_kiosk_cmd_ack(id, by), false, NULL);
+}
+
+static void op_kiosk_cleared(void *ctx, const char *room, const char *id)
+{
+    struct controller *ctl = ctx;
+    char topic[HV_TOPIC_MAX];
+
+    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_KIOSK_CMD, room);
+    publish_json(ctl, topic, contract_encode_kiosk_cmd_cleared(id), false, NULL);
+}
+
+static const struct calls_ops mqtt_ops = {
+    op_publish_call, op_page, op_kiosk_acknowledged, op_kiosk_cleared,
+};
+
+static void page_delivered(struct controller *ctl, int mid)
+{
+    for (int i = 0; i < ctl->ninflight; i++) {
+        if (ctl->inflight[i].mid != mid)
+            continue;
+        calllog_delivered(ctl->log, ctl->inflight[i].seq);
+        ctl->inflight[i] = ctl->inflight[--ctl->ninflight];
+        return;
+    }
+}
+
+static void publish_status(struct controller *ctl)
+{
+    const char **rooms = calloc(ctl->cfg.nrooms, sizeof *rooms);
+
+    if (!rooms)
+        return;
+    for (size_t i = 0; i < ctl->cfg.nrooms; i++)
+        rooms[i] = ctl->cfg.rooms[i].id;
+    publish_json(ctl, ctl->status_topic,
+                 contract_encode_controller_status(true, rooms, ctl->cfg.nrooms,
+                                                   clock_now_ms()), true, NULL);
+    free(rooms);
+}
+
+/* ---- incoming ------------------------------------------------------------------- */
+
+static void bad_input(const char *topic, const char *why)
+{
+    log_limited(&bad_input_rl, LOG_WARN, "dropped message on %s: %s", topic, why);
+}
+
+/* Decodes and dispatches one message from a kiosk or a nurse. */
+static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
+{
+    char room[HV_NAME_MAX];
+    enum topic_kind kind = topic_parse(ctl->cfg.prefix, ev->topic, room);
+    const char *why = NULL;
+    int64_t now = clock_now_ms();
+
+    if (kind == TOPIC_UNKNOWN || !roomcfg_room(&ctl->cfg, room)) {
+        bad_input(ev->topic, "not a topic or room of this controller");
+        return;
+    }
+    if (!ev->payload) {
+        bad_input(ev->topic, "payload larger than 64 KiB");
+        return;
+    }
+    if (kind == TOPIC_KIOSK_STATUS && ev->len == 0)
+        return;  /* a retained status being deleted: nothing to supervise */
+    switch (kind) {
+    case TOPIC_KIOSK_CALL: {
+        struct msg_call m;
+        if (contract_decode_call(ev->payload, ev->len, &m, &why) == 0)
+            calls_raise(ctl->calls, room, &m, now);
+        break;
+    }
+    case TOPIC_CALL_ACK:
+    case TOPIC_CALL_CLEAR:
+    case TOPIC_KIOSK_CLEAR: {
+        struct msg_ack m;
+        if (contract_decode_ack(ev->payload, ev->len, &m, &why) != 0)
+            break;
+        if (kind == TOPIC_CALL_ACK)
+            calls_acknowledge(ctl->calls, room, &m, now);
+        else
+            calls_clear(ctl->calls, room, &m, kind == TOPIC_KIOSK_CLEAR, now);
+        break;
+    }
+    case TOPIC_KIOSK_STATUS: {
+        struct msg_status m;
+        if (contract_decode_status(ev->payload, ev->len, &m, &why) == 0)
+            calls_kiosk_status(ctl->calls, room, &m, now);
+        break;
+    }
+    default:
+        why = "topic not handled by the controller";
+        break;
+    }
+    if (why)
+        bad_input(ev->topic, why);
+}
+
+static void handle_events(struct controller *ctl)
+{
+    struct mqtt_event ev;
+
+    while (mqtt_session_next(ctl->mqtt, &ev)) {
+        switch (ev.kind) {
+        case MQTT_EV_MESSAGE:
+            handle_message(ctl, &ev);
+            break;
+        case MQTT_EV_CONNECTED:
+            log_info("connected to the broker; %zu open call(s)", calls_open_count(ctl->calls));
+            publish_status(ctl);
+            calls_publish_all(ctl->calls);
+            break;
+        case MQTT_EV_DISCONNECTED:
+            log_warn("lost the broker; reconnecting (calls are kept)");
+            break;
+        case MQTT_EV_PUBLISHED:
+            page_delivered(ctl, ev.mid);
+            break;
+        }
+        mqtt_event_free(&ev);
+    }
+}
+
+/* ---- set-up, reload, loop -------------------------------------------------------- */
+
+static int subscribe_all(struct controller *ctl)
+{
+    static const enum topic_kind kinds[] = {
+        TOPIC_KIOSK_CALL, TOPIC_KIOSK_CLEAR, TOPIC_KIOSK_STATUS, TOPIC_CALL_ACK, TOPIC_CALL_CLEAR,
+    };
+    char filter[HV_TOPIC_MAX];
+
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (topic_build(filter, sizeof filter, ctl->cfg.prefix, kinds[i], "+") ||
+            mqtt_session_subscribe(ctl->mqtt, filter, 1))
+            return HV_EMQTT;
+    }
+    return 0;
+}
+
+/* SIGHUP: a new configuration, or the old one kept if the new one is wrong. */
+static void reload(struct controller *ctl)
+{
+    struct room_config next;
+    struct cfg_error err;
+
+    if (roomcfg_load(ctl->cfg.path, &next, &err) != 0) {
+        log_error("reload refused, keeping the running configuration: %s", err.text);
+        return;
+    }
+    if (strcmp(next.prefix, ctl->cfg.prefix) || strcmp(next.controller_id, ctl->cfg.controller_id) ||
+        strcmp(next.broker_host, ctl->cfg.broker_host) || next.broker_port != ctl->cfg.broker_port ||
+        strcmp(next.database, ctl->cfg.database))
+        log_warn("reload: prefix, controller id, broker and database take effect at the next "
+                 "restart; the running values are kept");
+    /* Keep what only a restart may change (including command-line overrides). */
+    memcpy(next.prefix, ctl->cfg.prefix, sizeof next.prefix);
+    memcpy(next.controller_id, ctl->cfg.controller_id, sizeof next.controller_id);
+    memcpy(next.broker_host, ctl->cfg.broker_host, sizeof next.broker_host);
+    next.broker_port = ctl->cfg.broker_port;
+    memcpy(next.database, ctl->cfg.database, sizeof next.database);
+    roomcfg_free(&ctl->cfg);
+    ctl->cfg = next;
+    calls_set_config(ctl->calls, &ctl->cfg);
+    if (mqtt_session_connected(ctl->mqtt))
+        publish_status(ctl);
+    log_info("configuration reloaded: %zu room(s), %d group(s); %zu open call(s) kept",
+             ctl->cfg.nrooms, ctl->cfg.ngroups, calls_open_count(ctl->calls));
+}
+
+static int apply_overrides(struct controller *ctl, const struct controller_args *args)
+{
+    if (args->broker && mqtt_parse_hostport(args->broker, ctl->cfg.broker_host,
+                                            sizeof ctl->cfg.broker_host, &ctl->cfg.broker_port)) {
+        fprintf(stderr, "haven-room: --broker must be HOST:PORT, not '%s'\n", args->broker);
+        return 2;
+    }
+    if (args->db_path && (size_t)snprintf(ctl->cfg.database, sizeof ctl->cfg.database, "%s",
+                                          args->db_path) >= sizeof ctl->cfg.database) {
+        fprintf(stderr, "haven-room: --db path too long\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int start_session(struct controller *ctl)
+{
+    char client_id[HV_NAME_MAX + 16];
+    static const char offline[] = "{\"online\":false}";
+    struct mqtt_opts o = {
+        .client_id = client_id, .host = ctl->cfg.broker_host, .port = ctl->cfg.broker_port,
+        .keepalive = ctl->cfg.keepalive, .persistent = true, .will_topic = ctl->status_topic, .will_payload = offline,
+        .username = ctl->cfg.username[0] ? ctl->cfg.username : NULL,
+        .password = ctl->cfg.password[0] ? ctl->cfg.password : NULL,
+    };
+
+    snprintf(client_id, sizeof client_id, "haven-room-%s", ctl->cfg.controller_id);
+    topic_build(ctl->status_topic, sizeof ctl->status_topic, ctl->cfg.prefix, TOPIC_CONTROLLER,
+                ctl->cfg.controller_id);
+    ctl->mqtt = mqtt_session_new(&o);
+    return ctl->mqtt && subscribe_all(ctl) == 0 ? 0 : HV_EMQTT;
+}
+
+static void loop(struct controller *ctl)
+{
+    while (!stop_requested) {
+        int64_t now = clock_now_ms(), due;
+        int timeout = 1000;
+
+        if (reload_requested) {
+            reload_requested = 0;
+            reload(ctl);
+        }
+        calls_tick(ctl->calls, now);
+        due = calls_next_due(ctl->calls);
+        if (due - now < timeout)
+            timeout = due <= now ? 0 : (int)(due - now);
+        mqtt_session_run(ctl->mqtt, timeout);
+        handle_events(ctl);
+    }
+}
+
+int controller_run(const struct controller_args *args)
+{
+    static struct controller ctl;  /* large (the in-flight table): not on the stack */
+    struct cfg_error err;
+    int status = 1;
+
+    log_set_tag("room");
+    if (roomcfg_load(args->config_path, &ctl.cfg, &err) != 0) {
+        fprintf(stderr, "haven-room: %s\n", err.text);
+        return 2;
+    }
+    if ((status = apply_overrides(&ctl, args)) != 0)
+        goto out_cfg;
+    status = 1;
+    install_signals();
+    ctl.log = calllog_open(ctl.cfg.database);
+    if (!ctl.log)
+        goto out_cfg;
+    ctl.calls = calls_new(&ctl.cfg, ctl.log, &mqtt_ops, &ctl);
+    if (!ctl.calls || start_session(&ctl) != 0)
+        goto out_calls;
+    calls_restore(ctl.calls, clock_now_ms());
+    log_info("controller %s serving %zu room(s) via %s:%d, call log %s", ctl.cfg.controller_id,
+             ctl.cfg.nrooms, ctl.cfg.broker_host, ctl.cfg.broker_port, ctl.cfg.database);
+    loop(&ctl);
+    log_info("stopping; %zu open call(s) stay in the call log", calls_open_count(ctl.calls));
+    mqtt_session_close(ctl.mqtt, ctl.status_topic, "{\"online\":false}", 2000);
+    status = 0;
+out_calls:
+    mqtt_session_free(ctl.mqtt);
+    calls_free(ctl.calls);
+    calllog_close(ctl.log);
+out_cfg:
+    roomcfg_free(&ctl.cfg);
+    return status;
+}

@@ -1,0 +1,328 @@
+/* roomcfg.c - reading and validating the room controller's part of haven.cfg. */
+#include "roomcfg.h"
+#include "err.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define F(key, type, member, min, max, req) \
+    { key, type, offsetof(struct room_config, member), sizeof(((struct room_config *)0)->member), min, max, req }
+
+static const struct cfg_field top_fields[] = {
+    F("prefix", CFG_STRING, prefix, 0, 0, 0),
+    CFG_FIELD_END
+};
+/* Sections read by other parts of Haven (the kiosk, lighting, questionnaires). */
+static const char *const top_extra[] = {
+    "controller", "broker", "groups", "reasons", "priorities", "rooms",
+    "kiosk", "audio", "scenes", "lights", "questionnaires", "themes", NULL
+};
+static const struct cfg_field controller_fields[] = {
+    F("id", CFG_STRING, controller_id, 0, 0, 0),
+    F("database", CFG_STRING, database, 0, 0, 0),
+    CFG_FIELD_END
+};
+static const struct cfg_field broker_fields[] = {
+    F("host", CFG_STRING, broker_host, 0, 0, 0),
+    F("port", CFG_INT, broker_port, 1, 65535, 0),
+    F("keepalive", CFG_INT, keepalive, 5, 3600, 0),
+    F("username", CFG_STRING, username, 0, 0, 0),
+    F("password", CFG_STRING, password, 0, 0, 0),
+    CFG_FIELD_END
+};
+#undef F
+
+#define P(key, member, min, max) \
+    { key, CFG_MS, offsetof(struct prio_policy, member), 0, min, max, 0 }
+static const struct cfg_field policy_fields[] = {
+    P("repeat", repeat_ms, 1, 86400),
+    P("ack_timeout", ack_timeout_ms, 1, 86400),
+    CFG_FIELD_END
+};
+#undef P
+static const char *const policy_extra[] = { "chain", NULL };
+static const char *const room_keys[] = { "id", "label", "lamp", "dome", "lights", NULL };
+static const char *const step_keys[] = { "group", "after", NULL };
+
+/* Defaults: help/unwell/kiosk_offline -> assist, safety -> urgent, ready -> routine. */
+static const enum priority default_reason_priority[REASON_COUNT] = {
+    [REASON_HELP] = PRIO_ASSIST, [REASON_UNWELL] = PRIO_ASSIST,
+    [REASON_SAFETY] = PRIO_URGENT, [REASON_READY] = PRIO_ROUTINE,
+    [REASON_KIOSK_OFFLINE] = PRIO_ASSIST,
+};
+/* Default seconds between escalation steps, and until an acknowledged call is re-paged. */
+static const int default_step_s[PRIO_COUNT] = { 300, 120, 30 };
+static const int default_ack_timeout_s[PRIO_COUNT] = { 900, 600, 300 };
+
+static void set_defaults(struct room_config *c)
+{
+    strcpy(c->prefix, "haven");
+    strcpy(c->controller_id, "room-1");
+    strcpy(c->broker_host, "127.0.0.1");
+    c->broker_port = 1883;
+    c->keepalive = 10;
+    strcpy(c->database, "/var/lib/haven/calls.db");
+    memcpy(c->reason_priority, default_reason_priority, sizeof c->reason_priority);
+    for (int p = 0; p < PRIO_COUNT; p++) {
+        c->policy[p].repeat_ms = default_step_s[p] * 1000;
+        c->policy[p].ack_timeout_ms = default_ack_timeout_s[p] * 1000;
+    }
+}
+
+/* A topic level we build topics from: no wildcards, separators or spaces. */
+static int topic_word_valid(const char *s, int allow_slash)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s == '+' || *s == '#' || (*s == '/' && !allow_slash) || (unsigned char)*s <= ' ')
+            return 0;
+    return 1;
+}
+
+static int read_groups(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+{
+    const config_setting_t *g = config_lookup(cfg, "groups");
+
+    if (!g)
+        return cfg_fail(err, NULL, c->path, "missing 'groups': list the nurse groups to page, "
+                        "e.g. groups = [ \"nurses\", \"charge\" ];");
+    if (!config_setting_is_array(g) && !config_setting_is_list(g))
+        return cfg_fail(err, g, NULL, "'groups' must be a list of names in [ ]");
+    int n = config_setting_length(g);
+    if (n < 1 || n > ROOMCFG_MAX_GROUPS)
+        return cfg_fail(err, g, NULL, "'groups' must name 1 to %d groups", ROOMCFG_MAX_GROUPS);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_get_string(e);
+        if (!name || strlen(name) >= HV_NAME_MAX || !topic_word_valid(name, 0))
+            return cfg_fail(err, g, NULL, "group %d must be a short name without spaces, "
+                            "'/', '+' or '#'", i + 1);
+        if (roomcfg_has_group(c, name))
+            return cfg_fail(err, g, NULL, "group '%s' is listed twice", name);
+        strcpy(c->groups[c->ngroups++], name);
+    }
+    return 0;
+}
+
+static int read_reasons(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+{
+    const config_setting_t *g = config_lookup(cfg, "reasons");
+    int n = g ? config_setting_length(g) : 0;
+
+    if (g && !config_setting_is_group(g))
+        return cfg_fail(err, g, NULL, "'reasons' must be a group { help = \"assist\"; ... }");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        int r = reason_from_name(config_setting_name(e));
+        const char *v = config_setting_get_string(e);
+        int p = priority_from_name(v);
+        if (r < 0)
+            return cfg_fail(err, e, NULL, "unknown reason '%s' (help, unwell, safety, ready, "
+                            "kiosk_offline)", config_setting_name(e));
+        if (p < 0)
+            return cfg_fail(err, e, NULL, "reason '%s': priority must be \"routine\", "
+                            "\"assist\" or \"urgent\"", config_setting_name(e));
+        c->reason_priority[r] = (enum priority)p;
+    }
+    return 0;
+}
+
+/* Reads one {group, after} step of a chain. */
+static int read_step(const config_setting_t *e, const struct room_config *c,
+                     struct chain_step *step, int index, struct cfg_error *err)
+{
+    const char *group = NULL;
+
+    if (!config_setting_is_group(e))
+        return cfg_fail(err, e, NULL, "a chain step must be { group = \"...\"; after = <seconds>; }");
+    cfg_warn_unknown(e, NULL, step_keys);
+    if (!config_setting_lookup_string(e, "group", &group))
+        return cfg_fail(err, e, NULL, "chain step %d: missing group", index + 1);
+    if (!roomcfg_has_group(c, group))
+        return cfg_fail(err, e, NULL, "chain step %d: group '%s' is not in 'groups'",
+                        index + 1, group);
+    if (cfg_get_ms(config_setting_get_member(e, "after"), &step->after_ms) ||
+        step->after_ms < 0 || step->after_ms > 86400000)
+        return cfg_fail(err, e, NULL, "chain step %d: 'after' must be 0 to 86400 seconds",
+                        index + 1);
+    strcpy(step->group, group);
+    return 0;
+}
+
+static int read_chain(const config_setting_t *chain, const struct room_config *c,
+                      struct prio_policy *pol, struct cfg_error *err)
+{
+    int n = config_setting_length(chain);
+
+    if (!config_setting_is_list(chain) || n < 1 || n > ROOMCFG_MAX_STEPS)
+        return cfg_fail(err, chain, NULL, "'chain' must be a list ( {...}, ... ) of 1 to %d steps",
+                        ROOMCFG_MAX_STEPS);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(chain, (unsigned)i);
+        int rc = read_step(e, c, &pol->steps[i], i, err);
+        if (rc)
+            return rc;
+        if (i == 0 && pol->steps[0].after_ms != 0)
+            return cfg_fail(err, e, NULL, "the first step pages when the call opens: "
+                            "its 'after' must be 0");
+        if (i > 0 && pol->steps[i].after_ms <= pol->steps[i - 1].after_ms)
+            return cfg_fail(err, e, NULL, "chain step %d: 'after' must be later than the "
+                            "step before it (seconds since the call was raised)", i + 1);
+    }
+    pol->nsteps = n;
+    return 0;
+}
+
+/* Each priority: the default chain pages every group in order, default_step_s apart. */
+static int read_priorities(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+{
+    const config_setting_t *g = config_lookup(cfg, "priorities");
+
+    if (g && !config_setting_is_group(g))
+        return cfg_fail(err, g, NULL, "'priorities' must be a group { routine = {...}; ... }");
+    for (int i = 0; g && i < config_setting_length(g); i++) {
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        if (priority_from_name(config_setting_name(e)) < 0)
+            return cfg_fail(err, e, NULL, "unknown priority '%s' (routine, assist, urgent)",
+                            config_setting_name(e));
+    }
+    for (int p = 0; p < PRIO_COUNT; p++) {
+        struct prio_policy *pol = &c->policy[p];
+        const config_setting_t *s = g ? config_setting_get_member(g, priority_name(p)) : NULL;
+        const config_setting_t *chain = s ? config_setting_get_member(s, "chain") : NULL;
+        int rc;
+
+        for (int i = 0; i < c->ngroups && i < ROOMCFG_MAX_STEPS; i++) {
+            strcpy(pol->steps[i].group, c->groups[i]);
+            pol->steps[i].after_ms = (int64_t)i * default_step_s[p] * 1000;
+            pol->nsteps = i + 1;
+        }
+        if (!s)
+            continue;
+        cfg_warn_unknown(s, policy_fields, policy_extra);
+        if ((rc = cfg_read(s, policy_fields, pol, err)) != 0)
+            return rc;
+        if (chain && (rc = read_chain(chain, c, pol, err)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int room_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct room_def *)a)->id, ((const struct room_def *)b)->id);
+}
+
+static int read_room(const config_setting_t *e, struct room_def *r, struct cfg_error *err)
+{
+    const char *id = NULL, *label = NULL;
+
+    if (!config_setting_is_group(e))
+        return cfg_fail(err, e, NULL, "a room must be { id = \"chair-1\"; label = \"Chair 1\"; }");
+    cfg_warn_unknown(e, NULL, room_keys);
+    if (!config_setting_lookup_string(e, "id", &id) || !room_id_valid(id))
+        return cfg_fail(err, e, NULL, "room id must be 1 to 32 of a-z, 0-9 and '-', "
+                        "e.g. \"chair-1\"");
+    if (config_setting_lookup_string(e, "label", &label) &&
+        (strlen(label) == 0 || strlen(label) >= HV_NAME_MAX))
+        return cfg_fail(err, e, NULL, "room '%s': label must be 1 to %d characters",
+                        id, HV_NAME_MAX - 1);
+    strcpy(r->id, id);
+    strcpy(r->label, label ? label : id);
+    return 0;
+}
+
+static int read_rooms(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+{
+    const config_setting_t *g = config_lookup(cfg, "rooms");
+    int n = g ? config_setting_length(g) : 0;
+
+    if (!g || !config_setting_is_list(g) || n < 1)
+        return cfg_fail(err, g, c->path, "'rooms' must list at least one room: "
+                        "rooms = ( { id = \"chair-1\"; label = \"Chair 1\"; } );");
+    c->rooms = calloc((size_t)n, sizeof *c->rooms);
+    if (!c->rooms)
+        return cfg_fail(err, g, NULL, "out of memory for %d rooms", n);
+    for (int i = 0; i < n; i++) {
+        int rc = read_room(config_setting_get_elem(g, (unsigned)i), &c->rooms[i], err);
+        if (rc)
+            return rc;
+        c->nrooms++;
+    }
+    qsort(c->rooms, c->nrooms, sizeof *c->rooms, room_cmp);
+    for (size_t i = 1; i < c->nrooms; i++)
+        if (strcmp(c->rooms[i - 1].id, c->rooms[i].id) == 0)
+            return cfg_fail(err, g, NULL, "room '%s' is listed twice", c->rooms[i].id);
+    return 0;
+}
+
+/* Reads the scalar sections: prefix, controller { }, broker { }. */
+static int read_scalars(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+{
+    const config_setting_t *root = config_root_setting(cfg);
+    const config_setting_t *ctl = config_lookup(cfg, "controller");
+    const config_setting_t *brk = config_lookup(cfg, "broker");
+    int rc;
+
+    cfg_warn_unknown(root, top_fields, top_extra);
+    cfg_warn_unknown(ctl, controller_fields, NULL);
+    cfg_warn_unknown(brk, broker_fields, NULL);
+    if ((rc = cfg_read(root, top_fields, c, err)) || (rc = cfg_read(ctl, controller_fields, c, err)) ||
+        (rc = cfg_read(brk, broker_fields, c, err)))
+        return rc;
+    if (!topic_word_valid(c->prefix, 1) || c->prefix[0] == '/' ||
+        c->prefix[strlen(c->prefix) - 1] == '/')
+        return cfg_fail(err, config_lookup(cfg, "prefix"), c->path,
+                        "'prefix' must be a topic without wildcards or leading/trailing '/'");
+    if (!topic_word_valid(c->controller_id, 0))
+        return cfg_fail(err, config_lookup(cfg, "controller.id"), c->path,
+                        "controller 'id' must be a name without spaces, '/', '+' or '#'");
+    return 0;
+}
+
+int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *err)
+{
+    config_t cfg;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (strlen(path) >= sizeof out->path)
+        return cfg_fail(err, NULL, path, "path too long");
+    strcpy(out->path, path);
+    set_defaults(out);
+    if ((rc = cfg_load(&cfg, path, err)) != 0)
+        return rc;
+    if ((rc = read_scalars(&cfg, out, err)) || (rc = read_groups(&cfg, out, err)) ||
+        (rc = read_reasons(&cfg, out, err)) || (rc = read_priorities(&cfg, out, err)) ||
+        (rc = read_rooms(&cfg, out, err)))
+        roomcfg_free(out);
+    config_destroy(&cfg);
+    return rc;
+}
+
+void roomcfg_free(struct room_config *cfg)
+{
+    free(cfg->rooms);
+    cfg->rooms = NULL;
+    cfg->nrooms = 0;
+}
+
+const struct room_def *roomcfg_room(const struct room_config *cfg, const char *id)
+{
+    struct room_def key;
+
+    if (!room_id_valid(id))
+        return NULL;
+    strcpy(key.id, id);
+    return bsearch(&key, cfg->rooms, cfg->nrooms, sizeof *cfg->rooms, room_cmp);
+}
+
+int roomcfg_has_group(const struct room_config *cfg, const char *group)
+{
+    for (int i = 0; i < cfg->ngroups; i++)
+        if (strcmp(cfg->groups[i], group) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * roomcfg.h - the room controller's configuration (config/haven.cfg).
+ *
+ * Loaded whole into a struct room_config, validated, and only then used: a
+ * reload (SIGHUP) that fails leaves the running configuration untouched.
+ * The meaning of every setting is in docs/configuration.md.
+ */
+#ifndef HAVEN_ROOMCFG_H
+#define HAVEN_ROOMCFG_H
+
+#include "cfg.h"
+#include "contract.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROOMCFG_MAX_GROUPS 16
+#define ROOMCFG_MAX_STEPS  8
+
+struct chain_step {
+    char group[HV_NAME_MAX];
+    int64_t after_ms;        /* since the call was raised (or upgraded) */
+};
+
+/* How calls of one priority are paged. */
+struct prio_policy {
+    struct chain_step steps[ROOMCFG_MAX_STEPS];
+    int nsteps;
+    int64_t repeat_ms;       /* past the chain's end: page the last group again this often */
+    int64_t ack_timeout_ms;  /* acknowledged but not cleared: page again after this long */
+};
+
+struct room_def {
+    char id[HV_ROOM_MAX];
+    char label[HV_NAME_MAX];
+};
+
+struct room_config {
+    char path[PATH_MAX];
+    char prefix[64];
+    char controller_id[HV_NAME_MAX];
+    char broker_host[256];
+    int broker_port;
+    int keepalive;
+    char username[HV_NAME_MAX];
+    char password[128];
+    char database[PATH_MAX];
+    char groups[ROOMCFG_MAX_GROUPS][HV_NAME_MAX];
+    int ngroups;
+    enum priority reason_priority[REASON_COUNT];
+    struct prio_policy policy[PRIO_COUNT];
+    struct room_def *rooms;  /* sorted by id */
+    size_t nrooms;
+};
+
+/*
+ * Loads and validates path into *out (which the caller later frees with
+ * roomcfg_free).  Returns 0, or HV_ECONFIG with err "file:line: ...".
+ * Unknown settings are logged as warnings.
+ */
+int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *err);
+void roomcfg_free(struct room_config *cfg);
+
+/* The room with this id, or NULL. O(log n). */
+const struct room_def *roomcfg_room(const struct room_config *cfg, const char *id);
+
+/* True if group is one of the configured nurse groups. */
+int roomcfg_has_group(const struct room_config *cfg, const char *group);
+
+#endif
