@@ -31,12 +31,12 @@ int cfg_load(config_t *cfg, const char *path, struct cfg_error *err)
 {
     FILE *fp = fopen(path, "r");
 
-    config_init(cfg);
     if (!fp) {
         snprintf(err->text, sizeof err->text, "%s: cannot open: %s", path, strerror(errno));
         return HV_ECONFIG;
     }
     fclose(fp);
+    config_init(cfg);  /* it allocates: only once we are sure to read (and destroy) */
     if (config_read_file(cfg, path) != CONFIG_TRUE) {
         snprintf(err->text, sizeof err->text, "%s:%d: %s",
                  config_error_file(cfg) ? config_error_file(cfg) : path,

@@ -59,6 +59,14 @@ static int expect_char(const char **p, char c)
     return 0;
 }
 
+/* Days in month m (1..12) of year y, in the Gregorian calendar. */
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
 static int64_t days_from_civil(int y, int m, int d)
 {
@@ -78,7 +86,7 @@ int clock_parse_rfc3339(const char *text, int64_t *ms)
     if (!text || read_digits(&p, 4, &y) || expect_char(&p, '-') ||
         read_digits(&p, 2, &mo) || expect_char(&p, '-') || read_digits(&p, 2, &d))
         return HV_EPARSE;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31)
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
         return HV_EPARSE;
     if (*p == '\0')
         goto done;
@@ -102,7 +110,8 @@ int clock_parse_rfc3339(const char *text, int64_t *ms)
         p++;
     } else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1, oh, om;
-        if (read_digits(&p, 2, &oh) || expect_char(&p, ':') || read_digits(&p, 2, &om))
+        if (read_digits(&p, 2, &oh) || expect_char(&p, ':') || read_digits(&p, 2, &om) ||
+            oh > 23 || om > 59)
             return HV_EPARSE;
         off_min = sign * (oh * 60 + om);
     } else {

@@ -98,7 +98,7 @@ enum topic_kind topic_parse(const char *prefix, const char *topic, char name[HV_
         enum topic_kind k = topic_table[i].kind;
         if (!topic_match(topic_table[i].pattern, topic + plen + 1, name))
             continue;
-        if (k == TOPIC_PAGE || k == TOPIC_CONTROLLER || room_id_valid(name))
+        if ((k == TOPIC_PAGE || k == TOPIC_CONTROLLER) ? !strpbrk(name, "+#") : room_id_valid(name))
             return k;
         return TOPIC_UNKNOWN;
     }
@@ -153,6 +153,7 @@ bool utf8_valid(const char *str, size_t len)
 static cJSON *parse_object(const char *payload, size_t len, int *rc, const char **why)
 {
     cJSON *root;
+    const char *end = NULL;
 
     *rc = HV_EPARSE;
     if (len > HV_PAYLOAD_MAX) {
@@ -168,8 +169,16 @@ static cJSON *parse_object(const char *payload, size_t len, int *rc, const char 
         *why = "payload is not UTF-8";
         return NULL;
     }
-    root = cJSON_ParseWithLength(payload, len);
-    if (!root) {
+    /* A raw NUL would cut strings short (and ends cJSON's parse early). */
+    if (memchr(payload, '\0', len)) {
+        *why = "payload has a NUL byte";
+        return NULL;
+    }
+    root = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
+    while (root && end < payload + len && strchr(" \t\r\n", *end))
+        end++;
+    if (!root || end != payload + len) {
+        cJSON_Delete(root);
         *why = "payload is not JSON";
         return NULL;
     }
@@ -182,14 +191,11 @@ static cJSON *parse_object(const char *payload, size_t len, int *rc, const char 
     return root;
 }
 
-/* True for a printable name: 1..63 bytes, no control characters. */
+/* True for printable text: no control characters (the length is the caller's). */
 static bool name_valid(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n >= HV_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
             return false;
     return true;
 }
@@ -211,7 +217,7 @@ static bool get_id(const cJSON *root, char out[HV_ID_MAX], const char **why)
     return true;
 }
 
-/* Copies an optional string field (absent or null gives ""). */
+/* Copies an optional string field (absent, null or "" gives ""), shorter than outlen. */
 static bool get_opt_string(const cJSON *root, const char *key, char *out, size_t outlen,
                            bool name, const char **why)
 {

@@ -56,6 +56,10 @@ void log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt
     char suffix[64] = "";
     va_list ap;
 
+    if (!log_env_checked)
+        log_check_env();
+    if (level < log_min)
+        return;  /* filtered records spend no tokens */
     if (rl->last_ms == 0)
         rl->last_ms = now;
     if (rl->interval_ms > 0 && now - rl->last_ms >= rl->interval_ms) {
@@ -74,10 +78,6 @@ void log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt
         snprintf(suffix, sizeof suffix, " (%lu similar suppressed)", rl->suppressed);
         rl->suppressed = 0;
     }
-    if (!log_env_checked)
-        log_check_env();
-    if (level < log_min)
-        return;
     va_start(ap, fmt);
     log_vwrite(level, suffix, fmt, ap);
     va_end(ap);

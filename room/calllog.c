@@ -385,7 +385,8 @@ static int cmp_double(const void *a, const void *b)
 /* Fills the percentiles of row from its n response times (sorted here). */
 static void finish_row(struct report_row *row, double *times, int n)
 {
-    qsort(times, (size_t)n, sizeof *times, cmp_double);
+    if (n > 1)  /* times is NULL until the first acknowledged call */
+        qsort(times, (size_t)n, sizeof *times, cmp_double);
     row->p50_s = percentile_sorted(times, n, 0.50);
     row->p90_s = percentile_sorted(times, n, 0.90);
     row->max_s = n ? times[n - 1] : -1;

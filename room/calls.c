@@ -44,6 +44,8 @@ static int room_state_cmp(const void *key, const void *elem)
 
 static struct room_state *room_find(const calls *cs, const char *id)
 {
+    if (!cs->rooms)  /* no room seen yet: bsearch must not be given NULL */
+        return NULL;
     return bsearch(id, cs->rooms, cs->nrooms, sizeof *cs->rooms, room_state_cmp);
 }
 
@@ -213,15 +215,18 @@ static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t n
     lc->w.by[0] = '\0';
     lc->step = 0;
     lc->base_ms = lc->timer_ms = now;
+    /* Set before save(), so the log knows whom a re-alert or reminder goes to. */
+    snprintf(lc->group, sizeof lc->group, "%s", policy_of(cs, c)->steps[0].group);
     calllog_begin(cs->log);
     save(cs, c);
-    send_page(cs, c, policy_of(cs, c)->steps[0].group, "upgraded", now);
+    send_page(cs, c, lc->group, "upgraded", now);
     cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
 }
 
 void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t now)
 {
     struct room_state *rs = room_get(cs, room);
+    char primary[HV_ID_MAX];
 
     if (!rs) {
         log_error("%s: out of memory: call %s cannot be tracked", room, m->id);
@@ -231,12 +236,19 @@ void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t 
         realert(cs, rs->call, now);
         return;
     }
-    if (rs->call && rs->call->lc.w.reason != REASON_KIOSK_OFFLINE) {
-        merge(cs, rs->call, m, now);
+    /* Known to the log but not the open call (nor an alias of it): a call that was
+     * cleared, delivered again.  Checked before merging, so that a late duplicate
+     * cannot join (and re-page) a newer call in the same room. */
+    if (calllog_known(cs->log, m->id, primary) == 1) {
+        if (rs->call && strcmp(primary, rs->call->lc.w.id) == 0) {
+            realert(cs, rs->call, now);  /* an alias the in-memory list had no room for */
+            return;
+        }
+        log_info("%s: call %s was already cleared: late duplicate dropped", room, m->id);
         return;
     }
-    if (calllog_known(cs->log, m->id, NULL) == 1) {
-        log_info("%s: call %s was already cleared: late duplicate dropped", room, m->id);
+    if (rs->call && rs->call->lc.w.reason != REASON_KIOSK_OFFLINE) {
+        merge(cs, rs->call, m, now);
         return;
     }
     /* A kiosk that sends a call is evidently back: its offline call gives way. */
@@ -319,7 +331,8 @@ void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st
                      phase_name(phase), rs->call->lc.w.id);
         } else {
             char id[HV_ID_MAX], detail[HV_DETAIL_MAX];
-            ids_new("offline", id, sizeof id);
+            if (ids_new("offline", id, sizeof id) != 0)  /* no entropy: still unique per room */
+                snprintf(id, sizeof id, "offline-%s-%lld", room, (long long)now);
             snprintf(detail, sizeof detail, "kiosk offline during %s", phase_name(phase));
             log_warn("%s: kiosk went offline during %s", room, phase_name(phase));
             open_call(cs, rs, id, REASON_KIOSK_OFFLINE, detail, now);

@@ -97,10 +97,10 @@ static int read_groups(const config_t *cfg, struct room_config *c, struct cfg_er
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_get_string(e);
         if (!name || strlen(name) >= HV_NAME_MAX || !topic_word_valid(name, 0))
-            return cfg_fail(err, g, NULL, "group %d must be a short name without spaces, "
+            return cfg_fail(err, e, NULL, "group %d must be a short name without spaces, "
                             "'/', '+' or '#'", i + 1);
         if (roomcfg_has_group(c, name))
-            return cfg_fail(err, g, NULL, "group '%s' is listed twice", name);
+            return cfg_fail(err, e, NULL, "group '%s' is listed twice", name);
         strcpy(c->groups[c->ngroups++], name);
     }
     return 0;
@@ -225,6 +225,9 @@ static int read_room(const config_setting_t *e, struct room_def *r, struct cfg_e
     if (!config_setting_lookup_string(e, "id", &id) || !room_id_valid(id))
         return cfg_fail(err, e, NULL, "room id must be 1 to 32 of a-z, 0-9 and '-', "
                         "e.g. \"chair-1\"");
+    const config_setting_t *lab = config_setting_get_member(e, "label");
+    if (lab && config_setting_type(lab) != CONFIG_TYPE_STRING)
+        return cfg_fail(err, lab, NULL, "room '%s': label must be text in double quotes", id);
     if (config_setting_lookup_string(e, "label", &label) &&
         (strlen(label) == 0 || strlen(label) >= HV_NAME_MAX))
         return cfg_fail(err, e, NULL, "room '%s': label must be 1 to %d characters",
@@ -246,15 +249,17 @@ static int read_rooms(const config_t *cfg, struct room_config *c, struct cfg_err
     if (!c->rooms)
         return cfg_fail(err, g, NULL, "out of memory for %d rooms", n);
     for (int i = 0; i < n; i++) {
-        int rc = read_room(config_setting_get_elem(g, (unsigned)i), &c->rooms[i], err);
+        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
+        int rc = read_room(e, &c->rooms[i], err);
         if (rc)
             return rc;
+        /* Checked before sorting, so the error points at the second entry. */
+        for (int j = 0; j < i; j++)
+            if (strcmp(c->rooms[j].id, c->rooms[i].id) == 0)
+                return cfg_fail(err, e, NULL, "room '%s' is listed twice", c->rooms[i].id);
         c->nrooms++;
     }
     qsort(c->rooms, c->nrooms, sizeof *c->rooms, room_cmp);
-    for (size_t i = 1; i < c->nrooms; i++)
-        if (strcmp(c->rooms[i - 1].id, c->rooms[i].id) == 0)
-            return cfg_fail(err, g, NULL, "room '%s' is listed twice", c->rooms[i].id);
     return 0;
 }
 

@@ -1,0 +1,1272 @@
+/*
+ * test_calls.c - the paging state machine (room/calls.c), driven with
+ * explicit times against a real call log in a temp file, its decisions
+ * caught by a recording struct calls_ops.
+ *
+ * The recorder also checks the module's promise that every change is in the
+ * call log before it is announced: when a page or a retained call goes out,
+ * the log must already hold that call as announced.
+ */
+#include "calllog.h"
+#include "calls.h"
+#include "check.h"
+#include "err.h"
+#include "roomcfg.h"
+#include "unit_util.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define T 1795000000000LL  /* a time in 2026; every test counts from here */
+#define S 1000             /* one second in ms */
+
+/* Short times: assist nurses@0, charge@10 s, repeat 5 s, ack_timeout 20 s;
+ * urgent nurses@0, charge@3 s, repeat 2 s, ack_timeout 10 s;
+ * routine nurses@0, charge@60 s, nurses@120 s, repeat 60 s, ack_timeout 120 s. */
+static const char config_text[] =
+    "prefix = \"haven\";\n"
+    "groups = [ \"nurses\", \"charge\" ];\n"
+    "priorities = {\n"
+    "  routine = {\n"
+    "    chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 60; },\n"
+    "              { group = \"nurses\"; after = 120; } );\n"
+    "    repeat = 60; ack_timeout = 120;\n"
+    "  };\n"
+    "  assist = {\n"
+    "    chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 10; } );\n"
+    "    repeat = 5; ack_timeout = 20;\n"
+    "  };\n"
+    "  urgent = {\n"
+    "    chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 3; } );\n"
+    "    repeat = 2; ack_timeout = 10;\n"
+    "  };\n"
+    "};\n"
+    "rooms = (\n"
+    "  { id = \"chair-1\"; label = \"Chair 1\"; },\n"
+    "  { id = \"chair-2\"; label = \"Chair 2\"; },\n"
+    "  { id = \"chair-3\"; }\n"
+    ");\n";
+
+/* ---- the recorder ------------------------------------------------------------------ */
+
+enum ev_kind { EV_PUBLISH, EV_PAGE, EV_KIOSK_ACK, EV_KIOSK_CLEARED };
+
+struct ev {
+    enum ev_kind kind;
+    char room[HV_ROOM_MAX];
+    char group[HV_NAME_MAX];
+    char id[HV_ID_MAX];
+    char by[HV_NAME_MAX];
+    int has_call;
+    struct contract_call call;
+    int64_t seq;
+};
+
+#define MAX_EVS 128
+
+struct rec {
+    struct ev evs[MAX_EVS];
+    int n;
+    calllog *log;
+    int restoring;       /* re-sent pages may be to an earlier group */
+    int not_logged;      /* announcements the log did not match */
+};
+
+/* The log's open call with this id (or in this room), for the invariant checks. */
+struct find_ctx {
+    const char *id, *room;
+    struct logged_call found;
+    int n;
+};
+
+static int find_open(void *ud, const struct logged_call *c)
+{
+    struct find_ctx *f = ud;
+    if ((f->id && strcmp(c->w.id, f->id) == 0) || (f->room && strcmp(c->w.room, f->room) == 0)) {
+        f->found = *c;
+        f->n++;
+    }
+    return 0;
+}
+
+static struct find_ctx log_lookup(calllog *log, const char *id, const char *room)
+{
+    struct find_ctx f;
+
+    memset(&f, 0, sizeof f);
+    f.id = id;
+    f.room = room;
+    calllog_each_open(log, find_open, &f);
+    return f;
+}
+
+/* The announced call must be the log's open call, as announced. */
+static void check_logged(struct rec *r, const struct contract_call *c, const char *group)
+{
+    struct find_ctx f = log_lookup(r->log, c->id, NULL);
+    const struct logged_call *l = &f.found;
+
+    if (f.n != 1 || l->w.escalation != c->escalation || l->w.state != c->state ||
+        l->w.priority != c->priority || l->w.reason != c->reason ||
+        l->w.acknowledged_ms != c->acknowledged_ms || strcmp(l->w.by, c->by) != 0 ||
+        (group && strcmp(l->group, group) != 0)) {
+        fprintf(stderr, "  not in the log as announced: call %s (found %d; escalation %d/%d, "
+                "state %d/%d, priority %d/%d, group %s/%s)\n", c->id, f.n, l->w.escalation,
+                c->escalation, l->w.state, c->state, l->w.priority, c->priority, l->group,
+                group ? group : "-");
+        r->not_logged++;
+    }
+}
+
+static struct ev *rec_add(struct rec *r, enum ev_kind kind, const char *room)
+{
+    struct ev *e;
+
+    if (r->n >= MAX_EVS) {
+        CHECK(!"too many recorded events");
+        return &r->evs[MAX_EVS - 1];
+    }
+    e = &r->evs[r->n++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    snprintf(e->room, sizeof e->room, "%s", room ? room : "");
+    return e;
+}
+
+static void rec_publish_call(void *ctx, const char *room, const struct contract_call *call)
+{
+    struct rec *r = ctx;
+    struct ev *e = rec_add(r, EV_PUBLISH, room);
+
+    if (call) {
+        e->has_call = 1;
+        e->call = *call;
+        snprintf(e->id, sizeof e->id, "%s", call->id);
+        check_logged(r, call, NULL);
+    } else if (log_lookup(r->log, NULL, room).n != 0) {
+        fprintf(stderr, "  %s published empty, but the log has an open call\n", room);
+        r->not_logged++;
+    }
+}
+
+static void rec_page(void *ctx, const char *group, const struct contract_call *call,
+                     int64_t seq)
+{
+    struct rec *r = ctx;
+    struct ev *e = rec_add(r, EV_PAGE, call->room);
+
+    snprintf(e->group, sizeof e->group, "%s", group);
+    snprintf(e->id, sizeof e->id, "%s", call->id);
+    e->has_call = 1;
+    e->call = *call;
+    e->seq = seq;
+    if (seq <= 0)
+        r->not_logged++;
+    check_logged(r, call, r->restoring ? NULL : group);
+}
+
+static void rec_kiosk_ack(void *ctx, const char *room, const char *id, const char *by)
+{
+    struct rec *r = ctx;
+    struct ev *e = rec_add(r, EV_KIOSK_ACK, room);
+
+    snprintf(e->id, sizeof e->id, "%s", id);
+    snprintf(e->by, sizeof e->by, "%s", by ? by : "");
+}
+
+static void rec_kiosk_cleared(void *ctx, const char *room, const char *id)
+{
+    struct rec *r = ctx;
+    struct ev *e = rec_add(r, EV_KIOSK_CLEARED, room);
+
+    snprintf(e->id, sizeof e->id, "%s", id);
+    if (log_lookup(r->log, id, NULL).n != 0) {
+        fprintf(stderr, "  kiosk told %s is cleared, but the log has it open\n", id);
+        r->not_logged++;
+    }
+}
+
+static const struct calls_ops rec_ops = {
+    rec_publish_call, rec_page, rec_kiosk_ack, rec_kiosk_cleared,
+};
+
+static int count(const struct rec *r, enum ev_kind kind)
+{
+    int n = 0;
+    for (int i = 0; i < r->n; i++)
+        n += r->evs[i].kind == kind;
+    return n;
+}
+
+/* The i-th recorded event of kind (0-based), or NULL. */
+static const struct ev *nth(const struct rec *r, enum ev_kind kind, int i)
+{
+    for (int k = 0; k < r->n; k++)
+        if (r->evs[k].kind == kind && i-- == 0)
+            return &r->evs[k];
+    return NULL;
+}
+
+static const struct ev *last(const struct rec *r, enum ev_kind kind)
+{
+    for (int k = r->n - 1; k >= 0; k--)
+        if (r->evs[k].kind == kind)
+            return &r->evs[k];
+    return NULL;
+}
+
+/* ---- fixture ---------------------------------------------------------------------- */
+
+struct fx {
+    struct room_config cfg;
+    calllog *log;
+    calls *cs;
+    struct rec rec;
+    char db[600];
+};
+
+static int fx_serial;
+
+static const char *write_config(const char *text)
+{
+    char name[64];
+    snprintf(name, sizeof name, "haven-%d.cfg", ++fx_serial);
+    return unit_file(name, text);
+}
+
+/* Loads config text, opens a new call log and a calls over them. 0 or -1. */
+static int fx_open(struct fx *f, const char *text)
+{
+    struct cfg_error err;
+
+    memset(f, 0, sizeof *f);
+    if (roomcfg_load(write_config(text), &f->cfg, &err) != 0) {
+        fprintf(stderr, "  config: %s\n", err.text);
+        return -1;
+    }
+    snprintf(f->db, sizeof f->db, "%s/calls-%d.db", unit_dir(), ++fx_serial);
+    f->log = calllog_open(f->db);
+    f->rec.log = f->log;
+    f->cs = f->log ? calls_new(&f->cfg, f->log, &rec_ops, &f->rec) : NULL;
+    return f->cs ? 0 : -1;
+}
+
+/* A controller restart: a new calls (and call log handle) over the same file. */
+static int fx_restart(struct fx *f, int64_t now)
+{
+    int rc;
+
+    calls_free(f->cs);
+    calllog_close(f->log);
+    f->rec.n = 0;
+    f->log = calllog_open(f->db);
+    f->rec.log = f->log;
+    f->cs = f->log ? calls_new(&f->cfg, f->log, &rec_ops, &f->rec) : NULL;
+    if (!f->cs)
+        return -1;
+    f->rec.restoring = 1;
+    rc = calls_restore(f->cs, now);
+    f->rec.restoring = 0;
+    return rc;
+}
+
+/* The broker acknowledged every page recorded so far. */
+static void deliver_all(struct fx *f)
+{
+    for (int i = 0; i < f->rec.n; i++)
+        if (f->rec.evs[i].kind == EV_PAGE)
+            CHECK_INT_EQ(calllog_delivered(f->log, f->rec.evs[i].seq), 0);
+}
+
+static void fx_close(struct fx *f)
+{
+    CHECK_INT_EQ(f->rec.not_logged, 0);
+    calls_free(f->cs);
+    calllog_close(f->log);
+    roomcfg_free(&f->cfg);
+}
+
+static void raise_call(struct fx *f, const char *room, const char *id, enum call_reason reason,
+                       int64_t now)
+{
+    struct msg_call m;
+
+    memset(&m, 0, sizeof m);
+    snprintf(m.id, sizeof m.id, "%s", id);
+    m.reason = reason;
+    calls_raise(f->cs, room, &m, now);
+}
+
+static void ack_call(struct fx *f, const char *room, const char *id, const char *by, int64_t now)
+{
+    struct msg_ack m;
+
+    memset(&m, 0, sizeof m);
+    snprintf(m.id, sizeof m.id, "%s", id);
+    snprintf(m.by, sizeof m.by, "%s", by ? by : "");
+    calls_acknowledge(f->cs, room, &m, now);
+}
+
+static void clear_call(struct fx *f, const char *room, const char *id, const char *by,
+                       bool bedside, int64_t now)
+{
+    struct msg_ack m;
+
+    memset(&m, 0, sizeof m);
+    snprintf(m.id, sizeof m.id, "%s", id);
+    snprintf(m.by, sizeof m.by, "%s", by ? by : "");
+    calls_clear(f->cs, room, &m, bedside, now);
+}
+
+static void kiosk_status(struct fx *f, const char *room, bool online, int phase, int64_t now)
+{
+    struct msg_status st;
+
+    memset(&st, 0, sizeof st);
+    st.online = online;
+    st.has_phase = phase >= 0;
+    st.phase = phase >= 0 ? (enum phase)phase : PHASE_IDLE;
+    calls_kiosk_status(f->cs, room, &st, now);
+}
+
+/* Checks a recorded page: to group, for call id, at escalation esc, in state. */
+static void check_page(const struct ev *e, const char *group, const char *id, int esc,
+                       enum call_state state, int line)
+{
+    if (!e) {
+        check_true(false, "a page was sent", __FILE__, line);
+        return;
+    }
+    if (strcmp(e->group, group) != 0 || strcmp(e->id, id) != 0 || e->call.escalation != esc ||
+        e->call.state != state) {
+        fprintf(stderr, "  page: want %s/%s/esc %d/state %d, got %s/%s/esc %d/state %d\n",
+                group, id, esc, state, e->group, e->id, e->call.escalation, e->call.state);
+        check_true(false, "the page expected", __FILE__, line);
+    }
+}
+#define CHECK_PAGE(e, group, id, esc, state) check_page((e), (group), (id), (esc), (state), __LINE__)
+
+/* ---- raising ---------------------------------------------------------------------- */
+
+static void test_raise_pages_first_group(void)
+{
+    struct fx f;
+    const struct ev *p, *pub;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    CHECK(calls_get(f.cs, "chair-1") == NULL);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    CHECK_INT_EQ(f.rec.n, 2);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PUBLISH), 1);
+    p = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(p, "nurses", "c-1", 0, CALL_OPEN);
+    REQUIRE(p != NULL);
+    CHECK(p->seq > 0);
+    CHECK_STR_EQ(p->call.room, "chair-1");
+    CHECK_STR_EQ(p->call.label, "Chair 1");
+    CHECK_INT_EQ(p->call.priority, PRIO_ASSIST);
+    CHECK_INT_EQ(p->call.reason, REASON_HELP);
+    CHECK_INT_EQ(p->call.raised_ms, T);
+    CHECK_INT_EQ(p->call.acknowledged_ms, 0);
+    CHECK_STR_EQ(p->call.by, "");
+    pub = nth(&f.rec, EV_PUBLISH, 0);
+    REQUIRE(pub != NULL);
+    CHECK_STR_EQ(pub->room, "chair-1");
+    CHECK(pub->has_call);
+    CHECK_STR_EQ(pub->call.id, "c-1");
+    CHECK_INT_EQ(pub->call.state, CALL_OPEN);
+    CHECK_INT_EQ(pub->call.escalation, 0);
+
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_STR_EQ(c->id, "c-1");
+    CHECK(calls_get(f.cs, "chair-2") == NULL);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 10 * S);
+
+    /* Priorities come from the reasons: ready is routine, safety urgent. */
+    raise_call(&f, "chair-2", "c-2", REASON_READY, T + 1);
+    raise_call(&f, "chair-3", "c-3", REASON_SAFETY, T + 2);
+    CHECK_INT_EQ(calls_open_count(f.cs), 3);
+    REQUIRE(calls_get(f.cs, "chair-2") && calls_get(f.cs, "chair-3"));
+    CHECK_INT_EQ(calls_get(f.cs, "chair-2")->priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-3")->priority, PRIO_URGENT);
+    CHECK_STR_EQ(calls_get(f.cs, "chair-3")->label, "chair-3");  /* no label: the id */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 2 + 3 * S);           /* urgent's charge step */
+    fx_close(&f);
+}
+
+static void test_same_id_repages(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 2 * S);
+    CHECK_INT_EQ(f.rec.n, 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "nurses", "c-1", 0, CALL_OPEN);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->raised_ms, T);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 10 * S);  /* a re-alert does not move the chain */
+
+    /* After escalation, a re-press pages the group paged last. */
+    calls_tick(f.cs, T + 10 * S);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 11 * S);
+    CHECK_INT_EQ(f.rec.n, 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "c-1", 1, CALL_OPEN);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    fx_close(&f);
+}
+
+static void test_cleared_id_dropped(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    clear_call(&f, "chair-1", "c-1", "nurse-1", true, T + S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 2 * S);  /* QoS 1 delivered it again */
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    CHECK(calls_get(f.cs, "chair-1") == NULL);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+    fx_close(&f);
+}
+
+/* A late duplicate of a cleared call is dropped even while a newer call is open. */
+static void test_late_duplicate_while_open(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_UNWELL, T);
+    clear_call(&f, "chair-1", "c-1", "", true, T + S);
+    raise_call(&f, "chair-1", "c-2", REASON_HELP, T + 2 * S);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "c-1", REASON_UNWELL, T + 3 * S);
+    CHECK_INT_EQ(f.rec.n, 0);  /* no re-alert: c-1 is old news */
+    /* ... and c-1 did not become a name for c-2: clearing "c-1" does nothing. */
+    clear_call(&f, "chair-1", "c-1", "", true, T + 4 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_STR_EQ(calls_get(f.cs, "chair-1")->id, "c-2");
+    fx_close(&f);
+}
+
+/* ---- escalation ---------------------------------------------------------------------- */
+
+static void test_escalation(void)
+{
+    struct fx f;
+    const struct ev *pub;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    f.rec.n = 0;
+    calls_tick(f.cs, T);
+    calls_tick(f.cs, T + 10 * S - 1);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 10 * S);
+
+    calls_tick(f.cs, T + 10 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "c-1", 1, CALL_OPEN);
+    pub = last(&f.rec, EV_PUBLISH);
+    REQUIRE(pub != NULL);
+    CHECK_INT_EQ(pub->call.escalation, 1);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->escalation, 1);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 15 * S);  /* past the chain: every repeat */
+
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 15 * S - 1);
+    CHECK_INT_EQ(f.rec.n, 0);
+    calls_tick(f.cs, T + 15 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "c-1", 2, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 20 * S);
+    calls_tick(f.cs, T + 20 * S);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "charge", "c-1", 3, CALL_OPEN);
+    /* A late tick pages once, not once per missed repeat, and counts from now. */
+    calls_tick(f.cs, T + 37 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 3);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 2), "charge", "c-1", 4, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 42 * S);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->escalation, 4);
+    fx_close(&f);
+}
+
+/* A three-step chain: steps go in order; several due at once each page. */
+static void test_escalation_three_steps(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-2", "r-1", REASON_READY, T);  /* routine: nurses@0 charge@60 nurses@120 */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 60 * S);
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 60 * S);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "r-1", 1, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 120 * S);  /* from raised, not from the last page */
+    calls_tick(f.cs, T + 120 * S);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "nurses", "r-1", 2, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 180 * S);
+    fx_close(&f);
+
+    /* Nobody ticked for 200 s: both steps page, in order, then the repeat waits. */
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-2", "r-2", REASON_READY, T);
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 200 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 2);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "r-2", 1, CALL_OPEN);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "nurses", "r-2", 2, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 260 * S);
+    fx_close(&f);
+}
+
+/* ---- acknowledgement ---------------------------------------------------------------- */
+
+static void test_acknowledge(void)
+{
+    struct fx f;
+    const struct ev *e;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    calls_tick(f.cs, T + 10 * S);  /* charge, escalation 1 */
+    f.rec.n = 0;
+
+    ack_call(&f, "chair-1", "c-1", "nurse-7", T + 12 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_ACK), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
+    e = nth(&f.rec, EV_KIOSK_ACK, 0);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->room, "chair-1");
+    CHECK_STR_EQ(e->id, "c-1");
+    CHECK_STR_EQ(e->by, "nurse-7");
+    e = last(&f.rec, EV_PUBLISH);
+    REQUIRE(e != NULL && e->has_call);
+    CHECK_INT_EQ(e->call.state, CALL_ACKNOWLEDGED);
+    CHECK_STR_EQ(e->call.by, "nurse-7");
+    CHECK_INT_EQ(e->call.acknowledged_ms, T + 12 * S);
+    CHECK_INT_EQ(e->call.escalation, 1);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->state, CALL_ACKNOWLEDGED);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 32 * S);
+
+    /* No escalation while acknowledged, until ack_timeout; then a reminder to charge. */
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 15 * S);
+    calls_tick(f.cs, T + 20 * S);
+    calls_tick(f.cs, T + 32 * S - 1);
+    CHECK_INT_EQ(f.rec.n, 0);
+    calls_tick(f.cs, T + 32 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "c-1", 1, CALL_ACKNOWLEDGED);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 52 * S);
+    calls_tick(f.cs, T + 52 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 2);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "charge", "c-1", 1, CALL_ACKNOWLEDGED);
+
+    /* The same acknowledgement again: nothing. */
+    f.rec.n = 0;
+    ack_call(&f, "chair-1", "c-1", "nurse-7", T + 53 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 72 * S);
+
+    /* A wrong id, or a room without a call: ignored. */
+    ack_call(&f, "chair-1", "c-9", "nurse-8", T + 54 * S);
+    ack_call(&f, "chair-2", "c-1", "nurse-8", T + 54 * S);
+    ack_call(&f, "chair-9", "c-1", "nurse-8", T + 54 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_STR_EQ(calls_get(f.cs, "chair-1")->by, "nurse-7");
+
+    /* Someone else takes it over: the kiosk is told, the first ack time stays. */
+    ack_call(&f, "chair-1", "c-1", "nurse-8", T + 60 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_ACK), 1);
+    REQUIRE(nth(&f.rec, EV_KIOSK_ACK, 0) != NULL);
+    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_ACK, 0)->by, "nurse-8");
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_STR_EQ(c->by, "nurse-8");
+    CHECK_INT_EQ(c->acknowledged_ms, T + 12 * S);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 80 * S);
+    fx_close(&f);
+}
+
+/* An acknowledgement before any escalation: the reminder goes to the first group. */
+static void test_acknowledge_then_remind_first_group(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    ack_call(&f, "chair-1", "c-1", "", T + 2 * S);  /* unnamed */
+    REQUIRE(nth(&f.rec, EV_KIOSK_ACK, 0) != NULL);
+    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_ACK, 0)->by, "");
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 10 * S);  /* the chain's charge step does not fire */
+    CHECK_INT_EQ(f.rec.n, 0);
+    calls_tick(f.cs, T + 22 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "nurses", "c-1", 0, CALL_ACKNOWLEDGED);
+    fx_close(&f);
+}
+
+/* ---- clearing ---------------------------------------------------------------------- */
+
+static void test_remote_clear(void)
+{
+    struct fx f;
+    const struct ev *e;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    f.rec.n = 0;
+    clear_call(&f, "chair-1", "c-2", "nurse-3", false, T + S);  /* not its id */
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+
+    clear_call(&f, "chair-1", "c-1", "nurse-3", false, T + 2 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 1);
+    e = nth(&f.rec, EV_KIOSK_CLEARED, 0);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->room, "chair-1");
+    CHECK_STR_EQ(e->id, "c-1");
+    e = last(&f.rec, EV_PUBLISH);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->room, "chair-1");
+    CHECK(!e->has_call);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    CHECK(calls_get(f.cs, "chair-1") == NULL);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 100 * S);
+    clear_call(&f, "chair-1", "c-1", "nurse-3", false, T + 101 * S);  /* twice */
+    CHECK_INT_EQ(f.rec.n, 0);
+
+    /* A routine call clears remotely too, acknowledged or not. */
+    raise_call(&f, "chair-2", "r-1", REASON_READY, T + 200 * S);
+    ack_call(&f, "chair-2", "r-1", "nurse-1", T + 201 * S);
+    clear_call(&f, "chair-2", "r-1", "nurse-1", false, T + 202 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+static void test_urgent_clears_only_at_bedside(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "s-1", REASON_SAFETY, T);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->priority, PRIO_URGENT);
+    ack_call(&f, "chair-1", "s-1", "nurse-7", T + S);
+    f.rec.n = 0;
+    clear_call(&f, "chair-1", "s-1", "nurse-7", false, T + 2 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 11 * S);  /* still reminding */
+
+    clear_call(&f, "chair-1", "s-1", "nurse-7", true, T + 3 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 1);
+    CHECK(last(&f.rec, EV_PUBLISH) && !last(&f.rec, EV_PUBLISH)->has_call);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* ---- a second call id while one is open ------------------------------------------------ */
+
+static void test_upgrade(void)
+{
+    struct fx f;
+    const struct ev *e;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);
+    calls_tick(f.cs, T + 10 * S);               /* assist: charge, escalation 1 */
+    ack_call(&f, "chair-1", "h-1", "nurse-7", T + 11 * S);
+    f.rec.n = 0;
+
+    raise_call(&f, "chair-1", "s-2", REASON_SAFETY, T + 12 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "nurses", "h-1", 1, CALL_OPEN);  /* the urgent chain's first step, now */
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->call.priority, PRIO_URGENT);
+    CHECK_INT_EQ(e->call.reason, REASON_SAFETY);
+    e = last(&f.rec, EV_PUBLISH);
+    REQUIRE(e != NULL && e->has_call);
+    CHECK_INT_EQ(e->call.priority, PRIO_URGENT);
+    CHECK_INT_EQ(e->call.state, CALL_OPEN);         /* the old ack no longer covers it */
+    CHECK_INT_EQ(e->call.acknowledged_ms, 0);
+    CHECK_STR_EQ(e->call.by, "");
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_STR_EQ(c->id, "h-1");
+    CHECK_INT_EQ(c->raised_ms, T);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 15 * S);  /* the chain restarts at the upgrade */
+
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 15 * S);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "h-1", 2, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 17 * S);
+
+    /* Either id now names the call: ack by the new id, clear (at the bedside) by it. */
+    f.rec.n = 0;
+    ack_call(&f, "chair-1", "s-2", "nurse-2", T + 16 * S);
+    REQUIRE(nth(&f.rec, EV_KIOSK_ACK, 0) != NULL);
+    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_ACK, 0)->id, "h-1");
+    clear_call(&f, "chair-1", "s-2", "nurse-2", false, T + 17 * S);  /* urgent: refused */
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    clear_call(&f, "chair-1", "s-2", "nurse-2", true, T + 18 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    REQUIRE(nth(&f.rec, EV_KIOSK_CLEARED, 0) != NULL);
+    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_CLEARED, 0)->id, "h-1");
+    /* Both ids are now old news. */
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "s-2", REASON_SAFETY, T + 19 * S);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T + 19 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    fx_close(&f);
+
+    /* The same, cleared by the first id. */
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);
+    raise_call(&f, "chair-1", "s-2", REASON_SAFETY, T + S);
+    clear_call(&f, "chair-1", "h-1", "", true, T + 2 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* After an upgrade the log knows the group paged last, so a restart re-pages it. */
+static void test_upgrade_survives_restart(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);
+    calls_tick(f.cs, T + 10 * S);  /* charge */
+    raise_call(&f, "chair-1", "s-2", REASON_SAFETY, T + 11 * S);  /* urgent: nurses */
+    deliver_all(&f);
+    REQUIRE(fx_restart(&f, T + 12 * S) == 0);
+    CHECK_INT_EQ(f.rec.n, 0);
+    raise_call(&f, "chair-1", "s-2", REASON_SAFETY, T + 12 * S);  /* pressed again */
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "nurses", "h-1", 1, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 14 * S);
+    fx_close(&f);
+}
+
+static void test_lower_or_equal_priority_joins(void)
+{
+    struct fx f;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "s-1", REASON_SAFETY, T);      /* urgent */
+    calls_tick(f.cs, T + 3 * S);                              /* charge */
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "h-2", REASON_HELP, T + 4 * S); /* assist: lower */
+    CHECK_INT_EQ(f.rec.n, 1);                                 /* a re-alert, nothing else */
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "s-1", 1, CALL_OPEN);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->priority, PRIO_URGENT);
+    CHECK_INT_EQ(c->reason, REASON_SAFETY);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 5 * S);            /* the chain goes on as it was */
+    raise_call(&f, "chair-1", "h-2", REASON_HELP, T + 4 * S + 1);  /* the alias again */
+    CHECK_INT_EQ(f.rec.n, 2);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "charge", "s-1", 1, CALL_OPEN);
+    fx_close(&f);
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);         /* assist */
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "u-2", REASON_UNWELL, T + S);   /* assist: equal */
+    CHECK_INT_EQ(f.rec.n, 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "nurses", "h-1", 0, CALL_OPEN);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->reason, REASON_HELP);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 10 * S);
+    /* The joined id acknowledges and clears the call. */
+    ack_call(&f, "chair-1", "u-2", "nurse-1", T + 2 * S);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->state, CALL_ACKNOWLEDGED);
+    clear_call(&f, "chair-1", "u-2", "nurse-1", false, T + 3 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* More ids for one call than the call keeps in memory: each still re-alerts. */
+static void test_many_aliases(void)
+{
+    struct fx f;
+    char id[32];
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "c-0", REASON_SAFETY, T);
+    for (int i = 1; i <= 12; i++) {
+        snprintf(id, sizeof id, "c-%d", i);
+        raise_call(&f, "chair-1", id, REASON_HELP, T + i);
+    }
+    f.rec.n = 0;
+    for (int i = 1; i <= 12; i++) {
+        snprintf(id, sizeof id, "c-%d", i);
+        raise_call(&f, "chair-1", id, REASON_HELP, T + 100 + i);
+    }
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 12);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    fx_close(&f);
+}
+
+/* ---- kiosk supervision ---------------------------------------------------------------- */
+
+static void test_kiosk_offline(void)
+{
+    struct fx f;
+    const struct ev *e;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T);
+    CHECK_INT_EQ(f.rec.n, 0);
+
+    kiosk_status(&f, "chair-1", false, -1, T + S);  /* the will: no phase */
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->group, "nurses");
+    CHECK_INT_EQ(e->call.reason, REASON_KIOSK_OFFLINE);
+    CHECK_INT_EQ(e->call.priority, PRIO_ASSIST);
+    CHECK(strstr(e->call.detail, "infusion") != NULL);
+    CHECK(ids_valid(e->call.id));
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->reason, REASON_KIOSK_OFFLINE);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 11 * S);  /* it escalates like any call */
+
+    /* The retained will delivered again: still one call, no page. */
+    f.rec.n = 0;
+    kiosk_status(&f, "chair-1", false, -1, T + 2 * S);
+    kiosk_status(&f, "chair-1", false, -1, T + 3 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+
+    /* Back online: the call clears by itself, and the kiosk is not told about it. */
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + 4 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 0);
+    e = last(&f.rec, EV_PUBLISH);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->room, "chair-1");
+    CHECK(!e->has_call);
+
+    /* Online again (retained) while no call: nothing. Offline once more: a new call. */
+    f.rec.n = 0;
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + 5 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    kiosk_status(&f, "chair-1", false, -1, T + 6 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    fx_close(&f);
+}
+
+static void test_kiosk_offline_idle_and_phases(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    /* Idle: nobody in the chair, nobody to help. */
+    kiosk_status(&f, "chair-1", true, PHASE_IDLE, T);
+    kiosk_status(&f, "chair-1", false, -1, T + S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+
+    /* The last known phase counts, not only the one in the offline message. */
+    kiosk_status(&f, "chair-2", true, PHASE_INTAKE, T);
+    kiosk_status(&f, "chair-2", true, -1, T + S);       /* no phase: still intake */
+    kiosk_status(&f, "chair-2", false, -1, T + 2 * S);
+    REQUIRE(calls_get(f.cs, "chair-2") != NULL);
+    CHECK(strstr(calls_get(f.cs, "chair-2")->detail, "intake") != NULL);
+
+    kiosk_status(&f, "chair-3", true, PHASE_RECOVERY, T);
+    kiosk_status(&f, "chair-3", true, PHASE_IDLE, T + S);  /* the visit ended */
+    kiosk_status(&f, "chair-3", false, -1, T + 2 * S);
+    CHECK(calls_get(f.cs, "chair-3") == NULL);
+    fx_close(&f);
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    /* Never heard of before: offline with a phase counts, without one does not. */
+    kiosk_status(&f, "chair-1", false, -1, T);
+    CHECK(calls_get(f.cs, "chair-1") == NULL);
+    kiosk_status(&f, "chair-2", false, PHASE_DISCHARGE, T);
+    REQUIRE(calls_get(f.cs, "chair-2") != NULL);
+    CHECK(strstr(calls_get(f.cs, "chair-2")->detail, "discharge") != NULL);
+    fx_close(&f);
+}
+
+/* A patient's call while the offline call is open replaces it. */
+static void test_kiosk_offline_then_call(void)
+{
+    struct fx f;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T);
+    kiosk_status(&f, "chair-1", false, -1, T + S);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 2 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_STR_EQ(c->id, "c-1");
+    CHECK_INT_EQ(c->reason, REASON_HELP);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 0);  /* the offline call is not the kiosk's */
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    /* The kiosk coming back does not clear the patient's call. */
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + 3 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    fx_close(&f);
+}
+
+static void test_kiosk_offline_priority_from_config(void)
+{
+    struct fx f;
+    char text[sizeof config_text + 64];
+
+    snprintf(text, sizeof text, "reasons = { kiosk_offline = \"urgent\"; };\n%s", config_text);
+    REQUIRE(fx_open(&f, text) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T);
+    kiosk_status(&f, "chair-1", false, -1, T + S);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->priority, PRIO_URGENT);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 4 * S);
+    kiosk_status(&f, "chair-1", true, -1, T + 2 * S);  /* urgent or not, it clears itself */
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* What the controller knew of the kiosk survives a restart. */
+static void test_kiosk_state_survives_restart(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T);
+    REQUIRE(fx_restart(&f, T + S) == 0);
+    kiosk_status(&f, "chair-1", false, -1, T + 2 * S);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK(strstr(calls_get(f.cs, "chair-1")->detail, "infusion") != NULL);
+
+    /* Offline before the restart, and the will delivered again after it: no second call. */
+    REQUIRE(fx_restart(&f, T + 3 * S) == 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    f.rec.n = 0;
+    kiosk_status(&f, "chair-1", false, -1, T + 4 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + 5 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* ---- restart ---------------------------------------------------------------------- */
+
+static void test_restore(void)
+{
+    struct fx f;
+    int64_t undelivered_seq = 0;
+    const struct contract_call *c;
+    const struct ev *e;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);
+    raise_call(&f, "chair-1", "u-2", REASON_UNWELL, T + S);    /* joins h-1 */
+    calls_tick(f.cs, T + 10 * S);                               /* charge, escalation 1 */
+    raise_call(&f, "chair-2", "s-3", REASON_SAFETY, T + 10 * S + 500);
+    ack_call(&f, "chair-2", "s-3", "nurse-2", T + 11 * S);
+    raise_call(&f, "chair-3", "r-4", REASON_READY, T + 11 * S);
+    clear_call(&f, "chair-3", "r-4", "", true, T + 11 * S + 1);
+    /* The broker acknowledged every page but h-1's escalation to charge. */
+    for (int i = 0; i < f.rec.n; i++) {
+        const struct ev *p = &f.rec.evs[i];
+        if (p->kind != EV_PAGE)
+            continue;
+        if (strcmp(p->id, "h-1") == 0 && strcmp(p->group, "charge") == 0)
+            undelivered_seq = p->seq;
+        else
+            CHECK_INT_EQ(calllog_delivered(f.log, p->seq), 0);
+    }
+    REQUIRE(undelivered_seq > 0);
+
+    REQUIRE(fx_restart(&f, T + 12 * S) == 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 2);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);  /* exactly the lost page, sent again */
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "charge", "h-1", 1, CALL_OPEN);
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->seq, undelivered_seq);
+    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED) + count(&f.rec, EV_KIOSK_ACK), 0);
+
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_STR_EQ(c->id, "h-1");
+    CHECK_STR_EQ(c->label, "Chair 1");
+    CHECK_INT_EQ(c->state, CALL_OPEN);
+    CHECK_INT_EQ(c->escalation, 1);
+    CHECK_INT_EQ(c->priority, PRIO_ASSIST);
+    CHECK_INT_EQ(c->raised_ms, T);
+    c = calls_get(f.cs, "chair-2");
+    REQUIRE(c != NULL);
+    CHECK_STR_EQ(c->id, "s-3");
+    CHECK_INT_EQ(c->state, CALL_ACKNOWLEDGED);
+    CHECK_STR_EQ(c->by, "nurse-2");
+    CHECK_INT_EQ(c->acknowledged_ms, T + 11 * S);
+    CHECK_INT_EQ(c->priority, PRIO_URGENT);
+    CHECK(calls_get(f.cs, "chair-3") == NULL);
+    /* chair-1 repeats 5 s after its last page; chair-2 reminds 10 s after the ack. */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 15 * S);
+
+    /* The alias came back with the call; the cleared id is still old news. */
+    deliver_all(&f);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "u-2", REASON_UNWELL, T + 13 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "h-1", 1, CALL_OPEN);
+    raise_call(&f, "chair-3", "r-4", REASON_READY, T + 13 * S);
+    CHECK_INT_EQ(f.rec.n, 1);
+    CHECK_INT_EQ(calls_open_count(f.cs), 2);
+
+    /* The timers go on from where they were. */
+    deliver_all(&f);
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 15 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "h-1", 2, CALL_OPEN);
+    calls_tick(f.cs, T + 21 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 3);  /* chair-1 repeat at 20 s, chair-2 reminder at 21 s */
+    e = last(&f.rec, EV_PAGE);
+    REQUIRE(e != NULL);
+    CHECK_PAGE(e, "nurses", "s-3", 0, CALL_ACKNOWLEDGED);
+
+    /* A second restart with nothing undelivered sends nothing. */
+    deliver_all(&f);
+    REQUIRE(fx_restart(&f, T + 22 * S) == 0);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 2);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 26 * S);  /* chair-1's repeat, from its page at 21 s */
+    fx_close(&f);
+}
+
+/* Restored while steps fell due during the outage: they page at the next tick. */
+static void test_restore_overdue(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);
+    calllog_delivered(f.log, nth(&f.rec, EV_PAGE, 0)->seq);
+    REQUIRE(fx_restart(&f, T + 60 * S) == 0);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 10 * S);
+    calls_tick(f.cs, T + 60 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "h-1", 1, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 65 * S);
+    fx_close(&f);
+}
+
+/* ---- reload ---------------------------------------------------------------------- */
+
+static void test_set_config(void)
+{
+    struct fx f;
+    struct room_config shorter, longer;
+    struct cfg_error err;
+    char text[sizeof config_text + 512];
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);            /* step 0 */
+    raise_call(&f, "chair-2", "h-2", REASON_HELP, T);
+    calls_tick(f.cs, T + 10 * S);                                 /* both at step 1 (charge) */
+    raise_call(&f, "chair-3", "h-3", REASON_HELP, T + 11 * S);   /* step 0 */
+
+    /* assist becomes one step (nurses), repeat 7 s */
+    {
+        const char *a = strstr(config_text, "  assist = {");
+        const char *b = a ? strstr(a, "  urgent = {") : NULL;
+        REQUIRE(a && b);
+        snprintf(text, sizeof text, "%.*s  assist = {\n"
+                 "    chain = ( { group = \"nurses\"; after = 0; } );\n"
+                 "    repeat = 7; ack_timeout = 20;\n  };\n%s",
+                 (int)(a - config_text), config_text, b);
+    }
+    REQUIRE(roomcfg_load(write_config(text), &shorter, &err) == 0);
+    REQUIRE(shorter.policy[PRIO_ASSIST].nsteps == 1);
+    f.rec.n = 0;
+    calls_set_config(f.cs, &shorter);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_open_count(f.cs), 3);
+    /* chair-1/2: past the (new) chain, repeat from their last page at 10 s: 17 s.
+     * chair-3: its next step is gone; it repeats from its page at 11 s: 18 s. */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 17 * S);
+    calls_tick(f.cs, T + 17 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 2);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "nurses", "h-1", 2, CALL_OPEN);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "nurses", "h-2", 2, CALL_OPEN);
+    calls_tick(f.cs, T + 18 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 3);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 2), "nurses", "h-3", 1, CALL_OPEN);
+
+    /* A longer chain again: everyone is at step 0 now, so step 1 (charge) is next,
+     * 30 s after each call was raised. */
+    {
+        const char *a = strstr(config_text, "  assist = {");
+        const char *b = a ? strstr(a, "  urgent = {") : NULL;
+        REQUIRE(a && b);
+        snprintf(text, sizeof text, "%.*s  assist = {\n"
+                 "    chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 30; },\n"
+                 "              { group = \"nurses\"; after = 40; } );\n"
+                 "    repeat = 5; ack_timeout = 20;\n  };\n%s",
+                 (int)(a - config_text), config_text, b);
+    }
+    REQUIRE(roomcfg_load(write_config(text), &longer, &err) == 0);
+    calls_set_config(f.cs, &longer);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 30 * S);
+    f.rec.n = 0;
+    calls_tick(f.cs, T + 30 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 2);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "h-1", 3, CALL_OPEN);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "charge", "h-2", 3, CALL_OPEN);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 40 * S);
+    calls_tick(f.cs, T + 41 * S);  /* chair-1/2 step 2, chair-3 step 1 */
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 5);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 2), "nurses", "h-1", 4, CALL_OPEN);
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 4), "charge", "h-3", 2, CALL_OPEN);
+    CHECK_INT_EQ(calls_open_count(f.cs), 3);
+
+    calls_set_config(f.cs, &f.cfg);
+    fx_close(&f);
+    roomcfg_free(&shorter);
+    roomcfg_free(&longer);
+}
+
+static void test_publish_all(void)
+{
+    struct fx f;
+    struct room_config fewer;
+    struct cfg_error err;
+    const struct ev *e;
+    const char *fewer_text =
+        "groups = [ \"nurses\", \"charge\" ];\n"
+        "rooms = ( { id = \"chair-1\"; }, { id = \"chair-2\"; } );\n";
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    f.rec.n = 0;
+    calls_publish_all(f.cs);
+    CHECK_INT_EQ(f.rec.n, 3);
+    CHECK_INT_EQ(count(&f.rec, EV_PUBLISH), 3);
+    for (int i = 0; i < f.rec.n; i++)
+        CHECK(!f.rec.evs[i].has_call);
+
+    raise_call(&f, "chair-2", "c-2", REASON_HELP, T);
+    raise_call(&f, "chair-3", "c-3", REASON_SAFETY, T);
+    f.rec.n = 0;
+    calls_publish_all(f.cs);
+    REQUIRE(f.rec.n == 3);
+    CHECK_STR_EQ(f.rec.evs[0].room, "chair-1");
+    CHECK(!f.rec.evs[0].has_call);
+    CHECK_STR_EQ(f.rec.evs[1].room, "chair-2");
+    CHECK(f.rec.evs[1].has_call);
+    CHECK_STR_EQ(f.rec.evs[1].call.id, "c-2");
+    CHECK_STR_EQ(f.rec.evs[2].room, "chair-3");
+    CHECK_STR_EQ(f.rec.evs[2].call.id, "c-3");
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
+
+    /* chair-3 left the configuration with its call open: still published. */
+    REQUIRE(roomcfg_load(write_config(fewer_text), &fewer, &err) == 0);
+    calls_set_config(f.cs, &fewer);
+    f.rec.n = 0;
+    calls_publish_all(f.cs);
+    CHECK_INT_EQ(f.rec.n, 3);
+    e = last(&f.rec, EV_PUBLISH);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->room, "chair-3");
+    CHECK(e->has_call);
+    calls_set_config(f.cs, &f.cfg);
+    roomcfg_free(&fewer);
+    fx_close(&f);
+}
+
+static void test_next_due_many_rooms(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_call(&f, "chair-1", "a", REASON_READY, T);        /* routine: 60 s */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 60 * S);
+    raise_call(&f, "chair-2", "b", REASON_HELP, T + S);     /* assist: 11 s */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 11 * S);
+    raise_call(&f, "chair-3", "c", REASON_SAFETY, T + 2 * S);  /* urgent: 5 s */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 5 * S);
+    clear_call(&f, "chair-3", "c", "", true, T + 3 * S);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 11 * S);
+    clear_call(&f, "chair-2", "b", "", false, T + 3 * S);
+    clear_call(&f, "chair-1", "a", "", false, T + 3 * S);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+int main(void)
+{
+    RUN(test_raise_pages_first_group);
+    RUN(test_same_id_repages);
+    RUN(test_cleared_id_dropped);
+    RUN(test_late_duplicate_while_open);
+    RUN(test_escalation);
+    RUN(test_escalation_three_steps);
+    RUN(test_acknowledge);
+    RUN(test_acknowledge_then_remind_first_group);
+    RUN(test_remote_clear);
+    RUN(test_urgent_clears_only_at_bedside);
+    RUN(test_upgrade);
+    RUN(test_upgrade_survives_restart);
+    RUN(test_lower_or_equal_priority_joins);
+    RUN(test_many_aliases);
+    RUN(test_kiosk_offline);
+    RUN(test_kiosk_offline_idle_and_phases);
+    RUN(test_kiosk_offline_then_call);
+    RUN(test_kiosk_offline_priority_from_config);
+    RUN(test_kiosk_state_survives_restart);
+    RUN(test_restore);
+    RUN(test_restore_overdue);
+    RUN(test_set_config);
+    RUN(test_publish_all);
+    RUN(test_next_due_many_rooms);
+    unit_cleanup();
+    return CHECK_SUMMARY();
+}

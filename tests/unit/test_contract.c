@@ -1,0 +1,839 @@
+/* test_contract.c - topics, payload codecs and UTF-8 checks (common/contract.c). */
+#include "check.h"
+#include "clock.h"
+#include "contract.h"
+#include "err.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define P "haven"
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+/*
+ * Decoders must not read past len: every payload is copied into a buffer of
+ * exactly len bytes (no NUL after it), so ASan catches an over-read.
+ */
+static char *exact(const char *bytes, size_t len)
+{
+    char *b = malloc(len ? len : 1);
+    if (b)
+        memcpy(b, bytes, len);
+    return b;
+}
+
+static int dec_call(const char *bytes, size_t len, struct msg_call *m, const char **why)
+{
+    char *b = exact(bytes, len);
+    *why = NULL;
+    int rc = contract_decode_call(b, len, m, why);
+    free(b);
+    return rc;
+}
+
+static int dec_ack(const char *bytes, size_t len, struct msg_ack *m, const char **why)
+{
+    char *b = exact(bytes, len);
+    *why = NULL;
+    int rc = contract_decode_ack(b, len, m, why);
+    free(b);
+    return rc;
+}
+
+static int dec_status(const char *bytes, size_t len, struct msg_status *m, const char **why)
+{
+    char *b = exact(bytes, len);
+    *why = NULL;
+    int rc = contract_decode_status(b, len, m, why);
+    free(b);
+    return rc;
+}
+
+/* Decoding text must fail with HV_EPARSE and a reason. */
+static void call_rejected(const char *text, int line)
+{
+    struct msg_call m;
+    const char *why = NULL;
+    int rc = dec_call(text, strlen(text), &m, &why);
+
+    if (rc != HV_EPARSE || why == NULL || why[0] == '\0') {
+        check_true(false, text, __FILE__, line);
+        return;
+    }
+}
+#define CALL_REJECTED(text) call_rejected((text), __LINE__)
+
+static void ack_rejected(const char *text, int line)
+{
+    struct msg_ack m;
+    const char *why = NULL;
+    int rc = dec_ack(text, strlen(text), &m, &why);
+
+    if (rc != HV_EPARSE || why == NULL)
+        check_true(false, text, __FILE__, line);
+}
+#define ACK_REJECTED(text) ack_rejected((text), __LINE__)
+
+static void status_rejected(const char *text, int line)
+{
+    struct msg_status m;
+    const char *why = NULL;
+    int rc = dec_status(text, strlen(text), &m, &why);
+
+    if (rc != HV_EPARSE || why == NULL)
+        check_true(false, text, __FILE__, line);
+}
+#define STATUS_REJECTED(text) status_rejected((text), __LINE__)
+
+/* ---- names ---------------------------------------------------------------------- */
+
+static void test_names(void)
+{
+    for (int r = 0; r < REASON_COUNT; r++)
+        CHECK_INT_EQ(reason_from_name(reason_name((enum call_reason)r)), r);
+    for (int p = 0; p < PRIO_COUNT; p++)
+        CHECK_INT_EQ(priority_from_name(priority_name((enum priority)p)), p);
+    for (int p = 0; p < PHASE_COUNT; p++)
+        CHECK_INT_EQ(phase_from_name(phase_name((enum phase)p)), p);
+    CHECK_STR_EQ(reason_name(REASON_KIOSK_OFFLINE), "kiosk_offline");
+    CHECK_STR_EQ(priority_name(PRIO_URGENT), "urgent");
+    CHECK_STR_EQ(phase_name(PHASE_INFUSION), "infusion");
+    CHECK_STR_EQ(call_state_name(CALL_OPEN), "open");
+    CHECK_STR_EQ(call_state_name(CALL_ACKNOWLEDGED), "acknowledged");
+    CHECK_STR_EQ(reason_name(REASON_COUNT), "?");
+    CHECK_STR_EQ(priority_name(PRIO_COUNT), "?");
+    CHECK_STR_EQ(phase_name((enum phase)-1), "?");
+    CHECK_INT_EQ(reason_from_name("Help"), -1);
+    CHECK_INT_EQ(reason_from_name(NULL), -1);
+    CHECK_INT_EQ(priority_from_name("critical"), -1);
+    CHECK_INT_EQ(phase_from_name(""), -1);
+}
+
+static void test_room_id_valid(void)
+{
+    CHECK(room_id_valid("chair-1"));
+    CHECK(room_id_valid("a"));
+    CHECK(room_id_valid("0-9"));
+    CHECK(room_id_valid("abcdefghijklmnopqrstuvwxyz012345"));    /* 32 */
+    CHECK(!room_id_valid("abcdefghijklmnopqrstuvwxyz0123456"));  /* 33 */
+    CHECK(!room_id_valid(""));
+    CHECK(!room_id_valid(NULL));
+    CHECK(!room_id_valid("Chair-1"));
+    CHECK(!room_id_valid("chair_1"));
+    CHECK(!room_id_valid("chair 1"));
+    CHECK(!room_id_valid("chair/1"));
+    CHECK(!room_id_valid("+"));
+    CHECK(!room_id_valid("#"));
+}
+
+/* ---- topics ---------------------------------------------------------------------- */
+
+static void test_topic_parse_kinds(void)
+{
+    static const struct {
+        const char *topic;
+        enum topic_kind kind;
+        const char *name;
+    } ok[] = {
+        { P "/room/chair-1/kiosk/status", TOPIC_KIOSK_STATUS, "chair-1" },
+        { P "/room/chair-1/kiosk/call", TOPIC_KIOSK_CALL, "chair-1" },
+        { P "/room/chair-2/kiosk/clear", TOPIC_KIOSK_CLEAR, "chair-2" },
+        { P "/room/chair-1/kiosk/checkin", TOPIC_KIOSK_CHECKIN, "chair-1" },
+        { P "/room/chair-1/kiosk/response", TOPIC_KIOSK_RESPONSE, "chair-1" },
+        { P "/room/chair-1/kiosk/cmd", TOPIC_KIOSK_CMD, "chair-1" },
+        { P "/room/chair-3/lights/set", TOPIC_LIGHTS_SET, "chair-3" },
+        { P "/room/chair-3/lights/state", TOPIC_LIGHTS_STATE, "chair-3" },
+        { P "/call/chair-4", TOPIC_CALL, "chair-4" },
+        { P "/call/chair-4/ack", TOPIC_CALL_ACK, "chair-4" },
+        { P "/call/chair-4/clear", TOPIC_CALL_CLEAR, "chair-4" },
+        { P "/page/nurses", TOPIC_PAGE, "nurses" },
+        { P "/page/Charge_Team", TOPIC_PAGE, "Charge_Team" },
+        { P "/controller/room-1/status", TOPIC_CONTROLLER, "room-1" },
+        { P "/call/abcdefghijklmnopqrstuvwxyz012345", TOPIC_CALL,
+          "abcdefghijklmnopqrstuvwxyz012345" },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char name[HV_NAME_MAX] = "untouched";
+        enum topic_kind k = topic_parse(P, ok[i].topic, name);
+        if (k != ok[i].kind)
+            check_true(false, ok[i].topic, __FILE__, __LINE__);
+        CHECK_STR_EQ(name, ok[i].name);
+    }
+}
+
+static void test_topic_parse_prefix(void)
+{
+    char name[HV_NAME_MAX];
+
+    CHECK_INT_EQ(topic_parse("clinic/east", "clinic/east/call/chair-1/ack", name), TOPIC_CALL_ACK);
+    CHECK_STR_EQ(name, "chair-1");
+    CHECK_INT_EQ(topic_parse(P, "other/call/chair-1", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "havenx/call/chair-1", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "have/call/chair-1", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "/haven/call/chair-1", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "Haven/call/chair-1", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "haven", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "haven/", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse(P, "", name), TOPIC_UNKNOWN);
+    CHECK_INT_EQ(topic_parse("clinic/east", "clinic/call/chair-1", name), TOPIC_UNKNOWN);
+}
+
+static void test_topic_parse_rejects(void)
+{
+    static const char *const bad[] = {
+        /* extra or missing levels */
+        P "/room/chair-1/kiosk/call/extra",
+        P "/room/chair-1/x/kiosk/call",
+        P "/room/chair-1/kiosk",
+        P "/room/chair-1",
+        P "/room/kiosk/call",
+        P "/call/chair-1/ack/extra",
+        P "/call/chair-1/ack/",
+        P "/call/chair-1/",
+        P "/call",
+        P "/call/",
+        P "/page/nurses/extra",
+        P "/page/",
+        P "/page",
+        P "/controller/room-1/status/x",
+        P "/controller/room-1",
+        P "/controller//status",
+        P "//call/chair-1",
+        /* unknown leaves */
+        P "/room/chair-1/kiosk/unknown",
+        P "/room/chair-1/lights/get",
+        P "/call/chair-1/nack",
+        P "/rooms/chair-1/kiosk/call",
+        /* room ids of the wrong shape */
+        P "/room/Chair-1/kiosk/call",
+        P "/call/CHAIR-1",
+        P "/room/abcdefghijklmnopqrstuvwxyz0123456/kiosk/call",  /* 33 */
+        P "/call/abcdefghijklmnopqrstuvwxyz0123456/ack",
+        P "/room//kiosk/call",
+        P "/call//ack",
+        P "/call/chair_1",
+        P "/call/chair 1/clear",
+        /* wildcards */
+        P "/room/+/kiosk/call",
+        P "/room/#/kiosk/status",
+        P "/call/+",
+        P "/call/#",
+        P "/call/+/ack",
+        P "/page/+",
+        P "/page/#",
+        P "/controller/+/status",
+        P "/#",
+        "+/call/chair-1",
+        "#",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[HV_NAME_MAX];
+        if (topic_parse(P, bad[i], name) != TOPIC_UNKNOWN)
+            check_true(false, bad[i], __FILE__, __LINE__);
+    }
+}
+
+static void test_topic_build(void)
+{
+    static const struct {
+        enum topic_kind kind;
+        const char *name;
+        const char *topic;
+    } cases[] = {
+        { TOPIC_KIOSK_STATUS, "chair-1", "haven/room/chair-1/kiosk/status" },
+        { TOPIC_KIOSK_CALL, "chair-1", "haven/room/chair-1/kiosk/call" },
+        { TOPIC_KIOSK_CLEAR, "chair-1", "haven/room/chair-1/kiosk/clear" },
+        { TOPIC_KIOSK_CHECKIN, "chair-1", "haven/room/chair-1/kiosk/checkin" },
+        { TOPIC_KIOSK_RESPONSE, "chair-1", "haven/room/chair-1/kiosk/response" },
+        { TOPIC_KIOSK_CMD, "chair-2", "haven/room/chair-2/kiosk/cmd" },
+        { TOPIC_LIGHTS_SET, "chair-3", "haven/room/chair-3/lights/set" },
+        { TOPIC_LIGHTS_STATE, "chair-3", "haven/room/chair-3/lights/state" },
+        { TOPIC_CALL, "chair-4", "haven/call/chair-4" },
+        { TOPIC_CALL_ACK, "chair-4", "haven/call/chair-4/ack" },
+        { TOPIC_CALL_CLEAR, "chair-4", "haven/call/chair-4/clear" },
+        { TOPIC_PAGE, "charge", "haven/page/charge" },
+        { TOPIC_CONTROLLER, "room-1", "haven/controller/room-1/status" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char topic[HV_TOPIC_MAX], name[HV_NAME_MAX] = "";
+        CHECK_INT_EQ(topic_build(topic, sizeof topic, P, cases[i].kind, cases[i].name), 0);
+        CHECK_STR_EQ(topic, cases[i].topic);
+        CHECK_INT_EQ(topic_parse(P, topic, name), cases[i].kind);
+        CHECK_STR_EQ(name, cases[i].name);
+    }
+    {
+        char topic[HV_TOPIC_MAX], small[19];
+        /* "haven/call/chair-1" is 18 characters: 19 bytes fit, 18 do not. */
+        CHECK_INT_EQ(topic_build(small, sizeof small, P, TOPIC_CALL, "chair-1"), 0);
+        CHECK_STR_EQ(small, "haven/call/chair-1");
+        CHECK_INT_EQ(topic_build(small, 18, P, TOPIC_CALL, "chair-1"), HV_EINVAL);
+        CHECK_INT_EQ(topic_build(topic, sizeof topic, P, TOPIC_UNKNOWN, "x"), HV_EINVAL);
+    }
+}
+
+/* ---- kiosk/call ---------------------------------------------------------------------- */
+
+static void test_decode_call_ok(void)
+{
+    struct msg_call m;
+    const char *why;
+    const char *t1 = "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"pressed\","
+                     "\"ts\":\"2026-11-21T14:03:07.412Z\"}";
+    const char *t2 = " {\"reason\":\"safety\",\"id\":\"call-mhx3k1a2-1k9z0c7q2x8f\"}\n";
+    const char *t3 = "{\"id\":\"c.3\",\"reason\":\"ready\",\"detail\":null,\"extra\":[1,2]}";
+    const char *t4 = "{\"id\":\"c:4\",\"reason\":\"unwell\",\"detail\":\"\"}";
+
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_call(t1, strlen(t1), &m, &why) == 0);
+    CHECK_STR_EQ(m.id, "c-1");
+    CHECK_INT_EQ(m.reason, REASON_HELP);
+    CHECK_STR_EQ(m.detail, "pressed");
+
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_call(t2, strlen(t2), &m, &why) == 0);
+    CHECK_STR_EQ(m.id, "call-mhx3k1a2-1k9z0c7q2x8f");
+    CHECK_INT_EQ(m.reason, REASON_SAFETY);
+    CHECK_STR_EQ(m.detail, "");
+
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_call(t3, strlen(t3), &m, &why) == 0);
+    CHECK_INT_EQ(m.reason, REASON_READY);
+    CHECK_STR_EQ(m.detail, "");
+
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_call(t4, strlen(t4), &m, &why) == 0);
+    CHECK_STR_EQ(m.id, "c:4");
+    CHECK_INT_EQ(m.reason, REASON_UNWELL);
+    CHECK_STR_EQ(m.detail, "");
+}
+
+/* A detail longer than a name but within HV_DETAIL_MAX is kept whole; longer is refused. */
+static void test_decode_call_detail_length(void)
+{
+    char text[600], detail[300];
+    struct msg_call m;
+    const char *why;
+
+    memset(detail, 'd', 255);
+    detail[255] = '\0';
+    snprintf(text, sizeof text, "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"%s\"}", detail);
+    CHECK_INT_EQ(dec_call(text, strlen(text), &m, &why), 0);
+    CHECK_STR_EQ(m.detail, detail);
+
+    memset(detail, 'd', 256);
+    detail[256] = '\0';
+    snprintf(text, sizeof text, "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"%s\"}", detail);
+    CALL_REJECTED(text);
+
+    /* UTF-8 text is fine in a detail. */
+    snprintf(text, sizeof text, "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"j'ai froid \xc3\xa0 la main\"}");
+    CHECK_INT_EQ(dec_call(text, strlen(text), &m, &why), 0);
+    CHECK_STR_EQ(m.detail, "j'ai froid \xc3\xa0 la main");
+}
+
+static void test_decode_call_rejects(void)
+{
+    /* not JSON, or not an object */
+    CALL_REJECTED("hello");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\"");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",}");
+    CALL_REJECTED("{'id':'c-1','reason':'help'}");
+    CALL_REJECTED("[{\"id\":\"c-1\",\"reason\":\"help\"}]");
+    CALL_REJECTED("[]");
+    CALL_REJECTED("\"c-1\"");
+    CALL_REJECTED("42");
+    CALL_REJECTED("null");
+    CALL_REJECTED("   ");
+    /* trailing garbage after the object is not a JSON object either */
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\"} x");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\"}{}");
+    /* id */
+    CALL_REJECTED("{\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":17,\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":null,\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":[\"c-1\"],\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":\"\",\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":\"c/1\",\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":\"c 1\",\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":\"c\\u00e9\",\"reason\":\"help\"}");
+    CALL_REJECTED("{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+                  "\"reason\":\"help\"}");  /* 64 characters */
+    CALL_REJECTED("{\"ID\":\"c-1\",\"reason\":\"help\"}");
+    /* reason */
+    CALL_REJECTED("{\"id\":\"c-1\"}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"panic\"}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"HELP\"}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":1}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":null}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"kiosk_offline\"}");
+    /* detail of the wrong type, or with control characters */
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":5}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":true}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":{\"a\":1}}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":[\"x\"]}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"a\\u001bb\"}");
+
+    /* the same check reports the reason */
+    {
+        struct msg_call m;
+        const char *why = NULL;
+        const char *t = "{\"id\":\"c-1\",\"reason\":\"kiosk_offline\"}";
+        CHECK_INT_EQ(dec_call(t, strlen(t), &m, &why), HV_EPARSE);
+        CHECK(why && strstr(why, "reason"));
+        t = "{\"reason\":\"help\"}";
+        CHECK_INT_EQ(dec_call(t, strlen(t), &m, &why), HV_EPARSE);
+        CHECK(why && strstr(why, "id"));
+    }
+}
+
+static void test_decode_call_empty_and_null(void)
+{
+    struct msg_call m;
+    const char *why = NULL;
+
+    CHECK_INT_EQ(contract_decode_call(NULL, 0, &m, &why), HV_EPARSE);
+    CHECK(why != NULL);
+    why = NULL;
+    CHECK_INT_EQ(contract_decode_call("{}", 0, &m, &why), HV_EPARSE);
+    CHECK(why != NULL);
+}
+
+static void test_decode_call_size_limit(void)
+{
+    const char *head = "{\"id\":\"c-1\",\"reason\":\"help\"}";
+    size_t hl = strlen(head);
+    char *buf = malloc(65537);
+    struct msg_call m;
+    const char *why = NULL;
+
+    REQUIRE(buf != NULL);
+    /* 64 KiB exactly (the object, then whitespace) is accepted ... */
+    memcpy(buf, head, hl);
+    memset(buf + hl, ' ', 65537 - hl);
+    CHECK_INT_EQ(dec_call(buf, 65536, &m, &why), 0);
+    CHECK_STR_EQ(m.id, "c-1");
+    /* ... one byte more is HV_ETOOBIG, whatever is in it. */
+    CHECK_INT_EQ(dec_call(buf, 65537, &m, &why), HV_ETOOBIG);
+    CHECK(why != NULL);
+    memset(buf, 'x', 65537);
+    CHECK_INT_EQ(dec_call(buf, 65537, &m, &why), HV_ETOOBIG);
+    CHECK_INT_EQ(contract_decode_ack(buf, (size_t)1 << 20, &(struct msg_ack){ 0 }, &why),
+                 HV_ETOOBIG);
+    CHECK_INT_EQ(contract_decode_status(buf, 65537, &(struct msg_status){ 0 }, &why),
+                 HV_ETOOBIG);
+    free(buf);
+}
+
+static void test_decode_call_bad_bytes(void)
+{
+    struct msg_call m;
+    const char *why = NULL;
+    static const char bad_utf8[] = "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"\xff\"}";
+    static const char overlong[] = "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"\xc0\xaf\"}";
+    static const char nul_after[] = "{\"id\":\"c-1\",\"reason\":\"help\"}\0junk";
+    static const char nul_in_id[] = "{\"id\":\"c-1\0x\",\"reason\":\"help\"}";
+    static const char nul_in_detail[] = "{\"id\":\"c-1\",\"reason\":\"help\",\"detail\":\"a\0b\"}";
+
+    CHECK_INT_EQ(dec_call(bad_utf8, sizeof bad_utf8 - 1, &m, &why), HV_EPARSE);
+    CHECK(why && strstr(why, "UTF-8"));
+    CHECK_INT_EQ(dec_call(overlong, sizeof overlong - 1, &m, &why), HV_EPARSE);
+    /* An embedded NUL within len: the payload is not one JSON object. */
+    CHECK_INT_EQ(dec_call(nul_after, sizeof nul_after - 1, &m, &why), HV_EPARSE);
+    CHECK_INT_EQ(dec_call(nul_in_id, sizeof nul_in_id - 1, &m, &why), HV_EPARSE);
+    CHECK_INT_EQ(dec_call(nul_in_detail, sizeof nul_in_detail - 1, &m, &why), HV_EPARSE);
+    /* The bytes before the NUL, on their own, are a good call. */
+    CHECK_INT_EQ(dec_call(nul_after, strlen(nul_after), &m, &why), 0);
+    /* A payload cut short is not JSON. */
+    CHECK_INT_EQ(dec_call(nul_after, 10, &m, &why), HV_EPARSE);
+}
+
+/* ---- acks and clears ---------------------------------------------------------------- */
+
+static void test_decode_ack(void)
+{
+    struct msg_ack m;
+    const char *why;
+    const char *t;
+
+    t = "{\"id\":\"c-1\",\"by\":\"nurse-7\"}";
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_ack(t, strlen(t), &m, &why) == 0);
+    CHECK_STR_EQ(m.id, "c-1");
+    CHECK_STR_EQ(m.by, "nurse-7");
+
+    t = "{\"id\":\"c-1\",\"by\":null,\"ts\":\"2026-11-21T14:03:07.412Z\"}";
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_ack(t, strlen(t), &m, &why) == 0);
+    CHECK_STR_EQ(m.by, "");
+
+    t = "{\"id\":\"c-1\"}";
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_ack(t, strlen(t), &m, &why) == 0);
+    CHECK_STR_EQ(m.id, "c-1");
+    CHECK_STR_EQ(m.by, "");
+
+    t = "{\"id\":\"c-1\",\"by\":\"\"}";  /* empty: the same as null */
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_ack(t, strlen(t), &m, &why) == 0);
+    CHECK_STR_EQ(m.by, "");
+
+    t = "{\"id\":\"c-1\",\"by\":\"Sister Mar\xc3\xad" "a Jos\xc3\xa9\"}";  /* names may be UTF-8 */
+    REQUIRE(dec_ack(t, strlen(t), &m, &why) == 0);
+    CHECK_STR_EQ(m.by, "Sister Mar\xc3\xad" "a Jos\xc3\xa9");
+
+    /* 63 characters fit a name; 64 do not. */
+    t = "{\"id\":\"c-1\",\"by\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}";
+    REQUIRE(dec_ack(t, strlen(t), &m, &why) == 0);
+    CHECK_INT_EQ(strlen(m.by), 63);
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}");
+
+    ACK_REJECTED("{\"by\":\"nurse-7\"}");
+    ACK_REJECTED("{\"id\":5,\"by\":\"nurse-7\"}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":7}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":false}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":\"nurse\\n7\"}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":\"nurse\\u00017\"}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":\"\\u001b[31mred\"}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":\"del\\u007f\"}");
+    ACK_REJECTED("{\"id\":\"c-1\",\"by\":\"nurse\t7\"}");
+    ACK_REJECTED("[\"c-1\"]");
+    ACK_REJECTED("");
+}
+
+/* ---- kiosk/status ----------------------------------------------------------------------- */
+
+static void test_decode_status(void)
+{
+    struct msg_status m;
+    const char *why;
+    const char *t;
+
+    t = "{\"online\":true,\"phase\":\"infusion\",\"visit\":\"V-1042\",\"ts\":\"2026-11-21T14:03:07.412Z\"}";
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_status(t, strlen(t), &m, &why) == 0);
+    CHECK(m.online);
+    CHECK(m.has_phase);
+    CHECK_INT_EQ(m.phase, PHASE_INFUSION);
+    CHECK_STR_EQ(m.visit, "V-1042");
+
+    t = "{\"online\":false}";  /* the will */
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_status(t, strlen(t), &m, &why) == 0);
+    CHECK(!m.online);
+    CHECK(!m.has_phase);
+    CHECK_STR_EQ(m.visit, "");
+
+    t = "{\"online\":true,\"phase\":null,\"visit\":null}";
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_status(t, strlen(t), &m, &why) == 0);
+    CHECK(m.online);
+    CHECK(!m.has_phase);
+    CHECK_STR_EQ(m.visit, "");
+
+    t = "{\"online\":true,\"phase\":\"idle\",\"visit\":\"\"}";
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_status(t, strlen(t), &m, &why) == 0);
+    CHECK_INT_EQ(m.phase, PHASE_IDLE);
+    CHECK_STR_EQ(m.visit, "");
+
+    for (int p = 0; p < PHASE_COUNT; p++) {
+        char text[128];
+        snprintf(text, sizeof text, "{\"online\":true,\"phase\":\"%s\",\"visit\":null}",
+                 phase_name((enum phase)p));
+        memset(&m, 0x5a, sizeof m);
+        CHECK_INT_EQ(dec_status(text, strlen(text), &m, &why), 0);
+        CHECK(m.has_phase);
+        CHECK_INT_EQ(m.phase, p);
+    }
+
+    STATUS_REJECTED("{\"online\":true,\"phase\":\"sleeping\"}");
+    STATUS_REJECTED("{\"online\":true,\"phase\":\"Infusion\"}");
+    STATUS_REJECTED("{\"online\":true,\"phase\":2}");
+    STATUS_REJECTED("{\"online\":true,\"phase\":\"\"}");
+    STATUS_REJECTED("{\"phase\":\"idle\"}");
+    STATUS_REJECTED("{\"online\":\"true\"}");
+    STATUS_REJECTED("{\"online\":1}");
+    STATUS_REJECTED("{\"online\":null}");
+    STATUS_REJECTED("{\"online\":true,\"visit\":42}");
+    STATUS_REJECTED("{\"online\":true,\"visit\":\"V\\n1\"}");
+    STATUS_REJECTED("true");
+}
+
+/* ---- P/call/R round trip ---------------------------------------------------------------- */
+
+static struct contract_call sample_call(void)
+{
+    struct contract_call c;
+
+    memset(&c, 0, sizeof c);
+    strcpy(c.id, "call-mhx3k1a2-1k9z0c7q2x8f");
+    strcpy(c.room, "chair-1");
+    strcpy(c.label, "Chair 1 \xe2\x80\x94 window");
+    c.priority = PRIO_ASSIST;
+    c.reason = REASON_UNWELL;
+    c.state = CALL_OPEN;
+    c.raised_ms = 1795010587412;  /* 2026-11-18T... */
+    c.escalation = 0;
+    return c;
+}
+
+static void check_same_call(const struct contract_call *a, const struct contract_call *b)
+{
+    CHECK_STR_EQ(a->id, b->id);
+    CHECK_STR_EQ(a->room, b->room);
+    CHECK_STR_EQ(a->label, b->label);
+    CHECK_INT_EQ(a->priority, b->priority);
+    CHECK_INT_EQ(a->reason, b->reason);
+    CHECK_INT_EQ(a->state, b->state);
+    CHECK_INT_EQ(a->raised_ms, b->raised_ms);
+    CHECK_INT_EQ(a->acknowledged_ms, b->acknowledged_ms);
+    CHECK_STR_EQ(a->by, b->by);
+    CHECK_INT_EQ(a->escalation, b->escalation);
+    CHECK_STR_EQ(a->detail, b->detail);
+}
+
+static void test_call_round_trip_open(void)
+{
+    struct contract_call c = sample_call(), back;
+    const char *why = NULL;
+    char *json = contract_encode_call(&c);
+    cJSON *o;
+    char ts[HV_TS_LEN];
+
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    clock_format_rfc3339(c.raised_ms, ts);
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id")), c.id);
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "room")), "chair-1");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "priority")), "assist");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "reason")), "unwell");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "state")), "open");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "raised")), ts);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "acknowledged")));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "by")));
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "escalation")));
+    CHECK(cJSON_GetObjectItemCaseSensitive(o, "detail") == NULL);
+    cJSON_Delete(o);
+
+    memset(&back, 0x5a, sizeof back);
+    CHECK_INT_EQ(contract_decode_call_state(json, strlen(json), &back, &why), 0);
+    check_same_call(&c, &back);
+    free(json);
+}
+
+static void test_call_round_trip_acknowledged(void)
+{
+    struct contract_call c = sample_call(), back;
+    const char *why = NULL;
+    char *json;
+    cJSON *o;
+
+    c.priority = PRIO_URGENT;
+    c.reason = REASON_SAFETY;
+    c.state = CALL_ACKNOWLEDGED;
+    c.acknowledged_ms = c.raised_ms + 42123;
+    strcpy(c.by, "nurse-7");
+    c.escalation = 3;
+    strcpy(c.detail, "PHQ-9 item 9: \"several days\"");
+    json = contract_encode_call(&c);
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "state")), "acknowledged");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "by")), "nurse-7");
+    CHECK_INT_EQ(cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "escalation")), 3);
+    cJSON_Delete(o);
+    memset(&back, 0x5a, sizeof back);
+    CHECK_INT_EQ(contract_decode_call_state(json, strlen(json), &back, &why), 0);
+    check_same_call(&c, &back);
+    free(json);
+
+    /* Every reason and priority survives the trip. */
+    for (int r = 0; r < REASON_COUNT; r++)
+        for (int p = 0; p < PRIO_COUNT; p++) {
+            c.reason = (enum call_reason)r;
+            c.priority = (enum priority)p;
+            json = contract_encode_call(&c);
+            REQUIRE(json != NULL);
+            CHECK_INT_EQ(contract_decode_call_state(json, strlen(json), &back, &why), 0);
+            CHECK_INT_EQ(back.reason, r);
+            CHECK_INT_EQ(back.priority, p);
+            free(json);
+        }
+}
+
+static void test_decode_call_state_rejects(void)
+{
+    struct contract_call back;
+    const char *why;
+    static const char *const bad[] = {
+        "{\"room\":\"chair-1\",\"priority\":\"assist\",\"reason\":\"help\",\"state\":\"open\"}",
+        "{\"id\":\"c-1\",\"priority\":\"high\",\"reason\":\"help\",\"state\":\"open\"}",
+        "{\"id\":\"c-1\",\"priority\":\"assist\",\"reason\":\"nope\",\"state\":\"open\"}",
+        "{\"id\":\"c-1\",\"priority\":\"assist\",\"reason\":\"help\",\"state\":\"closed\"}",
+        "{\"id\":\"c-1\",\"priority\":\"assist\",\"reason\":\"help\"}",
+        "{\"id\":\"c-1\",\"priority\":\"assist\",\"reason\":\"help\",\"state\":\"open\",\"by\":3}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (contract_decode_call_state(bad[i], strlen(bad[i]), &back, &why) != HV_EPARSE)
+            check_true(false, bad[i], __FILE__, __LINE__);
+}
+
+/* ---- other encoders --------------------------------------------------------------------- */
+
+static void test_encode_kiosk_cmds(void)
+{
+    char *json = contract_encode_kiosk_cmd_ack("c-1", "nurse-7");
+    cJSON *o;
+
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK_INT_EQ(cJSON_GetArraySize(o), 3);
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "cmd")), "call_acknowledged");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id")), "c-1");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "by")), "nurse-7");
+    cJSON_Delete(o);
+    free(json);
+
+    json = contract_encode_kiosk_cmd_ack("c-2", "");
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "by")));
+    cJSON_Delete(o);
+    free(json);
+
+    json = contract_encode_kiosk_cmd_ack("c-3", NULL);
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "by")));
+    cJSON_Delete(o);
+    free(json);
+
+    json = contract_encode_kiosk_cmd_cleared("c-1");
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK_INT_EQ(cJSON_GetArraySize(o), 2);
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "cmd")), "call_cleared");
+    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id")), "c-1");
+    cJSON_Delete(o);
+    free(json);
+}
+
+static void test_encode_controller_status(void)
+{
+    const char *const rooms[] = { "chair-1", "chair-2", "chair-10" };
+    int64_t ts = 1795010587412, back = 0;
+    char *json = contract_encode_controller_status(true, rooms, 3, ts);
+    cJSON *o, *arr;
+
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "online")));
+    arr = cJSON_GetObjectItemCaseSensitive(o, "rooms");
+    CHECK(cJSON_IsArray(arr));
+    CHECK_INT_EQ(cJSON_GetArraySize(arr), 3);
+    for (int i = 0; i < 3 && i < cJSON_GetArraySize(arr); i++)
+        CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetArrayItem(arr, i)), rooms[i]);
+    CHECK_INT_EQ(clock_parse_rfc3339(
+                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ts")), &back), 0);
+    CHECK_INT_EQ(back, ts);
+    cJSON_Delete(o);
+    free(json);
+
+    json = contract_encode_controller_status(false, NULL, 0, ts);
+    REQUIRE(json != NULL);
+    o = cJSON_Parse(json);
+    REQUIRE(o != NULL);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "online")));
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o, "rooms")), 0);
+    cJSON_Delete(o);
+    free(json);
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------------------- */
+
+#define U8(s) utf8_valid((s), sizeof(s) - 1)
+
+static void test_utf8(void)
+{
+    CHECK(U8(""));
+    CHECK(U8("plain ascii {}[]\"\\"));
+    CHECK(U8("a\0b"));                        /* NUL is a valid code point */
+    CHECK(U8("\xc3\xa9"));                    /* U+00E9 */
+    CHECK(U8("\xc2\x80"));                    /* U+0080, smallest 2-byte */
+    CHECK(U8("\xdf\xbf"));                    /* U+07FF */
+    CHECK(U8("\xe0\xa0\x80"));                /* U+0800, smallest 3-byte */
+    CHECK(U8("\xe2\x82\xac"));                /* U+20AC euro */
+    CHECK(U8("\xed\x9f\xbf"));                /* U+D7FF, just below surrogates */
+    CHECK(U8("\xee\x80\x80"));                /* U+E000, just above */
+    CHECK(U8("\xef\xbf\xbf"));                /* U+FFFF */
+    CHECK(U8("\xf0\x90\x80\x80"));            /* U+10000, smallest 4-byte */
+    CHECK(U8("\xf0\x9f\x98\x80"));            /* U+1F600 emoji */
+    CHECK(U8("\xf4\x8f\xbf\xbf"));            /* U+10FFFF, the last */
+    CHECK(U8("x\xf0\x9f\x98\x80y\xc3\xa9z"));
+
+    /* overlong encodings */
+    CHECK(!U8("\xc0\x80"));
+    CHECK(!U8("\xc0\xaf"));
+    CHECK(!U8("\xc1\xbf"));
+    CHECK(!U8("\xe0\x80\x80"));
+    CHECK(!U8("\xe0\x9f\xbf"));
+    CHECK(!U8("\xf0\x80\x80\x80"));
+    CHECK(!U8("\xf0\x8f\xbf\xbf"));
+    /* surrogates */
+    CHECK(!U8("\xed\xa0\x80"));
+    CHECK(!U8("\xed\xbf\xbf"));
+    CHECK(!U8("\xed\xa0\xbd\xed\xb8\x80"));   /* CESU-8 pair */
+    /* beyond U+10FFFF, and bytes that never start a sequence */
+    CHECK(!U8("\xf4\x90\x80\x80"));
+    CHECK(!U8("\xf5\x80\x80\x80"));
+    CHECK(!U8("\xf8\x88\x80\x80\x80"));
+    CHECK(!U8("\xfe"));
+    CHECK(!U8("\xff"));
+    CHECK(!U8("\x80"));
+    CHECK(!U8("a\xbf"));
+    /* truncated sequences */
+    CHECK(!U8("\xc3"));
+    CHECK(!U8("\xe2\x82"));
+    CHECK(!U8("\xf0\x9f\x98"));
+    CHECK(!U8("\xe2\x82" "A"));
+    CHECK(!U8("\xf0\x9f" "ab"));
+    CHECK(!U8("\xc3\xc3\xa9"));
+    /* len is honoured: the byte after it is not read */
+    CHECK(!utf8_valid("\xc3\xa9", 1));
+    CHECK(utf8_valid("ab\xff", 2));
+}
+
+int main(void)
+{
+    RUN(test_names);
+    RUN(test_room_id_valid);
+    RUN(test_topic_parse_kinds);
+    RUN(test_topic_parse_prefix);
+    RUN(test_topic_parse_rejects);
+    RUN(test_topic_build);
+    RUN(test_decode_call_ok);
+    RUN(test_decode_call_detail_length);
+    RUN(test_decode_call_rejects);
+    RUN(test_decode_call_empty_and_null);
+    RUN(test_decode_call_size_limit);
+    RUN(test_decode_call_bad_bytes);
+    RUN(test_decode_ack);
+    RUN(test_decode_status);
+    RUN(test_call_round_trip_open);
+    RUN(test_call_round_trip_acknowledged);
+    RUN(test_decode_call_state_rejects);
+    RUN(test_encode_kiosk_cmds);
+    RUN(test_encode_controller_status);
+    RUN(test_utf8);
+    return CHECK_SUMMARY();
+}
