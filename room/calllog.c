@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,16 @@
 
 struct calllog {
     sqlite3 *db;
+    bool dirty;              /* written since the last checkpoint */
     sqlite3_stmt *insert, *update, *clear, *event, *delivered, *alias, *known;
 };
 
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    /* Checkpoints fsync; the controller runs them from its loop (calllog_checkpoint),
+     * after the pages have gone, never inside the commit that opens a call. */
+    "PRAGMA wal_autocheckpoint=0;"
     "CREATE TABLE IF NOT EXISTS calls("
     "  id TEXT PRIMARY KEY, room TEXT NOT NULL, label TEXT NOT NULL,"
     "  reason TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL,"
@@ -115,8 +120,10 @@ static int step_done(calllog *log, sqlite3_stmt *st)
 
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rc == SQLITE_DONE)
+    if (rc == SQLITE_DONE) {
+        log->dirty = true;
         return 0;
+    }
     log_error("call log: write failed: %s", sqlite3_errmsg(log->db));
     return HV_EDB;
 }
@@ -361,6 +368,18 @@ static void exec_simple(calllog *log, const char *sql)
 
 void calllog_begin(calllog *log) { exec_simple(log, "BEGIN"); }
 void calllog_commit(calllog *log) { exec_simple(log, "COMMIT"); }
+
+void calllog_checkpoint(calllog *log)
+{
+    int rc;
+
+    if (!log->dirty)
+        return;
+    rc = sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_error("call log: checkpoint failed: %s", sqlite3_errmsg(log->db));
+    log->dirty = false;
+}
 
 /* ---- report ---------------------------------------------------------------- */
 

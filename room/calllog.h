@@ -75,6 +75,14 @@ int calllog_get_room(calllog *log, const char *room, int *online, int *phase);
 void calllog_begin(calllog *log);
 void calllog_commit(calllog *log);
 
+/*
+ * Copies the write-ahead log into the database (a passive checkpoint: never
+ * waits for readers such as a running report).  Automatic checkpoints are
+ * off, because their fsyncs would land in the commit that opens a call; the
+ * controller calls this from its loop at most once a second instead.
+ */
+void calllog_checkpoint(calllog *log);
+
 /* ---- the response-time report ---- */
 
 struct report_row {

@@ -318,6 +318,8 @@ static int start_session(struct controller *ctl)
 
 static void loop(struct controller *ctl)
 {
+    int64_t last_checkpoint = clock_mono_ms();
+
     while (!stop_requested) {
         int64_t now = clock_now_ms(), due;
         int timeout = 1000;
@@ -332,6 +334,10 @@ static void loop(struct controller *ctl)
             timeout = due <= now ? 0 : (int)(due - now);
         mqtt_session_run(ctl->mqtt, timeout);
         handle_events(ctl);
+        if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
+            calllog_checkpoint(ctl->log);
+            last_checkpoint = clock_mono_ms();
+        }
     }
 }
 

@@ -589,6 +589,9 @@ int hv_broker_write_conf(const char *dir, int port, const char *extra_conf)
         "listener %d 127.0.0.1\n"
         "allow_anonymous true\n"
         "persistence false\n"
+        /* As config/mosquitto/haven-dev.conf: no Nagle, no dropped queue. */
+        "set_tcp_nodelay true\n"
+        "max_queued_messages 100000\n"
         "log_dest file %s/mosquitto.log\n"
         "log_type error\n"
         "log_type warning\n"

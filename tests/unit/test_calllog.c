@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define T0 1795000000000LL  /* some time in 2026 */
 
@@ -333,6 +334,65 @@ static void test_file_reopen(void)
     calllog_close(NULL);
 }
 
+/* Size of the file at path in bytes, or -1. */
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* Writes n calls (insert + page event + clear), checkpointing every `every` calls (0: never). */
+static void write_calls(calllog *log, int n, int every, const char *tag)
+{
+    char id[32];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "%s-%d", tag, i);
+        struct logged_call c = make_call(id, "chair-1", T0 + i);
+        calllog_begin(log);
+        calllog_insert(log, &c);
+        calllog_event(log, id, T0 + i, "page", "nurses", NULL, 0);
+        calllog_commit(log);
+        calllog_clear(log, id, T0 + i + 1, "Sam", "bedside");
+        if (every && i % every == every - 1)
+            calllog_checkpoint(log);
+    }
+}
+
+/*
+ * Automatic checkpoints are off (their fsyncs would land on the call path), so
+ * without calllog_checkpoint() the write-ahead log only grows; with it, the log
+ * is recycled and stays small.
+ */
+static void test_checkpoint_bounds_wal(void)
+{
+    char db[600], wal[620];
+    calllog *log;
+    long grown, bounded;
+
+    snprintf(db, sizeof db, "%s/wal-a.db", unit_dir());
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    log = calllog_open(db);
+    REQUIRE(log != NULL);
+    write_calls(log, 400, 0, "a");
+    grown = file_size(wal);
+    calllog_close(log);
+
+    snprintf(db, sizeof db, "%s/wal-b.db", unit_dir());
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    log = calllog_open(db);
+    REQUIRE(log != NULL);
+    write_calls(log, 400, 10, "b");
+    bounded = file_size(wal);
+    struct open_list l = open_calls(log);
+    CHECK_INT_EQ(l.n, 0);
+    CHECK_INT_EQ(calllog_known(log, "b-399", NULL), 1);
+    calllog_close(log);
+
+    CHECK(grown > 1000 * 4096);           /* past SQLite's default autocheckpoint */
+    CHECK(bounded > 0 && bounded < grown / 4);
+}
+
 /* ---- report ---------------------------------------------------------------------- */
 
 static void add_report_call(calllog *log, const char *id, const char *room, int64_t raised,
@@ -502,6 +562,7 @@ int main(void)
     RUN(test_events_delivered);
     RUN(test_aliases_known);
     RUN(test_rooms);
+    RUN(test_checkpoint_bounds_wal);
     RUN(test_file_reopen);
     RUN(test_report);
     RUN(test_report_none_acknowledged);
