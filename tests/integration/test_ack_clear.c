@@ -1,0 +1,391 @@
+/*
+ * test_ack_clear.c - a nurse acknowledges a call (the kiosk is told who is
+ * coming), and a call is cleared: remotely for routine and assist calls, only
+ * at the bedside for urgent ones; acks and clears for another id are ignored.
+ * Real broker, real haven-room.
+ */
+#include "check.h"
+#include "json_util.h"
+#include "room_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a room with a kiosk, a pager and a nurse, for the tests below -------------- */
+
+struct t {
+    struct room_fixture f;
+    hv_client *kiosk;  /* the rooms' kiosks: sends calls and bedside clears, hears kiosk/cmd */
+    hv_client *pager;  /* every group's pager: page/+ */
+    hv_client *nurse;  /* a nurse's phone: acks and remote clears */
+};
+
+/*
+ * After connecting, the controller re-publishes every room's retained call
+ * (empty here).  Wait until the observer has them, so that a client that
+ * subscribes later sees only what the test caused.
+ */
+static int settle(struct room_fixture *f)
+{
+    for (int i = 0; i < 4; i++) {
+        char *m = hv_client_expect(f->obs, rf_topic(f, "call/+"), 5000);
+        if (!m) {
+            fprintf(stderr, "settle: the controller did not publish the 4 rooms' calls\n");
+            return -1;
+        }
+        free(m);
+    }
+    return 0;
+}
+
+static void with_room(void (*body)(struct t *))
+{
+    struct t t;
+    char *cfg = rf_default_config("%PREFIX%", NULL);
+
+    memset(&t, 0, sizeof t);
+    if (cfg && rf_start(&t.f, cfg, false) == 0 && settle(&t.f) == 0) {
+        t.kiosk = rf_client(&t.f, "kiosk");
+        t.pager = rf_client(&t.f, "pager");
+        t.nurse = rf_client(&t.f, "nurse");
+        if (t.kiosk && t.pager && t.nurse &&
+            hv_client_sub(t.kiosk, rf_topic(&t.f, "room/+/kiosk/cmd"), 1) == 0 &&
+            hv_client_sub(t.pager, rf_topic(&t.f, "page/+"), 1) == 0)
+            body(&t);
+        else
+            CHECK(!"test clients connected and subscribed");
+        CHECK(t.f.room && hv_proc_wait(t.f.room, 0) == -1);  /* the controller still runs */
+    } else {
+        CHECK(!"fixture started");
+    }
+    hv_client_free(t.kiosk);
+    hv_client_free(t.pager);
+    hv_client_free(t.nurse);
+    rf_finish(&t.f);
+    free(cfg);
+}
+
+#define ROOM_TEST(name) \
+    static void name##_body(struct t *t); \
+    static void name(void) { with_room(name##_body); } \
+    static void name##_body(struct t *t)
+
+/* Publishes payload on "<prefix>/<rest>" at QoS 1 as the kiosk. */
+#define KIOSK_PUB(t, rest, payload) \
+    CHECK(hv_client_pub((t)->kiosk, rf_topic(&(t)->f, (rest)), (payload), 1, false) == 0)
+#define NURSE_PUB(t, rest, payload) \
+    CHECK(hv_client_pub((t)->nurse, rf_topic(&(t)->f, (rest)), (payload), 1, false) == 0)
+
+/* The next page (any group); checks it went to group. NULL (and a failed check) on timeout. */
+static char *next_page_(struct t *t, const char *group, int timeout_ms, int line)
+{
+    char want[128], *topic = NULL;
+    char *p = hv_client_expect_t(t->pager, rf_topic(&t->f, "page/+"), timeout_ms, &topic, NULL);
+
+    snprintf(want, sizeof want, "%s/page/%s", t->f.prefix, group);
+    if (!check_true(p != NULL, "a page arrived", __FILE__, line))
+        return NULL;
+    check_str_eq(topic, want, "page topic", "expected page topic", __FILE__, line);
+    free(topic);
+    return p;
+}
+#define NEXT_PAGE(t, group, ms) next_page_((t), (group), (ms), __LINE__)
+
+/* The next command to room's kiosk, or NULL. */
+static char *kiosk_cmd(struct t *t, const char *room, int timeout_ms)
+{
+    char rest[96];
+
+    snprintf(rest, sizeof rest, "room/%s/kiosk/cmd", room);
+    return hv_client_expect(t->kiosk, rf_topic(&t->f, rest), timeout_ms);
+}
+
+/* The next P/call/room the observer saw (an empty string for an empty payload), or NULL. */
+static char *call_update(struct t *t, const char *room, int timeout_ms)
+{
+    char rest[96];
+
+    snprintf(rest, sizeof rest, "call/%s", room);
+    return hv_client_expect(t->f.obs, rf_topic(&t->f, rest), timeout_ms);
+}
+
+/* What a board subscribing now gets as room's retained call, or NULL if none within 600 ms. */
+static char *retained_call_(struct t *t, const char *room, int line)
+{
+    char rest[96];
+    bool retained = false;
+    hv_client *board = rf_client(&t->f, "board");
+    char *p = NULL;
+
+    snprintf(rest, sizeof rest, "call/%s", room);
+    if (board && hv_client_sub(board, rf_topic(&t->f, rest), 1) == 0) {
+        p = hv_client_expect_t(board, rf_topic(&t->f, rest), 600, NULL, &retained);
+        if (p) {
+            check_true(retained, "the call is delivered as retained", __FILE__, line);
+            check_true(p[0] != '\0', "a retained call is not empty", __FILE__, line);
+        }
+    } else {
+        check_true(false, "board connected and subscribed", __FILE__, line);
+    }
+    hv_client_free(board);
+    return p;
+}
+#define RETAINED_CALL(t, room) retained_call_((t), (room), __LINE__)
+
+/* Opens a call in room and consumes its page and its first retained update. */
+static void open_call_(struct t *t, const char *room, const char *id, const char *reason,
+                       int line)
+{
+    char rest[96], payload[160];
+
+    snprintf(rest, sizeof rest, "room/%s/kiosk/call", room);
+    snprintf(payload, sizeof payload, "{\"id\":\"%s\",\"reason\":\"%s\"}", id, reason);
+    check_true(hv_client_pub(t->kiosk, rf_topic(&t->f, rest), payload, 1, false) == 0,
+               "call published", __FILE__, line);
+    char *page = next_page_(t, "nurses", 2000, line);
+    check_str_eq(json_str(page, "id"), id, "paged id", "id", __FILE__, line);
+    free(page);
+    char *upd = call_update(t, room, 2000);
+    check_str_eq(json_str(upd, "id"), id, "retained call id", "id", __FILE__, line);
+    free(upd);
+}
+#define OPEN_CALL(t, room, id, reason) open_call_((t), (room), (id), (reason), __LINE__)
+
+/* Checks a kiosk command: cmd and id, and by (NULL: null) for call_acknowledged. */
+static void check_cmd_(const char *cmd, const char *what, const char *id, const char *by,
+                       int line)
+{
+    bool ack = strcmp(what, "call_acknowledged") == 0;
+
+    if (!check_true(cmd != NULL, "a kiosk command arrived", __FILE__, line))
+        return;
+    check_str_eq(json_str(cmd, "cmd"), what, "cmd", "expected cmd", __FILE__, line);
+    check_str_eq(json_str(cmd, "id"), id, "id", "expected id", __FILE__, line);
+    if (ack && by)
+        check_str_eq(json_str(cmd, "by"), by, "by", "expected by", __FILE__, line);
+    else if (ack)
+        check_true(json_is_null(cmd, "by"), "by is null", __FILE__, line);
+    check_int_eq(json_nkeys(cmd), ack ? 3 : 2, "members of the command", "expected", __FILE__,
+                 line);
+}
+#define CHECK_CMD(cmd, what, id, by) check_cmd_((cmd), (what), (id), (by), __LINE__)
+
+/* ---- acknowledgement ------------------------------------------------------------- */
+
+ROOM_TEST(test_ack_tells_kiosk_and_updates_call)
+{
+    OPEN_CALL(t, "chair-1", "k-1", "help");
+
+    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    char *cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "k-1", "Sam");
+    free(cmd);
+    char *upd = call_update(t, "chair-1", 2000);
+    CHECK_CALL(upd, "k-1", "chair-1", "Chair 1", "assist", "help", "acknowledged", 0, "Sam", NULL);
+    CHECK(json_str(upd, "raised") && json_str(upd, "acknowledged") &&
+          strcmp(json_str(upd, "acknowledged"), json_str(upd, "raised")) >= 0);
+    free(upd);
+    char *call = RETAINED_CALL(t, "chair-1");
+    CHECK_CALL(call, "k-1", "chair-1", "Chair 1", "assist", "help", "acknowledged", 0, "Sam",
+               NULL);
+    free(call);
+
+    /* Only that room's kiosk is told, once; an ack is not a page. */
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 300));
+    CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 0));
+
+    /* An ack without "by" acknowledges too; by stays null. */
+    OPEN_CALL(t, "chair-2", "k-2", "ready");
+    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"k-2\"}");
+    cmd = kiosk_cmd(t, "chair-2", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "k-2", NULL);
+    free(cmd);
+    upd = call_update(t, "chair-2", 2000);
+    CHECK_CALL(upd, "k-2", "chair-2", "Chair 2", "routine", "ready", "acknowledged", 0, NULL, NULL);
+    free(upd);
+}
+
+ROOM_TEST(test_ack_for_another_id_or_room_ignored)
+{
+    OPEN_CALL(t, "chair-1", "k-1", "help");
+
+    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-999\",\"by\":\"Sam\"}");  /* wrong id */
+    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");    /* wrong room */
+    NURSE_PUB(t, "call/chair-3/ack", "{\"id\":\"k-3\",\"by\":\"Sam\"}");    /* room with no call */
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
+    CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
+    char *call = RETAINED_CALL(t, "chair-1");
+    CHECK_CALL(call, "k-1", "chair-1", "Chair 1", "assist", "help", "open", 0, NULL, NULL);
+    free(call);
+    char *log = hv_read_file(t->f.log_path);
+    CHECK(log && strstr(log, "k-999") != NULL);  /* logged */
+    free(log);
+
+    /* The call is still live: the right ack still works. */
+    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    char *cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "k-1", "Sam");
+    free(cmd);
+}
+
+ROOM_TEST(test_same_ack_twice_tells_kiosk_once)
+{
+    static const char ack[] = "{\"id\":\"k-1\",\"by\":\"Sam\"}";
+
+    OPEN_CALL(t, "chair-1", "k-1", "help");
+    NURSE_PUB(t, "call/chair-1/ack", ack);
+    char *cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "k-1", "Sam");
+    free(cmd);
+    char *upd = call_update(t, "chair-1", 2000);
+    CHECK_CALL(upd, "k-1", "chair-1", "Chair 1", "assist", "help", "acknowledged", 0, "Sam", NULL);
+    char first_ack[64];
+    snprintf(first_ack, sizeof first_ack, "%s", json_str(upd, "acknowledged") ? json_str(upd, "acknowledged") : "");
+    free(upd);
+
+    /* The same acknowledgement delivered again: nothing. */
+    NURSE_PUB(t, "call/chair-1/ack", ack);
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
+    CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
+
+    /* Another nurse takes it over: by changes, the kiosk is told again, the time stays. */
+    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Alex\"}");
+    cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "k-1", "Alex");
+    free(cmd);
+    upd = call_update(t, "chair-1", 2000);
+    CHECK_CALL(upd, "k-1", "chair-1", "Chair 1", "assist", "help", "acknowledged", 0, "Alex",
+               NULL);
+    CHECK_STR_EQ(json_str(upd, "acknowledged"), first_ack);
+    free(upd);
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 300));
+}
+
+/* ---- clearing ----------------------------------------------------------------------- */
+
+ROOM_TEST(test_remote_clear_of_assist_call)
+{
+    OPEN_CALL(t, "chair-1", "k-1", "help");
+
+    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    char *cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_cleared", "k-1", NULL);
+    free(cmd);
+    char *upd = call_update(t, "chair-1", 2000);
+    CHECK_STR_EQ(upd, "");  /* an empty retained payload */
+    free(upd);
+    /* A board subscribing now finds no call for the room. */
+    CHECK(RETAINED_CALL(t, "chair-1") == NULL);
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 300));
+
+    /* Gone for good: an ack or clear for it now is ignored, and it does not escalate. */
+    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 500));
+    CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
+
+    /* An acknowledged routine call clears remotely too. */
+    OPEN_CALL(t, "chair-2", "k-2", "ready");
+    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"k-2\",\"by\":\"Sam\"}");
+    cmd = kiosk_cmd(t, "chair-2", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "k-2", "Sam");
+    free(cmd);
+    NURSE_PUB(t, "call/chair-2/clear", "{\"id\":\"k-2\",\"by\":null}");
+    cmd = kiosk_cmd(t, "chair-2", 2000);
+    CHECK_CMD(cmd, "call_cleared", "k-2", NULL);
+    free(cmd);
+    upd = call_update(t, "chair-2", 2000);  /* acknowledged */
+    CHECK(upd && upd[0]);
+    free(upd);
+    upd = call_update(t, "chair-2", 2000);  /* then empty */
+    CHECK_STR_EQ(upd, "");
+    free(upd);
+    CHECK(RETAINED_CALL(t, "chair-2") == NULL);
+
+    /* No pages after the clears, not even at the escalation times (2 s, 4 s). */
+    CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 2300));
+}
+
+ROOM_TEST(test_urgent_call_clears_only_at_bedside)
+{
+    OPEN_CALL(t, "chair-1", "s-1", "safety");
+
+    /* A nurse's remote clear of an urgent call is refused and logged. */
+    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
+    char *call = RETAINED_CALL(t, "chair-1");
+    CHECK(call != NULL);
+    CHECK_STR_EQ(json_str(call, "id"), "s-1");
+    CHECK_STR_EQ(json_str(call, "priority"), "urgent");
+    CHECK_STR_EQ(json_str(call, "state"), "open");
+    free(call);
+    /* The call/R updates meanwhile are escalations, never an empty payload. */
+    for (char *upd; (upd = call_update(t, "chair-1", 0)); free(upd))
+        CHECK(upd[0] != '\0');
+    char *log = hv_read_file(t->f.log_path);
+    CHECK(log && strstr(log, "refused") != NULL);
+    free(log);
+
+    /* Acknowledged, it still cannot be cleared remotely. */
+    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
+    char *cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_acknowledged", "s-1", "Sam");
+    free(cmd);
+    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 500));
+    call = RETAINED_CALL(t, "chair-1");
+    CHECK(call != NULL);
+    CHECK_STR_EQ(json_str(call, "state"), "acknowledged");
+    free(call);
+
+    /* At the bedside it clears. */
+    KIOSK_PUB(t, "room/chair-1/kiosk/clear",
+              "{\"id\":\"s-1\",\"by\":\"nurse-7\",\"ts\":\"2026-11-21T10:00:05.000Z\"}");
+    cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_cleared", "s-1", NULL);
+    free(cmd);
+    char *upd;
+    for (upd = call_update(t, "chair-1", 2000); upd && upd[0]; upd = call_update(t, "chair-1", 2000))
+        free(upd);
+    CHECK_STR_EQ(upd, "");
+    free(upd);
+    CHECK(RETAINED_CALL(t, "chair-1") == NULL);
+    hv_client_drain(t->pager);
+    CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 1200));
+}
+
+ROOM_TEST(test_clear_for_another_id_ignored)
+{
+    OPEN_CALL(t, "chair-1", "k-1", "help");
+
+    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"k-999\",\"by\":\"Sam\"}");
+    KIOSK_PUB(t, "room/chair-1/kiosk/clear", "{\"id\":\"k-998\",\"by\":\"nurse-7\"}");
+    NURSE_PUB(t, "call/chair-2/clear", "{\"id\":\"k-1\",\"by\":\"Sam\"}");   /* wrong room */
+    KIOSK_PUB(t, "room/chair-2/kiosk/clear", "{\"id\":\"k-1\",\"by\":null}"); /* wrong room */
+    CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
+    CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
+    char *call = RETAINED_CALL(t, "chair-1");
+    CHECK_CALL(call, "k-1", "chair-1", "Chair 1", "assist", "help", "open", 0, NULL, NULL);
+    free(call);
+
+    /* The right id still clears it. */
+    KIOSK_PUB(t, "room/chair-1/kiosk/clear", "{\"id\":\"k-1\",\"by\":\"nurse-7\"}");
+    char *cmd = kiosk_cmd(t, "chair-1", 2000);
+    CHECK_CMD(cmd, "call_cleared", "k-1", NULL);
+    free(cmd);
+    char *upd = call_update(t, "chair-1", 2000);
+    CHECK_STR_EQ(upd, "");
+    free(upd);
+}
+
+int main(void)
+{
+    RUN(test_ack_tells_kiosk_and_updates_call);
+    RUN(test_ack_for_another_id_or_room_ignored);
+    RUN(test_same_ack_twice_tells_kiosk_once);
+    RUN(test_remote_clear_of_assist_call);
+    RUN(test_urgent_call_clears_only_at_bedside);
+    RUN(test_clear_for_another_id_ignored);
+    return CHECK_SUMMARY();
+}
