@@ -3,6 +3,7 @@
 #include "clock.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static void log_check_env(void)
         log_min = LOG_DEBUG;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_vwrite(enum log_level level, const char *suffix,
                        const char *fmt, va_list ap)
 {
@@ -50,16 +52,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-void log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt, ...)
+/* Refills rl for the time gone by and takes one token. False when none is left. */
+static bool take_token(struct log_ratelimit *rl)
 {
     int64_t now = clock_mono_ms();
-    char suffix[64] = "";
-    va_list ap;
 
-    if (!log_env_checked)
-        log_check_env();
-    if (level < log_min)
-        return;  /* filtered records spend no tokens */
     if (rl->last_ms == 0)
         rl->last_ms = now;
     if (rl->interval_ms > 0 && now - rl->last_ms >= rl->interval_ms) {
@@ -69,11 +66,25 @@ void log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt
             rl->tokens = rl->burst;
         rl->last_ms += refill * rl->interval_ms;
     }
-    if (rl->tokens <= 0) {
+    if (rl->tokens <= 0)
+        return false;
+    rl->tokens--;
+    return true;
+}
+
+void log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt, ...)
+{
+    char suffix[64] = "";
+    va_list ap;
+
+    if (!log_env_checked)
+        log_check_env();
+    if (level < log_min)
+        return;  /* filtered records spend no tokens */
+    if (!take_token(rl)) {
         rl->suppressed++;
         return;
     }
-    rl->tokens--;
     if (rl->suppressed) {
         snprintf(suffix, sizeof suffix, " (%lu similar suppressed)", rl->suppressed);
         rl->suppressed = 0;
@@ -81,4 +92,12 @@ void log_limited(struct log_ratelimit *rl, enum log_level level, const char *fmt
     va_start(ap, fmt);
     log_vwrite(level, suffix, fmt, ap);
     va_end(ap);
+}
+
+void log_limited_flush(struct log_ratelimit *rl, enum log_level level, const char *what)
+{
+    if (rl->suppressed == 0 || !take_token(rl))
+        return;
+    log_msg(level, "%s: %lu similar suppressed", what, rl->suppressed);
+    rl->suppressed = 0;
 }

@@ -45,4 +45,12 @@ struct log_ratelimit {
 void log_limited(struct log_ratelimit *rl, enum log_level level,
                  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Reports the records rl has suppressed since the last one that got through,
+ * as "<what>: N similar suppressed", once rl has a token again.  Call it now
+ * and then (the controller: once a second), so that a flood that stops is
+ * still accounted for in the log.
+ */
+void log_limited_flush(struct log_ratelimit *rl, enum log_level level, const char *what);
+
 #endif

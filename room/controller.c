@@ -336,6 +336,7 @@ static void loop(struct controller *ctl)
         handle_events(ctl);
         if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
             calllog_checkpoint(ctl->log);
+            log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
             last_checkpoint = clock_mono_ms();
         }
     }

@@ -138,6 +138,31 @@ static void test_ratelimit_filtered_spends_nothing(void)
     free(out);
 }
 
+/* A flood that stops is still accounted for: the flush reports what was suppressed. */
+static void test_ratelimit_flush(void)
+{
+    struct log_ratelimit rl = LOG_RATELIMIT_INIT(2, 60000);
+    char *out;
+
+    log_set_level(LOG_INFO);
+    unit_capture_begin();
+    log_limited_flush(&rl, LOG_WARN, "nothing yet");
+    for (int i = 0; i < 7; i++)
+        log_limited(&rl, LOG_WARN, "flood %d", i);
+    log_limited_flush(&rl, LOG_WARN, "too soon");    /* no token yet */
+    rl.last_ms -= 60000;                              /* one interval later */
+    log_limited_flush(&rl, LOG_WARN, "dropped messages");
+    log_limited_flush(&rl, LOG_WARN, "again");        /* nothing left to report */
+    out = unit_capture_end();
+    CHECK_INT_EQ(count_of(out, "flood"), 2);
+    CHECK(strstr(out, "nothing yet") == NULL);
+    CHECK(strstr(out, "too soon") == NULL);
+    CHECK(strstr(out, "dropped messages: 5 similar suppressed\n") != NULL);
+    CHECK(strstr(out, "again") == NULL);
+    CHECK_INT_EQ(rl.suppressed, 0);
+    free(out);
+}
+
 static void test_strerror(void)
 {
     static const int codes[] = {
@@ -168,6 +193,7 @@ int main(void)
     RUN(test_ratelimit_burst_and_refill);
     RUN(test_ratelimit_partial_refill);
     RUN(test_ratelimit_filtered_spends_nothing);
+    RUN(test_ratelimit_flush);
     RUN(test_strerror);
     unit_cleanup();
     return CHECK_SUMMARY();
