@@ -1,6 +1,6 @@
 /*
  * json_util.h - small helpers for reading the JSON payloads the integration
- * tests receive (a page, a retained call, a kiosk command).
+ * tests receive (a page, a retained call, a kiosk command, a status).
  *
  * Every helper takes the payload text as received (NUL-terminated, as
  * hv_client_expect returns it) and parses it afresh: slower than keeping a
@@ -9,6 +9,7 @@
  *     CHECK_STR_EQ(json_str(page, "priority"), "assist");
  *     CHECK_INT_EQ(json_int(page, "escalation"), 0);
  *     CHECK(json_is_null(page, "by"));
+ *     CHECK(json_is_true(status, "online"));
  *
  * json_str returns its copy in a small rotating static buffer (valid for the
  * next 7 calls), so tests need not free anything; not thread-safe.
@@ -34,6 +35,16 @@ static inline const cJSON *json_member_(const char *payload, const char *key, cJ
     if (!cJSON_IsObject(*root))
         return NULL;
     return cJSON_GetObjectItemCaseSensitive(*root, key);
+}
+
+/* True if payload is well-formed JSON (any value: an object, an array, a string, ...). */
+static inline bool json_parses(const char *payload)
+{
+    cJSON *root = payload ? cJSON_Parse(payload) : NULL;
+    bool ok = root != NULL;
+
+    cJSON_Delete(root);
+    return ok;
 }
 
 /* True if payload is a JSON object. */
@@ -95,14 +106,33 @@ static inline long long json_int(const char *payload, const char *key)
     return out;
 }
 
+/* True if member key of the object in payload passes the cJSON type test is (cJSON_IsNull, ...). */
+static inline bool json_member_is_(const char *payload, const char *key,
+                                   cJSON_bool (*is)(const cJSON *))
+{
+    cJSON *root;
+    bool yes = is(json_member_(payload, key, &root));
+
+    cJSON_Delete(root);
+    return yes;
+}
+
 /* True if the object in payload has member key and it is null. */
 static inline bool json_is_null(const char *payload, const char *key)
 {
-    cJSON *root;
-    bool null = cJSON_IsNull(json_member_(payload, key, &root));
+    return json_member_is_(payload, key, cJSON_IsNull);
+}
 
-    cJSON_Delete(root);
-    return null;
+/* True if the object in payload has member key and it is true. */
+static inline bool json_is_true(const char *payload, const char *key)
+{
+    return json_member_is_(payload, key, cJSON_IsTrue);
+}
+
+/* True if the object in payload has member key and it is false. */
+static inline bool json_is_false(const char *payload, const char *key)
+{
+    return json_member_is_(payload, key, cJSON_IsFalse);
 }
 
 /* True for a timestamp of the contract's shape: 2026-11-21T14:03:07.412Z. */

@@ -8,9 +8,9 @@
  * Private broker per test, real haven-room.
  */
 #include "check.h"
-#include "room_fixture.h"
+#include "json_util.h"
+#include "kit.h"
 
-#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,68 +28,6 @@ static const char config[] =
     "rooms = ( { id = \"chair-1\"; label = \"Chair 1\"; }, { id = \"chair-2\"; label = \"Chair 2\"; } );\n";
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-static inline const char *js(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static inline int ji(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valueint : -999;
-}
-
-static const char *status_topic(const struct room_fixture *f)
-{
-    static char t[128];
-    snprintf(t, sizeof t, "%s/controller/ctl-%s/status", f->prefix, f->prefix);
-    return t;
-}
-
-static bool wait_log(const struct room_fixture *f, const char *needle, int timeout_ms)
-{
-    int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000;
-
-    do {
-        char *log = hv_read_file(f->log_path);
-        bool found = log && strstr(log, needle);
-        free(log);
-        if (found)
-            return true;
-        hv_sleep_ms(20);
-    } while (hv_now_us() < end);
-    return false;
-}
-
-static void sleep_until(int64_t t0_us, int ms)
-{
-    int64_t left = t0_us + (int64_t)ms * 1000 - hv_now_us();
-    if (left > 0)
-        hv_sleep_ms((int)(left / 1000));
-}
-
-/* The retained message a new subscriber to topic gets, parsed; NULL if none or empty. */
-static cJSON *retained(const struct room_fixture *f, const char *topic)
-{
-    hv_client *b = rf_client(f, "late-subscriber");
-    hv_msg *m;
-    cJSON *o = NULL;
-
-    if (!b || hv_client_sub(b, topic, 1) != 0) {
-        hv_client_free(b);
-        return NULL;
-    }
-    m = hv_client_expect_msg(b, topic, 3000);
-    if (m && m->retain && m->payloadlen > 0)
-        o = cJSON_Parse(m->payload);
-    else
-        fprintf(stderr, "no retained message on %s\n", topic);
-    hv_msg_free(m);
-    hv_client_free(b);
-    return o;
-}
 
 /* Waits for the observer to see the controller's status say online; returns when (us) or 0. */
 static int64_t wait_online(const struct room_fixture *f, int timeout_ms)
@@ -109,24 +47,12 @@ static int64_t wait_online(const struct room_fixture *f, int timeout_ms)
     return 0;
 }
 
-static int publish_call(hv_client *kiosk, const struct room_fixture *f, const char *room,
-                        const char *id)
-{
-    char topic[128], body[160];
-
-    snprintf(topic, sizeof topic, "room/%s/kiosk/call", room);
-    snprintf(body, sizeof body, "{\"id\":\"%s\",\"reason\":\"help\",\"ts\":\"2026-11-21T10:00:00.000Z\"}",
-             id);
-    return hv_client_pub(kiosk, rf_topic(f, topic), body, 1, false);
-}
-
 /* A new call in room is paged to nurses (the controller is subscribed). */
 static void check_new_call_paged(const struct room_fixture *f, hv_client *kiosk, hv_client *pager,
                                  const char *room, const char *id)
 {
     char *topic = NULL;
     char *page;
-    cJSON *o;
 
     CHECK(publish_call(kiosk, f, room, id) == 0);
     page = hv_client_expect_t(pager, rf_topic(f, "page/+"), 3000, &topic, NULL);
@@ -134,11 +60,9 @@ static void check_new_call_paged(const struct room_fixture *f, hv_client *kiosk,
     if (!page)
         return;
     CHECK_STR_EQ(topic, rf_topic(f, "page/nurses"));
-    o = cJSON_Parse(page);
-    CHECK_STR_EQ(js(o, "id"), id);
-    CHECK_STR_EQ(js(o, "room"), room);
-    CHECK_INT_EQ(ji(o, "escalation"), 0);
-    cJSON_Delete(o);
+    CHECK_STR_EQ(json_str(page, "id"), id);
+    CHECK_STR_EQ(json_str(page, "room"), room);
+    CHECK_INT_EQ(json_int(page, "escalation"), 0);
     free(page);
     free(topic);
 }
@@ -185,11 +109,9 @@ static void test_broker_crash_escalation_sent_after_reconnect(void)
     hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/+"), 8000);
     REQUIRE(m != NULL);
     CHECK_STR_EQ(m->topic, rf_topic(&f, "page/charge"));
-    cJSON *o = cJSON_Parse(m->payload);
-    CHECK_STR_EQ(js(o, "id"), "k-b1");
-    CHECK_STR_EQ(js(o, "state"), "open");
-    CHECK_INT_EQ(ji(o, "escalation"), 1);
-    cJSON_Delete(o);
+    CHECK_STR_EQ(json_str(m->payload, "id"), "k-b1");
+    CHECK_STR_EQ(json_str(m->payload, "state"), "open");
+    CHECK_INT_EQ(json_int(m->payload, "escalation"), 1);
     CHECK(m->recv_us > t_cont);
     hv_msg_free(m);
 
@@ -200,17 +122,17 @@ static void test_broker_crash_escalation_sent_after_reconnect(void)
             (long long)((on - t_cont) / 1000));
     CHECK(on != 0 && on - t_cont <= 5500 * 1000);
     CHECK(wait_log(&f, "connected to the broker; 1 open call(s)", 1000));
-    cJSON *s = retained(&f, status_topic(&f));
-    CHECK(s && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "online")));
-    cJSON_Delete(s);
+    char *s = retained_payload(&f, status_topic(&f), 3000);
+    CHECK(s && json_is_true(s, "online"));
+    free(s);
 
     /* The broker lost the retained call: the controller put it back. */
-    cJSON *c = retained(&f, rf_topic(&f, "call/chair-1"));
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), "k-b1");
-    CHECK_STR_EQ(js(c, "state"), "open");
-    CHECK_INT_EQ(ji(c, "escalation"), 1);
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), "k-b1");
+    CHECK_STR_EQ(json_str(c, "state"), "open");
+    CHECK_INT_EQ(json_int(c, "escalation"), 1);
+    free(c);
 
     /* One page for the step, and the controller listens again: a new call is paged,
      * and an acknowledgement of the old one works. */
@@ -263,10 +185,8 @@ static void test_unacknowledged_page_resent_after_crash(void)
     hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/+"), 3000);
     REQUIRE(m != NULL);
     CHECK_STR_EQ(m->topic, rf_topic(&f, "page/charge"));
-    cJSON *o = cJSON_Parse(m->payload);
-    CHECK_STR_EQ(js(o, "id"), "k-u1");
-    CHECK_INT_EQ(ji(o, "escalation"), 1);
-    cJSON_Delete(o);
+    CHECK_STR_EQ(json_str(m->payload, "id"), "k-u1");
+    CHECK_INT_EQ(json_int(m->payload, "escalation"), 1);
     hv_msg_free(m);
     CHECK(wait_log(&f, "page of call k-u1 to charge was never acknowledged by the broker", 1000));
     /* Only that page: the nurses' page had been acknowledged before the outage. */
@@ -276,11 +196,11 @@ static void test_unacknowledged_page_resent_after_crash(void)
     rf_kill_room(&f);
     REQUIRE(rf_start_room(&f) == 0);
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/+"), 800));
-    cJSON *c = retained(&f, rf_topic(&f, "call/chair-1"));
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), "k-u1");
-    CHECK_INT_EQ(ji(c, "escalation"), 1);
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), "k-u1");
+    CHECK_INT_EQ(json_int(c, "escalation"), 1);
+    free(c);
 
     hv_client_free(kiosk);
     hv_client_free(pager);
@@ -317,9 +237,9 @@ static void test_controller_started_while_broker_down(void)
     CHECK(on != 0);
     fprintf(stderr, "controller online %lld ms after the broker\n", (long long)((on - t_up) / 1000));
     CHECK(on != 0 && on - t_up <= 5500 * 1000);
-    cJSON *s = retained(&f, status_topic(&f));
-    CHECK(s && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "online")));
-    cJSON_Delete(s);
+    char *s = retained_payload(&f, status_topic(&f), 3000);
+    CHECK(s && json_is_true(s, "online"));
+    free(s);
 
     hv_client *pager = rf_client(&f, "pager");
     hv_client *kiosk = rf_client(&f, "kiosk");

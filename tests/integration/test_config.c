@@ -7,9 +7,9 @@
  * Real broker, real haven-room.
  */
 #include "check.h"
-#include "room_fixture.h"
+#include "json_util.h"
+#include "kit.h"
 
-#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +20,6 @@
 #endif
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-static inline const char *js(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static inline int ji(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valueint : -999;
-}
 
 /*
  * A clinic config: chair-1, chair-2 (and chair-5 with with_chair5); assist pages
@@ -73,39 +61,6 @@ static bool file_contains(const char *path, const char *needle)
     return found;
 }
 
-static bool wait_log(const struct room_fixture *f, const char *needle, int timeout_ms)
-{
-    int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000;
-
-    do {
-        char *log = hv_read_file(f->log_path);
-        bool found = log && strstr(log, needle);
-        free(log);
-        if (found)
-            return true;
-        hv_sleep_ms(20);
-    } while (hv_now_us() < end);
-    return false;
-}
-
-static void sleep_until(int64_t t0_us, int ms)
-{
-    int64_t left = t0_us + (int64_t)ms * 1000 - hv_now_us();
-    if (left > 0)
-        hv_sleep_ms((int)(left / 1000));
-}
-
-static int publish_call(hv_client *kiosk, const struct room_fixture *f, const char *room,
-                        const char *id)
-{
-    char topic[128], body[160];
-
-    snprintf(topic, sizeof topic, "room/%s/kiosk/call", room);
-    snprintf(body, sizeof body, "{\"id\":\"%s\",\"reason\":\"help\",\"ts\":\"2026-11-21T10:00:00.000Z\"}",
-             id);
-    return hv_client_pub(kiosk, rf_topic(f, topic), body, 1, false);
-}
-
 /* Expects the next page to be the first page (nurses) of call id in room; returns its arrival (us). */
 static int64_t expect_first_page(const struct room_fixture *f, hv_client *pager, const char *room,
                                  const char *label, const char *id)
@@ -117,12 +72,10 @@ static int64_t expect_first_page(const struct room_fixture *f, hv_client *pager,
     if (!m)
         return 0;
     CHECK_STR_EQ(m->topic, rf_topic(f, "page/nurses"));
-    cJSON *o = cJSON_Parse(m->payload);
-    CHECK_STR_EQ(js(o, "id"), id);
-    CHECK_STR_EQ(js(o, "room"), room);
-    CHECK_STR_EQ(js(o, "label"), label);
-    CHECK_INT_EQ(ji(o, "escalation"), 0);
-    cJSON_Delete(o);
+    CHECK_STR_EQ(json_str(m->payload, "id"), id);
+    CHECK_STR_EQ(json_str(m->payload, "room"), room);
+    CHECK_STR_EQ(json_str(m->payload, "label"), label);
+    CHECK_INT_EQ(json_int(m->payload, "escalation"), 0);
     at = m->recv_us;
     hv_msg_free(m);
     return at;
@@ -330,10 +283,8 @@ static void test_reload_keeps_call_and_applies_new_chain(void)
     REQUIRE(m != NULL);
     int64_t at = (m->recv_us - t0) / 1000;
     CHECK_STR_EQ(m->topic, rf_topic(&f, "page/charge"));
-    cJSON *o = cJSON_Parse(m->payload);
-    CHECK_STR_EQ(js(o, "id"), "k-h1");
-    CHECK_INT_EQ(ji(o, "escalation"), 1);
-    cJSON_Delete(o);
+    CHECK_STR_EQ(json_str(m->payload, "id"), "k-h1");
+    CHECK_INT_EQ(json_int(m->payload, "escalation"), 1);
     hv_msg_free(m);
     fprintf(stderr, "escalation 1 at %lld ms after the call\n", (long long)at);
     CHECK(at >= 1200 && at <= 2300);
@@ -351,10 +302,8 @@ static void test_reload_keeps_call_and_applies_new_chain(void)
     hv_client *board = rf_client(&f, "board");
     REQUIRE(board && hv_client_sub(board, rf_topic(&f, "call/chair-1"), 1) == 0);
     char *call = hv_client_expect(board, rf_topic(&f, "call/chair-1"), 3000);
-    o = call ? cJSON_Parse(call) : NULL;
-    CHECK_STR_EQ(js(o, "id"), "k-h1");
-    CHECK_INT_EQ(ji(o, "escalation"), 1);
-    cJSON_Delete(o);
+    CHECK_STR_EQ(json_str(call, "id"), "k-h1");
+    CHECK_INT_EQ(json_int(call, "escalation"), 1);
     free(call);
     CHECK(!wait_log(&f, "lost the broker", 0));
     CHECK_INT_EQ(hv_proc_wait(f.room, 0), -1);

@@ -6,19 +6,11 @@
  */
 #include "check.h"
 #include "json_util.h"
-#include "room_fixture.h"
+#include "kit.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The string member key of the JSON object text ("" if absent or not a string). */
-static const char *cjson_str(cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
 
 static void test_call_opens_page_and_retained_call(void)
 {
@@ -38,18 +30,16 @@ static void test_call_opens_page_and_retained_call(void)
     char *page = hv_client_expect_t(pager, rf_topic(&f, "page/+"), 3000, &topic, NULL);
     REQUIRE(page != NULL);
     CHECK_STR_EQ(topic, rf_topic(&f, "page/nurses"));
-    cJSON *o = cJSON_Parse(page);
-    REQUIRE(o != NULL);
-    CHECK_STR_EQ(cjson_str(o, "id"), "k-100");
-    CHECK_STR_EQ(cjson_str(o, "room"), "chair-1");
-    CHECK_STR_EQ(cjson_str(o, "label"), "Chair 1");
-    CHECK_STR_EQ(cjson_str(o, "priority"), "assist");
-    CHECK_STR_EQ(cjson_str(o, "reason"), "help");
-    CHECK_STR_EQ(cjson_str(o, "state"), "open");
-    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "acknowledged")));
-    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "by")));
-    CHECK_INT_EQ(cJSON_GetObjectItem(o, "escalation")->valueint, 0);
-    cJSON_Delete(o);
+    REQUIRE(json_parses(page));
+    CHECK_STR_EQ(json_str(page, "id"), "k-100");
+    CHECK_STR_EQ(json_str(page, "room"), "chair-1");
+    CHECK_STR_EQ(json_str(page, "label"), "Chair 1");
+    CHECK_STR_EQ(json_str(page, "priority"), "assist");
+    CHECK_STR_EQ(json_str(page, "reason"), "help");
+    CHECK_STR_EQ(json_str(page, "state"), "open");
+    CHECK(json_is_null(page, "acknowledged"));
+    CHECK(json_is_null(page, "by"));
+    CHECK_INT_EQ(json_int(page, "escalation"), 0);
     /* Every field, and nothing else (no detail: the kiosk sent none). */
     CHECK_CALL(page, "k-100", "chair-1", "Chair 1", "assist", "help", "open", 0, NULL, NULL);
     free(page);
@@ -84,127 +74,6 @@ static void test_call_opens_page_and_retained_call(void)
     hv_client_free(kiosk);
     rf_finish(&f);
 }
-
-/* ---- a room with a kiosk, a pager and a nurse, for the tests below -------------- */
-
-struct t {
-    struct room_fixture f;
-    hv_client *kiosk;  /* the rooms' kiosks: sends calls and bedside clears, hears kiosk/cmd */
-    hv_client *pager;  /* every group's pager: page/+ */
-    hv_client *nurse;  /* a nurse's phone: acks and remote clears */
-};
-
-/*
- * After connecting, the controller re-publishes every room's retained call
- * (empty here).  Wait until the observer has them, so that a client that
- * subscribes later sees only what the test caused.
- */
-static int settle(struct room_fixture *f)
-{
-    for (int i = 0; i < 4; i++) {
-        char *m = hv_client_expect(f->obs, rf_topic(f, "call/+"), 5000);
-        if (!m) {
-            fprintf(stderr, "settle: the controller did not publish the 4 rooms' calls\n");
-            return -1;
-        }
-        free(m);
-    }
-    return 0;
-}
-
-static void with_room(void (*body)(struct t *))
-{
-    struct t t;
-    char *cfg = rf_default_config("%PREFIX%", NULL);
-
-    memset(&t, 0, sizeof t);
-    if (cfg && rf_start(&t.f, cfg, false) == 0 && settle(&t.f) == 0) {
-        t.kiosk = rf_client(&t.f, "kiosk");
-        t.pager = rf_client(&t.f, "pager");
-        t.nurse = rf_client(&t.f, "nurse");
-        if (t.kiosk && t.pager && t.nurse &&
-            hv_client_sub(t.kiosk, rf_topic(&t.f, "room/+/kiosk/cmd"), 1) == 0 &&
-            hv_client_sub(t.pager, rf_topic(&t.f, "page/+"), 1) == 0)
-            body(&t);
-        else
-            CHECK(!"test clients connected and subscribed");
-        CHECK(t.f.room && hv_proc_wait(t.f.room, 0) == -1);  /* the controller still runs */
-    } else {
-        CHECK(!"fixture started");
-    }
-    hv_client_free(t.kiosk);
-    hv_client_free(t.pager);
-    hv_client_free(t.nurse);
-    rf_finish(&t.f);
-    free(cfg);
-}
-
-#define ROOM_TEST(name) \
-    static void name##_body(struct t *t); \
-    static void name(void) { with_room(name##_body); } \
-    static void name##_body(struct t *t)
-
-/* Publishes payload on "<prefix>/<rest>" at QoS 1 as the kiosk. */
-#define KIOSK_PUB(t, rest, payload) \
-    CHECK(hv_client_pub((t)->kiosk, rf_topic(&(t)->f, (rest)), (payload), 1, false) == 0)
-#define NURSE_PUB(t, rest, payload) \
-    CHECK(hv_client_pub((t)->nurse, rf_topic(&(t)->f, (rest)), (payload), 1, false) == 0)
-
-/* The next page (any group); checks it went to group. NULL (and a failed check) on timeout. */
-static char *next_page_(struct t *t, const char *group, int timeout_ms, int line)
-{
-    char want[128], *topic = NULL;
-    char *p = hv_client_expect_t(t->pager, rf_topic(&t->f, "page/+"), timeout_ms, &topic, NULL);
-
-    snprintf(want, sizeof want, "%s/page/%s", t->f.prefix, group);
-    if (!check_true(p != NULL, "a page arrived", __FILE__, line))
-        return NULL;
-    check_str_eq(topic, want, "page topic", "expected page topic", __FILE__, line);
-    free(topic);
-    return p;
-}
-#define NEXT_PAGE(t, group, ms) next_page_((t), (group), (ms), __LINE__)
-
-/* The next command to room's kiosk, or NULL. */
-static char *kiosk_cmd(struct t *t, const char *room, int timeout_ms)
-{
-    char rest[96];
-
-    snprintf(rest, sizeof rest, "room/%s/kiosk/cmd", room);
-    return hv_client_expect(t->kiosk, rf_topic(&t->f, rest), timeout_ms);
-}
-
-/* The next P/call/room the observer saw (an empty string for an empty payload), or NULL. */
-static char *call_update(struct t *t, const char *room, int timeout_ms)
-{
-    char rest[96];
-
-    snprintf(rest, sizeof rest, "call/%s", room);
-    return hv_client_expect(t->f.obs, rf_topic(&t->f, rest), timeout_ms);
-}
-
-/* What a board subscribing now gets as room's retained call, or NULL if none within 600 ms. */
-static char *retained_call_(struct t *t, const char *room, int line)
-{
-    char rest[96];
-    bool retained = false;
-    hv_client *board = rf_client(&t->f, "board");
-    char *p = NULL;
-
-    snprintf(rest, sizeof rest, "call/%s", room);
-    if (board && hv_client_sub(board, rf_topic(&t->f, rest), 1) == 0) {
-        p = hv_client_expect_t(board, rf_topic(&t->f, rest), 600, NULL, &retained);
-        if (p) {
-            check_true(retained, "the call is delivered as retained", __FILE__, line);
-            check_true(p[0] != '\0', "a retained call is not empty", __FILE__, line);
-        }
-    } else {
-        check_true(false, "board connected and subscribed", __FILE__, line);
-    }
-    hv_client_free(board);
-    return p;
-}
-#define RETAINED_CALL(t, room) retained_call_((t), (room), __LINE__)
 
 /* ---- priorities ------------------------------------------------------------------ */
 

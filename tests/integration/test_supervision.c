@@ -7,78 +7,21 @@
  * Real broker, real haven-room.
  */
 #include "check.h"
-#include "room_fixture.h"
+#include "json_util.h"
+#include "kit.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Long timers: no escalation or reminder page may disturb the counts below. */
-static const char config[] =
-    "prefix = \"%PREFIX%\";\n"
-    "controller = { id = \"ctl-%PREFIX%\"; };\n"
-    "groups = [ \"nurses\", \"charge\" ];\n"
-    "priorities = {\n"
-    "  routine = { chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 60; } );\n"
-    "              repeat = 60; ack_timeout = 60; };\n"
-    "  assist  = { chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 60; } );\n"
-    "              repeat = 60; ack_timeout = 60; };\n"
-    "  urgent  = { chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 60; } );\n"
-    "              repeat = 60; ack_timeout = 60; };\n"
-    "};\n"
-    "rooms = ( { id = \"chair-1\"; label = \"Chair 1\"; }, { id = \"chair-2\"; label = \"Chair 2\"; } );\n";
+/* The tests run config_long_timers (kit.h): no escalation or reminder page may
+ * disturb the counts below. */
 
 static const char offline[] = "{\"online\":false}";
 static const char online_infusion[] =
     "{\"online\":true,\"phase\":\"infusion\",\"visit\":\"V-1\",\"ts\":\"2026-11-21T10:00:00.000Z\"}";
 
 /* ---- helpers ----------------------------------------------------------------- */
-
-static inline const char *js(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-static inline int ji(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valueint : -999;
-}
-
-/* True once the controller's log contains needle (polled for up to timeout_ms). */
-static bool wait_log(const struct room_fixture *f, const char *needle, int timeout_ms)
-{
-    int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000;
-
-    do {
-        char *log = hv_read_file(f->log_path);
-        bool found = log && strstr(log, needle);
-        free(log);
-        if (found)
-            return true;
-        hv_sleep_ms(20);
-    } while (hv_now_us() < end);
-    return false;
-}
-
-/*
- * Waits until the controller has handled everything published before now:
- * publishes an acknowledgement for an unknown id (which it logs and ignores)
- * and waits for that log line.  The broker keeps the order.
- */
-static bool sync_room(const struct room_fixture *f, hv_client *c)
-{
-    static int n;
-    char id[32], body[96], needle[96];
-
-    snprintf(id, sizeof id, "probe-%d", ++n);
-    snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"probe\"}", id);
-    snprintf(needle, sizeof needle, "acknowledgement for %s,", id);
-    return hv_client_pub(c, rf_topic(f, "call/chair-2/ack"), body, 1, false) == 0 &&
-           wait_log(f, needle, 5000);
-}
 
 /* A kiosk with its will, announcing status (retained). */
 static hv_client *kiosk_new(const struct room_fixture *f, const char *status)
@@ -109,25 +52,6 @@ static bool saw_will(const struct room_fixture *f)
     return false;
 }
 
-/* The retained call/chair-1 a new subscriber gets, parsed (NULL if none within wait_ms). */
-static cJSON *retained_call(const struct room_fixture *f, const char *name, int wait_ms)
-{
-    hv_client *b = rf_client(f, name);
-    hv_msg *m;
-    cJSON *o = NULL;
-
-    if (!b || hv_client_sub(b, rf_topic(f, "call/chair-1"), 1) != 0) {
-        hv_client_free(b);
-        return NULL;
-    }
-    m = hv_client_expect_msg(b, rf_topic(f, "call/chair-1"), wait_ms);
-    if (m && m->retain && m->payloadlen > 0)
-        o = cJSON_Parse(m->payload);
-    hv_msg_free(m);
-    hv_client_free(b);
-    return o;
-}
-
 /* True if a new subscriber to call/chair-1 gets no retained message. */
 static bool no_retained_call(const struct room_fixture *f)
 {
@@ -143,22 +67,22 @@ static char *expect_offline_page(hv_client *pager, const struct room_fixture *f)
 {
     char *topic = NULL, *id = NULL;
     char *page = hv_client_expect_t(pager, rf_topic(f, "page/+"), 3000, &topic, NULL);
-    cJSON *o = page ? cJSON_Parse(page) : NULL;
+    bool parsed = json_parses(page);
 
     CHECK(page != NULL);
-    CHECK(o != NULL);
-    if (o) {
+    CHECK(parsed);
+    if (parsed) {
         CHECK_STR_EQ(topic, rf_topic(f, "page/nurses"));
-        CHECK_STR_EQ(js(o, "room"), "chair-1");
-        CHECK_STR_EQ(js(o, "label"), "Chair 1");
-        CHECK_STR_EQ(js(o, "reason"), "kiosk_offline");
-        CHECK_STR_EQ(js(o, "priority"), "assist");
-        CHECK_STR_EQ(js(o, "state"), "open");
-        CHECK_INT_EQ(ji(o, "escalation"), 0);
-        CHECK(strncmp(js(o, "id"), "offline-", 8) == 0);
-        id = strdup(js(o, "id"));
+        CHECK_STR_EQ(json_str(page, "room"), "chair-1");
+        CHECK_STR_EQ(json_str(page, "label"), "Chair 1");
+        CHECK_STR_EQ(json_str(page, "reason"), "kiosk_offline");
+        CHECK_STR_EQ(json_str(page, "priority"), "assist");
+        CHECK_STR_EQ(json_str(page, "state"), "open");
+        CHECK_INT_EQ(json_int(page, "escalation"), 0);
+        const char *page_id = json_str(page, "id");
+        CHECK(page_id && strncmp(page_id, "offline-", 8) == 0);
+        id = strdup(page_id ? page_id : "");
     }
-    cJSON_Delete(o);
     free(page);
     free(topic);
     return id;
@@ -181,7 +105,7 @@ static bool saw_call_cleared(const struct room_fixture *f, int timeout_ms)
 static void test_offline_during_visit_opens_call_and_clears(void)
 {
     struct room_fixture f;
-    REQUIRE(rf_start(&f, config, false) == 0);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
     hv_client *pager = rf_client(&f, "pager");
     REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
     hv_client *kiosk = kiosk_new(&f, online_infusion);
@@ -197,13 +121,13 @@ static void test_offline_during_visit_opens_call_and_clears(void)
     REQUIRE(id != NULL);
 
     /* Retained for boards, as the same call. */
-    cJSON *c = retained_call(&f, "board", 3000);
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), id);
-    CHECK_STR_EQ(js(c, "reason"), "kiosk_offline");
-    CHECK_STR_EQ(js(c, "priority"), "assist");
-    CHECK_STR_EQ(js(c, "state"), "open");
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), id);
+    CHECK_STR_EQ(json_str(c, "reason"), "kiosk_offline");
+    CHECK_STR_EQ(json_str(c, "priority"), "assist");
+    CHECK_STR_EQ(json_str(c, "state"), "open");
+    free(c);
 
     /* The kiosk is back (its client reconnects by itself) and says so: cleared. */
     REQUIRE(hv_client_wait_ready(kiosk, 5000) == 0);
@@ -224,7 +148,7 @@ static void test_offline_during_visit_opens_call_and_clears(void)
 static void test_offline_while_idle_opens_no_call(void)
 {
     struct room_fixture f;
-    REQUIRE(rf_start(&f, config, false) == 0);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
     hv_client *pager = rf_client(&f, "pager");
     REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
     hv_client *kiosk = kiosk_new(&f, "{\"online\":true,\"phase\":\"idle\",\"visit\":null,"
@@ -248,7 +172,7 @@ static void test_offline_while_idle_opens_no_call(void)
 static void test_offline_status_again_opens_no_second_call(void)
 {
     struct room_fixture f;
-    REQUIRE(rf_start(&f, config, false) == 0);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
     hv_client *pager = rf_client(&f, "pager");
     hv_client *staff = rf_client(&f, "staff");
     REQUIRE(pager && staff && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
@@ -274,11 +198,11 @@ static void test_offline_status_again_opens_no_second_call(void)
     REQUIRE(rf_start_room(&f) == 0);
     REQUIRE(sync_room(&f, staff));
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/+"), 800));
-    cJSON *c = retained_call(&f, "board", 3000);
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), id);
-    CHECK_STR_EQ(js(c, "reason"), "kiosk_offline");
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), id);
+    CHECK_STR_EQ(json_str(c, "reason"), "kiosk_offline");
+    free(c);
     /* Every call/chair-1 the controller published since the restart is that call. */
     hv_msg *m;
     int n = 0;
@@ -306,7 +230,7 @@ static void test_offline_status_again_opens_no_second_call(void)
 static void test_kiosk_call_replaces_offline_call(void)
 {
     struct room_fixture f;
-    REQUIRE(rf_start(&f, config, false) == 0);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
     hv_client *pager = rf_client(&f, "pager");
     REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
     hv_client *kiosk = kiosk_new(&f, online_infusion);
@@ -330,15 +254,13 @@ static void test_kiosk_call_replaces_offline_call(void)
     char *page = hv_client_expect_t(pager, rf_topic(&f, "page/+"), 3000, &topic, NULL);
     REQUIRE(page != NULL);
     CHECK_STR_EQ(topic, rf_topic(&f, "page/nurses"));
-    cJSON *o = cJSON_Parse(page);
-    REQUIRE(o != NULL);
-    CHECK_STR_EQ(js(o, "id"), "k-replay-1");
-    CHECK_STR_EQ(js(o, "reason"), "unwell");
-    CHECK_STR_EQ(js(o, "priority"), "assist");
-    CHECK_STR_EQ(js(o, "state"), "open");
-    CHECK_STR_EQ(js(o, "detail"), "nausea");
-    CHECK_INT_EQ(ji(o, "escalation"), 0);
-    cJSON_Delete(o);
+    REQUIRE(json_parses(page));
+    CHECK_STR_EQ(json_str(page, "id"), "k-replay-1");
+    CHECK_STR_EQ(json_str(page, "reason"), "unwell");
+    CHECK_STR_EQ(json_str(page, "priority"), "assist");
+    CHECK_STR_EQ(json_str(page, "state"), "open");
+    CHECK_STR_EQ(json_str(page, "detail"), "nausea");
+    CHECK_INT_EQ(json_int(page, "escalation"), 0);
     free(page);
     free(topic);
 
@@ -349,11 +271,11 @@ static void test_kiosk_call_replaces_offline_call(void)
     m = hv_client_expect_msg(f.obs, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(m && strstr(m->payload, "\"id\":\"k-replay-1\""));
     hv_msg_free(m);
-    cJSON *c = retained_call(&f, "board", 3000);
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), "k-replay-1");
-    CHECK_STR_EQ(js(c, "reason"), "unwell");
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), "k-replay-1");
+    CHECK_STR_EQ(json_str(c, "reason"), "unwell");
+    free(c);
     /* The kiosk is not told that the offline call (which it never knew of) cleared. */
     CHECK(hv_client_expect_none(kiosk, rf_topic(&f, "room/chair-1/kiosk/cmd"), 200));
 
@@ -362,10 +284,10 @@ static void test_kiosk_call_replaces_offline_call(void)
                         true) == 0);
     REQUIRE(sync_room(&f, kiosk));
     CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "call/chair-1"), 300));
-    c = retained_call(&f, "board2", 3000);
+    c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), "k-replay-1");
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), "k-replay-1");
+    free(c);
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/+"), 200));
 
     free(offline_id);
@@ -377,7 +299,7 @@ static void test_kiosk_call_replaces_offline_call(void)
 static void test_controller_crash_during_outage_restores_offline_call(void)
 {
     struct room_fixture f;
-    REQUIRE(rf_start(&f, config, false) == 0);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
     hv_client *pager = rf_client(&f, "pager");
     REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
     hv_client *kiosk = kiosk_new(&f, online_infusion);
@@ -401,12 +323,12 @@ static void test_controller_crash_during_outage_restores_offline_call(void)
     char needle[128];
     snprintf(needle, sizeof needle, "call %s restored", id);
     CHECK(wait_log(&f, needle, 1000));
-    cJSON *c = retained_call(&f, "board", 3000);
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), id);
-    CHECK_STR_EQ(js(c, "reason"), "kiosk_offline");
-    CHECK_STR_EQ(js(c, "state"), "open");
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), id);
+    CHECK_STR_EQ(json_str(c, "reason"), "kiosk_offline");
+    CHECK_STR_EQ(json_str(c, "state"), "open");
+    free(c);
 
     /* The restored call is still the kiosk's: it clears when the kiosk is back. */
     REQUIRE(hv_client_wait_ready(kiosk, 5000) == 0);
@@ -431,7 +353,7 @@ static void test_controller_crash_during_outage_restores_offline_call(void)
 static void test_kiosk_lost_while_controller_down(void)
 {
     struct room_fixture f;
-    REQUIRE(rf_start(&f, config, false) == 0);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
     hv_client *pager = rf_client(&f, "pager");
     REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
     hv_client *kiosk = kiosk_new(&f, online_infusion);
@@ -447,10 +369,10 @@ static void test_kiosk_lost_while_controller_down(void)
     REQUIRE(id != NULL);
     REQUIRE(sync_room(&f, pager));
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/+"), 800));
-    cJSON *c = retained_call(&f, "board", 3000);
+    char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 3000);
     CHECK(c != NULL);
-    CHECK_STR_EQ(js(c, "id"), id);
-    cJSON_Delete(c);
+    CHECK_STR_EQ(json_str(c, "id"), id);
+    free(c);
 
     REQUIRE(hv_client_wait_ready(kiosk, 5000) == 0);
     hv_client_drain(f.obs);
