@@ -372,6 +372,73 @@ out:
     return rc;
 }
 
+static const char *const cmd_names[] = {
+    [CMD_CALL_ACKNOWLEDGED] = "call_acknowledged", [CMD_CALL_CLEARED] = "call_cleared",
+    [CMD_BEGIN_VISIT] = "begin_visit", [CMD_PHASE] = "phase", [CMD_END_VISIT] = "end_visit",
+};
+
+/* Reads the fields cmd needs into out; false (and *why) when one is missing or malformed. */
+static bool decode_cmd_fields(const cJSON *root, struct msg_kiosk_cmd *out, const char **why)
+{
+    const cJSON *v;
+
+    switch (out->cmd) {
+    case CMD_CALL_ACKNOWLEDGED:
+        return get_id(root, out->id, why) &&
+               get_opt_string(root, "by", out->by, sizeof out->by, true, why);
+    case CMD_CALL_CLEARED:
+        return get_id(root, out->id, why);
+    case CMD_BEGIN_VISIT:
+        v = cJSON_GetObjectItemCaseSensitive(root, "visit");
+        if (!cJSON_IsString(v) || !ids_valid(v->valuestring)) {
+            *why = "begin_visit needs a \"visit\" id";
+            return false;
+        }
+        strcpy(out->visit, v->valuestring);
+        if (!get_opt_string(root, "lang", out->lang, sizeof out->lang, true, why))
+            return false;
+        if (!out->lang[0])
+            strcpy(out->lang, "en");
+        return true;
+    case CMD_PHASE:
+        v = cJSON_GetObjectItemCaseSensitive(root, "phase");
+        int p = cJSON_IsString(v) ? phase_from_name(v->valuestring) : -1;
+        if (p < 0) {
+            *why = "phase needs a known \"phase\"";
+            return false;
+        }
+        out->phase = (enum phase)p;
+        return true;
+    case CMD_END_VISIT:
+        return true;
+    }
+    return false;
+}
+
+int contract_decode_kiosk_cmd(const char *payload, size_t len, struct msg_kiosk_cmd *out,
+                              const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+    const cJSON *cmd;
+
+    if (!root)
+        return rc;
+    memset(out, 0, sizeof *out);
+    cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");
+    int c = cJSON_IsString(cmd)
+                ? name_index(cmd_names, (int)(sizeof cmd_names / sizeof cmd_names[0]),
+                             cmd->valuestring)
+                : -1;
+    rc = HV_EPARSE;
+    if (c < 0)
+        *why = "missing or unknown \"cmd\"";
+    else if ((out->cmd = (enum kiosk_cmd)c, decode_cmd_fields(root, out, why)))
+        rc = 0;
+    cJSON_Delete(root);
+    return rc;
+}
+
 /* ---- encoders ------------------------------------------------------------------------ */
 
 static void add_time(cJSON *o, const char *key, int64_t ms)
@@ -456,6 +523,66 @@ char *contract_encode_controller_status(bool online, const char *const *rooms,
     arr = cJSON_AddArrayToObject(o, "rooms");
     for (size_t i = 0; arr && i < nrooms; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateString(rooms[i]));
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}
+
+char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddBoolToObject(o, "online", true);
+    cJSON_AddStringToObject(o, "phase", phase_name(phase));
+    add_opt_string(o, "visit", visit);
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}
+
+char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const char *detail,
+                                 int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "reason", reason_name(reason));
+    if (detail && detail[0])
+        cJSON_AddStringToObject(o, "detail", detail);
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}
+
+char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", id);
+    add_opt_string(o, "by", by);
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}
+
+char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", id);
+    if (feeling >= 1 && feeling <= 5)
+        cJSON_AddNumberToObject(o, "feeling", feeling);
+    else
+        cJSON_AddNullToObject(o, "feeling");
+    cJSON_AddItemToObject(o, "symptoms", cJSON_CreateArray());
+    if (feeling < 1 || feeling > 5)
+        cJSON_AddBoolToObject(o, "unanswered", true);
+    if (want_someone)
+        cJSON_AddBoolToObject(o, "wants_someone", true);
     add_time(o, "ts", ts_ms);
     return finish(o);
 }

@@ -139,6 +139,37 @@ char *contract_encode_kiosk_cmd_cleared(const char *id);
 char *contract_encode_controller_status(bool online, const char *const *rooms,
                                         size_t nrooms, int64_t ts_ms);
 
+/* ---- the kiosk's side ---- */
+
+/* P/room/R/kiosk/cmd: from the controller and the nurse station. */
+enum kiosk_cmd {
+    CMD_CALL_ACKNOWLEDGED,   /* id, by */
+    CMD_CALL_CLEARED,        /* id */
+    CMD_BEGIN_VISIT,         /* visit, lang */
+    CMD_PHASE,               /* phase */
+    CMD_END_VISIT,
+};
+
+struct msg_kiosk_cmd {
+    enum kiosk_cmd cmd;
+    char id[HV_ID_MAX];
+    char by[HV_NAME_MAX];
+    char visit[HV_ID_MAX];
+    char lang[8];
+    enum phase phase;
+};
+
+int contract_decode_kiosk_cmd(const char *payload, size_t len, struct msg_kiosk_cmd *out,
+                              const char **why);
+
+/* visit may be "" (null on the wire). */
+char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t ts_ms);
+char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const char *detail,
+                                 int64_t ts_ms);
+char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms);
+/* feeling 1..5, or 0 for a prompt nobody answered ("feeling":null,"unanswered":true). */
+char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms);
+
 /* True if the len bytes at s are well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t len);
 

@@ -184,6 +184,8 @@ mqtt_session *mqtt_session_new(const struct mqtt_opts *o)
     if (!s->mosq)
         goto fail_mosq;
     mosquitto_int_option(s->mosq, MOSQ_OPT_TCP_NODELAY, 1);
+    if (o->threaded)  /* libmosquitto then locks its queues and wakes its loop on publish */
+        mosquitto_threaded_set(s->mosq, true);
     mosquitto_int_option(s->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
     if (o->username && mosquitto_username_pw_set(s->mosq, o->username, o->password))
         goto fail_opts;

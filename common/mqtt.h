@@ -35,6 +35,8 @@ struct mqtt_opts {
     const char *password;      /* optional */
     const char *will_topic;    /* optional: retained QoS 1 will */
     const char *will_payload;
+    bool threaded;             /* mqtt_session_publish may be called from another thread
+                                  than the one running mqtt_session_run (the kiosk) */
     bool persistent;           /* keep the session (and queued QoS 1 messages) at the
                                   broker while we are away: clean_session = false */
 };

@@ -813,6 +813,110 @@ static void test_utf8(void)
     CHECK(utf8_valid("ab\xff", 2));
 }
 
+/* ---- the kiosk's messages ---- */
+
+static void test_decode_kiosk_cmd(void)
+{
+    struct msg_kiosk_cmd c;
+    const char *why = NULL;
+#define DEC(text) contract_decode_kiosk_cmd((text), strlen(text), &c, &why)
+
+    CHECK_INT_EQ(DEC("{\"cmd\":\"call_acknowledged\",\"id\":\"c-1\",\"by\":\"Sam\"}"), 0);
+    CHECK_INT_EQ(c.cmd, CMD_CALL_ACKNOWLEDGED);
+    CHECK_STR_EQ(c.id, "c-1");
+    CHECK_STR_EQ(c.by, "Sam");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"call_acknowledged\",\"id\":\"c-1\",\"by\":null}"), 0);
+    CHECK_STR_EQ(c.by, "");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"call_cleared\",\"id\":\"c-2\"}"), 0);
+    CHECK_INT_EQ(c.cmd, CMD_CALL_CLEARED);
+    CHECK_STR_EQ(c.id, "c-2");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1042\",\"lang\":\"es\"}"), 0);
+    CHECK_INT_EQ(c.cmd, CMD_BEGIN_VISIT);
+    CHECK_STR_EQ(c.visit, "V-1042");
+    CHECK_STR_EQ(c.lang, "es");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\"}"), 0);
+    CHECK_STR_EQ(c.lang, "en");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"phase\",\"phase\":\"recovery\"}"), 0);
+    CHECK_INT_EQ(c.cmd, CMD_PHASE);
+    CHECK_INT_EQ(c.phase, PHASE_RECOVERY);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"end_visit\"}"), 0);
+    CHECK_INT_EQ(c.cmd, CMD_END_VISIT);
+
+    CHECK_INT_EQ(DEC("{\"cmd\":\"reboot\"}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"id\":\"c-1\"}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":7}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"call_cleared\"}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\"}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V 1\"}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"phase\",\"phase\":\"nap\"}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("[\"cmd\"]"), HV_EPARSE);
+    CHECK(why != NULL);
+#undef DEC
+}
+
+/* Parses json and returns the object (caller deletes), checking it parsed. */
+static cJSON *parse_ok(char *json)
+{
+    cJSON *o = json ? cJSON_Parse(json) : NULL;
+    CHECK(o != NULL);
+    free(json);
+    return o;
+}
+
+static void test_encode_kiosk_messages(void)
+{
+    int64_t ms = 0;
+    cJSON *o;
+
+    CHECK_INT_EQ(clock_parse_rfc3339("2026-11-21T14:03:07.412Z", &ms), 0);
+    o = parse_ok(contract_encode_kiosk_status(PHASE_INFUSION, "V-1042", ms));
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "online")));
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "phase")->valuestring, "infusion");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "visit")->valuestring, "V-1042");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "ts")->valuestring, "2026-11-21T14:03:07.412Z");
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_kiosk_status(PHASE_IDLE, "", ms));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "visit")));
+    cJSON_Delete(o);
+
+    o = parse_ok(contract_encode_kiosk_call("c-1", REASON_UNWELL, "check-in", ms));
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "id")->valuestring, "c-1");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "reason")->valuestring, "unwell");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "detail")->valuestring, "check-in");
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_kiosk_call("c-1", REASON_HELP, NULL, ms));
+    CHECK(cJSON_GetObjectItem(o, "detail") == NULL);
+    cJSON_Delete(o);
+
+    /* What the kiosk sends, the controller's decoder takes. */
+    char *call = contract_encode_kiosk_call("c-2", REASON_SAFETY, NULL, ms);
+    struct msg_call m;
+    const char *why;
+    REQUIRE(call != NULL);
+    CHECK_INT_EQ(contract_decode_call(call, strlen(call), &m, &why), 0);
+    CHECK_INT_EQ(m.reason, REASON_SAFETY);
+    free(call);
+    char *clear = contract_encode_kiosk_clear("c-2", "staff", ms);
+    struct msg_ack a;
+    REQUIRE(clear != NULL);
+    CHECK_INT_EQ(contract_decode_ack(clear, strlen(clear), &a, &why), 0);
+    CHECK_STR_EQ(a.id, "c-2");
+    CHECK_STR_EQ(a.by, "staff");
+    free(clear);
+
+    o = parse_ok(contract_encode_checkin("k-1", 4, true, ms));
+    CHECK_INT_EQ(cJSON_GetObjectItem(o, "feeling")->valueint, 4);
+    CHECK(cJSON_IsArray(cJSON_GetObjectItem(o, "symptoms")));
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "wants_someone")));
+    CHECK(cJSON_GetObjectItem(o, "unanswered") == NULL);
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_checkin("k-2", 0, false, ms));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "feeling")));
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "unanswered")));
+    CHECK(cJSON_GetObjectItem(o, "wants_someone") == NULL);
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -835,5 +939,7 @@ int main(void)
     RUN(test_encode_kiosk_cmds);
     RUN(test_encode_controller_status);
     RUN(test_utf8);
+    RUN(test_decode_kiosk_cmd);
+    RUN(test_encode_kiosk_messages);
     return CHECK_SUMMARY();
 }
