@@ -579,7 +579,7 @@ char *contract_encode_checkin(const char *id, int feeling, bool want_someone, in
     else
         cJSON_AddNullToObject(o, "feeling");
     cJSON_AddItemToObject(o, "symptoms", cJSON_CreateArray());
-    if (feeling < 1 || feeling > 5)
+    if ((feeling < 1 || feeling > 5) && !want_someone)  /* no face, but asked for someone */
         cJSON_AddBoolToObject(o, "unanswered", true);
     if (want_someone)
         cJSON_AddBoolToObject(o, "wants_someone", true);

@@ -167,7 +167,8 @@ char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t 
 char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const char *detail,
                                  int64_t ts_ms);
 char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms);
-/* feeling 1..5, or 0 for a prompt nobody answered ("feeling":null,"unanswered":true). */
+/* feeling 1..5, or 0 for none: a prompt nobody answered ("feeling":null,"unanswered":true),
+ * or only "I'd like someone to come" (want_someone, "feeling":null). */
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms);
 
 /* True if the len bytes at s are well-formed UTF-8. */

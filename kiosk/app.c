@@ -1,0 +1,485 @@
+/*
+ * app.c - the kiosk's model: intents from the screens become messages, and
+ * messages from the controller and the nurse station change what is shown.
+ *
+ * Every QoS 1 message goes through the outbox (outbox.c) first.  Within one
+ * run, libmosquitto keeps what it could not send and sends it after a
+ * reconnect; what an earlier run left in the outbox (it was killed, or the
+ * power went) is re-sent once, at the first connection of this run.  A
+ * message leaves the outbox when the broker acknowledges it.
+ */
+#include "app.h"
+#include "clock.h"
+#include "ids.h"
+#include "log.h"
+#include "outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECKIN_THANKS_MS 4000
+#define CALL_RESEND_MS 10000       /* no sign of the call at the controller: send it again */
+#define CALL_RESEND_MAX_MS 120000
+
+static struct log_ratelimit bad_cmd_rl = LOG_RATELIMIT_INIT(10, 1000);
+
+/* ---- persistence -------------------------------------------------------------- */
+
+static void save_int(struct app *a, const char *key, long long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", v);
+    outbox_state_set(a->outbox, key, buf);
+}
+
+static long long load_int(struct app *a, const char *key)
+{
+    char buf[32];
+    outbox_state_get(a->outbox, key, buf, sizeof buf);
+    return strtoll(buf, NULL, 10);
+}
+
+static void save_visit(struct app *a)
+{
+    outbox_state_set(a->outbox, "phase", phase_name(a->phase));
+    outbox_state_set(a->outbox, "visit", a->visit);
+    outbox_state_set(a->outbox, "lang", a->lang);
+    save_int(a, "phase_since", a->phase_since_ms);
+    save_int(a, "ready_sent", a->ready_sent);
+}
+
+static void save_call(struct app *a)
+{
+    outbox_state_set(a->outbox, "call_id", a->call_id);
+    outbox_state_set(a->outbox, "call_by", a->call_by);
+    save_int(a, "call_ui", a->call);
+    save_int(a, "call_reason", a->call_reason);
+}
+
+static void load_state(struct app *a)
+{
+    char buf[HV_ID_MAX];
+    int p;
+
+    outbox_state_get(a->outbox, "phase", buf, sizeof buf);
+    p = phase_from_name(buf);
+    a->phase = p < 0 ? PHASE_IDLE : (enum phase)p;
+    outbox_state_get(a->outbox, "visit", a->visit, sizeof a->visit);
+    outbox_state_get(a->outbox, "lang", a->lang, sizeof a->lang);
+    if (!a->lang[0])
+        strcpy(a->lang, "en");
+    a->phase_since_ms = load_int(a, "phase_since");
+    a->ready_sent = load_int(a, "ready_sent") != 0;
+    outbox_state_get(a->outbox, "call_id", a->call_id, sizeof a->call_id);
+    outbox_state_get(a->outbox, "call_by", a->call_by, sizeof a->call_by);
+    a->call = a->call_id[0] ? (enum call_ui)load_int(a, "call_ui") : CALL_UI_NONE;
+    if (a->call > CALL_UI_COMING)
+        a->call = CALL_UI_CALLED;
+    a->call_reason = (enum call_reason)load_int(a, "call_reason");
+    if (a->call_reason >= REASON_KIOSK_OFFLINE)
+        a->call_reason = REASON_HELP;
+}
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+static void track(struct app *a, int mid, int64_t seq)
+{
+    if (a->ninflight == (int)(sizeof a->inflight / sizeof a->inflight[0])) {
+        /* Never acknowledged for long: forget the oldest; the outbox row stays and is
+         * re-sent by the next run (a duplicate id the controller recognises). */
+        memmove(a->inflight, a->inflight + 1, sizeof a->inflight - sizeof a->inflight[0]);
+        a->ninflight--;
+    }
+    a->inflight[a->ninflight].mid = mid;
+    a->inflight[a->ninflight].seq = seq;
+    a->ninflight++;
+}
+
+static int link_publish(struct app *a, const char *topic, const char *payload, bool retain,
+                        int *mid)
+{
+    if (!a->link)
+        return -1;
+    return a->link->publish(a->link->ctx, topic, payload, retain, mid);
+}
+
+/* Writes the message to the outbox, then hands it to MQTT. Returns the outbox seq (or <= 0). */
+static int64_t send_durable(struct app *a, enum topic_kind kind, char *json)
+{
+    char topic[HV_TOPIC_MAX];
+    int64_t seq;
+    int mid = -1;
+
+    if (!json) {
+        log_error("out of memory encoding a message");
+        return -1;
+    }
+    topic_build(topic, sizeof topic, a->cfg->prefix, kind, a->cfg->room);
+    seq = outbox_push(a->outbox, topic, json, false);
+    if (seq <= 0)
+        log_error("outbox: cannot store a message for %s; sending it anyway", topic);
+    if (link_publish(a, topic, json, false, &mid) == 0 && seq > 0)
+        track(a, mid, seq);
+    a->pending = outbox_count(a->outbox);
+    free(json);
+    a->dirty = true;
+    return seq;
+}
+
+static void send_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
+{
+    a->call_seq = send_durable(a, TOPIC_KIOSK_CALL,
+                               contract_encode_kiosk_call(a->call_id, reason, detail, now));
+}
+
+void app_publish_status(struct app *a, int64_t now)
+{
+    char *json;
+
+    if (!a->link)
+        return;
+    json = contract_encode_kiosk_status(a->phase, a->visit, now);
+    if (json)
+        link_publish(a, a->topic_status, json, true, NULL);
+    free(json);
+}
+
+/* ---- calls ------------------------------------------------------------------------------ */
+
+/* Opens a call for reason, or re-alerts the open one (same id, as the contract asks). */
+static void raise_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
+{
+    if (a->call == CALL_UI_NONE) {
+        if (ids_new("call", a->call_id, sizeof a->call_id) != 0)
+            snprintf(a->call_id, sizeof a->call_id, "call-%s-%lld", a->cfg->room, (long long)now);
+        a->call_by[0] = '\0';
+        a->call = CALL_UI_SENDING;
+        a->call_confirmed = false;
+        a->call_reason = reason;
+        save_call(a);
+        log_info("call %s (%s)", a->call_id, reason_name(reason));
+    } else {
+        log_info("call %s again (%s)", a->call_id, reason_name(reason));
+    }
+    if (!a->call_confirmed) {
+        a->call_resend_gap_ms = CALL_RESEND_MS;
+        a->call_resend_ms = now + CALL_RESEND_MS;
+    }
+    send_call(a, reason, detail, now);
+}
+
+/* The call went out but the room's retained call has not shown it: send it again. */
+static void resend_unconfirmed(struct app *a, int64_t now)
+{
+    if (a->call == CALL_UI_NONE || a->call_confirmed || !a->call_resend_ms ||
+        now < a->call_resend_ms || !a->connected)
+        return;
+    log_warn("no sign of call %s at the controller yet: sending it again", a->call_id);
+    send_call(a, a->call_reason, NULL, now);
+    a->call_resend_gap_ms = a->call_resend_gap_ms * 2 > CALL_RESEND_MAX_MS
+                                ? CALL_RESEND_MAX_MS : a->call_resend_gap_ms * 2;
+    a->call_resend_ms = now + a->call_resend_gap_ms;
+}
+
+static void forget_call(struct app *a)
+{
+    a->call = CALL_UI_NONE;
+    a->call_confirmed = false;
+    a->call_resend_ms = 0;
+    a->call_id[0] = a->call_by[0] = '\0';
+    a->call_seq = 0;
+    save_call(a);
+    a->dirty = true;
+}
+
+void app_help_pressed(struct app *a, int64_t now)
+{
+    raise_call(a, REASON_HELP, NULL, now);
+}
+
+void app_clear_call_bedside(struct app *a, const char *staff, int64_t now)
+{
+    if (a->call == CALL_UI_NONE)
+        return;
+    send_durable(a, TOPIC_KIOSK_CLEAR, contract_encode_kiosk_clear(a->call_id, staff, now));
+    log_info("call %s cleared at the bedside", a->call_id);
+    forget_call(a);
+}
+
+/* ---- the visit ------------------------------------------------------------------------------- */
+
+static bool checkins_apply(enum phase p)
+{
+    return p == PHASE_INFUSION || p == PHASE_RECOVERY;
+}
+
+void app_set_phase(struct app *a, enum phase p, int64_t now)
+{
+    if (p == PHASE_IDLE) {
+        app_end_visit(a, now);
+        return;
+    }
+    if (p != a->phase)
+        a->phase_since_ms = now;
+    a->phase = p;
+    a->checkin = CHECKIN_NONE;
+    a->next_checkin_ms = checkins_apply(p) ? now + a->cfg->checkin_ms : 0;
+    save_visit(a);
+    app_publish_status(a, now);
+    a->dirty = true;
+    log_info("phase %s%s%s", phase_name(p), a->visit[0] ? ", visit " : "", a->visit);
+}
+
+void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now)
+{
+    snprintf(a->visit, sizeof a->visit, "%s", visit);
+    snprintf(a->lang, sizeof a->lang, "%s", lang && lang[0] ? lang : "en");
+    a->ready_sent = false;
+    a->phase = PHASE_IDLE;  /* so intake counts as a change */
+    app_set_phase(a, PHASE_INTAKE, now);
+}
+
+void app_end_visit(struct app *a, int64_t now)
+{
+    a->phase = PHASE_IDLE;
+    a->phase_since_ms = now;
+    a->visit[0] = '\0';
+    a->ready_sent = false;
+    a->checkin = CHECKIN_NONE;
+    a->next_checkin_ms = 0;
+    save_visit(a);
+    app_publish_status(a, now);
+    a->dirty = true;
+    log_info("visit ended");
+}
+
+/* ---- check-ins ---------------------------------------------------------------------------------- */
+
+void app_checkin_answer(struct app *a, int feeling, bool want_someone, int64_t now)
+{
+    char id[HV_ID_MAX];
+
+    if (ids_new("checkin", id, sizeof id) != 0)
+        snprintf(id, sizeof id, "checkin-%lld", (long long)now);
+    send_durable(a, TOPIC_KIOSK_CHECKIN, contract_encode_checkin(id, feeling, want_someone, now));
+    if (want_someone || (feeling >= 1 && feeling <= 5 && a->cfg->unwell_feeling[feeling]))
+        raise_call(a, REASON_UNWELL, want_someone ? "asked for someone at a check-in"
+                                                  : "check-in: feeling unwell", now);
+    a->checkin = CHECKIN_THANKS;
+    a->checkin_shown_ms = now;
+    a->dirty = true;
+}
+
+/* Prompts due, unanswered prompts fading, thanks going away, observation ending. */
+int64_t app_tick(struct app *a, int64_t now)
+{
+    int64_t next = INT64_MAX;
+
+    resend_unconfirmed(a, now);
+    if (a->call != CALL_UI_NONE && !a->call_confirmed && a->call_resend_ms && a->connected)
+        next = a->call_resend_ms;
+    if (a->checkin == CHECKIN_PROMPT && now >= a->checkin_shown_ms + a->cfg->checkin_timeout_ms) {
+        char id[HV_ID_MAX];
+        if (ids_new("checkin", id, sizeof id) != 0)
+            snprintf(id, sizeof id, "checkin-%lld", (long long)now);
+        send_durable(a, TOPIC_KIOSK_CHECKIN, contract_encode_checkin(id, 0, false, now));
+        log_info("check-in prompt unanswered");
+        a->checkin = CHECKIN_NONE;
+        a->dirty = true;
+    }
+    if (a->checkin == CHECKIN_THANKS && now >= a->checkin_shown_ms + CHECKIN_THANKS_MS) {
+        a->checkin = CHECKIN_NONE;
+        a->dirty = true;
+    }
+    if (a->next_checkin_ms && now >= a->next_checkin_ms && checkins_apply(a->phase)) {
+        if (a->checkin == CHECKIN_NONE && !a->staff.menu_open) {
+            a->checkin = CHECKIN_PROMPT;
+            a->checkin_shown_ms = now;
+            a->dirty = true;
+        }
+        a->next_checkin_ms = now + a->cfg->checkin_ms;
+    }
+    if (a->phase == PHASE_RECOVERY && !a->ready_sent &&
+        now >= a->phase_since_ms + a->cfg->recovery_ms) {
+        a->ready_sent = true;
+        save_visit(a);
+        raise_call(a, REASON_READY, "observation time is over", now);
+    }
+    if (a->staff.menu_open && now >= a->staff.menu_until_ms) {
+        a->staff.menu_open = false;  /* a quiet minute: lock the staff menu again */
+        a->dirty = true;
+    }
+    if (a->staff.menu_open && a->staff.menu_until_ms < next)
+        next = a->staff.menu_until_ms;
+    if (a->checkin == CHECKIN_PROMPT && a->checkin_shown_ms + a->cfg->checkin_timeout_ms < next)
+        next = a->checkin_shown_ms + a->cfg->checkin_timeout_ms;
+    if (a->checkin == CHECKIN_THANKS && a->checkin_shown_ms + CHECKIN_THANKS_MS < next)
+        next = a->checkin_shown_ms + CHECKIN_THANKS_MS;
+    if (a->next_checkin_ms && a->next_checkin_ms < next)
+        next = a->next_checkin_ms;
+    if (a->phase == PHASE_RECOVERY && !a->ready_sent && a->phase_since_ms + a->cfg->recovery_ms < next)
+        next = a->phase_since_ms + a->cfg->recovery_ms;
+    return next;
+}
+
+/* ---- the network ------------------------------------------------------------------------------------ */
+
+static bool tracked(const struct app *a, int64_t seq)
+{
+    for (int i = 0; i < a->ninflight; i++)
+        if (a->inflight[i].seq == seq)
+            return true;
+    return false;
+}
+
+/* Re-sends one message an earlier run left behind (this run's own are in flight already). */
+static int replay_one(void *ud, const struct outbox_msg *m)
+{
+    struct app *a = ud;
+    int mid = -1;
+
+    if (tracked(a, m->seq))
+        return 0;
+    if (link_publish(a, m->topic, m->payload, m->retain, &mid) == 0)
+        track(a, mid, m->seq);
+    return 0;
+}
+
+void app_on_connected(struct app *a, bool connected, int64_t now)
+{
+    a->connected = connected;
+    a->dirty = true;
+    if (!connected) {
+        a->disconnected_since_ms = now;
+        log_warn("cannot reach the broker; messages wait in the outbox");
+        return;
+    }
+    log_info("connected; %d message(s) waiting in the outbox", outbox_count(a->outbox));
+    app_publish_status(a, now);
+    if (!a->replayed && a->link) {
+        /* What an earlier run could not deliver, once, in order.  Messages of this run
+         * are libmosquitto's to resend after a reconnect. */
+        a->replayed = true;
+        outbox_each(a->outbox, replay_one, a);
+    }
+}
+
+void app_on_published(struct app *a, int mid)
+{
+    for (int i = 0; i < a->ninflight; i++) {
+        if (a->inflight[i].mid != mid)
+            continue;
+        outbox_done(a->outbox, a->inflight[i].seq);
+        if (a->inflight[i].seq == a->call_seq && a->call == CALL_UI_SENDING) {
+            a->call = CALL_UI_CALLED;
+            save_call(a);
+        }
+        a->inflight[i] = a->inflight[--a->ninflight];
+        a->pending = outbox_count(a->outbox);
+        a->dirty = true;
+        return;
+    }
+}
+
+static void on_cmd(struct app *a, const struct msg_kiosk_cmd *c, int64_t now)
+{
+    switch (c->cmd) {
+    case CMD_CALL_ACKNOWLEDGED:
+        if (a->call == CALL_UI_NONE || strcmp(c->id, a->call_id) != 0)
+            break;
+        a->call = CALL_UI_COMING;
+        snprintf(a->call_by, sizeof a->call_by, "%s", c->by);
+        save_call(a);
+        a->dirty = true;
+        break;
+    case CMD_CALL_CLEARED:
+        if (a->call != CALL_UI_NONE && strcmp(c->id, a->call_id) == 0)
+            forget_call(a);
+        break;
+    case CMD_BEGIN_VISIT:
+        app_begin_visit(a, c->visit, c->lang, now);
+        break;
+    case CMD_PHASE:
+        app_set_phase(a, c->phase, now);
+        break;
+    case CMD_END_VISIT:
+        app_end_visit(a, now);
+        break;
+    }
+}
+
+/* The room's retained call: after a restart the kiosk shows the call as it stands. */
+static void on_room_call(struct app *a, const char *payload, size_t len)
+{
+    struct contract_call c;
+    const char *why = NULL;
+
+    if (len == 0) {
+        /* No open call at the controller.  If it had ours, ours was cleared; if it never
+         * showed ours, ours has not reached it yet: keep it (and keep re-sending). */
+        if (a->call != CALL_UI_NONE && a->call_confirmed)
+            forget_call(a);
+        return;
+    }
+    if (contract_decode_call_state(payload, len, &c, &why) != 0) {
+        log_limited(&bad_cmd_rl, LOG_WARN, "dropped the room's call: %s", why);
+        return;
+    }
+    if (c.reason == REASON_KIOSK_OFFLINE)
+        return;  /* the controller's call about us, not the patient's */
+    snprintf(a->call_id, sizeof a->call_id, "%s", c.id);
+    snprintf(a->call_by, sizeof a->call_by, "%s", c.by);
+    a->call = c.state == CALL_ACKNOWLEDGED ? CALL_UI_COMING : CALL_UI_CALLED;
+    a->call_confirmed = true;   /* the controller has it */
+    a->call_resend_ms = 0;
+    save_call(a);
+    a->dirty = true;
+}
+
+void app_on_message(struct app *a, const char *topic, const char *payload, size_t len,
+                    int64_t now)
+{
+    char name[HV_NAME_MAX];
+    enum topic_kind kind = topic_parse(a->cfg->prefix, topic, name);
+    struct msg_kiosk_cmd cmd;
+    const char *why = NULL;
+
+    if (kind == TOPIC_UNKNOWN || strcmp(name, a->cfg->room) != 0 || !payload) {
+        log_limited(&bad_cmd_rl, LOG_WARN, "dropped message on %s: not for this kiosk", topic);
+        return;
+    }
+    if (kind == TOPIC_CALL) {
+        on_room_call(a, payload, len);
+        return;
+    }
+    if (kind != TOPIC_KIOSK_CMD)
+        return;
+    if (contract_decode_kiosk_cmd(payload, len, &cmd, &why) != 0) {
+        log_limited(&bad_cmd_rl, LOG_WARN, "dropped command on %s: %s", topic, why);
+        return;
+    }
+    on_cmd(a, &cmd, now);
+}
+
+int app_init(struct app *a, const struct kiosk_config *cfg, struct outbox *ob,
+             const struct app_link *link, int64_t now)
+{
+    memset(a, 0, sizeof *a);
+    a->cfg = cfg;
+    a->outbox = ob;
+    a->link = link;
+    topic_build(a->topic_status, sizeof a->topic_status, cfg->prefix, TOPIC_KIOSK_STATUS,
+                cfg->room);
+    load_state(a);
+    if (a->call != CALL_UI_NONE) {  /* until the room's retained call shows it */
+        a->call_resend_gap_ms = CALL_RESEND_MS;
+        a->call_resend_ms = now + CALL_RESEND_MS;
+    }
+    if (checkins_apply(a->phase))
+        a->next_checkin_ms = now + cfg->checkin_ms;
+    a->pending = outbox_count(ob);
+    a->disconnected_since_ms = now;
+    a->dirty = true;
+    return 0;
+}

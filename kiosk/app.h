@@ -1,0 +1,128 @@
+/*
+ * app.h - the kiosk's model: what the chair knows and what the patient asked.
+ *
+ * Screens read this struct to draw and turn touches into intents
+ * (app_help_pressed, app_checkin_answer, ...).  They never see MQTT: the
+ * intents become messages in app.c, which writes each one to the on-disk
+ * outbox before it is published, so a call pressed while the network or the
+ * broker is down, or just before the kiosk restarts, is delivered later.
+ * Messages from the controller and the nurse station come back in through
+ * app_on_message().
+ */
+#ifndef HAVEN_KIOSK_APP_H
+#define HAVEN_KIOSK_APP_H
+
+#include "contract.h"
+#include "kcfg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct outbox;
+
+/* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
+struct app_link {
+    /* Publishes at QoS 1; *mid receives the id its PUBLISHED event will carry. 0 or < 0. */
+    int (*publish)(void *ctx, const char *topic, const char *payload, bool retain, int *mid);
+    void *ctx;
+};
+
+/* The help button's life, as the patient sees it. */
+enum call_ui {
+    CALL_UI_NONE,          /* no call: the button says "Help" */
+    CALL_UI_SENDING,       /* pressed; not yet taken by the broker */
+    CALL_UI_CALLED,        /* "Your nurse has been called" */
+    CALL_UI_COMING,        /* "Sam is on the way" (call_acknowledged) */
+};
+
+enum checkin_ui {
+    CHECKIN_NONE,          /* no prompt */
+    CHECKIN_PROMPT,        /* "How are you feeling?" on screen */
+    CHECKIN_THANKS,        /* answered: a short thank-you */
+};
+
+struct app {
+    const struct kiosk_config *cfg;
+    struct outbox *outbox;      /* durable queue + persisted kiosk state */
+    const struct app_link *link; /* NULL in unit tests: messages stay in the outbox */
+
+    /* the visit */
+    enum phase phase;
+    char visit[HV_ID_MAX];      /* "" when no visit */
+    char lang[8];               /* "en", "es" */
+    int64_t phase_since_ms;     /* wall clock; for recovery countdown and infusion time */
+
+    /* the call */
+    enum call_ui call;
+    char call_id[HV_ID_MAX];    /* the open call's id ("" when none) */
+    char call_by[HV_NAME_MAX];  /* who is coming ("" until acknowledged, or unnamed) */
+    bool ready_sent;            /* the discharge "ready" call went out this visit */
+    /* The broker's PUBACK says the broker has the call, not that a controller does (it
+     * may be resubscribing after a broker restart).  Until the room's retained call shows
+     * it, the kiosk sends it again now and then, with the same id. */
+    bool call_confirmed;
+    enum call_reason call_reason;
+    int64_t call_resend_ms;     /* wall clock of the next re-send (0: none) */
+    int64_t call_resend_gap_ms; /* doubles up to CALL_RESEND_MAX_MS */
+
+    /* the link */
+    bool connected;             /* broker reachable */
+    int64_t disconnected_since_ms;
+    int pending;                /* outbox messages not yet acknowledged by the broker */
+
+    /* check-ins */
+    enum checkin_ui checkin;
+    int64_t next_checkin_ms;    /* wall clock of the next prompt (0: none scheduled) */
+    int64_t checkin_shown_ms;
+
+    /* staff: a long press on the hidden corner, then the PIN, then the menu */
+    struct {
+        int64_t corner_down_ms; /* when a press in the staff corner began (0: none) */
+        bool pin_open;          /* PIN pad showing */
+        char pin[9];            /* digits typed so far */
+        int pin_len;
+        bool menu_open;         /* unlocked: staff menu showing */
+        int64_t menu_until_ms;  /* the menu locks itself again after a quiet minute */
+    } staff;
+    bool dirty;                 /* something changed: redraw */
+
+    /* publishes in flight: MQTT message id -> outbox sequence number */
+    struct { int mid; int64_t seq; } inflight[64];
+    int ninflight;
+    int64_t call_seq;           /* outbox seq of the last call message (SENDING until acked) */
+    bool replayed;              /* the outbox left by an earlier run has been re-sent */
+    char topic_status[HV_TOPIC_MAX];
+};
+
+/* Sets up the model from the persisted state. Returns 0 or HV_EDB. */
+int app_init(struct app *a, const struct kiosk_config *cfg, struct outbox *ob,
+             const struct app_link *link, int64_t now_ms);
+
+/* ---- intents, from the screens ---- */
+
+/* The help button.  Opens a call (reason help), or re-alerts the open one with the same id. */
+void app_help_pressed(struct app *a, int64_t now_ms);
+/* A check-in answer: feeling 1 (very good) .. 5 (very bad); want_someone: "I'd like someone to come". */
+void app_checkin_answer(struct app *a, int feeling, bool want_someone, int64_t now_ms);
+/* Staff, from the unlocked menu. */
+void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now_ms);
+void app_set_phase(struct app *a, enum phase p, int64_t now_ms);
+void app_end_visit(struct app *a, int64_t now_ms);
+void app_clear_call_bedside(struct app *a, const char *staff, int64_t now_ms);
+
+/* ---- the network, from the main loop ---- */
+
+void app_on_connected(struct app *a, bool connected, int64_t now_ms);
+/* A message on a topic the kiosk subscribed to (kiosk/cmd, the retained call). */
+void app_on_message(struct app *a, const char *topic, const char *payload, size_t len,
+                    int64_t now_ms);
+/* The broker acknowledged the publish with this mid. */
+void app_on_published(struct app *a, int mid);
+
+/* Timers: check-in prompts, their fading, the recovery countdown's end. Returns the next wake-up (wall ms). */
+int64_t app_tick(struct app *a, int64_t now_ms);
+
+/* Publishes the retained status (online, phase, visit). Called on connect and on phase changes. */
+void app_publish_status(struct app *a, int64_t now_ms);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * kcfg.c - the kiosk's part of haven.cfg, and the staff PIN.
+ *
+ * The kiosk reads the shared prefix and broker, finds its own chair in
+ * rooms (for the label), and reads its kiosk { } section through a
+ * cfg_field table.  Every error names file:line, as the room controller's do.
+ * Sections that belong to other programs are theirs to check: the kiosk warns
+ * only about keys it does not know inside kiosk { }.
+ *
+ * The staff PIN is stored as a crypt(3) hash (libxcrypt): yescrypt, which
+ * Debian 12 uses for /etc/shadow, or any other method libxcrypt rates as
+ * current (SHA-512 "$6$" too).  A PIN is only 4 to 8 digits, so the hash keeps
+ * a copied config from showing it at a glance but would not hold out against
+ * a determined search; the config file should stay readable by staff only.
+ */
+#include "kcfg.h"
+#include "err.h"
+#include "log.h"
+
+#include <crypt.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tables ------------------------------------------------------------------------- */
+
+#define F(key, type, member, min, max) \
+    { key, type, offsetof(struct kiosk_config, member), \
+      sizeof(((struct kiosk_config *)0)->member), min, max, 0 }
+
+static const struct cfg_field top_fields[] = {
+    F("prefix", CFG_STRING, prefix, 0, 0),
+    CFG_FIELD_END
+};
+static const struct cfg_field broker_fields[] = {
+    F("host", CFG_STRING, broker_host, 0, 0),
+    F("port", CFG_INT, broker_port, 1, 65535),
+    F("keepalive", CFG_INT, keepalive, 5, 3600),
+    F("username", CFG_STRING, username, 0, 0),
+    F("password", CFG_STRING, password, 0, 0),
+    CFG_FIELD_END
+};
+static const struct cfg_field kiosk_fields[] = {
+    F("dpi", CFG_INT, dpi, 72, 600),
+    F("state_dir", CFG_STRING, state_dir, 0, 0),
+    F("pin", CFG_STRING, pin_hash, 0, 0),
+    F("checkin_timeout", CFG_MS, checkin_timeout_ms, 10, 3600),
+    F("offline_text", CFG_STRING, offline_text, 0, 0),
+    F("font", CFG_STRING, font, 0, 0),
+    CFG_FIELD_END
+};
+#undef F
+
+/* Settings in minutes: read as whole numbers here, then stored in ms. */
+struct kiosk_minutes {
+    int recovery;
+    int checkin;
+};
+static const struct cfg_field minute_fields[] = {
+    { "recovery_minutes", CFG_INT, offsetof(struct kiosk_minutes, recovery), 0, 1, 600, 0 },
+    { "checkin_minutes", CFG_INT, offsetof(struct kiosk_minutes, checkin), 0, 1, 240, 0 },
+    CFG_FIELD_END
+};
+/* Read by hand below, or through minute_fields: not unknown. */
+static const char *const kiosk_extra[] = {
+    "recovery_minutes", "checkin_minutes", "unwell_feelings", NULL
+};
+
+#define DEFAULT_RECOVERY_MIN 30
+#define DEFAULT_CHECKIN_MIN  15
+
+static void set_defaults(struct kiosk_config *c)
+{
+    strcpy(c->prefix, "haven");
+    strcpy(c->broker_host, "127.0.0.1");
+    c->broker_port = 1883;
+    c->keepalive = 10;
+    c->dpi = 96;
+    strcpy(c->state_dir, "/var/lib/haven-kiosk");
+    c->pin_hash[0] = '\0';
+    c->recovery_ms = DEFAULT_RECOVERY_MIN * 60000LL;
+    c->checkin_ms = DEFAULT_CHECKIN_MIN * 60000LL;
+    c->checkin_timeout_ms = 120000;
+    memset(c->unwell_feeling, 0, sizeof c->unwell_feeling);
+    c->unwell_feeling[5] = true;
+    snprintf(c->offline_text, sizeof c->offline_text, "%s",
+             "If you need help now, press the call cord by your chair or call out.");
+    strcpy(c->font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+}
+
+/* ---- the shared sections --------------------------------------------------------------- */
+
+/*
+ * The prefix must make valid topics to publish on: libmosquitto judges the
+ * topic the kiosk will actually use (no wildcards, not too long), and the
+ * prefix must be UTF-8 with no empty level at either end ("/room/..." or
+ * "haven//room/...").
+ */
+static int check_prefix(const config_t *cfg, const struct kiosk_config *c,
+                        struct cfg_error *err)
+{
+    char topic[HV_TOPIC_MAX];
+    size_t n = strlen(c->prefix);
+
+    if (n == 0 || c->prefix[0] == '/' || c->prefix[n - 1] == '/' || !utf8_valid(c->prefix, n) ||
+        topic_build(topic, sizeof topic, c->prefix, TOPIC_KIOSK_CALL, c->room) != 0 ||
+        mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
+        return cfg_fail(err, config_lookup(cfg, "prefix"), c->path,
+                        "'prefix' must be a topic without wildcards or leading/trailing '/'");
+    return 0;
+}
+
+static int read_shared(const config_t *cfg, struct kiosk_config *c, struct cfg_error *err)
+{
+    int rc;
+
+    if ((rc = cfg_read(config_root_setting(cfg), top_fields, c, err)) != 0 ||
+        (rc = cfg_read(config_lookup(cfg, "broker"), broker_fields, c, err)) != 0)
+        return rc;
+    return check_prefix(cfg, c, err);
+}
+
+/* The ids in rooms, "chair-1, chair-2, ..." (shortened to fit), for the error message. */
+static void list_rooms(const config_setting_t *rooms, char *out, size_t outlen)
+{
+    static const char more[] = ", ...";
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int i = 0; i < config_setting_length(rooms); i++) {
+        const char *id = NULL;
+        const config_setting_t *e = config_setting_get_elem(rooms, (unsigned)i);
+        if (!config_setting_is_group(e) || !config_setting_lookup_string(e, "id", &id))
+            continue;
+        size_t n = strlen(id) + (used ? 2 : 0);
+        if (used + n + sizeof more > outlen) {  /* keep room for ", ..." and the NUL */
+            strcpy(out + used, used ? more : more + 2);
+            return;
+        }
+        used += (size_t)sprintf(out + used, "%s%s", used ? ", " : "", id);
+    }
+}
+
+/*
+ * Finds room in the rooms list and copies its label (the id when it has
+ * none).  The controller validates every entry; the kiosk checks its own.
+ */
+static int read_room(const config_t *cfg, struct kiosk_config *c, struct cfg_error *err)
+{
+    const config_setting_t *rooms = config_lookup(cfg, "rooms");
+    char known[200];
+
+    if (!rooms || !config_setting_is_list(rooms) || config_setting_length(rooms) < 1)
+        return cfg_fail(err, rooms, c->path, "'rooms' must list at least one room: "
+                        "rooms = ( { id = \"chair-1\"; label = \"Chair 1\"; } );");
+    for (int i = 0; i < config_setting_length(rooms); i++) {
+        const config_setting_t *e = config_setting_get_elem(rooms, (unsigned)i);
+        const config_setting_t *lab;
+        const char *id = NULL, *label;
+
+        if (!config_setting_is_group(e) || !config_setting_lookup_string(e, "id", &id) ||
+            strcmp(id, c->room) != 0)
+            continue;
+        lab = config_setting_get_member(e, "label");
+        if (!lab) {
+            strcpy(c->room_label, c->room);
+            return 0;
+        }
+        label = config_setting_get_string(lab);
+        if (!label || !label[0] || strlen(label) >= sizeof c->room_label)
+            return cfg_fail(err, lab, NULL, "room '%s': label must be 1 to %zu characters "
+                            "of text in double quotes", c->room, sizeof c->room_label - 1);
+        strcpy(c->room_label, label);
+        return 0;
+    }
+    list_rooms(rooms, known, sizeof known);
+    return cfg_fail(err, rooms, c->path, "room '%s' is not in 'rooms' (%s)", c->room, known);
+}
+
+/* ---- crypt(3) ------------------------------------------------------------------------ */
+
+/*
+ * crypt_r of pin with setting (a full hash or a fresh salt) into out.
+ * struct crypt_data is some 32 KiB: on the heap, and wiped after use since it
+ * holds material derived from the PIN.  Returns 0, or HV_EIO when libcrypt
+ * refuses (it answers a failure with a string starting '*').
+ */
+static int crypt_into(const char *pin, const char *setting, char *out, size_t outlen)
+{
+    struct crypt_data *cd = calloc(1, sizeof *cd);
+    const char *h;
+    int rc = HV_EIO;
+
+    if (!cd)
+        return HV_EIO;
+    h = crypt_r(pin, setting, cd);
+    if (h && h[0] != '*' && strlen(h) < outlen) {
+        strcpy(out, h);
+        rc = 0;
+    }
+    explicit_bzero(cd, sizeof *cd);
+    free(cd);
+    return rc;
+}
+
+/*
+ * True if hash is a whole crypt(3) hash of a current method: hashing any
+ * PIN with it as the setting must give a string of the same length and the
+ * same setting part (up to the last '$').  "$6$" alone, a hash cut short when
+ * pasted, or a legacy DES/MD5 hash would otherwise lock staff out silently,
+ * or be easy to reverse.
+ */
+static bool hash_usable(const char *hash)
+{
+    char got[CRYPT_OUTPUT_SIZE];
+    const char *dollar = strrchr(hash, '$');
+    size_t n = strlen(hash);
+    bool ok;
+
+    if (crypt_checksalt(hash) != CRYPT_SALT_OK || !dollar ||
+        crypt_into("", hash, got, sizeof got) != 0)
+        return false;
+    ok = strlen(got) == n && strrchr(got, '$') - got == dollar - hash &&
+         memcmp(got, hash, (size_t)(dollar - hash)) == 0;
+    explicit_bzero(got, sizeof got);
+    return ok;
+}
+
+/* ---- kiosk { } --------------------------------------------------------------------------- */
+
+/* unwell_feelings = [ 4, 5 ]: the check-in answers that call a nurse. */
+static int read_unwell(const config_setting_t *kiosk, struct kiosk_config *c,
+                       struct cfg_error *err)
+{
+    const config_setting_t *s = kiosk ? config_setting_get_member(kiosk, "unwell_feelings") : NULL;
+
+    if (!s)
+        return 0;
+    if (!config_setting_is_array(s) && !config_setting_is_list(s))
+        return cfg_fail(err, s, NULL, "'unwell_feelings' must be a list of answers in [ ], "
+                        "1 (very good) to 5 (very bad), e.g. [ 4, 5 ]");
+    memset(c->unwell_feeling, 0, sizeof c->unwell_feeling);
+    for (int i = 0; i < config_setting_length(s); i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        int v = config_setting_type(e) == CONFIG_TYPE_INT ? config_setting_get_int(e) : 0;
+        if (v < 1 || v > 5)
+            return cfg_fail(err, e, NULL, "'unwell_feelings' entry %d must be a whole number "
+                            "from 1 (very good) to 5 (very bad)", i + 1);
+        c->unwell_feeling[v] = true;
+    }
+    if (config_setting_length(s) == 0)
+        log_warn("%s:%u: 'unwell_feelings' is empty: no check-in answer will call a nurse by "
+                 "itself (\"I'd like someone to come\" still does)",
+                 config_setting_source_file(s) ? config_setting_source_file(s) : c->path,
+                 config_setting_source_line(s));
+    return 0;
+}
+
+/* The setting key in kiosk (which may be NULL), for an error's line. */
+static const config_setting_t *at(const config_setting_t *kiosk, const char *key)
+{
+    return kiosk ? config_setting_get_member(kiosk, key) : NULL;
+}
+
+/* The values cfg_read cannot judge by range alone. */
+static int check_kiosk(const config_setting_t *kiosk, const struct kiosk_config *c,
+                       struct cfg_error *err)
+{
+    if (c->state_dir[0] != '/')
+        return cfg_fail(err, at(kiosk, "state_dir"), c->path,
+                        "'state_dir' must be an absolute path, e.g. \"/var/lib/haven-kiosk\"");
+    if (c->pin_hash[0] && !hash_usable(c->pin_hash)) {
+        const config_setting_t *s = at(kiosk, "pin");
+        if (strspn(c->pin_hash, "0123456789") == strlen(c->pin_hash))
+            return cfg_fail(err, s, c->path, "'pin' must be the PIN's hash, not the PIN "
+                            "itself: run 'haven-kiosk hash-pin' and paste what it prints");
+        return cfg_fail(err, s, c->path, "'pin' is not a complete crypt(3) hash this system "
+                        "accepts: make one with 'haven-kiosk hash-pin'");
+    }
+    if (!c->offline_text[0] || !utf8_valid(c->offline_text, strlen(c->offline_text)))
+        return cfg_fail(err, at(kiosk, "offline_text"), c->path, "'offline_text' must tell the "
+                        "patient what to do when the nurses cannot be reached (UTF-8 text)");
+    if (!c->font[0])
+        return cfg_fail(err, at(kiosk, "font"), c->path, "'font' must name a TrueType font file");
+    return 0;
+}
+
+static int read_kiosk(const config_t *cfg, struct kiosk_config *c, struct cfg_error *err)
+{
+    const config_setting_t *kiosk = config_lookup(cfg, "kiosk");
+    struct kiosk_minutes min = { DEFAULT_RECOVERY_MIN, DEFAULT_CHECKIN_MIN };
+    int rc;
+
+    if (kiosk && !config_setting_is_group(kiosk))
+        return cfg_fail(err, kiosk, NULL, "'kiosk' must be a group: kiosk = { dpi = 96; ... };");
+    cfg_warn_unknown(kiosk, kiosk_fields, kiosk_extra);
+    if ((rc = cfg_read(kiosk, kiosk_fields, c, err)) != 0 ||
+        (rc = cfg_read(kiosk, minute_fields, &min, err)) != 0 ||
+        (rc = read_unwell(kiosk, c, err)) != 0 || (rc = check_kiosk(kiosk, c, err)) != 0)
+        return rc;
+    c->recovery_ms = min.recovery * 60000LL;
+    c->checkin_ms = min.checkin * 60000LL;
+    return 0;
+}
+
+int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
+              struct cfg_error *err)
+{
+    config_t cfg;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (strlen(path) >= sizeof out->path)
+        return cfg_fail(err, NULL, path, "path too long");
+    strcpy(out->path, path);
+    if (!room_id_valid(room))
+        return cfg_fail(err, NULL, path, "'%s' is not a room id: 1 to 32 of a-z, 0-9 and '-', "
+                        "as in the config's 'rooms'", room ? room : "");
+    strcpy(out->room, room);
+    set_defaults(out);
+    if ((rc = cfg_load(&cfg, path, err)) != 0)
+        return rc;
+    if ((rc = read_shared(&cfg, out, err)) == 0 && (rc = read_room(&cfg, out, err)) == 0)
+        rc = read_kiosk(&cfg, out, err);
+    config_destroy(&cfg);  /* every string was copied into out */
+    return rc;
+}
+
+/* ---- the staff PIN ------------------------------------------------------------------- */
+
+/* True for 4 to 8 digits, the PINs the kiosk's pad can type. */
+static bool pin_shape_ok(const char *pin)
+{
+    size_t n = pin ? strlen(pin) : 0;
+
+    return n >= 4 && n <= 8 && strspn(pin, "0123456789") == n;
+}
+
+bool kcfg_pin_ok(const struct kiosk_config *cfg, const char *pin)
+{
+    char got[CRYPT_OUTPUT_SIZE];
+    size_t n = strlen(cfg->pin_hash);
+    volatile unsigned char diff = 0;
+
+    if (!pin || n == 0 || crypt_checksalt(cfg->pin_hash) != CRYPT_SALT_OK ||
+        crypt_into(pin, cfg->pin_hash, got, sizeof got) != 0 || strlen(got) != n)
+        return false;
+    /* Every byte compared, whatever the first difference: the time says nothing. */
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(got[i] ^ cfg->pin_hash[i]);
+    explicit_bzero(got, sizeof got);
+    return diff == 0;
+}
+
+/*
+ * yescrypt ("$y$") with libxcrypt's default cost (some 20 ms here) and a
+ * salt from the system's random source; crypt_gensalt_rn with count 0 picks
+ * the cost.  Pins that the kiosk's pad could not type are refused (HV_EIO,
+ * the one failure the header names), so no one is left with a PIN they
+ * cannot enter.
+ */
+int kcfg_hash_pin(const char *pin, char *out, size_t outlen)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+
+    if (outlen)
+        out[0] = '\0';
+    if (!pin_shape_ok(pin)) {
+        log_error("a staff PIN must be 4 to 8 digits");
+        return HV_EIO;
+    }
+    if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt)) {
+        log_error("cannot make a salt for the PIN hash (no random source?)");
+        return HV_EIO;
+    }
+    if (crypt_into(pin, salt, out, outlen) != 0) {
+        log_error("cannot hash the PIN (libcrypt refused, or the output buffer is too small)");
+        return HV_EIO;
+    }
+    return 0;
+}

@@ -1,0 +1,466 @@
+/*
+ * main.c - haven-kiosk: the patient app in the chair.
+ *
+ *   haven-kiosk --config FILE --room ID [--broker HOST:PORT] [--windowed WxH] [--state DIR]
+ *   haven-kiosk hash-pin            (reads a PIN on stdin, prints its hash for kiosk.pin)
+ *
+ * One SDL thread draws and takes input; it sleeps in SDL_WaitEventTimeout
+ * until a touch, a network event (net.c), a timer of the model (app_tick)
+ * or the next minute of the clock, and redraws only when something changed.
+ *
+ * For tests, HAVEN_KIOSK_CONTROL=FIFO makes the kiosk read lines from a FIFO:
+ * "tap X Y", "hold X Y MS" (real SDL mouse events, so the real input path
+ * runs), "shot PATH" (the screen as PNG, written to PATH.tmp then renamed),
+ * "checkin" (the next check-in prompt now, during infusion or recovery) and "quit".
+ */
+#include "app.h"
+#include "clock.h"
+#include "err.h"
+#include "kcfg.h"
+#include "log.h"
+#include "net.h"
+#include "outbox.h"
+#include "screen.h"
+#include "ui.h"
+
+#include <SDL2/SDL.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STAFF_HOLD_MS 2000   /* a long press on the hidden corner opens the PIN pad */
+
+struct options {
+    const char *config, *room, *broker, *state;
+    int w, h;
+};
+
+static uint32_t control_event_type, reload_event_type;
+static int64_t started_ms;
+
+/* ---- command line ----------------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: haven-kiosk --config FILE --room ID [--broker HOST:PORT]"
+                 " [--windowed WxH] [--state DIR]\n"
+                 "       haven-kiosk hash-pin   (PIN on stdin; prints the hash for kiosk.pin)\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **dest = !strcmp(a, "--config") ? &o->config : !strcmp(a, "--room") ? &o->room
+                          : !strcmp(a, "--broker") ? &o->broker : !strcmp(a, "--state") ? &o->state
+                          : NULL;
+        if (!strcmp(a, "--windowed") && i + 1 < argc) {
+            if (sscanf(argv[++i], "%dx%d", &o->w, &o->h) != 2 || o->w < 320 || o->h < 240) {
+                fprintf(stderr, "haven-kiosk: --windowed takes WxH, e.g. 1280x800\n");
+                return 2;
+            }
+            continue;
+        }
+        if (!dest || i + 1 >= argc) {
+            fprintf(stderr, "haven-kiosk: %s '%s'\n", dest ? "missing value for" : "unknown option", a);
+            usage(stderr);
+            return 2;
+        }
+        *dest = argv[++i];
+    }
+    if (!o->config || !o->room) {
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+static int hash_pin(void)
+{
+    char pin[64], hash[256];
+
+    if (!fgets(pin, sizeof pin, stdin)) {
+        fprintf(stderr, "haven-kiosk: type the PIN (4 to 8 digits) on standard input\n");
+        return 2;
+    }
+    pin[strcspn(pin, "\r\n")] = '\0';
+    if (kcfg_hash_pin(pin, hash, sizeof hash) != 0) {
+        fprintf(stderr, "haven-kiosk: a PIN is 4 to 8 digits\n");
+        return 2;
+    }
+    printf("%s\n", hash);
+    return 0;
+}
+
+/* ---- helper threads: SIGHUP and the test-control FIFO --------------------------------- */
+
+static void push_user(uint32_t type, void *data)
+{
+    SDL_Event e;
+
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.user.data1 = data;
+    if (SDL_PushEvent(&e) != 1)
+        free(data);
+}
+
+static void *sighup_main(void *arg)
+{
+    sigset_t *set = arg;
+    int sig;
+
+    while (sigwait(set, &sig) == 0)
+        push_user(reload_event_type, NULL);
+    return NULL;
+}
+
+static void push_mouse(uint32_t type, int x, int y, Uint32 window)
+{
+    SDL_Event e;
+
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.button.windowID = window;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
+    e.button.clicks = 1;
+    e.button.x = x;
+    e.button.y = y;
+    SDL_PushEvent(&e);
+}
+
+/* Reads control lines; taps become real mouse events, the rest goes to the main loop. */
+static void *control_main(void *arg)
+{
+    const char *path = getenv("HAVEN_KIOSK_CONTROL");
+    Uint32 window = (Uint32)(uintptr_t)arg;
+    FILE *in = fopen(path, "r+");  /* r+ on a FIFO: no EOF when a writer closes */
+    char line[1100];
+
+    if (!in) {
+        log_error("control %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    while (fgets(line, sizeof line, in)) {
+        int x, y, ms;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (sscanf(line, "tap %d %d", &x, &y) == 2) {
+            push_mouse(SDL_MOUSEBUTTONDOWN, x, y, window);
+            push_mouse(SDL_MOUSEBUTTONUP, x, y, window);
+        } else if (sscanf(line, "hold %d %d %d", &x, &y, &ms) == 3) {
+            push_mouse(SDL_MOUSEBUTTONDOWN, x, y, window);
+            SDL_Delay((Uint32)ms);
+            push_mouse(SDL_MOUSEBUTTONUP, x, y, window);
+        } else {
+            push_user(control_event_type, strdup(line));
+        }
+    }
+    fclose(in);
+    return NULL;
+}
+
+/* ---- input ------------------------------------------------------------------------------ */
+
+struct kiosk {
+    struct kiosk_config cfg;
+    struct ui ui;
+    struct app app;
+    struct outbox *outbox;
+    struct net *net;
+    struct app_link link;
+    int down_x, down_y;
+    bool quit;
+};
+
+static void on_down(struct kiosk *k, int x, int y, int64_t now)
+{
+    k->down_x = x;
+    k->down_y = y;
+    k->app.staff.corner_down_ms = ui_hit(ui_staff_corner(&k->ui), x, y) ? now : 0;
+}
+
+static void on_up(struct kiosk *k, int x, int y, int64_t now)
+{
+    struct app *a = &k->app;
+    SDL_Rect help = ui_help_rect(&k->ui);
+
+    if (a->staff.corner_down_ms && ui_hit(ui_staff_corner(&k->ui), x, y)) {
+        if (now - a->staff.corner_down_ms >= STAFF_HOLD_MS && !a->staff.menu_open) {
+            a->staff.pin_open = true;
+            a->staff.pin_len = 0;
+            a->staff.pin[0] = '\0';
+            a->dirty = true;
+        }
+        a->staff.corner_down_ms = 0;
+        return;
+    }
+    a->staff.corner_down_ms = 0;
+    if (ui_hit(help, x, y) && ui_hit(help, k->down_x, k->down_y)) {
+        app_help_pressed(a, now);  /* before any screen or overlay: help always works */
+        return;
+    }
+    if (a->staff.menu_open)
+        a->staff.menu_until_ms = now + 60000;
+    screen_current(a)->tap(a, &k->ui, x, y, now);
+}
+
+/* ---- drawing ------------------------------------------------------------------------------ */
+
+static void draw(struct kiosk *k, int64_t now)
+{
+    const struct screen *s = screen_current(&k->app);
+
+    ui_clear(&k->ui);  /* the screen sets its theme (night during the infusion) */
+    s->draw(&k->app, &k->ui, now);
+    ui_draw_offline(&k->ui, &k->app);
+    ui_draw_help(&k->ui, &k->app);
+    k->app.dirty = false;
+}
+
+static void redraw(struct kiosk *k, int64_t now)
+{
+    static bool first = true;
+
+    draw(k, now);
+    ui_present(&k->ui);
+    if (first) {
+        first = false;
+        log_info("first frame after %lld ms", (long long)(clock_mono_ms() - started_ms));
+    }
+}
+
+static void shot(struct kiosk *k, const char *path, int64_t now)
+{
+    char tmp[1100];
+
+    draw(k, now);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (ui_screenshot(&k->ui, tmp) == 0 && rename(tmp, path) == 0)
+        log_info("screenshot %s", path);
+    else
+        log_error("screenshot %s failed", path);
+    ui_present(&k->ui);
+}
+
+/* ---- configuration reload --------------------------------------------------------------- */
+
+static void reload(struct kiosk *k)
+{
+    struct kiosk_config next;
+    struct cfg_error err;
+
+    if (kcfg_load(k->cfg.path, k->cfg.room, &next, &err) != 0) {
+        log_error("reload refused, keeping the running configuration: %s", err.text);
+        return;
+    }
+    /* The link, the room and the state directory stay as they are until a restart. */
+    memcpy(next.prefix, k->cfg.prefix, sizeof next.prefix);
+    memcpy(next.broker_host, k->cfg.broker_host, sizeof next.broker_host);
+    next.broker_port = k->cfg.broker_port;
+    memcpy(next.state_dir, k->cfg.state_dir, sizeof next.state_dir);
+    k->cfg = next;
+    k->app.dirty = true;
+    log_info("configuration reloaded");
+}
+
+/* ---- the loop ------------------------------------------------------------------------------ */
+
+static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
+{
+    if (e->type == SDL_QUIT) {
+        k->quit = true;
+    } else if (e->type == net_event_type) {
+        struct mqtt_event *ev = e->user.data1;
+        if (ev->kind == MQTT_EV_CONNECTED || ev->kind == MQTT_EV_DISCONNECTED)
+            app_on_connected(&k->app, ev->kind == MQTT_EV_CONNECTED, now);
+        else if (ev->kind == MQTT_EV_PUBLISHED)
+            app_on_published(&k->app, ev->mid);
+        else
+            app_on_message(&k->app, ev->topic, ev->payload, ev->len, now);
+        net_event_free(ev);
+    } else if (e->type == reload_event_type) {
+        reload(k);
+    } else if (e->type == control_event_type) {
+        char *line = e->user.data1;
+        if (strncmp(line, "shot ", 5) == 0)
+            shot(k, line + 5, now);
+        else if (strcmp(line, "quit") == 0)
+            k->quit = true;
+        else if (strcmp(line, "checkin") == 0)  /* bring the next check-in prompt forward */
+            k->app.next_checkin_ms = now;
+        free(line);
+    } else if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT) {
+        on_down(k, e->button.x, e->button.y, now);
+    } else if (e->type == SDL_MOUSEBUTTONUP && e->button.button == SDL_BUTTON_LEFT) {
+        on_up(k, e->button.x, e->button.y, now);
+    } else if (e->type == SDL_WINDOWEVENT) {
+        k->app.dirty = true;
+    }
+}
+
+/* Milliseconds to wait: the model's next timer, or the next minute of the clock. */
+static int wait_ms(struct kiosk *k, int64_t now)
+{
+    int64_t next = app_tick(&k->app, now);
+    int64_t minute = (now / 60000 + 1) * 60000;
+
+    if (minute < next)
+        next = minute;
+    if (next <= now)
+        return 0;
+    return next - now > 60000 ? 60000 : (int)(next - now);
+}
+
+static void loop(struct kiosk *k)
+{
+    int64_t last_minute = clock_now_ms() / 60000;
+
+    while (!k->quit) {
+        int64_t now = clock_now_ms();
+        SDL_Event e;
+
+        if (now / 60000 != last_minute) {  /* the clock and the countdowns move */
+            last_minute = now / 60000;
+            k->app.dirty = true;
+        }
+        if (k->app.dirty)
+            redraw(k, now);
+        if (SDL_WaitEventTimeout(&e, wait_ms(k, now))) {
+            handle(k, &e, clock_now_ms());
+            while (!k->quit && SDL_PollEvent(&e))
+                handle(k, &e, clock_now_ms());
+        }
+    }
+}
+
+/* ---- set-up --------------------------------------------------------------------------------- */
+
+static int open_outbox(struct kiosk *k, const char *state_override)
+{
+    char path[PATH_MAX + 16];
+
+    if (state_override)
+        snprintf(k->cfg.state_dir, sizeof k->cfg.state_dir, "%s", state_override);
+    if (mkdir(k->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+        log_error("state directory %s: %s", k->cfg.state_dir, strerror(errno));
+        return HV_EIO;
+    }
+    snprintf(path, sizeof path, "%s/kiosk.db", k->cfg.state_dir);
+    k->outbox = outbox_open(path);
+    return k->outbox ? 0 : HV_EDB;
+}
+
+static int start_net(struct kiosk *k)
+{
+    char client_id[HV_NAME_MAX + 16], cmd[HV_TOPIC_MAX], call[HV_TOPIC_MAX], status[HV_TOPIC_MAX];
+    const char *subs[] = { cmd, call };
+    struct mqtt_opts o = {
+        .client_id = client_id, .host = k->cfg.broker_host, .port = k->cfg.broker_port,
+        .keepalive = k->cfg.keepalive, .persistent = true,
+        .username = k->cfg.username[0] ? k->cfg.username : NULL,
+        .password = k->cfg.password[0] ? k->cfg.password : NULL,
+        .will_topic = status, .will_payload = "{\"online\":false}",
+    };
+
+    snprintf(client_id, sizeof client_id, "haven-kiosk-%s", k->cfg.room);
+    topic_build(cmd, sizeof cmd, k->cfg.prefix, TOPIC_KIOSK_CMD, k->cfg.room);
+    topic_build(call, sizeof call, k->cfg.prefix, TOPIC_CALL, k->cfg.room);
+    topic_build(status, sizeof status, k->cfg.prefix, TOPIC_KIOSK_STATUS, k->cfg.room);
+    k->net = net_start(&o, subs, 2);
+    return k->net ? 0 : HV_EMQTT;
+}
+
+static int link_publish(void *ctx, const char *topic, const char *payload, bool retain, int *mid)
+{
+    return net_publish(ctx, topic, payload, retain, mid);
+}
+
+static void start_threads(struct kiosk *k, sigset_t *hup)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, sighup_main, hup) == 0)
+        pthread_detach(t);
+    if (getenv("HAVEN_KIOSK_CONTROL") &&
+        pthread_create(&t, NULL, control_main,
+                       (void *)(uintptr_t)SDL_GetWindowID(k->ui.win)) == 0)
+        pthread_detach(t);
+}
+
+static int run(const struct options *o)
+{
+    static struct kiosk k;
+    static sigset_t hup;
+    struct cfg_error err;
+    int status = 1;
+
+    if (kcfg_load(o->config, o->room, &k.cfg, &err) != 0) {
+        fprintf(stderr, "haven-kiosk: %s\n", err.text);
+        return 2;
+    }
+    if (o->broker && mqtt_parse_hostport(o->broker, k.cfg.broker_host, sizeof k.cfg.broker_host,
+                                         &k.cfg.broker_port) != 0) {
+        fprintf(stderr, "haven-kiosk: --broker must be HOST:PORT\n");
+        return 2;
+    }
+    /* SIGHUP is waited for by its own thread: block it before any thread starts. */
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
+    if (open_outbox(&k, o->state) != 0)
+        return 1;
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        log_error("SDL: %s", SDL_GetError());
+        goto out_outbox;
+    }
+    control_event_type = SDL_RegisterEvents(2);
+    reload_event_type = control_event_type + 1;
+    if (ui_open(&k.ui, k.cfg.font, k.cfg.dpi, o->w, o->h) != 0)
+        goto out_sdl;
+    SDL_ShowCursor(SDL_DISABLE);
+    if (start_net(&k) != 0)
+        goto out_ui;
+    k.link.publish = link_publish;
+    k.link.ctx = k.net;
+    app_init(&k.app, &k.cfg, k.outbox, &k.link, clock_now_ms());
+    start_threads(&k, &hup);
+    log_info("kiosk for %s (%s) via %s:%d", k.cfg.room, k.cfg.room_label, k.cfg.broker_host,
+             k.cfg.broker_port);
+    loop(&k);
+    log_info("stopping");
+    status = 0;
+    net_stop(k.net, k.app.topic_status, "{\"online\":false}");
+out_ui:
+    ui_close(&k.ui);
+out_sdl:
+    SDL_Quit();
+out_outbox:
+    outbox_close(k.outbox);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc;
+
+    started_ms = clock_mono_ms();
+    log_set_tag("kiosk");
+    if (argc >= 2 && !strcmp(argv[1], "hash-pin"))
+        return hash_pin();
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return 0;
+    }
+    if ((rc = parse_args(argc, argv, &o)) != 0)
+        return rc;
+    return run(&o);
+}

@@ -1,0 +1,109 @@
+/*
+ * net.c - the kiosk's MQTT link on its own thread, speaking to the main loop
+ * through SDL user events.
+ */
+#include "net.h"
+#include "log.h"
+
+#include <SDL2/SDL.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t net_event_type = (uint32_t)-1;
+
+struct net {
+    mqtt_session *session;
+    pthread_t thread;
+    atomic_bool stop;
+};
+
+/* Moves every queued session event into SDL's queue. */
+static void forward_events(struct net *n)
+{
+    struct mqtt_event ev;
+
+    while (mqtt_session_next(n->session, &ev)) {
+        struct mqtt_event *copy = malloc(sizeof *copy);
+        SDL_Event e;
+
+        if (!copy) {
+            mqtt_event_free(&ev);
+            log_error("net: out of memory, event dropped");
+            continue;
+        }
+        *copy = ev;
+        memset(&e, 0, sizeof e);
+        e.type = net_event_type;
+        e.user.data1 = copy;
+        if (SDL_PushEvent(&e) != 1) {
+            log_error("net: SDL event queue full, event dropped");
+            net_event_free(copy);
+        }
+    }
+}
+
+static void *net_main(void *arg)
+{
+    struct net *n = arg;
+
+    while (!atomic_load(&n->stop)) {
+        mqtt_session_run(n->session, 200);
+        forward_events(n);
+    }
+    return NULL;
+}
+
+struct net *net_start(const struct mqtt_opts *opts, const char *const *subs, size_t nsubs)
+{
+    struct net *n = calloc(1, sizeof *n);
+    struct mqtt_opts o = *opts;
+
+    if (!n)
+        return NULL;
+    if (net_event_type == (uint32_t)-1)
+        net_event_type = SDL_RegisterEvents(1);
+    o.threaded = true;
+    n->session = mqtt_session_new(&o);
+    if (!n->session)
+        goto fail;
+    for (size_t i = 0; i < nsubs; i++)
+        if (mqtt_session_subscribe(n->session, subs[i], 1) != 0)
+            goto fail_session;
+    if (pthread_create(&n->thread, NULL, net_main, n) != 0)
+        goto fail_session;
+    return n;
+
+fail_session:
+    mqtt_session_free(n->session);
+fail:
+    free(n);
+    log_error("net: cannot start the MQTT link");
+    return NULL;
+}
+
+int net_publish(struct net *n, const char *topic, const char *payload, bool retain, int *mid)
+{
+    return mqtt_session_publish(n->session, topic, payload, strlen(payload), 1, retain, mid);
+}
+
+void net_stop(struct net *n, const char *status_topic, const char *offline_payload)
+{
+    if (!n)
+        return;
+    atomic_store(&n->stop, true);
+    pthread_join(n->thread, NULL);
+    /* Single-threaded again: say goodbye (a clean disconnect sends no will). */
+    mqtt_session_close(n->session, status_topic, offline_payload, 2000);
+    mqtt_session_free(n->session);
+    free(n);
+}
+
+void net_event_free(struct mqtt_event *ev)
+{
+    if (!ev)
+        return;
+    mqtt_event_free(ev);
+    free(ev);
+}

@@ -1,0 +1,1079 @@
+/*
+ * screens.c - the kiosk's screens (screen.h): one const vtable for each
+ * visit phase (idle, intake, infusion, recovery, discharge) and for the
+ * overlays (the check-in prompt, the staff PIN pad, the staff menu).
+ *
+ * One thing per screen, few words, nothing a patient can get stuck in.
+ * Every screen computes its layout from the window, the DPI and the offline
+ * banner in one function that both draw and tap use, so what is drawn is
+ * what is touched.  Touch targets are at least 16 mm and keep clear of the
+ * help button (lower right, drawn by the manager) and of the hidden staff
+ * corner (upper left, where nothing is drawn).
+ *
+ * Screens turn touches into the app's intents (app_*); the little that is
+ * only the screen's business (the intake ticks, "my escort is here", a
+ * wrong PIN) lives in file-local state below.
+ */
+#include "screen.h"
+#include "kcfg.h"
+#include "str.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MENU_UNLOCK_MS 60000   /* the staff menu stays open this long after the last touch */
+#define PIN_WRONG_SHOWN_MS 30000
+#define INTAKE_ITEMS 3
+#define FACES 5
+
+/* ---- file-local state ------------------------------------------------------------ */
+
+/* What only the screens remember, for the visit it belongs to (a new visit starts afresh). */
+static struct {
+    char visit[HV_ID_MAX];
+    bool intake[INTAKE_ITEMS];   /* placeholder checklist ticks */
+    bool escort;                 /* "My escort is here" */
+} local;
+
+static int64_t pin_wrong_ms;     /* when a wrong PIN was entered (0: not lately) */
+
+static void local_sync(const struct app *a)
+{
+    if (strcmp(local.visit, a->visit) != 0) {
+        memset(&local, 0, sizeof local);
+        snprintf(local.visit, sizeof local.visit, "%s", a->visit);
+    }
+}
+
+/* ---- layout --------------------------------------------------------------------- */
+
+/* Where things may go on this screen now. */
+struct frame {
+    int w, h;
+    int m, gap;              /* margin at the edges; space between things */
+    int target;              /* the smallest touch target: 16 mm */
+    int row_max;             /* the tallest a row of buttons needs to be */
+    int top;                 /* first free y: below the offline banner */
+    int text_x, text_w;      /* a centred text column clear of the staff corner */
+    SDL_Rect help, corner;
+};
+
+static int imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static int imin(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static struct frame frame_of(const struct app *a, const struct ui *ui)
+{
+    struct frame f;
+    int banner = ui_offline_height(ui, a);
+
+    f.w = ui->w;
+    f.h = ui->h;
+    f.m = imax(ui_mm(ui, 3), ui->h / 50);
+    f.gap = imax(ui_mm(ui, 2.5), ui->h / 60);
+    f.target = ui_mm(ui, 16);
+    f.row_max = imax(f.target * 3 / 2, ui->h / 7);
+    f.help = ui_help_rect(ui);
+    f.corner = ui_staff_corner(ui);
+    f.top = banner ? banner + f.gap : f.m;
+    /* Text starting beside the staff corner keeps clear of it on both sides (it is centred). */
+    f.text_x = f.top < f.corner.y + f.corner.h ? f.corner.x + f.corner.w + f.gap : f.m;
+    f.text_w = f.w - 2 * f.text_x;
+    return f;
+}
+
+/* The theme for the phase (overlays too: a check-in during the infusion stays dim), cleared. */
+static struct frame begin(const struct app *a, struct ui *ui)
+{
+    ui->theme = a->phase == PHASE_INFUSION ? &ui_theme_night : &ui_theme_day;
+    ui_clear(ui);
+    return frame_of(a, ui);
+}
+
+/* The lowest y that full-width content may reach: above the help button. */
+static int free_bottom(const struct frame *f)
+{
+    return f->help.y - f->gap;
+}
+
+/* The strip left of the help button, level with it: for one wide bottom-left target. */
+static SDL_Rect bottom_left(const struct frame *f)
+{
+    SDL_Rect r = { f->m, f->help.y, f->help.x - f->gap - f->m, f->help.h };
+    return r;
+}
+
+/*
+ * n rows of touch targets from y0 down, at most maxw wide: centred above the
+ * help button when they fit there, else in the column left of it, down to
+ * the bottom margin.  Rows are 16 mm at the least, and beside the staff
+ * corner they keep clear of it.
+ */
+static void stack(const struct frame *f, int y0, int n, int maxw, SDL_Rect *out)
+{
+    int above = free_bottom(f) - y0 - (n - 1) * f->gap;
+    int x0 = y0 < f->corner.y + f->corner.h ? f->corner.x + f->corner.w + f->gap : f->m;
+    int rh, x, w;
+
+    if (above >= n * f->target) {
+        rh = imin(above / n, f->row_max);
+        w = imin(maxw, f->w - 2 * x0);
+        x = (f->w - w) / 2;
+    } else {
+        int room = f->h - f->m - y0 - (n - 1) * f->gap;
+        rh = imax(f->target, imin(room / n, f->row_max));
+        w = imin(maxw, f->help.x - f->gap - x0);
+        x = x0;
+    }
+    for (int i = 0; i < n; i++) {
+        SDL_Rect r = { x, y0 + i * (rh + f->gap), w, rh };
+        out[i] = r;
+    }
+}
+
+/*
+ * r moved down below the staff corner if it reaches into it and there is
+ * room above bottom (shortened, to 16 mm at the least), else narrowed about
+ * its centre to keep clear of it.
+ */
+static SDL_Rect clear_of_corner(const struct frame *f, SDL_Rect r, int bottom)
+{
+    int below = f->corner.y + f->corner.h + f->gap, beside = f->corner.x + f->corner.w + f->gap;
+    int right = r.x + r.w;
+
+    if (r.y >= f->corner.y + f->corner.h || r.x >= f->corner.x + f->corner.w)
+        return r;
+    if (bottom - below >= f->target) {
+        r.y = below;
+        r.h = imin(r.h, bottom - below);
+    } else {
+        r.x = beside;
+        r.w = right - beside - (beside - f->m);  /* symmetric: the row stays centred */
+    }
+    return r;
+}
+
+/* n equal cells across r, gap apart. */
+static SDL_Rect cell(SDL_Rect r, int n, int i, int gap)
+{
+    int w = (r.w - (n - 1) * gap) / n;
+    SDL_Rect c = { r.x + i * (w + gap), r.y, w, r.h };
+    return c;
+}
+
+/* The largest font from f down whose wrapped text is at most h tall in width w. */
+static enum ui_font font_for(const struct ui *ui, enum ui_font f, int w, int h, const char *text)
+{
+    while (f > FONT_SMALL && ui_text_height(ui, f, w, text) > h)
+        f--;
+    return f;
+}
+
+/* One font for a group of buttons of r's size: the largest in which every label fits. */
+static enum ui_font group_font(const struct ui *ui, SDL_Rect r, const char *const *labels, int n)
+{
+    enum ui_font f = FONT_BUTTON;
+
+    for (int i = 0; i < n; i++)
+        if (labels[i])
+            f = ui_button_font(ui, r, f, labels[i]);
+    return f;
+}
+
+/* ---- text blocks ---------------------------------------------------------------- */
+
+/* A line (or paragraph) of a block of text. */
+struct line {
+    enum ui_font font;
+    bool soft;                  /* in text_soft rather than text */
+    const char *text;
+};
+
+static int lines_height(const struct ui *ui, const struct line *l, int n, int w, int gap)
+{
+    int h = 0;
+
+    for (int i = 0; i < n; i++)
+        h += (i ? gap : 0) + ui_text_height(ui, l[i].font, w, l[i].text);
+    return h;
+}
+
+/* Draws the lines centred in [x, x + w] from y down. */
+static void lines_draw(struct ui *ui, const struct line *l, int n, int x, int y, int w, int gap)
+{
+    const struct theme *t = ui->theme;
+
+    for (int i = 0; i < n; i++)
+        y += ui_text(ui, l[i].font, x, y, w, ALIGN_CENTER, l[i].soft ? t->text_soft : t->text,
+                     l[i].text) + gap;
+}
+
+#define BLOCK_LINES 4
+
+/* Sets the largest line one size smaller (HUGE to TITLE to BODY). False when all are BODY. */
+static bool shrink(struct line *l, int n)
+{
+    int big = 0;
+
+    for (int i = 1; i < n; i++)
+        if (l[i].font > l[big].font)
+            big = i;
+    if (l[big].font <= FONT_BODY)
+        return false;
+    l[big].font = l[big].font == FONT_HUGE ? FONT_TITLE : FONT_BODY;
+    return true;
+}
+
+/*
+ * A screen of text alone: up to BLOCK_LINES lines centred in the free space
+ * below the banner and above the help button.  On a small screen with the
+ * banner up, the largest lines are set smaller until they fit; failing that
+ * they use the column left of the help button down to the bottom margin,
+ * unless the screen keeps that corner for something else (low_left false).
+ */
+static void block(struct ui *ui, const struct frame *f, const struct line *lines, int n,
+                  bool low_left)
+{
+    struct line l[BLOCK_LINES];
+    int w = f->text_w, bottom = free_bottom(f), h;
+
+    n = imin(n, BLOCK_LINES);
+    memcpy(l, lines, (size_t)n * sizeof l[0]);
+    while ((h = lines_height(ui, l, n, w, f->gap)) > bottom - f->top && shrink(l, n))
+        ;
+    if (h > bottom - f->top && low_left) {
+        w = f->help.x - f->gap - f->text_x;
+        bottom = f->h - f->m;
+        h = lines_height(ui, l, n, w, f->gap);
+    }
+    lines_draw(ui, l, n, f->text_x, imax(f->top, f->top + (bottom - f->top - h) / 2), w, f->gap);
+}
+
+/* A screen's title and the line under it, at the top, above its touch targets. */
+struct heading {
+    struct line l[2];
+    int n;
+    int h;                      /* 0 when left out */
+};
+
+/*
+ * As much of the heading as leaves need pixels for the targets above bottom:
+ * all of it, the title alone, or nothing (a small screen with the banner
+ * up): the targets come first.  The title is set in the title font if it
+ * takes one line, else in body text.
+ */
+static void heading_fit(const struct ui *ui, const struct frame *f, const char *title,
+                        const char *sub, int need, int bottom, struct heading *hd)
+{
+    enum ui_font tf = ui_text_height(ui, FONT_TITLE, f->text_w, title) >
+                              ui_text_height(ui, FONT_TITLE, 0, title) ? FONT_BODY : FONT_TITLE;
+
+    hd->l[0] = (struct line){ tf, false, title };
+    hd->l[1] = (struct line){ FONT_BODY, true, sub };
+    for (hd->n = sub ? 2 : 1; hd->n >= 0; hd->n--) {
+        hd->h = hd->n ? lines_height(ui, hd->l, hd->n, f->text_w, f->gap) + f->gap : 0;
+        if (f->top + hd->h + need <= bottom)
+            return;
+    }
+    hd->n = 0;
+}
+
+static void heading_draw(struct ui *ui, const struct frame *f, const struct heading *hd)
+{
+    lines_draw(ui, hd->l, hd->n, f->text_x, f->top, f->text_w, f->gap);
+}
+
+/* ---- drawing bits ----------------------------------------------------------------- */
+
+#define DISC_STEPS 32
+
+static void disc(SDL_Renderer *ren, float cx, float cy, float r, SDL_Color c)
+{
+    SDL_Vertex v[DISC_STEPS + 1];
+    int idx[DISC_STEPS * 3];
+
+    memset(v, 0, sizeof v);
+    v[0].position.x = cx;
+    v[0].position.y = cy;
+    for (int i = 0; i < DISC_STEPS; i++) {
+        double t = 2 * M_PI * i / DISC_STEPS;
+        v[1 + i].position.x = cx + (float)(r * cos(t));
+        v[1 + i].position.y = cy + (float)(r * sin(t));
+        idx[3 * i] = 0;
+        idx[3 * i + 1] = 1 + i;
+        idx[3 * i + 2] = 1 + (i + 1) % DISC_STEPS;
+    }
+    for (int i = 0; i <= DISC_STEPS; i++)
+        v[i].color = c;
+    SDL_RenderGeometry(ren, NULL, v, DISC_STEPS + 1, idx, DISC_STEPS * 3);
+}
+
+/* A thick line with round ends. */
+static void segment(SDL_Renderer *ren, SDL_FPoint a, SDL_FPoint b, float th, SDL_Color c)
+{
+    static const int idx[6] = { 0, 1, 2, 0, 2, 3 };
+    float dx = b.x - a.x, dy = b.y - a.y, len = sqrtf(dx * dx + dy * dy);
+    float nx = len > 0 ? -dy / len * th / 2 : 0, ny = len > 0 ? dx / len * th / 2 : 0;
+    SDL_Vertex v[4];
+
+    memset(v, 0, sizeof v);
+    v[0].position = (SDL_FPoint){ a.x + nx, a.y + ny };
+    v[1].position = (SDL_FPoint){ a.x - nx, a.y - ny };
+    v[2].position = (SDL_FPoint){ b.x - nx, b.y - ny };
+    v[3].position = (SDL_FPoint){ b.x + nx, b.y + ny };
+    for (int i = 0; i < 4; i++)
+        v[i].color = c;
+    SDL_RenderGeometry(ren, NULL, v, 4, idx, 6);
+    disc(ren, a.x, a.y, th / 2, c);
+    disc(ren, b.x, b.y, th / 2, c);
+}
+
+static void polyline(SDL_Renderer *ren, const SDL_FPoint *p, int n, float th, SDL_Color c)
+{
+    for (int i = 0; i + 1 < n; i++)
+        segment(ren, p[i], p[i + 1], th, c);
+}
+
+/* A square tick box in box: an outline, or filled with a check mark. */
+static void tick_box(struct ui *ui, SDL_Rect box, bool on, SDL_Color fg, SDL_Color bg)
+{
+    int th = imax(2, box.w / 10);
+    SDL_Rect inner = { box.x + th, box.y + th, box.w - 2 * th, box.h - 2 * th };
+    SDL_FPoint mark[3] = {
+        { box.x + box.w * 0.22f, box.y + box.h * 0.52f },
+        { box.x + box.w * 0.42f, box.y + box.h * 0.72f },
+        { box.x + box.w * 0.78f, box.y + box.h * 0.30f },
+    };
+
+    ui_fill(ui, box, fg);
+    if (!on) {
+        ui_fill(ui, inner, bg);
+        return;
+    }
+    polyline(ui->ren, mark, 3, (float)th * 1.6f, bg);
+}
+
+/* A check row's parts: the tick box and the label's box beside it. */
+struct check_parts {
+    SDL_Rect box;
+    int tx, tw;
+};
+
+static struct check_parts check_parts(const struct ui *ui, SDL_Rect r)
+{
+    int box = imin(r.h * 5 / 10, ui_mm(ui, 14)), pad = (r.h - box) / 2;
+    struct check_parts p = { { r.x + pad, r.y + pad, box, box }, 0, 0 };
+
+    p.tx = p.box.x + box + pad;
+    p.tw = r.x + r.w - pad - p.tx;
+    return p;
+}
+
+/* The largest font from f down in which label fits the check row r. */
+static enum ui_font check_font(const struct ui *ui, SDL_Rect r, enum ui_font f, const char *label)
+{
+    struct check_parts p = check_parts(ui, r);
+    return font_for(ui, f, p.tw, r.h - ui_mm(ui, 2), label);
+}
+
+/* A wide button with a tick box at the left and its label (in font) beside it. */
+static void check_row(struct ui *ui, SDL_Rect r, bool on, const char *label, enum ui_font font)
+{
+    const struct theme *t = ui->theme;
+    struct check_parts p = check_parts(ui, r);
+    int th = ui_text_height(ui, font, p.tw, label);
+
+    ui_button(ui, r, t->button, t->button_text, font, "");
+    tick_box(ui, p.box, on, t->button_text, t->button);
+    ui_text(ui, font, p.tx, r.y + (r.h - th) / 2, p.tw, ALIGN_LEFT, t->button_text, label);
+}
+
+/*
+ * A face for feeling 1 (very good) .. 5 (very bad): a ring, two eyes and a
+ * mouth that curves from a smile to a frown.
+ */
+static void face(struct ui *ui, float cx, float cy, float r, int feeling, SDL_Color fg,
+                 SDL_Color bg)
+{
+    float th = fmaxf(2.0f, r * 0.11f), k = (3 - feeling) * 0.15f * r;
+    SDL_FPoint mouth[9];
+
+    disc(ui->ren, cx, cy, r, fg);
+    disc(ui->ren, cx, cy, r - th, bg);
+    disc(ui->ren, cx - 0.35f * r, cy - 0.2f * r, 0.11f * r, fg);
+    disc(ui->ren, cx + 0.35f * r, cy - 0.2f * r, 0.11f * r, fg);
+    for (int i = 0; i < 9; i++) {
+        float t = -1.0f + i / 4.0f;
+        mouth[i].x = cx + t * 0.45f * r;
+        mouth[i].y = cy + 0.32f * r + k * (1 - t * t) - k / 2;
+    }
+    polyline(ui->ren, mouth, 9, th, fg);
+}
+
+static void clock_text(int64_t ms, char *out, size_t outlen)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (!localtime_r(&t, &tm) || strftime(out, outlen, "%H:%M", &tm) == 0)
+        snprintf(out, outlen, "--:--");
+}
+
+/* ---- idle: a calm welcome and the clock ------------------------------------------- */
+
+static void idle_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    char clock[16];
+    struct line l[3] = {
+        { FONT_HUGE, false, clock },
+        { FONT_TITLE, false, str(a, STR_IDLE_WELCOME) },
+        { FONT_BODY, true, str(a, STR_IDLE_COMFORT) },
+    };
+
+    clock_text(now, clock, sizeof clock);
+    block(ui, &f, l, 3, true);
+}
+
+static void no_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+}
+
+/* ---- intake: a placeholder checklist -------------------------------------------------- */
+
+/*
+ * Hook: the questionnaire issue replaces this checklist with its flow (and
+ * sends its answers through an app_* intent); until then the ticks are only
+ * a reminder on screen and go nowhere.
+ */
+static const enum str_id intake_items[INTAKE_ITEMS] = {
+    STR_INTAKE_FASTED, STR_INTAKE_ESCORT, STR_INTAKE_MEDICINES,
+};
+
+static void intake_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                          struct heading *hd, SDL_Rect rows[INTAKE_ITEMS])
+{
+    int need = INTAKE_ITEMS * f->target + (INTAKE_ITEMS - 1) * f->gap;
+
+    heading_fit(ui, f, str(a, STR_INTAKE_TITLE), str(a, STR_INTAKE_HINT), need, f->h - f->m, hd);
+    stack(f, f->top + hd->h, INTAKE_ITEMS, f->w * 4 / 5, rows);
+}
+
+static void intake_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    struct heading hd;
+    SDL_Rect rows[INTAKE_ITEMS];
+
+    enum ui_font font = FONT_BUTTON;
+
+    local_sync(a);
+    intake_layout(a, ui, &f, &hd, rows);
+    heading_draw(ui, &f, &hd);
+    for (int i = 0; i < INTAKE_ITEMS; i++)  /* one font for the three */
+        font = check_font(ui, rows[i], font, str(a, intake_items[i]));
+    for (int i = 0; i < INTAKE_ITEMS; i++)
+        check_row(ui, rows[i], local.intake[i], str(a, intake_items[i]), font);
+}
+
+static void intake_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    struct heading hd;
+    SDL_Rect rows[INTAKE_ITEMS];
+
+    local_sync(a);
+    intake_layout(a, ui, &f, &hd, rows);
+    for (int i = 0; i < INTAKE_ITEMS; i++) {
+        if (ui_hit(rows[i], x, y)) {
+            local.intake[i] = !local.intake[i];
+            a->dirty = true;
+        }
+    }
+}
+
+/* ---- infusion: dim and quiet ------------------------------------------------------------ */
+
+static void elapsed_text(const struct app *a, int64_t now, char *out, size_t outlen)
+{
+    int64_t min = a->phase_since_ms > 0 && now > a->phase_since_ms
+                      ? (now - a->phase_since_ms) / 60000 : 0;
+    char h[24], m[24];
+
+    snprintf(h, sizeof h, "%lld", (long long)(min / 60));
+    snprintf(m, sizeof m, "%lld", (long long)(min % 60));
+    if (min < 60)
+        str_fill(out, outlen, str(a, STR_ELAPSED_MIN), m, NULL);
+    else
+        str_fill(out, outlen, str(a, STR_ELAPSED_HOURS), h, m);
+}
+
+/*
+ * Hook: the audio issue puts the sound controls here (bottom left, level with
+ * the help button, 16 mm tall at least).  Until then it only says the sound
+ * is off, as plain text: nothing that looks touchable and does nothing.
+ */
+static void sound_area(const struct app *a, struct ui *ui, const struct frame *f)
+{
+    SDL_Rect r = bottom_left(f);
+    int h = ui_text_height(ui, FONT_SMALL, r.w, str(a, STR_SOUND)) +
+            ui_text_height(ui, FONT_BODY, r.w, str(a, STR_SOUND_OFF));
+    int y = r.y + (r.h - h) / 2;
+
+    y += ui_text(ui, FONT_SMALL, r.x, y, r.w, ALIGN_LEFT, ui->theme->text_soft, str(a, STR_SOUND));
+    ui_text(ui, FONT_BODY, r.x, y, r.w, ALIGN_LEFT, ui->theme->text_soft, str(a, STR_SOUND_OFF));
+}
+
+static void infusion_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    char elapsed[64];
+    struct line l[3] = {
+        { FONT_TITLE, false, str(a, STR_INFUSION_REST) },
+        { FONT_BODY, false, str(a, STR_INFUSION_RUNNING) },
+        { FONT_TITLE, true, elapsed },
+    };
+
+    elapsed_text(a, now, elapsed, sizeof elapsed);
+    block(ui, &f, l, 3, false);  /* the sound area is bottom left */
+    sound_area(a, ui, &f);
+}
+
+/* ---- recovery: the observation countdown ---------------------------------------------- */
+
+static void rest_left_text(const struct app *a, int64_t now, char *out, size_t outlen)
+{
+    int64_t left = a->phase_since_ms + a->cfg->recovery_ms - now;
+    char n[24];
+
+    if (left <= 0) {
+        str_fill(out, outlen, str(a, STR_RECOVERY_OVER), NULL, NULL);
+    } else if (left <= 60000) {
+        str_fill(out, outlen, str(a, STR_RECOVERY_LEFT_ONE), NULL, NULL);
+    } else {
+        snprintf(n, sizeof n, "%lld", (long long)((left + 59999) / 60000));
+        str_fill(out, outlen, str(a, STR_RECOVERY_LEFT), n, NULL);
+    }
+}
+
+static void recovery_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    char left[256];
+    struct line l[2] = {
+        { FONT_TITLE, false, str(a, STR_RECOVERY_TITLE) },
+        { FONT_BODY, true, left },
+    };
+
+    rest_left_text(a, now, left, sizeof left);
+    block(ui, &f, l, 2, true);
+}
+
+/* ---- discharge: the escort ---------------------------------------------------------------- */
+
+static SDL_Rect discharge_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                                 struct heading *hd)
+{
+    SDL_Rect row;
+
+    heading_fit(ui, f, str(a, STR_DISCHARGE_TITLE), str(a, STR_DISCHARGE_REVIEW),
+                f->target + f->gap, f->h - f->m, hd);
+    stack(f, f->top + hd->h + f->gap, 1, imax(f->w * 3 / 5, ui_mm(ui, 100)), &row);
+    return row;
+}
+
+static void discharge_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    struct heading hd;
+    SDL_Rect row = discharge_layout(a, ui, &f, &hd);
+
+    local_sync(a);
+    heading_draw(ui, &f, &hd);
+    check_row(ui, row, local.escort, str(a, STR_DISCHARGE_ESCORT),
+              check_font(ui, row, FONT_BUTTON, str(a, STR_DISCHARGE_ESCORT)));
+}
+
+static void discharge_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    struct heading hd;
+
+    local_sync(a);
+    if (ui_hit(discharge_layout(a, ui, &f, &hd), x, y)) {
+        local.escort = !local.escort;
+        a->dirty = true;
+    }
+}
+
+/* ---- check-in: "How are you feeling?" ----------------------------------------------------- */
+
+static const enum str_id feelings[FACES] = {
+    STR_FEEL_VERY_GOOD, STR_FEEL_GOOD, STR_FEEL_OK, STR_FEEL_NOT_GOOD, STR_FEEL_VERY_BAD,
+};
+
+struct checkin_layout {
+    struct heading hd;
+    SDL_Rect faces[FACES];   /* feeling i + 1 */
+    SDL_Rect someone;        /* "I'd like someone to come" */
+};
+
+/* The question, the five faces in a row above the help button, "someone" beside the help button. */
+static void checkin_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                           struct checkin_layout *l)
+{
+    SDL_Rect row;
+    int y0, room;
+
+    heading_fit(ui, f, str(a, STR_CHECKIN_TITLE), NULL, f->target, free_bottom(f), &l->hd);
+    y0 = f->top + l->hd.h;
+    room = free_bottom(f) - y0;
+    row.x = f->m;
+    row.w = f->w - 2 * f->m;
+    row.h = imax(f->target, imin(room, imax(f->target * 5 / 2, f->h * 3 / 10)));
+    row.y = y0 + imax(0, (room - row.h) / 3);
+    row = clear_of_corner(f, row, free_bottom(f));
+    for (int i = 0; i < FACES; i++)
+        l->faces[i] = cell(row, FACES, i, f->gap);
+    l->someone = bottom_left(f);
+}
+
+/* One font for the five labels: the largest in which each takes at most a third of the button. */
+static enum ui_font face_font(const struct app *a, const struct ui *ui, int w, int h)
+{
+    enum ui_font font = FONT_BUTTON;
+
+    for (int i = 0; i < FACES; i++)
+        font = font_for(ui, font, w, h, str(a, feelings[i]));
+    return font;
+}
+
+/* The tallest of the five labels, so that the faces above them are all one size. */
+static int face_label_height(const struct app *a, const struct ui *ui, int w, enum ui_font font)
+{
+    int h = 0;
+
+    for (int i = 0; i < FACES; i++)
+        h = imax(h, ui_text_height(ui, font, w, str(a, feelings[i])));
+    return h;
+}
+
+static void face_button(const struct app *a, struct ui *ui, SDL_Rect r, int i, enum ui_font font,
+                        int label_h)
+{
+    const struct theme *t = ui->theme;
+    int pad = ui_mm(ui, 2), lw = r.w - 2 * pad;
+    int lh = ui_text_height(ui, font, lw, str(a, feelings[i]));
+    float room = (float)(r.h - label_h - 3 * pad), rad = fminf(room, r.w - 2.0f * pad) * 0.42f;
+
+    ui_button(ui, r, t->button, t->button_text, font, "");
+    if (rad > ui_mm(ui, 3))
+        face(ui, r.x + r.w / 2.0f, r.y + pad + room / 2, rad, i + 1, t->button_text, t->button);
+    ui_text(ui, font, r.x + pad, r.y + r.h - pad - lh, lw, ALIGN_CENTER, t->button_text,
+            str(a, feelings[i]));
+}
+
+static void thanks_draw(const struct app *a, struct ui *ui, const struct frame *f)
+{
+    struct line l = { FONT_TITLE, false, str(a, STR_CHECKIN_THANKS) };
+    block(ui, f, &l, 1, false);  /* "someone" may have been there a moment ago */
+}
+
+static void checkin_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    const struct theme *t = ui->theme;
+    struct checkin_layout l;
+    enum ui_font font;
+    int lw, lh;
+
+    if (a->checkin != CHECKIN_PROMPT) {  /* the thank-you, until the app takes it away */
+        thanks_draw(a, ui, &f);
+        return;
+    }
+    checkin_layout(a, ui, &f, &l);
+    heading_draw(ui, &f, &l.hd);
+    lw = l.faces[0].w - 2 * ui_mm(ui, 2);
+    font = face_font(a, ui, lw, l.faces[0].h / 3);
+    lh = face_label_height(a, ui, lw, font);
+    for (int i = 0; i < FACES; i++)
+        face_button(a, ui, l.faces[i], i, font, lh);
+    ui_button(ui, l.someone, t->button, t->button_text, FONT_BUTTON, str(a, STR_CHECKIN_SOMEONE));
+}
+
+static void checkin_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    struct checkin_layout l;
+
+    if (a->checkin != CHECKIN_PROMPT)
+        return;
+    checkin_layout(a, ui, &f, &l);
+    for (int i = 0; i < FACES; i++) {
+        if (ui_hit(l.faces[i], x, y)) {
+            app_checkin_answer(a, i + 1, false, now);
+            return;
+        }
+    }
+    /* Asking for someone is an answer in itself: no face needed (feeling 0: not said). */
+    if (ui_hit(l.someone, x, y))
+        app_checkin_answer(a, 0, true, now);
+}
+
+/* ---- the staff PIN pad ---------------------------------------------------------------------- */
+
+#define PIN_KEYS 12
+
+static const char *const pin_labels[PIN_KEYS] = {
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", NULL /* Cancel */, "0", NULL /* OK */,
+};
+
+/* The 3 x 4 keys, left of the help button's column and right of the staff corner. */
+static void pin_layout(const struct frame *f, SDL_Rect keys[PIN_KEYS])
+{
+    int x0 = f->corner.x + f->corner.w + f->gap, x1 = f->help.x - f->gap;
+    int kh = imax(f->target, imin((f->h - 2 * f->m - 3 * f->gap) / 4, imax(f->target, f->h / 6)));
+    int kw = imax(f->target, imin((x1 - x0 - 2 * f->gap) / 3, kh * 8 / 5));
+    int px = x0 + (x1 - x0 - (3 * kw + 2 * f->gap)) / 2;
+    int py = (f->h - (4 * kh + 3 * f->gap)) / 2;
+
+    for (int i = 0; i < PIN_KEYS; i++) {
+        SDL_Rect r = { px + (i % 3) * (kw + f->gap), py + (i / 3) * (kh + f->gap), kw, kh };
+        keys[i] = r;
+    }
+}
+
+/* Title, the typed digits as dots, and "Wrong PIN": above the help button, right of the keys. */
+static void pin_side(const struct app *a, struct ui *ui, const struct frame *f, int64_t now)
+{
+    const struct theme *t = ui->theme;
+    int x = f->help.x, w = f->w - f->m - x, y = f->m;
+    float d = fminf((float)ui_mm(ui, 2.5), w / (3.0f * (sizeof a->staff.pin - 1)));  /* 8 fit */
+
+    y += ui_text(ui, FONT_TITLE, x, y, w, ALIGN_LEFT, t->text, str(a, STR_PIN_TITLE)) + f->gap;
+    for (int i = 0; i < a->staff.pin_len; i++)
+        disc(ui->ren, x + d + i * d * 3, y + d, d, t->text);
+    y += (int)(2 * d) + f->gap;
+    if (a->staff.pin_len == 0 && pin_wrong_ms && now - pin_wrong_ms < PIN_WRONG_SHOWN_MS)
+        ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, str(a, STR_PIN_WRONG));
+}
+
+static void pin_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    const struct theme *t = ui->theme;
+    SDL_Rect keys[PIN_KEYS];
+    const char *words[2] = { str(a, STR_PIN_CANCEL), str(a, STR_PIN_OK) };
+    enum ui_font font;
+
+    pin_layout(&f, keys);
+    font = group_font(ui, keys[9], words, 2);
+    for (int i = 0; i < PIN_KEYS; i++) {
+        if (pin_labels[i])
+            ui_button(ui, keys[i], t->button, t->button_text, FONT_TITLE, pin_labels[i]);
+        else if (i == 9)
+            ui_button(ui, keys[i], t->button, t->button_text, font, words[0]);
+        else
+            ui_button(ui, keys[i], t->coming, t->coming_text, font, words[1]);
+    }
+    pin_side(a, ui, &f, now);
+}
+
+static void pin_clear(struct app *a)
+{
+    memset(a->staff.pin, 0, sizeof a->staff.pin);
+    a->staff.pin_len = 0;
+}
+
+static void pin_enter(struct app *a, int64_t now)
+{
+    pin_wrong_ms = 0;
+}
+
+static void pin_submit(struct app *a, int64_t now)
+{
+    if (a->staff.pin_len > 0 && kcfg_pin_ok(a->cfg, a->staff.pin)) {
+        a->staff.pin_open = false;
+        a->staff.menu_open = true;
+        a->staff.menu_until_ms = now + MENU_UNLOCK_MS;
+        pin_wrong_ms = 0;
+    } else {
+        pin_wrong_ms = now;
+    }
+    pin_clear(a);
+}
+
+static void pin_key(struct app *a, int i, int64_t now)
+{
+    if (pin_labels[i]) {
+        if (a->staff.pin_len < (int)sizeof a->staff.pin - 1) {
+            a->staff.pin[a->staff.pin_len++] = pin_labels[i][0];
+            a->staff.pin[a->staff.pin_len] = '\0';
+        }
+        pin_wrong_ms = 0;
+    } else if (i == 9) {
+        pin_clear(a);
+        pin_wrong_ms = 0;
+        a->staff.pin_open = false;
+    } else {
+        pin_submit(a, now);
+    }
+    a->dirty = true;
+}
+
+static void pin_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    SDL_Rect keys[PIN_KEYS];
+
+    pin_layout(&f, keys);
+    for (int i = 0; i < PIN_KEYS; i++)
+        if (ui_hit(keys[i], x, y))
+            pin_key(a, i, now);
+}
+
+/* ---- the staff menu ---------------------------------------------------------------------------- */
+
+enum staff_button {
+    SB_VISIT,                         /* Begin visit, or End visit during one */
+    SB_CLEAR,                         /* only while a call is open */
+    SB_CLOSE,
+    SB_INTAKE, SB_INFUSION, SB_RECOVERY, SB_DISCHARGE,
+    SB_COUNT
+};
+
+/* The header: the visit and its phase, the link to the broker, what waits in the outbox. */
+struct staff_head {
+    char visit[160], link[160], pending[64];
+};
+
+static void staff_head_text(const struct app *a, struct staff_head *h)
+{
+    char n[16];
+
+    if (a->visit[0])
+        str_fill(h->visit, sizeof h->visit, str(a, STR_STAFF_VISIT), a->visit,
+                 str(a, (enum str_id)(STR_PHASE_IDLE + a->phase)));
+    else
+        str_fill(h->visit, sizeof h->visit, str(a, STR_STAFF_NO_VISIT), NULL, NULL);
+    clock_text(a->disconnected_since_ms, n, sizeof n);
+    str_fill(h->link, sizeof h->link,
+             str(a, a->connected ? STR_STAFF_CONNECTED : STR_STAFF_NOT_CONNECTED), n, NULL);
+    snprintf(n, sizeof n, "%d", a->pending);
+    str_fill(h->pending, sizeof h->pending,
+             a->pending <= 0 ? "" : str(a, a->pending == 1 ? STR_STAFF_PENDING_ONE
+                                                           : STR_STAFF_PENDING), n, NULL);
+}
+
+/*
+ * The header as lines beside the staff corner; returns how many.  In small
+ * text when it would leave too little room for the buttons (three rows).
+ */
+static int staff_head_lines(const struct ui *ui, const struct frame *f,
+                            const struct staff_head *h, struct line l[3])
+{
+    int w = f->w - f->m - f->text_x, one = ui_text_height(ui, FONT_BODY, 0, h->link);
+    int n = h->pending[0] ? 3 : 2;
+
+    l[0] = (struct line){ FONT_BODY, false, h->visit };
+    l[1] = (struct line){ font_for(ui, FONT_BODY, w, one, h->link), true, h->link };
+    l[2] = (struct line){ FONT_SMALL, true, h->pending };
+    if (lines_height(ui, l, n, w, 0) > f->h - 2 * f->m - 3 * (f->target + f->gap))
+        l[0].font = l[1].font = FONT_SMALL;
+    return n;
+}
+
+/* A row of buttons at y: across the screen, or left of the help button when level with it. */
+static SDL_Rect staff_row(const struct frame *f, int y, int h)
+{
+    SDL_Rect r = { f->m, y, f->w - 2 * f->m, h };
+
+    if (y + h > free_bottom(f))
+        r.w = f->help.x - f->gap - f->m;
+    return r;
+}
+
+/* True if every phase button's label fits it in body text. */
+static bool phases_fit(const struct app *a, const struct ui *ui, const SDL_Rect b[SB_COUNT])
+{
+    for (int p = PHASE_INTAKE; p <= PHASE_DISCHARGE; p++) {
+        const char *label = str(a, (enum str_id)(STR_PHASE_IDLE + p));
+        if (ui_button_font(ui, b[SB_INTAKE + p - PHASE_INTAKE], FONT_BODY, label) != FONT_BODY)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Under the header, three buttons on a row (visit, clear, close), then the
+ * four phases on one row, or on two rows of two when they would be too
+ * narrow for their names (a small screen).
+ */
+static void staff_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                         SDL_Rect b[SB_COUNT])
+{
+    struct staff_head hd;
+    struct line l[3];
+    int n, y0;
+
+    staff_head_text(a, &hd);
+    n = staff_head_lines(ui, f, &hd, l);
+    y0 = imax(f->m + lines_height(ui, l, n, f->w - f->m - f->text_x, 0),
+              f->corner.y + f->corner.h) + f->gap;
+    for (int rows = 2; rows <= 3; rows++) {
+        int cols = rows == 2 ? 4 : 2;
+        int rh = imax(f->target, imin((free_bottom(f) - y0 - (rows - 1) * f->gap) / rows,
+                                      f->row_max));
+        for (int i = 0; i < 3; i++)
+            b[SB_VISIT + i] = cell(staff_row(f, y0, rh), 3, i, f->gap);
+        for (int i = 0; i < 4; i++)
+            b[SB_INTAKE + i] = cell(staff_row(f, y0 + (1 + i / cols) * (rh + f->gap), rh), cols,
+                                    i % cols, f->gap);
+        if (phases_fit(a, ui, b))
+            return;
+    }
+}
+
+static void staff_header(const struct app *a, struct ui *ui, const struct frame *f)
+{
+    const struct theme *t = ui->theme;
+    struct staff_head hd;
+    struct line l[3];
+    int n, x = f->text_x, w = f->w - f->m - x, y = f->m;
+
+    staff_head_text(a, &hd);
+    n = staff_head_lines(ui, f, &hd, l);
+    for (int i = 0; i < n; i++)
+        y += ui_text(ui, l[i].font, x, y, w, ALIGN_LEFT, l[i].soft ? t->text_soft : t->text,
+                     l[i].text);
+}
+
+/* The buttons' labels ("" for one not shown now). */
+static void staff_labels(const struct app *a, const char *labels[SB_COUNT])
+{
+    labels[SB_VISIT] = str(a, a->visit[0] ? STR_STAFF_END : STR_STAFF_BEGIN);
+    labels[SB_CLEAR] = a->call != CALL_UI_NONE ? str(a, STR_STAFF_CLEAR) : "";
+    labels[SB_CLOSE] = str(a, STR_STAFF_CLOSE);
+    for (int p = PHASE_INTAKE; p <= PHASE_DISCHARGE; p++)
+        labels[SB_INTAKE + p - PHASE_INTAKE] = str(a, (enum str_id)(STR_PHASE_IDLE + p));
+}
+
+static void staff_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    const struct theme *t = ui->theme;
+    SDL_Rect b[SB_COUNT];
+    const char *labels[SB_COUNT];
+    enum ui_font font = FONT_BUTTON;
+
+    staff_layout(a, ui, &f, b);
+    staff_labels(a, labels);
+    for (int i = 0; i < SB_COUNT; i++)  /* one font for all, the largest every label fits */
+        if (labels[i][0])
+            font = ui_button_font(ui, b[i], font, labels[i]);
+    staff_header(a, ui, &f);
+    for (int i = 0; i < SB_COUNT; i++) {
+        bool here = i >= SB_INTAKE && a->phase == (enum phase)(PHASE_INTAKE + i - SB_INTAKE);
+        SDL_Color bg = i == SB_CLEAR ? t->called : here ? t->text : t->button;
+        SDL_Color fg = i == SB_CLEAR ? t->called_text : here ? t->bg : t->button_text;
+        if (labels[i][0])  /* the current phase is shown inverted */
+            ui_button(ui, b[i], bg, fg, font, labels[i]);
+    }
+}
+
+/* "V-" and the time in ms in base 36, e.g. V-MHX3K1A2: short enough to read out, no name in it. */
+static void new_visit_id(int64_t now, char *out, size_t outlen)
+{
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    char b36[16];
+    int i = (int)sizeof b36 - 1;
+    uint64_t v = now > 0 ? (uint64_t)now : 0;
+
+    b36[i] = '\0';
+    do {
+        b36[--i] = digits[v % 36];
+        v /= 36;
+    } while (v && i > 0);
+    snprintf(out, outlen, "V-%s", b36 + i);
+}
+
+static void staff_press(struct app *a, enum staff_button b, int64_t now)
+{
+    char visit[HV_ID_MAX];
+
+    switch (b) {
+    case SB_VISIT:
+        if (a->visit[0]) {
+            app_end_visit(a, now);
+        } else {
+            new_visit_id(now, visit, sizeof visit);
+            app_begin_visit(a, visit, "en", now);
+        }
+        break;
+    case SB_CLEAR:
+        if (a->call != CALL_UI_NONE)
+            app_clear_call_bedside(a, "staff", now);
+        break;
+    case SB_CLOSE:
+        a->staff.menu_open = false;
+        break;
+    default:
+        app_set_phase(a, (enum phase)(PHASE_INTAKE + (b - SB_INTAKE)), now);
+        break;
+    }
+    a->dirty = true;
+}
+
+static void staff_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    SDL_Rect b[SB_COUNT];
+
+    staff_layout(a, ui, &f, b);
+    for (int i = 0; i < SB_COUNT; i++) {
+        if (ui_hit(b[i], x, y)) {
+            staff_press(a, (enum staff_button)i, now);
+            return;
+        }
+    }
+}
+
+/* ---- the screens ------------------------------------------------------------------------------- */
+
+const struct screen screen_idle = { "idle", NULL, no_tap, idle_draw };
+const struct screen screen_intake = { "intake", NULL, intake_tap, intake_draw };
+const struct screen screen_infusion = { "infusion", NULL, no_tap, infusion_draw };
+const struct screen screen_recovery = { "recovery", NULL, no_tap, recovery_draw };
+const struct screen screen_discharge = { "discharge", NULL, discharge_tap, discharge_draw };
+const struct screen screen_checkin = { "checkin", NULL, checkin_tap, checkin_draw };
+const struct screen screen_pin = { "pin", pin_enter, pin_tap, pin_draw };
+const struct screen screen_staff = { "staff", NULL, staff_tap, staff_draw };
+
+static const struct screen *const phase_screens[PHASE_COUNT] = {
+    [PHASE_IDLE] = &screen_idle,
+    [PHASE_INTAKE] = &screen_intake,
+    [PHASE_INFUSION] = &screen_infusion,
+    [PHASE_RECOVERY] = &screen_recovery,
+    [PHASE_DISCHARGE] = &screen_discharge,
+};
+
+const struct screen *screen_current(const struct app *a)
+{
+    if (a->staff.menu_open)
+        return &screen_staff;
+    if (a->staff.pin_open)
+        return &screen_pin;
+    if (a->checkin == CHECKIN_PROMPT || a->checkin == CHECKIN_THANKS)
+        return &screen_checkin;
+    if ((unsigned)a->phase < PHASE_COUNT)
+        return phase_screens[a->phase];
+    return &screen_idle;
+}

@@ -1,0 +1,155 @@
+/*
+ * strings.c - the kiosk's words (str.h): one table per language, indexed by
+ * enum str_id, and str_fill for the few strings with a number or a name.
+ *
+ * Few words, plain and warm: the reader may be anxious, drowsy or
+ * dissociated.  No string ever holds a patient's name.
+ */
+#include "str.h"
+#include "app.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+static const char *const english[STR_COUNT] = {
+    [STR_HELP] = "Help",
+    [STR_HELP_HINT] = "Touch to call your nurse",
+    [STR_HELP_SENDING] = "Calling your nurse\u2026",
+    [STR_HELP_CALLED] = "Your nurse has been called",
+    [STR_HELP_COMING] = "A nurse is on the way",
+    [STR_HELP_COMING_BY] = "{1} is on the way",
+
+    [STR_OFFLINE] = "We can't reach the nurses' station right now.",
+    [STR_OFFLINE_CALL_SAVED] =
+        "Your call is saved and will be sent as soon as the connection is back.",
+
+    [STR_IDLE_WELCOME] = "Welcome.",
+    [STR_IDLE_COMFORT] = "Make yourself comfortable.",
+
+    [STR_INTAKE_TITLE] = "Before your treatment",
+    [STR_INTAKE_HINT] = "Touch each one that is true.",
+    [STR_INTAKE_FASTED] = "I have eaten nothing in the last 3 hours",
+    [STR_INTAKE_ESCORT] = "Someone is taking me home",
+    [STR_INTAKE_MEDICINES] = "I told the team about any new medicines",
+
+    [STR_INFUSION_REST] = "Rest.",
+    [STR_INFUSION_RUNNING] = "Your treatment is running.",
+    [STR_ELAPSED_MIN] = "{1} min",
+    [STR_ELAPSED_HOURS] = "{1} h {2} min",
+    [STR_SOUND] = "Sound",
+    [STR_SOUND_OFF] = "Off",
+
+    [STR_RECOVERY_TITLE] = "Take your time.",
+    [STR_RECOVERY_LEFT] = "About {1} minutes of rest left",
+    [STR_RECOVERY_LEFT_ONE] = "About 1 minute of rest left",
+    [STR_RECOVERY_OVER] = "Your rest time is over. A nurse will check on you soon.",
+
+    [STR_DISCHARGE_TITLE] = "Time to go home",
+    [STR_DISCHARGE_ESCORT] = "My escort is here",
+    [STR_DISCHARGE_REVIEW] = "A nurse will check on you before you leave.",
+
+    [STR_CHECKIN_TITLE] = "How are you feeling?",
+    [STR_FEEL_VERY_GOOD] = "Very good",
+    [STR_FEEL_GOOD] = "Good",
+    [STR_FEEL_OK] = "OK",
+    [STR_FEEL_NOT_GOOD] = "Not good",
+    [STR_FEEL_VERY_BAD] = "Very bad",
+    [STR_CHECKIN_SOMEONE] = "I'd like someone to come",
+    [STR_CHECKIN_THANKS] = "Thank you.",
+
+    [STR_PIN_TITLE] = "Staff PIN",
+    [STR_PIN_CANCEL] = "Cancel",
+    [STR_PIN_OK] = "OK",
+    [STR_PIN_WRONG] = "Wrong PIN",
+    [STR_STAFF_VISIT] = "Visit {1}: {2}",
+    [STR_STAFF_NO_VISIT] = "No visit",
+    [STR_STAFF_BEGIN] = "Begin visit",
+    [STR_STAFF_END] = "End visit",
+    [STR_STAFF_CLEAR] = "Clear the call",
+    [STR_STAFF_CLOSE] = "Close",
+    [STR_STAFF_CONNECTED] = "Connected to the nurses' station",
+    [STR_STAFF_NOT_CONNECTED] = "Not connected since {1}",
+    [STR_STAFF_PENDING] = "{1} messages waiting",
+    [STR_STAFF_PENDING_ONE] = "1 message waiting",
+
+    [STR_PHASE_IDLE] = "Idle",
+    [STR_PHASE_INTAKE] = "Intake",
+    [STR_PHASE_INFUSION] = "Infusion",
+    [STR_PHASE_RECOVERY] = "Recovery",
+    [STR_PHASE_DISCHARGE] = "Discharge",
+};
+
+/*
+ * Spanish: filled in by the questionnaire issue.  Until then every entry is
+ * NULL and str() falls back to English, entry by entry.
+ */
+static const char *const spanish[STR_COUNT] = { 0 };
+
+static const struct {
+    const char *lang;
+    const char *const *table;
+} languages[] = {
+    { "en", english },
+    { "es", spanish },
+};
+
+const char *str_english(enum str_id id)
+{
+    return (unsigned)id < STR_COUNT ? english[id] : NULL;
+}
+
+const char *str(const struct app *a, enum str_id id)
+{
+    const char *s = NULL;
+
+    if ((unsigned)id >= STR_COUNT)
+        return "";
+    for (size_t i = 0; a && i < sizeof languages / sizeof languages[0]; i++)
+        if (strcmp(a->lang, languages[i].lang) == 0)
+            s = languages[i].table[id];
+    if (!s)
+        s = english[id];
+    return s ? s : "";
+}
+
+/*
+ * Appends n bytes of s to out at *len, keeping room for the terminator.
+ * Returns false when it had to cut (at a UTF-8 character boundary).
+ */
+static bool append(char *out, size_t outlen, size_t *len, const char *s, size_t n)
+{
+    bool whole = *len + n < outlen;
+
+    if (!whole) {
+        n = outlen - 1 - *len;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(out + *len, s, n);
+    *len += n;
+    return whole;
+}
+
+char *str_fill(char *out, size_t outlen, const char *tmpl, const char *arg1, const char *arg2)
+{
+    size_t len = 0;
+    bool room = outlen > 0;
+
+    while (room && *tmpl) {
+        if (tmpl[0] == '{' && (tmpl[1] == '1' || tmpl[1] == '2') && tmpl[2] == '}') {
+            const char *arg = tmpl[1] == '1' ? arg1 : arg2;
+            if (arg)
+                room = append(out, outlen, &len, arg, strlen(arg));
+            tmpl += 3;
+        } else {
+            size_t n = 1;
+            while (((unsigned char)tmpl[n] & 0xC0) == 0x80)
+                n++;
+            room = append(out, outlen, &len, tmpl, n);
+            tmpl += n;
+        }
+    }
+    if (outlen > 0)
+        out[len] = '\0';
+    return out;
+}

@@ -1,0 +1,400 @@
+/*
+ * test_app.c - the kiosk's model (kiosk/app.c) without SDL or a network:
+ * intents become messages in the outbox, commands change what is shown,
+ * and the timers (check-ins, the end of observation) do their part.
+ */
+#include "app.h"
+#include "check.h"
+#include "contract.h"
+#include "outbox.h"
+#include "unit_util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#define T0 1795000000000LL   /* a wall-clock instant in 2026 */
+#define MIN 60000LL
+
+static struct kiosk_config cfg;
+
+static void setup_cfg(void)
+{
+    memset(&cfg, 0, sizeof cfg);
+    strcpy(cfg.prefix, "haven");
+    strcpy(cfg.room, "chair-1");
+    strcpy(cfg.room_label, "Chair 1");
+    cfg.recovery_ms = 30 * MIN;
+    cfg.checkin_ms = 15 * MIN;
+    cfg.checkin_timeout_ms = 2 * MIN;
+    cfg.unwell_feeling[5] = true;
+}
+
+/* A model over a fresh outbox file (net NULL: messages stay in the outbox). */
+static struct outbox *fresh(struct app *a, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s.db", unit_dir(), name);
+    unlink(path);
+    struct outbox *ob = outbox_open(path);
+    setup_cfg();
+    if (ob)
+        app_init(a, &cfg, ob, NULL, T0);
+    return ob;
+}
+
+/* The queued messages, as "<topic> <payload>" lines. */
+struct queued { int n; char topic[16][128]; char payload[16][512]; };
+
+static int collect(void *ud, const struct outbox_msg *m)
+{
+    struct queued *q = ud;
+    if (q->n < 16) {
+        snprintf(q->topic[q->n], sizeof q->topic[0], "%s", m->topic);
+        snprintf(q->payload[q->n], sizeof q->payload[0], "%s", m->payload);
+        q->n++;
+    }
+    return 0;
+}
+
+static struct queued queued(struct outbox *ob)
+{
+    struct queued q;
+    memset(&q, 0, sizeof q);
+    outbox_each(ob, collect, &q);
+    return q;
+}
+
+static const char *field(const char *json, const char *key, char *out, size_t outlen)
+{
+    cJSON *o = cJSON_Parse(json);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    snprintf(out, outlen, "%s", cJSON_IsString(v) ? v->valuestring
+                                : cJSON_IsNumber(v) ? "number" : cJSON_IsNull(v) ? "null" : "");
+    if (cJSON_IsNumber(v))
+        snprintf(out, outlen, "%d", v->valueint);
+    cJSON_Delete(o);
+    return out;
+}
+
+static void cmd(struct app *a, const char *json, int64_t now)
+{
+    app_on_message(a, "haven/room/chair-1/kiosk/cmd", json, strlen(json), now);
+}
+
+static void test_help_opens_call_then_realerts_same_id(void)
+{
+    struct app a;
+    char id1[64], id2[64], buf[64];
+    struct outbox *ob = fresh(&a, "help");
+    REQUIRE(ob != NULL);
+
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+    app_help_pressed(&a, T0);
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 1);
+    CHECK_STR_EQ(q.topic[0], "haven/room/chair-1/kiosk/call");
+    CHECK_STR_EQ(field(q.payload[0], "reason", buf, sizeof buf), "help");
+    field(q.payload[0], "id", id1, sizeof id1);
+    CHECK_STR_EQ(id1, a.call_id);
+    CHECK(field(q.payload[0], "ts", buf, sizeof buf)[0] == '2');
+
+    app_help_pressed(&a, T0 + 1000);   /* pressed again: same id, no second call */
+    q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(field(q.payload[1], "id", id2, sizeof id2), id1);
+    outbox_close(ob);
+}
+
+static void test_acknowledged_then_cleared(void)
+{
+    struct app a;
+    char json[256];
+    struct outbox *ob = fresh(&a, "ack");
+    REQUIRE(ob != NULL);
+
+    app_help_pressed(&a, T0);
+    cmd(&a, "{\"cmd\":\"call_acknowledged\",\"id\":\"someone-else\",\"by\":\"Kim\"}", T0);
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);          /* not our call: ignored */
+    snprintf(json, sizeof json, "{\"cmd\":\"call_acknowledged\",\"id\":\"%s\",\"by\":\"Sam\"}",
+             a.call_id);
+    cmd(&a, json, T0 + 5000);
+    CHECK_INT_EQ(a.call, CALL_UI_COMING);
+    CHECK_STR_EQ(a.call_by, "Sam");
+    snprintf(json, sizeof json, "{\"cmd\":\"call_cleared\",\"id\":\"%s\"}", a.call_id);
+    cmd(&a, json, T0 + 9000);
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+    CHECK_STR_EQ(a.call_id, "");
+    cmd(&a, "{\"cmd\":\"call_cleared\"}", T0);        /* malformed: dropped, no crash */
+    cmd(&a, "not json", T0);
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+    outbox_close(ob);
+}
+
+static void test_state_survives_restart(void)
+{
+    struct app a, b;
+    char path[600], json[256];
+    struct outbox *ob = fresh(&a, "restart");
+    REQUIRE(ob != NULL);
+
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-1042\",\"lang\":\"es\"}", T0);
+    CHECK_INT_EQ(a.phase, PHASE_INTAKE);
+    cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + MIN);
+    app_help_pressed(&a, T0 + 2 * MIN);
+    snprintf(json, sizeof json, "{\"cmd\":\"call_acknowledged\",\"id\":\"%s\",\"by\":\"Sam\"}",
+             a.call_id);
+    cmd(&a, json, T0 + 3 * MIN);
+    outbox_close(ob);
+
+    snprintf(path, sizeof path, "%s/restart.db", unit_dir());
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    app_init(&b, &cfg, ob, NULL, T0 + 4 * MIN);
+    CHECK_INT_EQ(b.phase, PHASE_INFUSION);
+    CHECK_STR_EQ(b.visit, "V-1042");
+    CHECK_STR_EQ(b.lang, "es");
+    CHECK_INT_EQ(b.phase_since_ms, T0 + MIN);
+    CHECK_INT_EQ(b.call, CALL_UI_COMING);
+    CHECK_STR_EQ(b.call_id, a.call_id);
+    CHECK_STR_EQ(b.call_by, "Sam");
+    CHECK_INT_EQ(b.pending, 1);                       /* the call still waits for a broker */
+    outbox_close(ob);
+}
+
+static void test_end_visit_forgets_visit(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "end");
+    REQUIRE(ob != NULL);
+
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-7\"}", T0);
+    CHECK_STR_EQ(a.lang, "en");
+    cmd(&a, "{\"cmd\":\"end_visit\"}", T0 + MIN);
+    CHECK_INT_EQ(a.phase, PHASE_IDLE);
+    CHECK_STR_EQ(a.visit, "");
+    cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"nap\"}", T0);   /* unknown phase: dropped */
+    CHECK_INT_EQ(a.phase, PHASE_IDLE);
+    outbox_close(ob);
+}
+
+static void test_checkin_prompt_answer_and_unwell(void)
+{
+    struct app a;
+    char buf[64];
+    struct outbox *ob = fresh(&a, "checkin");
+    REQUIRE(ob != NULL);
+
+    app_set_phase(&a, PHASE_INFUSION, T0);
+    CHECK_INT_EQ(app_tick(&a, T0 + 14 * MIN), T0 + 15 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_NONE);
+    app_tick(&a, T0 + 15 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_PROMPT);
+    app_checkin_answer(&a, 2, false, T0 + 16 * MIN);   /* fine: no call */
+    CHECK_INT_EQ(a.checkin, CHECKIN_THANKS);
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 1);
+    CHECK_STR_EQ(q.topic[0], "haven/room/chair-1/kiosk/checkin");
+    CHECK_STR_EQ(field(q.payload[0], "feeling", buf, sizeof buf), "2");
+    app_tick(&a, T0 + 17 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_NONE);              /* the thank-you goes away */
+
+    app_tick(&a, T0 + 30 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_PROMPT);
+    app_checkin_answer(&a, 5, false, T0 + 30 * MIN);   /* the worst answer calls a nurse */
+    q = queued(ob);
+    REQUIRE(q.n == 3);
+    CHECK_STR_EQ(q.topic[2], "haven/room/chair-1/kiosk/call");
+    CHECK_STR_EQ(field(q.payload[2], "reason", buf, sizeof buf), "unwell");
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);
+    outbox_close(ob);
+}
+
+static void test_checkin_want_someone_and_unanswered(void)
+{
+    struct app a;
+    char buf[64];
+    struct outbox *ob = fresh(&a, "checkin2");
+    REQUIRE(ob != NULL);
+
+    app_set_phase(&a, PHASE_INFUSION, T0);   /* (in recovery, observation ends at 30 min) */
+    app_tick(&a, T0 + 15 * MIN);
+    REQUIRE(a.checkin == CHECKIN_PROMPT);
+    app_checkin_answer(&a, 1, true, T0 + 15 * MIN);    /* "I'd like someone to come" */
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(field(q.payload[1], "reason", buf, sizeof buf), "unwell");
+
+    app_tick(&a, T0 + 30 * MIN);
+    REQUIRE(a.checkin == CHECKIN_PROMPT);
+    app_tick(&a, T0 + 31 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_PROMPT);            /* still up within the timeout */
+    app_tick(&a, T0 + 32 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_NONE);              /* faded, recorded as unanswered */
+    q = queued(ob);
+    REQUIRE(q.n == 3);
+    CHECK_STR_EQ(field(q.payload[2], "feeling", buf, sizeof buf), "null");
+    CHECK(strstr(q.payload[2], "\"unanswered\":true") != NULL);
+    outbox_close(ob);
+}
+
+static void test_no_checkins_outside_infusion_and_recovery(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "nocheckin");
+    REQUIRE(ob != NULL);
+
+    app_begin_visit(&a, "V-1", "en", T0);
+    app_tick(&a, T0 + 60 * MIN);
+    CHECK_INT_EQ(a.checkin, CHECKIN_NONE);
+    CHECK_INT_EQ(queued(ob).n, 0);
+    outbox_close(ob);
+}
+
+static void test_end_of_observation_sends_ready_once(void)
+{
+    struct app a;
+    char buf[64];
+    struct outbox *ob = fresh(&a, "ready");
+    REQUIRE(ob != NULL);
+
+    app_begin_visit(&a, "V-2", "en", T0);
+    app_set_phase(&a, PHASE_RECOVERY, T0);
+    a.next_checkin_ms = 0;                              /* this test is about the countdown */
+    CHECK_INT_EQ(app_tick(&a, T0 + 29 * MIN), T0 + 30 * MIN);
+    CHECK_INT_EQ(queued(ob).n, 0);
+    app_tick(&a, T0 + 30 * MIN);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 1);
+    CHECK_STR_EQ(field(q.payload[0], "reason", buf, sizeof buf), "ready");
+    a.next_checkin_ms = 0;
+    app_tick(&a, T0 + 40 * MIN);
+    CHECK_INT_EQ(queued(ob).n, 1);                      /* once per visit */
+    outbox_close(ob);
+}
+
+static void test_retained_call_is_adopted(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "retained");
+    const char *t = "haven/call/chair-1";
+    REQUIRE(ob != NULL);
+
+    const char *acked = "{\"id\":\"c-9\",\"room\":\"chair-1\",\"label\":\"Chair 1\",\"priority\":"
+                        "\"assist\",\"reason\":\"help\",\"state\":\"acknowledged\",\"raised\":"
+                        "\"2026-11-21T10:00:00.000Z\",\"acknowledged\":\"2026-11-21T10:01:00.000Z\","
+                        "\"by\":\"Sam\",\"escalation\":0}";
+    app_on_message(&a, t, acked, strlen(acked), T0);
+    CHECK_INT_EQ(a.call, CALL_UI_COMING);
+    CHECK_STR_EQ(a.call_id, "c-9");
+    CHECK_STR_EQ(a.call_by, "Sam");
+    app_on_message(&a, t, "", 0, T0);                   /* the room has no call any more */
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+
+    const char *offline = "{\"id\":\"offline-1\",\"room\":\"chair-1\",\"label\":\"Chair 1\","
+                          "\"priority\":\"assist\",\"reason\":\"kiosk_offline\",\"state\":\"open\","
+                          "\"raised\":\"2026-11-21T10:00:00.000Z\",\"acknowledged\":null,"
+                          "\"by\":null,\"escalation\":0}";
+    app_on_message(&a, t, offline, strlen(offline), T0);
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);                 /* about the kiosk, not the patient */
+    app_on_message(&a, "haven/call/chair-2", acked, strlen(acked), T0);
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);                 /* another room's */
+    outbox_close(ob);
+}
+
+/* The broker took the call but no controller showed it: the kiosk sends it again. */
+static void test_unconfirmed_call_is_sent_again(void)
+{
+    struct app a;
+    char id[64], buf[64];
+    struct outbox *ob = fresh(&a, "resend");
+    REQUIRE(ob != NULL);
+
+    a.connected = true;
+    app_help_pressed(&a, T0);
+    snprintf(id, sizeof id, "%s", a.call_id);
+    CHECK_INT_EQ(app_tick(&a, T0 + 1000), T0 + 10000);
+    app_on_message(&a, "haven/call/chair-1", "", 0, T0 + 2000);  /* empty: not ours yet */
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);                         /* kept */
+    app_tick(&a, T0 + 10000);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(field(q.payload[1], "id", buf, sizeof buf), id);  /* same id, same reason */
+    CHECK_STR_EQ(field(q.payload[1], "reason", buf, sizeof buf), "help");
+    CHECK_INT_EQ(app_tick(&a, T0 + 10001), T0 + 30000);            /* backing off: 20 s */
+
+    /* The controller shows it: no more re-sends, and an empty call now means cleared. */
+    char call[400];
+    snprintf(call, sizeof call, "{\"id\":\"%s\",\"room\":\"chair-1\",\"label\":\"Chair 1\","
+             "\"priority\":\"assist\",\"reason\":\"help\",\"state\":\"open\",\"raised\":"
+             "\"2026-11-21T10:00:00.000Z\",\"acknowledged\":null,\"by\":null,\"escalation\":0}", id);
+    app_on_message(&a, "haven/call/chair-1", call, strlen(call), T0 + 11000);
+    CHECK_INT_EQ(a.call, CALL_UI_CALLED);
+    app_tick(&a, T0 + 60000);
+    CHECK_INT_EQ(queued(ob).n, 2);
+    app_on_message(&a, "haven/call/chair-1", "", 0, T0 + 61000);
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+
+    /* Not while the link is down: the outbox and libmosquitto hold it then. */
+    a.connected = false;
+    app_help_pressed(&a, T0 + 70000);
+    app_tick(&a, T0 + 200000);
+    CHECK_INT_EQ(queued(ob).n, 3);
+    outbox_close(ob);
+}
+
+static void test_bedside_clear(void)
+{
+    struct app a;
+    char id[64], buf[64];
+    struct outbox *ob = fresh(&a, "clear");
+    REQUIRE(ob != NULL);
+
+    app_clear_call_bedside(&a, "staff", T0);            /* nothing to clear */
+    CHECK_INT_EQ(queued(ob).n, 0);
+    app_help_pressed(&a, T0);
+    snprintf(id, sizeof id, "%s", a.call_id);
+    app_clear_call_bedside(&a, "staff", T0 + MIN);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(q.topic[1], "haven/room/chair-1/kiosk/clear");
+    CHECK_STR_EQ(field(q.payload[1], "id", buf, sizeof buf), id);
+    CHECK_STR_EQ(field(q.payload[1], "by", buf, sizeof buf), "staff");
+    CHECK_INT_EQ(a.call, CALL_UI_NONE);
+    outbox_close(ob);
+}
+
+static void test_staff_menu_locks_after_a_quiet_minute(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "staff");
+    REQUIRE(ob != NULL);
+
+    a.staff.menu_open = true;
+    a.staff.menu_until_ms = T0 + MIN;
+    CHECK_INT_EQ(app_tick(&a, T0), T0 + MIN);
+    CHECK(a.staff.menu_open);
+    app_tick(&a, T0 + MIN);
+    CHECK(!a.staff.menu_open);
+    outbox_close(ob);
+}
+
+int main(void)
+{
+    RUN(test_help_opens_call_then_realerts_same_id);
+    RUN(test_acknowledged_then_cleared);
+    RUN(test_state_survives_restart);
+    RUN(test_end_visit_forgets_visit);
+    RUN(test_checkin_prompt_answer_and_unwell);
+    RUN(test_checkin_want_someone_and_unanswered);
+    RUN(test_no_checkins_outside_infusion_and_recovery);
+    RUN(test_end_of_observation_sends_ready_once);
+    RUN(test_retained_call_is_adopted);
+    RUN(test_unconfirmed_call_is_sent_again);
+    RUN(test_bedside_clear);
+    RUN(test_staff_menu_locks_after_a_quiet_minute);
+    unit_cleanup();
+    return CHECK_SUMMARY();
+}

@@ -1,0 +1,548 @@
+/* test_kcfg.c - the kiosk's configuration and staff PIN (kiosk/kcfg.c). */
+#include "check.h"
+#include "err.h"
+#include "kcfg.h"
+#include "unit_util.h"
+
+#include <crypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree"
+#endif
+
+#define ROOMS \
+    "rooms = (\n" \
+    "  { id = \"chair-1\"; label = \"Chair 1\"; },\n" \
+    "  { id = \"chair-2\"; }\n" \
+    ");\n"
+
+#define DEFAULT_OFFLINE "If you need help now, press the call cord by your chair or call out."
+
+/* 1-based line of the first line containing marker, or -1. */
+static int line_of(const char *text, const char *marker)
+{
+    const char *at = strstr(text, marker);
+    int line = 1;
+
+    if (!at)
+        return -1;
+    for (const char *p = text; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+static int load_text(const char *text, const char *room, struct kiosk_config *cfg,
+                     struct cfg_error *err, const char **path)
+{
+    const char *p = unit_file("haven.cfg", text);
+    if (path)
+        *path = p;
+    err->text[0] = '\0';
+    return kcfg_load(p, room, cfg, err);
+}
+
+/*
+ * text must fail to load for chair-1 with HV_ECONFIG and
+ * "<path>:<line>: ...what...", where line is the one marked "#!" in text.
+ */
+static void expect_error(const char *text, const char *what, int src_line)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    const char *path;
+    char want[1024];
+    int line = line_of(text, "#!");
+    int rc = load_text(text, "chair-1", &cfg, &err, &path);
+
+    snprintf(want, sizeof want, "%s:%d: ", path, line);
+    if (rc != HV_ECONFIG || line < 0 || strncmp(err.text, want, strlen(want)) != 0 ||
+        !strstr(err.text, what)) {
+        fprintf(stderr, "  want %d \"%s...%s\", got %d \"%s\"\n", HV_ECONFIG, want, what, rc,
+                err.text);
+        check_true(false, "error with the right file:line", __FILE__, src_line);
+    }
+}
+#define EXPECT_ERROR(text, what) expect_error((text), (what), __LINE__)
+
+static void check_kiosk_defaults(const struct kiosk_config *cfg)
+{
+    CHECK_INT_EQ(cfg->dpi, 96);
+    CHECK_STR_EQ(cfg->state_dir, "/var/lib/haven-kiosk");
+    CHECK_STR_EQ(cfg->pin_hash, "");
+    CHECK_INT_EQ(cfg->recovery_ms, 30 * 60000LL);
+    CHECK_INT_EQ(cfg->checkin_ms, 15 * 60000LL);
+    CHECK_INT_EQ(cfg->checkin_timeout_ms, 120000);
+    for (int f = 0; f <= 5; f++)
+        CHECK_INT_EQ(cfg->unwell_feeling[f], f == 5);
+    CHECK_STR_EQ(cfg->offline_text, DEFAULT_OFFLINE);
+    CHECK_STR_EQ(cfg->font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+}
+
+/* ---- the shipped configuration --------------------------------------------------------- */
+
+static void test_shipped_config(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err = { "" };
+    const char *path = HAVEN_SOURCE_DIR "/config/haven.cfg";
+    char *out;
+    int rc;
+
+    unit_capture_begin();
+    rc = kcfg_load(path, "chair-1", &cfg, &err);
+    out = unit_capture_end();
+    if (rc)
+        fprintf(stderr, "  %s\n", err.text);
+    REQUIRE(rc == 0);
+    CHECK(strstr(out, "unknown setting") == NULL);
+    free(out);
+    CHECK_STR_EQ(cfg.path, path);
+    CHECK_STR_EQ(cfg.prefix, "haven");
+    CHECK_STR_EQ(cfg.room, "chair-1");
+    CHECK_STR_EQ(cfg.room_label, "Chair 1");
+    CHECK_STR_EQ(cfg.broker_host, "127.0.0.1");
+    CHECK_INT_EQ(cfg.broker_port, 1883);
+    CHECK_INT_EQ(cfg.keepalive, 10);
+    /* Whatever its kiosk section says (or that it has none), the values are in range. */
+    CHECK(cfg.dpi >= 72 && cfg.dpi <= 600);
+    CHECK(cfg.state_dir[0] == '/');
+    CHECK(cfg.recovery_ms >= 60000 && cfg.recovery_ms <= 600 * 60000LL);
+    CHECK(cfg.checkin_ms >= 60000 && cfg.checkin_ms <= 240 * 60000LL);
+    CHECK(cfg.checkin_timeout_ms >= 10000 && cfg.checkin_timeout_ms <= 3600000);
+    CHECK(cfg.offline_text[0] != '\0');
+    CHECK(cfg.font[0] != '\0');
+
+    /* Every chair of the demo clinic loads. */
+    for (int i = 2; i <= 4; i++) {
+        char room[16], label[16];
+        snprintf(room, sizeof room, "chair-%d", i);
+        snprintf(label, sizeof label, "Chair %d", i);
+        REQUIRE(kcfg_load(path, room, &cfg, &err) == 0);
+        CHECK_STR_EQ(cfg.room, room);
+        CHECK_STR_EQ(cfg.room_label, label);
+    }
+}
+
+/* ---- defaults and values --------------------------------------------------------------- */
+
+static void test_defaults(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+
+    /* Only rooms: every default. */
+    REQUIRE(load_text(ROOMS, "chair-2", &cfg, &err, NULL) == 0);
+    CHECK_STR_EQ(cfg.prefix, "haven");
+    CHECK_STR_EQ(cfg.broker_host, "127.0.0.1");
+    CHECK_INT_EQ(cfg.broker_port, 1883);
+    CHECK_INT_EQ(cfg.keepalive, 10);
+    CHECK_STR_EQ(cfg.username, "");
+    CHECK_STR_EQ(cfg.password, "");
+    CHECK_STR_EQ(cfg.room, "chair-2");
+    CHECK_STR_EQ(cfg.room_label, "chair-2");  /* no label: the id */
+    check_kiosk_defaults(&cfg);
+
+    /* An empty kiosk section, and the controller's sections around it: still defaults. */
+    REQUIRE(load_text("controller = { id = \"room-1\"; };\n"
+                      "groups = [ \"nurses\" ];\n"
+                      "kiosk = { };\n" ROOMS, "chair-1", &cfg, &err, NULL) == 0);
+    CHECK_STR_EQ(cfg.room_label, "Chair 1");
+    check_kiosk_defaults(&cfg);
+}
+
+static void test_every_value(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    char hash[256], text[4096];
+    char *out;
+    int rc;
+
+    REQUIRE(kcfg_hash_pin("2468", hash, sizeof hash) == 0);
+    snprintf(text, sizeof text,
+             "prefix = \"clinic/west\";\n"
+             "broker = { host = \"broker.lan\"; port = 8883; keepalive = 30;\n"
+             "           username = \"kiosk\"; password = \"s3cret\"; };\n"
+             ROOMS
+             "kiosk = {\n"
+             "  dpi = 160;\n"
+             "  state_dir = \"/srv/kiosk\";\n"
+             "  pin = \"%s\";\n"
+             "  recovery_minutes = 45;\n"
+             "  checkin_minutes = 1;\n"
+             "  checkin_timeout = 10.5;\n"
+             "  unwell_feelings = [ 4, 5, 4 ];\n"
+             "  offline_text = \"Pulse el timbre. Llame en voz alta ¡ya!\";\n"
+             "  font = \"/opt/fonts/Atkinson.ttf\";\n"
+             "};\n", hash);
+    unit_capture_begin();
+    rc = load_text(text, "chair-1", &cfg, &err, NULL);
+    out = unit_capture_end();
+    if (rc)
+        fprintf(stderr, "  %s\n", err.text);
+    REQUIRE(rc == 0);
+    CHECK(strstr(out, "unknown setting") == NULL);
+    free(out);
+    CHECK_STR_EQ(cfg.prefix, "clinic/west");
+    CHECK_STR_EQ(cfg.broker_host, "broker.lan");
+    CHECK_INT_EQ(cfg.broker_port, 8883);
+    CHECK_INT_EQ(cfg.keepalive, 30);
+    CHECK_STR_EQ(cfg.username, "kiosk");
+    CHECK_STR_EQ(cfg.password, "s3cret");
+    CHECK_INT_EQ(cfg.dpi, 160);
+    CHECK_STR_EQ(cfg.state_dir, "/srv/kiosk");
+    CHECK_STR_EQ(cfg.pin_hash, hash);
+    CHECK(kcfg_pin_ok(&cfg, "2468"));
+    CHECK_INT_EQ(cfg.recovery_ms, 45 * 60000LL);
+    CHECK_INT_EQ(cfg.checkin_ms, 60000);
+    CHECK_INT_EQ(cfg.checkin_timeout_ms, 10500);
+    for (int f = 0; f <= 5; f++)
+        CHECK_INT_EQ(cfg.unwell_feeling[f], f >= 4);
+    CHECK(strstr(cfg.offline_text, "Pulse el timbre") == cfg.offline_text);
+    CHECK_STR_EQ(cfg.font, "/opt/fonts/Atkinson.ttf");
+
+    /* Range ends; a list ( ) works like an array [ ]. */
+    REQUIRE(load_text(ROOMS "kiosk = {\n  dpi = 72;\n  recovery_minutes = 600;\n"
+                      "  checkin_minutes = 240;\n  checkin_timeout = 3600;\n"
+                      "  unwell_feelings = ( 1 );\n};\n", "chair-1", &cfg, &err, NULL) == 0);
+    CHECK_INT_EQ(cfg.dpi, 72);
+    CHECK_INT_EQ(cfg.recovery_ms, 600 * 60000LL);
+    CHECK_INT_EQ(cfg.checkin_ms, 240 * 60000LL);
+    CHECK_INT_EQ(cfg.checkin_timeout_ms, 3600000);
+    for (int f = 0; f <= 5; f++)
+        CHECK_INT_EQ(cfg.unwell_feeling[f], f == 1);
+    REQUIRE(load_text(ROOMS "kiosk = { dpi = 600; recovery_minutes = 1; };\n", "chair-1",
+                      &cfg, &err, NULL) == 0);
+    CHECK_INT_EQ(cfg.dpi, 600);
+    CHECK_INT_EQ(cfg.recovery_ms, 60000);
+}
+
+/* An empty unwell_feelings is allowed, with a warning at its line. */
+static void test_unwell_empty_warns(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    const char *path;
+    char want[1024];
+    char *out;
+    int rc;
+
+    unit_capture_begin();
+    rc = load_text(ROOMS "kiosk = {\n  unwell_feelings = [ ];\n};\n", "chair-1", &cfg, &err,
+                   &path);
+    out = unit_capture_end();
+    REQUIRE(rc == 0);
+    for (int f = 0; f <= 5; f++)
+        CHECK(!cfg.unwell_feeling[f]);
+    snprintf(want, sizeof want, "%s:6: 'unwell_feelings' is empty", path);
+    CHECK(strstr(out, want) != NULL);
+    free(out);
+}
+
+/* ---- errors, each at its line --------------------------------------------------------- */
+
+static void test_error_lines(void)
+{
+    /* kiosk { } ranges and types */
+    EXPECT_ERROR(ROOMS "kiosk = {\n  dpi = 71; #!\n};\n",
+                 "'dpi' is 71; it must be between 72 and 600");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  font = \"f\";\n  dpi = 601; #!\n};\n", "'dpi' is 601");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  dpi = 96.5; #!\n};\n", "'dpi' must be a whole number");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  recovery_minutes = 0; #!\n};\n",
+                 "'recovery_minutes' is 0; it must be between 1 and 600");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  recovery_minutes = 601; #!\n};\n",
+                 "'recovery_minutes' is 601");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  checkin_minutes = 0; #!\n};\n",
+                 "'checkin_minutes' is 0; it must be between 1 and 240");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  checkin_minutes = 241; #!\n};\n", "'checkin_minutes' is 241");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  checkin_minutes = \"15\"; #!\n};\n",
+                 "'checkin_minutes' must be a whole number");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  checkin_timeout = 9.5; #!\n};\n",
+                 "'checkin_timeout' is 9.5 s; it must be between 10 and 3600 s");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  checkin_timeout = 3601; #!\n};\n", "'checkin_timeout' is");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  checkin_timeout = \"2m\"; #!\n};\n",
+                 "'checkin_timeout' must be a number of seconds");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  state_dir = 5; #!\n};\n", "'state_dir' must be text");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  state_dir = \"var/lib/k\"; #!\n};\n",
+                 "'state_dir' must be an absolute path");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  state_dir = \"\"; #!\n};\n",
+                 "'state_dir' must be an absolute path");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  font = \"\"; #!\n};\n", "'font' must name");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  offline_text = \"\"; #!\n};\n", "'offline_text' must tell");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  offline_text = \"bad \\xff byte\"; #!\n};\n",
+                 "'offline_text' must tell");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  font = 5; #!\n};\n", "'font' must be text");
+    /* 512 characters: one too many for offline_text */
+    {
+        char text[2048];
+        char longtext[513];
+        memset(longtext, 'a', 512);
+        longtext[512] = '\0';
+        snprintf(text, sizeof text, ROOMS "kiosk = {\n  offline_text = \"%s\"; #!\n};\n", longtext);
+        EXPECT_ERROR(text, "'offline_text' is longer than 511 characters");
+    }
+    /* unwell_feelings */
+    EXPECT_ERROR(ROOMS "kiosk = {\n  unwell_feelings = 5; #!\n};\n",
+                 "'unwell_feelings' must be a list");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  unwell_feelings = [\n    4,\n    6 #!\n  ];\n};\n",
+                 "'unwell_feelings' entry 2 must be a whole number from 1");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  unwell_feelings = [ 0 ]; #!\n};\n",
+                 "'unwell_feelings' entry 1");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  unwell_feelings = ( 5,\n    \"4\" ); #!\n};\n",
+                 "'unwell_feelings' entry 2");
+    /* pin */
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"1234\"; #!\n};\n", "not the PIN itself");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"$6$\"; #!\n};\n",
+                 "'pin' is not a complete crypt(3) hash");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"secret\"; #!\n};\n", "'pin' is not a complete");
+    /* DES, MD5: methods a PIN could be read back from in no time */
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"ab01FAX.bQRSU\"; #!\n};\n", "'pin' is not a complete");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"$1$abcdefgh$0123456789abcdefghijkl\"; #!\n};\n",
+                 "'pin' is not a complete");
+    /* a real hash, cut short when it was pasted */
+    {
+        char hash[256], text[1024];
+        REQUIRE(kcfg_hash_pin("1234", hash, sizeof hash) == 0);
+        hash[strlen(hash) - 3] = '\0';
+        snprintf(text, sizeof text, ROOMS "kiosk = {\n  dpi = 96;\n  pin = \"%s\"; #!\n};\n", hash);
+        EXPECT_ERROR(text, "'pin' is not a complete");
+    }
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = 1234; #!\n};\n", "'pin' must be text");
+    /* the section itself */
+    EXPECT_ERROR(ROOMS "\nkiosk = 5; #!\n", "'kiosk' must be a group");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  dpi = = 5; #!\n};\n", "syntax error");
+    /* the shared sections */
+    EXPECT_ERROR("broker = {\n  port = 70000; #!\n};\n" ROOMS,
+                 "'port' is 70000; it must be between 1 and 65535");
+    EXPECT_ERROR("broker = {\n  keepalive = 4; #!\n};\n" ROOMS, "'keepalive' is 4");
+    EXPECT_ERROR("broker = {\n  host = 127; #!\n};\n" ROOMS, "'host' must be text");
+    EXPECT_ERROR("\nprefix = 5; #!\n" ROOMS, "'prefix' must be text");
+    EXPECT_ERROR("\nprefix = \"haven/#\"; #!\n" ROOMS, "'prefix' must be a topic");
+    EXPECT_ERROR("\nprefix = \"a/+/b\"; #!\n" ROOMS, "'prefix' must be a topic");
+    EXPECT_ERROR("\nprefix = \"haven/\"; #!\n" ROOMS, "'prefix' must be a topic");
+    EXPECT_ERROR("\nprefix = \"/haven\"; #!\n" ROOMS, "'prefix' must be a topic");
+    EXPECT_ERROR("\nprefix = \"\"; #!\n" ROOMS, "'prefix' must be a topic");
+    /* our room */
+    EXPECT_ERROR("rooms = (\n  { id = \"chair-1\";\n    label = 5; } #!\n);\n",
+                 "room 'chair-1': label must be");
+    EXPECT_ERROR("rooms = (\n  { id = \"chair-1\"; label = \"\"; } #!\n);\n",
+                 "room 'chair-1': label must be");
+}
+
+static void test_unknown_room(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    const char *path;
+    char want[1024];
+    const char *text = "prefix = \"haven\";\n"
+                       "\n"
+                       "rooms = (\n"
+                       "  { id = \"chair-1\"; },\n"
+                       "  { id = \"chair-2\"; }\n"
+                       ");\n";
+
+    CHECK_INT_EQ(load_text(text, "chair-9", &cfg, &err, &path), HV_ECONFIG);
+    snprintf(want, sizeof want, "%s:3: room 'chair-9' is not in 'rooms' (chair-1, chair-2)", path);
+    CHECK_STR_EQ(err.text, want);
+
+    /* Not an id at all: named, with the file. */
+    CHECK_INT_EQ(load_text(text, "Chair 1", &cfg, &err, &path), HV_ECONFIG);
+    snprintf(want, sizeof want, "%s: 'Chair 1' is not a room id", path);
+    CHECK(strncmp(err.text, want, strlen(want)) == 0);
+    CHECK_INT_EQ(load_text(text, "", &cfg, &err, &path), HV_ECONFIG);
+    CHECK(strstr(err.text, "is not a room id") != NULL);
+    CHECK_INT_EQ(load_text(text, NULL, &cfg, &err, &path), HV_ECONFIG);
+    CHECK(strstr(err.text, "is not a room id") != NULL);
+
+    /* Other entries the controller would refuse do not stop the kiosk finding its own. */
+    CHECK_INT_EQ(load_text("rooms = (\n  \"x\",\n  { label = \"L\"; },\n"
+                           "  { id = \"chair-1\"; label = \"One\"; }\n);\n",
+                           "chair-1", &cfg, &err, NULL), 0);
+    CHECK_STR_EQ(cfg.room_label, "One");
+
+    /* A long list is shortened, not overflowed. */
+    {
+        char big[8192];
+        size_t used = (size_t)snprintf(big, sizeof big, "rooms = (\n");
+        for (int i = 0; i < 100; i++)
+            used += (size_t)snprintf(big + used, sizeof big - used,
+                                     "  { id = \"chair-%d\"; },\n", i);
+        snprintf(big + used - 2, sizeof big - used + 2, "\n);\n");
+        CHECK_INT_EQ(load_text(big, "bay-1", &cfg, &err, &path), HV_ECONFIG);
+        snprintf(want, sizeof want, "%s:1: room 'bay-1' is not in 'rooms' (chair-0, chair-1, ",
+                 path);
+        CHECK(strncmp(err.text, want, strlen(want)) == 0);
+        CHECK(strstr(err.text, "...)") != NULL);
+    }
+}
+
+/* Errors that cannot point at a line still name the file. */
+static void test_errors_without_line(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    const char *path;
+    char want[1024], missing[600];
+
+    CHECK_INT_EQ(load_text("prefix = \"haven\";\n", "chair-1", &cfg, &err, &path), HV_ECONFIG);
+    snprintf(want, sizeof want, "%s: 'rooms' must list", path);
+    CHECK(strncmp(err.text, want, strlen(want)) == 0);
+
+    snprintf(missing, sizeof missing, "%s/nowhere.cfg", unit_dir());
+    CHECK_INT_EQ(kcfg_load(missing, "chair-1", &cfg, &err), HV_ECONFIG);
+    CHECK(strncmp(err.text, missing, strlen(missing)) == 0);
+    CHECK(strstr(err.text, "cannot open") != NULL);
+}
+
+/* ---- unknown keys in kiosk { }: warned about, not fatal -------------------------------- */
+
+static void test_unknown_keys_warn(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    const char *path;
+    char want[1024];
+    char *out;
+    int rc;
+    const char *text = ROOMS                       /* 1-4 */
+        "kiosk = {\n"                              /* 5 */
+        "  dpi = 120;\n"                           /* 6 */
+        "  recovery_minuts = 5;\n"                 /* 7 */
+        "  unwell_feelings = [ 5 ];\n"             /* 8 */
+        "  Font = \"x\";\n"                        /* 9 */
+        "};\n";                                    /* 10 */
+
+    unit_capture_begin();
+    rc = load_text(text, "chair-1", &cfg, &err, &path);
+    out = unit_capture_end();
+    REQUIRE(rc == 0);
+    snprintf(want, sizeof want, "%s:7: unknown setting 'recovery_minuts' ignored", path);
+    CHECK(strstr(out, want) != NULL);
+    snprintf(want, sizeof want, "%s:9: unknown setting 'Font' ignored", path);
+    CHECK(strstr(out, want) != NULL);
+    CHECK(strstr(out, "'dpi'") == NULL);
+    CHECK(strstr(out, "'unwell_feelings'") == NULL);
+    free(out);
+    CHECK_INT_EQ(cfg.dpi, 120);
+    CHECK_INT_EQ(cfg.recovery_ms, 30 * 60000LL);  /* the misspelt key did nothing */
+}
+
+/* ---- the PIN ----------------------------------------------------------------------- */
+
+static void test_pin_round_trip(void)
+{
+    struct kiosk_config cfg;
+    char other[256];
+
+    memset(&cfg, 0, sizeof cfg);
+    REQUIRE(kcfg_hash_pin("1234", cfg.pin_hash, sizeof cfg.pin_hash) == 0);
+    CHECK(cfg.pin_hash[0] == '$');
+    CHECK(strstr(cfg.pin_hash, "1234") == NULL);
+    CHECK_INT_EQ(crypt_checksalt(cfg.pin_hash), CRYPT_SALT_OK);
+    CHECK(kcfg_pin_ok(&cfg, "1234"));
+    CHECK(!kcfg_pin_ok(&cfg, "1235"));
+    CHECK(!kcfg_pin_ok(&cfg, "12345"));
+    CHECK(!kcfg_pin_ok(&cfg, "123"));
+    CHECK(!kcfg_pin_ok(&cfg, ""));
+    CHECK(!kcfg_pin_ok(&cfg, NULL));
+
+    /* A fresh salt each time: the same PIN hashes differently, and both verify. */
+    REQUIRE(kcfg_hash_pin("1234", other, sizeof other) == 0);
+    CHECK(strcmp(other, cfg.pin_hash) != 0);
+
+    /* Eight digits, leading zeros kept. */
+    REQUIRE(kcfg_hash_pin("00012345", cfg.pin_hash, sizeof cfg.pin_hash) == 0);
+    CHECK(kcfg_pin_ok(&cfg, "00012345"));
+    CHECK(!kcfg_pin_ok(&cfg, "12345"));
+    CHECK(!kcfg_pin_ok(&cfg, "000123450"));
+}
+
+/* Hashes made elsewhere (mkpasswd -m sha-512, an older hash-pin) verify too. */
+static void test_pin_sha512(void)
+{
+    struct kiosk_config cfg;
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    struct crypt_data *cd = calloc(1, sizeof *cd);
+    const char *h;
+
+    REQUIRE(cd != NULL);
+    memset(&cfg, 0, sizeof cfg);
+    if (crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof salt) &&
+        (h = crypt_r("4321", salt, cd)) != NULL && h[0] == '$') {
+        snprintf(cfg.pin_hash, sizeof cfg.pin_hash, "%s", h);
+        CHECK(kcfg_pin_ok(&cfg, "4321"));
+        CHECK(!kcfg_pin_ok(&cfg, "4322"));
+    } else {
+        check_true(false, "libcrypt makes a $6$ hash", __FILE__, __LINE__);
+    }
+    free(cd);
+}
+
+static void test_pin_locked_and_bad_hashes(void)
+{
+    struct kiosk_config cfg;
+
+    memset(&cfg, 0, sizeof cfg);
+    /* No hash: the staff menu is locked, whatever is typed. */
+    CHECK(!kcfg_pin_ok(&cfg, "1234"));
+    CHECK(!kcfg_pin_ok(&cfg, ""));
+    /* Hashes that are not hashes never match, not even what libcrypt answers them with. */
+    static const char *const bad[] = { "*", "*0", "*1", "!", "1234", "$6$", "garbage$" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(cfg.pin_hash, sizeof cfg.pin_hash, "%s", bad[i]);
+        CHECK(!kcfg_pin_ok(&cfg, "1234"));
+        CHECK(!kcfg_pin_ok(&cfg, "*1"));
+        CHECK(!kcfg_pin_ok(&cfg, ""));
+    }
+    /* A DES hash (legacy: a PIN could be brute-forced from it in no time) is refused. */
+    snprintf(cfg.pin_hash, sizeof cfg.pin_hash, "ab01FAX.bQRSU");
+    CHECK(!kcfg_pin_ok(&cfg, "1234"));
+}
+
+static void test_hash_pin_rejects(void)
+{
+    char out[256];
+    static const char *const bad[] = {
+        "", "1", "123", "123456789", "12a4", "12 34", " 1234", "1234\n", "-123", "+1234",
+        "１２３４",  /* full-width digits */
+    };
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strcpy(out, "unchanged");
+        unit_capture_begin();
+        int rc = kcfg_hash_pin(bad[i], out, sizeof out);
+        free(unit_capture_end());
+        if (rc != HV_EIO)
+            check_true(false, bad[i], __FILE__, __LINE__);
+        CHECK_STR_EQ(out, "");
+    }
+    unit_capture_begin();
+    CHECK_INT_EQ(kcfg_hash_pin(NULL, out, sizeof out), HV_EIO);
+    /* Too small a buffer for the hash: refused, not truncated. */
+    CHECK_INT_EQ(kcfg_hash_pin("1234", out, 20), HV_EIO);
+    free(unit_capture_end());
+    CHECK_STR_EQ(out, "");
+    CHECK_INT_EQ(kcfg_hash_pin("9876", out, sizeof out), 0);
+}
+
+int main(void)
+{
+    RUN(test_shipped_config);
+    RUN(test_defaults);
+    RUN(test_every_value);
+    RUN(test_unwell_empty_warns);
+    RUN(test_error_lines);
+    RUN(test_unknown_room);
+    RUN(test_errors_without_line);
+    RUN(test_unknown_keys_warn);
+    RUN(test_pin_round_trip);
+    RUN(test_pin_sha512);
+    RUN(test_pin_locked_and_bad_hashes);
+    RUN(test_hash_pin_rejects);
+    unit_cleanup();
+    return CHECK_SUMMARY();
+}

@@ -1,0 +1,353 @@
+/* test_outbox.c - the kiosk's durable outbox and state (kiosk/outbox.c). */
+#include "check.h"
+#include "err.h"
+#include "outbox.h"
+#include "unit_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Collects what outbox_each shows (up to 16 messages), copying the strings. */
+struct seen {
+    int64_t seq[16];
+    char topic[16][64];
+    char payload[16][128];
+    bool retain[16];
+    int n;
+    int stop_after;           /* 0: all */
+    struct outbox *ob;        /* set: mark each message done from inside fn */
+    bool push_inside;         /* push a new message from inside fn */
+};
+
+static int collect(void *ud, const struct outbox_msg *m)
+{
+    struct seen *s = ud;
+
+    if (s->n < 16) {
+        s->seq[s->n] = m->seq;
+        snprintf(s->topic[s->n], sizeof s->topic[0], "%s", m->topic);
+        snprintf(s->payload[s->n], sizeof s->payload[0], "%s", m->payload);
+        s->retain[s->n] = m->retain;
+    }
+    s->n++;
+    if (s->ob && outbox_done(s->ob, m->seq) != 0)
+        check_true(false, "outbox_done inside outbox_each", __FILE__, __LINE__);
+    if (s->ob && s->push_inside && outbox_push(s->ob, "t/late", "{}", false) <= 0)
+        check_true(false, "outbox_push inside outbox_each", __FILE__, __LINE__);
+    return s->stop_after && s->n >= s->stop_after;
+}
+
+static struct seen each(struct outbox *ob, int want_rc)
+{
+    struct seen s;
+
+    memset(&s, 0, sizeof s);
+    CHECK_INT_EQ(outbox_each(ob, collect, &s), want_rc);
+    return s;
+}
+
+static const char *db_path(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", unit_dir(), name);
+    return path;
+}
+
+static void test_empty(void)
+{
+    struct outbox *ob = outbox_open(db_path("empty.db"));
+    struct seen s;
+    char v[16] = "junk";
+
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_count(ob), 0);
+    s = each(ob, 0);
+    CHECK_INT_EQ(s.n, 0);
+    CHECK_INT_EQ(outbox_done(ob, 1), 0);      /* nothing to delete: fine */
+    CHECK_INT_EQ(outbox_done(ob, -5), 0);
+    outbox_state_get(ob, "phase", v, sizeof v);
+    CHECK_STR_EQ(v, "");
+    outbox_close(ob);
+    outbox_close(NULL);                       /* harmless */
+}
+
+static void test_push_each_done(void)
+{
+    struct outbox *ob = outbox_open(db_path("order.db"));
+    int64_t a, b, c;
+    struct seen s;
+
+    REQUIRE(ob != NULL);
+    a = outbox_push(ob, "haven/room/chair-1/kiosk/call", "{\"id\":\"k-1\",\"reason\":\"help\"}",
+                    false);
+    b = outbox_push(ob, "haven/room/chair-1/kiosk/status", "{\"online\":true}", true);
+    c = outbox_push(ob, "haven/room/chair-1/kiosk/checkin", "{\"id\":\"k-3\",\"feeling\":5}",
+                    false);
+    CHECK(a > 0);
+    CHECK(b > a);
+    CHECK(c > b);
+    CHECK_INT_EQ(outbox_count(ob), 3);
+
+    s = each(ob, 3);
+    REQUIRE(s.n == 3);
+    CHECK_INT_EQ(s.seq[0], a);
+    CHECK_STR_EQ(s.topic[0], "haven/room/chair-1/kiosk/call");
+    CHECK_STR_EQ(s.payload[0], "{\"id\":\"k-1\",\"reason\":\"help\"}");
+    CHECK(!s.retain[0]);
+    CHECK_INT_EQ(s.seq[1], b);
+    CHECK_STR_EQ(s.topic[1], "haven/room/chair-1/kiosk/status");
+    CHECK(s.retain[1]);
+    CHECK_INT_EQ(s.seq[2], c);
+    CHECK_STR_EQ(s.payload[2], "{\"id\":\"k-3\",\"feeling\":5}");
+
+    /* Walking changes nothing; fn returning nonzero stops it. */
+    memset(&s, 0, sizeof s);
+    s.stop_after = 2;
+    CHECK_INT_EQ(outbox_each(ob, collect, &s), 2);
+    CHECK_INT_EQ(s.n, 2);
+    CHECK_INT_EQ(outbox_count(ob), 3);
+
+    /* Acknowledged out of order: the rest keep their order. */
+    CHECK_INT_EQ(outbox_done(ob, b), 0);
+    CHECK_INT_EQ(outbox_done(ob, b), 0);      /* twice: fine */
+    CHECK_INT_EQ(outbox_count(ob), 2);
+    s = each(ob, 2);
+    REQUIRE(s.n == 2);
+    CHECK_INT_EQ(s.seq[0], a);
+    CHECK_INT_EQ(s.seq[1], c);
+
+    /* Emptied, then a new message: a number never used before. */
+    CHECK_INT_EQ(outbox_done(ob, c), 0);
+    CHECK_INT_EQ(outbox_done(ob, a), 0);
+    CHECK_INT_EQ(outbox_count(ob), 0);
+    CHECK(outbox_push(ob, "t", "{}", false) > c);
+    outbox_close(ob);
+}
+
+/* fn may mark messages done, and queue new ones, while the walk runs. */
+static void test_each_reentrant(void)
+{
+    struct outbox *ob = outbox_open(db_path("reentrant.db"));
+    struct seen s;
+    char payload[32];
+
+    REQUIRE(ob != NULL);
+    for (int i = 0; i < 5; i++) {
+        snprintf(payload, sizeof payload, "{\"n\":%d}", i);
+        REQUIRE(outbox_push(ob, "t/x", payload, false) > 0);
+    }
+    memset(&s, 0, sizeof s);
+    s.ob = ob;
+    s.push_inside = true;
+    CHECK_INT_EQ(outbox_each(ob, collect, &s), 5);  /* the pushed ones wait for the next walk */
+    REQUIRE(s.n == 5);
+    for (int i = 0; i < 5; i++) {
+        snprintf(payload, sizeof payload, "{\"n\":%d}", i);
+        CHECK_STR_EQ(s.payload[i], payload);
+    }
+    CHECK_INT_EQ(outbox_count(ob), 5);
+    s = each(ob, 5);
+    REQUIRE(s.n == 5);
+    CHECK_STR_EQ(s.topic[4], "t/late");
+    outbox_close(ob);
+}
+
+/* Checks each message's payload against want[i] in full, whatever its length. */
+struct exact {
+    const char *const *want;
+    int n;
+    int bad;
+};
+
+static int compare(void *ud, const struct outbox_msg *m)
+{
+    struct exact *e = ud;
+
+    if (strcmp(m->payload, e->want[e->n]) != 0)
+        e->bad++;
+    e->n++;
+    return 0;
+}
+
+/* Large payloads (the contract allows 64 KiB) and text that is not ASCII. */
+static void test_big_and_utf8(void)
+{
+    struct outbox *ob = outbox_open(db_path("big.db"));
+    size_t big = 64 * 1024;
+    char *payload = malloc(big + 1);
+    const char *want[3];
+    struct exact e = { want, 0, 0 };
+
+    REQUIRE(ob != NULL);
+    REQUIRE(payload != NULL);
+    memset(payload, 'x', big);
+    payload[0] = '{';
+    payload[big - 1] = '}';
+    payload[big] = '\0';
+    want[0] = "{\"detail\":\"náusea — mareo\"}";
+    want[1] = payload;
+    want[2] = "";
+    REQUIRE(outbox_push(ob, "t/small", want[0], false) > 0);
+    REQUIRE(outbox_push(ob, "t/big", want[1], false) > 0);
+    REQUIRE(outbox_push(ob, "t/empty", want[2], false) > 0);  /* the shortest after the longest */
+    CHECK_INT_EQ(outbox_each(ob, compare, &e), 3);
+    CHECK_INT_EQ(e.n, 3);
+    CHECK_INT_EQ(e.bad, 0);
+    free(payload);
+    outbox_close(ob);
+}
+
+/* What was queued and saved is there after the kiosk closes and opens again. */
+static void test_survives_reopen(void)
+{
+    const char *path = db_path("reopen.db");
+    struct outbox *ob = outbox_open(path);
+    int64_t a, b, c;
+    struct seen s;
+    char v[64];
+
+    REQUIRE(ob != NULL);
+    a = outbox_push(ob, "haven/room/chair-1/kiosk/call", "{\"id\":\"k-1\"}", false);
+    b = outbox_push(ob, "haven/room/chair-1/kiosk/status", "{\"online\":true}", true);
+    c = outbox_push(ob, "haven/room/chair-1/kiosk/clear", "{\"id\":\"k-1\"}", false);
+    REQUIRE(a > 0 && b > a && c > b);
+    CHECK_INT_EQ(outbox_done(ob, b), 0);
+    CHECK_INT_EQ(outbox_state_set(ob, "phase", "infusion"), 0);
+    CHECK_INT_EQ(outbox_state_set(ob, "visit", "V-1042"), 0);
+    outbox_close(ob);
+
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_count(ob), 2);
+    s = each(ob, 2);
+    REQUIRE(s.n == 2);
+    CHECK_INT_EQ(s.seq[0], a);
+    CHECK_STR_EQ(s.topic[0], "haven/room/chair-1/kiosk/call");
+    CHECK_STR_EQ(s.payload[0], "{\"id\":\"k-1\"}");
+    CHECK(!s.retain[0]);
+    CHECK_INT_EQ(s.seq[1], c);
+    CHECK_STR_EQ(s.topic[1], "haven/room/chair-1/kiosk/clear");
+    outbox_state_get(ob, "phase", v, sizeof v);
+    CHECK_STR_EQ(v, "infusion");
+    outbox_state_get(ob, "visit", v, sizeof v);
+    CHECK_STR_EQ(v, "V-1042");
+    /* Numbers go on from where they were, after a reopen too. */
+    CHECK(outbox_push(ob, "t", "{}", false) > c);
+    outbox_close(ob);
+}
+
+/*
+ * A kiosk killed right after the push (SIGKILL: no close, no checkpoint)
+ * still has the message: outbox_push returns only once it is committed.
+ */
+static void test_survives_kill(void)
+{
+    const char *path = db_path("killed.db");
+    struct outbox *ob;
+    struct seen s;
+    char v[64];
+    int status = 0;
+    pid_t pid = fork();
+
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ob = outbox_open(path);
+        if (!ob ||
+            outbox_push(ob, "haven/room/chair-1/kiosk/call", "{\"id\":\"k-last\"}", false) <= 0 ||
+            outbox_state_set(ob, "call_id", "k-last") != 0)
+            _exit(1);
+        raise(SIGKILL);
+        _exit(2);
+    }
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    s = each(ob, 1);
+    REQUIRE(s.n == 1);
+    CHECK_STR_EQ(s.payload[0], "{\"id\":\"k-last\"}");
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "k-last");
+    outbox_close(ob);
+}
+
+static void test_state(void)
+{
+    struct outbox *ob = outbox_open(db_path("state.db"));
+    char v[64], small[4];
+
+    REQUIRE(ob != NULL);
+    strcpy(v, "junk");
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "");
+    CHECK_INT_EQ(outbox_state_set(ob, "call_id", "k-7f3a"), 0);
+    CHECK_INT_EQ(outbox_state_set(ob, "call_by", "Sam"), 0);
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "k-7f3a");
+    outbox_state_get(ob, "call_by", v, sizeof v);
+    CHECK_STR_EQ(v, "Sam");
+
+    /* Overwrite; and "" is a value like any other. */
+    CHECK_INT_EQ(outbox_state_set(ob, "call_id", "k-9b21"), 0);
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "k-9b21");
+    CHECK_INT_EQ(outbox_state_set(ob, "call_by", ""), 0);
+    outbox_state_get(ob, "call_by", v, sizeof v);
+    CHECK_STR_EQ(v, "");
+    /* NULL removes the key. */
+    CHECK_INT_EQ(outbox_state_set(ob, "call_id", NULL), 0);
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "");
+
+    /* Keys are exact; values are cut to fit the buffer, NUL-terminated. */
+    CHECK_INT_EQ(outbox_state_set(ob, "lang", "es-MX"), 0);
+    outbox_state_get(ob, "Lang", v, sizeof v);
+    CHECK_STR_EQ(v, "");
+    outbox_state_get(ob, "lang", small, sizeof small);
+    CHECK_STR_EQ(small, "es-");
+    outbox_state_get(ob, "lang", small, 0);       /* no room at all: nothing written */
+    CHECK_STR_EQ(small, "es-");
+
+    /* State and messages do not touch each other. */
+    CHECK_INT_EQ(outbox_count(ob), 0);
+    outbox_close(ob);
+}
+
+static void test_open_fails(void)
+{
+    char path[600];
+    char *log;
+
+    snprintf(path, sizeof path, "%s/no/such/dir/kiosk.db", unit_dir());
+    unit_capture_begin();
+    CHECK(outbox_open(path) == NULL);
+    log = unit_capture_end();
+    CHECK(strstr(log, "outbox") != NULL);           /* logged, naming the file */
+    CHECK(strstr(log, path) != NULL);
+    free(log);
+
+    /* Not a database: refused, not overwritten. */
+    unit_file("not.db", "this is not an SQLite database, but it is long enough to look at\n");
+    unit_capture_begin();
+    CHECK(outbox_open(db_path("not.db")) == NULL);
+    free(unit_capture_end());
+}
+
+int main(void)
+{
+    RUN(test_empty);
+    RUN(test_push_each_done);
+    RUN(test_each_reentrant);
+    RUN(test_big_and_utf8);
+    RUN(test_survives_reopen);
+    RUN(test_survives_kill);
+    RUN(test_state);
+    RUN(test_open_fails);
+    unit_cleanup();
+    return CHECK_SUMMARY();
+}
