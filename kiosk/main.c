@@ -50,6 +50,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: haven-kiosk --config FILE --room ID [--broker HOST:PORT]"
                  " [--windowed WxH] [--state DIR]\n"
+                 "       haven-kiosk check --config FILE --room ID\n"
                  "       haven-kiosk hash-pin   (PIN on stdin; prints the hash for kiosk.pin)\n");
 }
 
@@ -79,6 +80,30 @@ static int parse_args(int argc, char **argv, struct options *o)
         usage(stderr);
         return 2;
     }
+    return 0;
+}
+
+/* `haven-kiosk check`: the configuration as this chair's kiosk would load it. */
+static int check(const struct options *o)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    FILE *font;
+
+    if (kcfg_load(o->config, o->room, &cfg, &err) != 0) {
+        fprintf(stderr, "haven-kiosk: %s\n", err.text);
+        return 2;
+    }
+    font = fopen(cfg.font, "r");
+    if (!font) {
+        fprintf(stderr, "haven-kiosk: %s: font %s cannot be opened\n", o->config, cfg.font);
+        return 2;
+    }
+    fclose(font);
+    printf("%s: OK for %s (%s): dpi %d, state %s, staff PIN %s, check-ins every %lld min,"
+           " recovery %lld min\n", o->config, cfg.room, cfg.room_label, cfg.dpi, cfg.state_dir,
+           cfg.pin_hash[0] ? "set" : "NOT SET (staff menu locked)",
+           (long long)(cfg.checkin_ms / 60000), (long long)(cfg.recovery_ms / 60000));
     return 0;
 }
 
@@ -459,6 +484,11 @@ int main(int argc, char **argv)
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "check")) {
+        if ((rc = parse_args(argc - 1, argv + 1, &o)) != 0)
+            return rc;
+        return check(&o);
     }
     if ((rc = parse_args(argc, argv, &o)) != 0)
         return rc;
