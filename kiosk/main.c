@@ -11,7 +11,9 @@
  * For tests, HAVEN_KIOSK_CONTROL=FIFO makes the kiosk read lines from a FIFO:
  * "tap X Y", "hold X Y MS" (real SDL mouse events, so the real input path
  * runs), "shot PATH" (the screen as PNG, written to PATH.tmp then renamed),
- * "checkin" (the next check-in prompt now, during infusion or recovery) and "quit".
+ * "checkin" (the next check-in prompt now, during infusion or recovery), "quit",
+ * "tapname NAME" (a tap on the current screen's touch target NAME, screen.h)
+ * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N").
  */
 #include "app.h"
 #include "clock.h"
@@ -147,7 +149,7 @@ static void *sighup_main(void *arg)
     return NULL;
 }
 
-static void push_mouse(uint32_t type, int x, int y, Uint32 window)
+static SDL_Event mouse_event(uint32_t type, int x, int y, Uint32 window)
 {
     SDL_Event e;
 
@@ -159,6 +161,12 @@ static void push_mouse(uint32_t type, int x, int y, Uint32 window)
     e.button.clicks = 1;
     e.button.x = x;
     e.button.y = y;
+    return e;
+}
+
+static void push_mouse(uint32_t type, int x, int y, Uint32 window)
+{
+    SDL_Event e = mouse_event(type, x, y, window);
     SDL_PushEvent(&e);
 }
 
@@ -201,6 +209,7 @@ struct kiosk {
     struct outbox *outbox;
     struct net *net;
     struct app_link link;
+    const struct screen *shown;  /* the screen drawn last */
     int down_x, down_y;
     bool quit;
 };
@@ -243,6 +252,9 @@ static void draw(struct kiosk *k, int64_t now)
 {
     const struct screen *s = screen_current(&k->app);
 
+    if (s != k->shown && s->enter)  /* a screen newly shown starts afresh */
+        s->enter(&k->app, now);
+    k->shown = s;
     ui_clear(&k->ui);  /* the screen sets its theme (night during the infusion) */
     s->draw(&k->app, &k->ui, now);
     ui_draw_offline(&k->ui, &k->app);
@@ -273,6 +285,65 @@ static void shot(struct kiosk *k, const char *path, int64_t now)
     else
         log_error("screenshot %s failed", path);
     ui_present(&k->ui);
+}
+
+/* ---- test control: touch targets by name ------------------------------------------------- */
+
+static void handle(struct kiosk *k, const SDL_Event *e, int64_t now);
+
+/*
+ * A tap on the current screen's target name, at its centre.  The mouse
+ * events are handled at once rather than queued, so that the next control
+ * line (another tapname, a shot) sees the screen this tap leads to.
+ */
+static void tap_name(struct kiosk *k, const char *name, int64_t now)
+{
+    const struct screen *s = screen_current(&k->app);
+    Uint32 window = SDL_GetWindowID(k->ui.win);
+    struct screen_target t;
+    SDL_Event e;
+    int x, y;
+
+    if (!screen_find_target(s, &k->app, &k->ui, name, &t)) {
+        log_error("tapname %s: no such target on the %s screen", name, s->name);
+        return;
+    }
+    x = t.rect.x + t.rect.w / 2;
+    y = t.rect.y + t.rect.h / 2;
+    log_info("tapname %s on %s at %d %d", name, s->name, x, y);
+    e = mouse_event(SDL_MOUSEBUTTONDOWN, x, y, window);
+    handle(k, &e, now);
+    e = mouse_event(SDL_MOUSEBUTTONUP, x, y, window);
+    handle(k, &e, now);
+}
+
+/* Logs the current screen's touch targets, then how many (the end of the list). */
+static void log_targets(struct kiosk *k)
+{
+    const struct screen *s = screen_current(&k->app);
+    struct screen_target t[SCREEN_TARGETS_MAX];
+    int n = screen_targets(s, &k->app, &k->ui, t, SCREEN_TARGETS_MAX);
+
+    for (int i = 0; i < n; i++)
+        log_info("target %s %d %d %d %d", t[i].name, t[i].rect.x, t[i].rect.y, t[i].rect.w,
+                 t[i].rect.h);
+    log_info("targets on %s: %d", s->name, n);
+}
+
+static void control(struct kiosk *k, const char *line, int64_t now)
+{
+    if (strncmp(line, "shot ", 5) == 0)
+        shot(k, line + 5, now);
+    else if (strcmp(line, "quit") == 0)
+        k->quit = true;
+    else if (strcmp(line, "checkin") == 0)  /* bring the next check-in prompt forward */
+        k->app.next_checkin_ms = now;
+    else if (strncmp(line, "tapname ", 8) == 0)
+        tap_name(k, line + 8, now);
+    else if (strcmp(line, "targets") == 0)
+        log_targets(k);
+    else
+        log_error("control: unknown command '%s'", line);
 }
 
 /* ---- configuration reload --------------------------------------------------------------- */
@@ -314,14 +385,8 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
     } else if (e->type == reload_event_type) {
         reload(k);
     } else if (e->type == control_event_type) {
-        char *line = e->user.data1;
-        if (strncmp(line, "shot ", 5) == 0)
-            shot(k, line + 5, now);
-        else if (strcmp(line, "quit") == 0)
-            k->quit = true;
-        else if (strcmp(line, "checkin") == 0)  /* bring the next check-in prompt forward */
-            k->app.next_checkin_ms = now;
-        free(line);
+        control(k, e->user.data1, now);
+        free(e->user.data1);
     } else if (e->type == SDL_MOUSEBUTTONDOWN && e->button.button == SDL_BUTTON_LEFT) {
         on_down(k, e->button.x, e->button.y, now);
     } else if (e->type == SDL_MOUSEBUTTONUP && e->button.button == SDL_BUTTON_LEFT) {
@@ -337,6 +402,8 @@ static int wait_ms(struct kiosk *k, int64_t now)
     int64_t next = app_tick(&k->app, now);
     int64_t minute = (now / 60000 + 1) * 60000;
 
+    if (k->app.dirty)  /* a timer changed the screen (a check-in prompt): draw it now */
+        return 0;
     if (minute < next)
         next = minute;
     if (next <= now)

@@ -188,6 +188,13 @@ static enum ui_font group_font(const struct ui *ui, SDL_Rect r, const char *cons
     return f;
 }
 
+/* Adds a named touch target to out (of max) at *n, if there is room. */
+static void target(struct screen_target *out, int max, int *n, const char *name, SDL_Rect r)
+{
+    if (*n < max)
+        out[(*n)++] = (struct screen_target){ name, r };
+}
+
 /* ---- text blocks ---------------------------------------------------------------- */
 
 /* A line (or paragraph) of a block of text. */
@@ -458,13 +465,41 @@ static const enum str_id intake_items[INTAKE_ITEMS] = {
     STR_INTAKE_FASTED, STR_INTAKE_ESCORT, STR_INTAKE_MEDICINES,
 };
 
+/*
+ * Two to a row from y0 down to the bottom margin, across the width (clear of
+ * the staff corner as stack keeps it): the third is left of the help button.
+ */
+static void intake_grid(const struct frame *f, int y0, SDL_Rect rows[INTAKE_ITEMS])
+{
+    int x0 = y0 < f->corner.y + f->corner.h ? f->corner.x + f->corner.w + f->gap : f->m;
+    int rh = imax(f->target, imin((f->h - f->m - y0 - f->gap) / 2, f->row_max));
+    SDL_Rect across = { x0, y0, f->w - 2 * x0, rh };
+
+    for (int i = 0; i < INTAKE_ITEMS; i++) {
+        rows[i] = cell(across, 2, i % 2, f->gap);
+        rows[i].y += (i / 2) * (rh + f->gap);
+    }
+}
+
+/*
+ * The rows one above the other, or, when three rows of 16 mm would run off
+ * the bottom (a small screen under a tall offline banner: the heading gone,
+ * there is still not room), two to a row in a grid: every check stays on
+ * screen and 16 mm tall, and nothing has to scroll.
+ */
 static void intake_layout(const struct app *a, const struct ui *ui, const struct frame *f,
                           struct heading *hd, SDL_Rect rows[INTAKE_ITEMS])
 {
+    const char *title = str(a, STR_INTAKE_TITLE), *hint = str(a, STR_INTAKE_HINT);
     int need = INTAKE_ITEMS * f->target + (INTAKE_ITEMS - 1) * f->gap;
+    SDL_Rect *last = &rows[INTAKE_ITEMS - 1];
 
-    heading_fit(ui, f, str(a, STR_INTAKE_TITLE), str(a, STR_INTAKE_HINT), need, f->h - f->m, hd);
+    heading_fit(ui, f, title, hint, need, f->h - f->m, hd);
     stack(f, f->top + hd->h, INTAKE_ITEMS, f->w * 4 / 5, rows);
+    if (last->y + last->h <= f->h - f->m)
+        return;
+    heading_fit(ui, f, title, hint, 2 * f->target + f->gap, f->h - f->m, hd);
+    intake_grid(f, f->top + hd->h, rows);
 }
 
 static void intake_draw(const struct app *a, struct ui *ui, int64_t now)
@@ -482,6 +517,21 @@ static void intake_draw(const struct app *a, struct ui *ui, int64_t now)
         font = check_font(ui, rows[i], font, str(a, intake_items[i]));
     for (int i = 0; i < INTAKE_ITEMS; i++)
         check_row(ui, rows[i], local.intake[i], str(a, intake_items[i]), font);
+}
+
+static int intake_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                          int max)
+{
+    static const char *const names[INTAKE_ITEMS] = { "check-1", "check-2", "check-3" };
+    struct frame f = frame_of(a, ui);
+    struct heading hd;
+    SDL_Rect rows[INTAKE_ITEMS];
+    int n = 0;
+
+    intake_layout(a, ui, &f, &hd, rows);
+    for (int i = 0; i < INTAKE_ITEMS; i++)
+        target(out, max, &n, names[i], rows[i]);
+    return n;
 }
 
 static void intake_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
@@ -602,6 +652,17 @@ static void discharge_draw(const struct app *a, struct ui *ui, int64_t now)
               check_font(ui, row, FONT_BUTTON, str(a, STR_DISCHARGE_ESCORT)));
 }
 
+static int discharge_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                             int max)
+{
+    struct frame f = frame_of(a, ui);
+    struct heading hd;
+    int n = 0;
+
+    target(out, max, &n, "escort", discharge_layout(a, ui, &f, &hd));
+    return n;
+}
+
 static void discharge_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 {
     struct frame f = frame_of(a, ui);
@@ -707,6 +768,26 @@ static void checkin_draw(const struct app *a, struct ui *ui, int64_t now)
     for (int i = 0; i < FACES; i++)
         face_button(a, ui, l.faces[i], i, font, lh);
     ui_button(ui, l.someone, t->button, t->button_text, FONT_BUTTON, str(a, STR_CHECKIN_SOMEONE));
+}
+
+/* The faces and "someone" while the question is up; nothing on the thank-you. */
+static int checkin_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                           int max)
+{
+    static const char *const names[FACES] = {
+        "feeling-1", "feeling-2", "feeling-3", "feeling-4", "feeling-5",
+    };
+    struct frame f = frame_of(a, ui);
+    struct checkin_layout l;
+    int n = 0;
+
+    if (a->checkin != CHECKIN_PROMPT)
+        return 0;
+    checkin_layout(a, ui, &f, &l);
+    for (int i = 0; i < FACES; i++)
+        target(out, max, &n, names[i], l.faces[i]);
+    target(out, max, &n, "someone", l.someone);
+    return n;
 }
 
 static void checkin_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
@@ -827,6 +908,24 @@ static void pin_key(struct app *a, int i, int64_t now)
         pin_submit(a, now);
     }
     a->dirty = true;
+}
+
+/* "pin-" and the key's label: pin-0 .. pin-9, pin-cancel, pin-ok. */
+static int pin_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                       int max)
+{
+    static const char *const names[PIN_KEYS] = {
+        "pin-1", "pin-2", "pin-3", "pin-4", "pin-5", "pin-6",
+        "pin-7", "pin-8", "pin-9", "pin-cancel", "pin-0", "pin-ok",
+    };
+    struct frame f = frame_of(a, ui);
+    SDL_Rect keys[PIN_KEYS];
+    int n = 0;
+
+    pin_layout(&f, keys);
+    for (int i = 0; i < PIN_KEYS; i++)
+        target(out, max, &n, names[i], keys[i]);
+    return n;
 }
 
 static void pin_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
@@ -1032,6 +1131,30 @@ static void staff_press(struct app *a, enum staff_button b, int64_t now)
     a->dirty = true;
 }
 
+/* The buttons shown now (the labels say which), by what they do. */
+static int staff_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                         int max)
+{
+    static const char *const names[SB_COUNT] = {
+        [SB_CLEAR] = "clear-call", [SB_CLOSE] = "close", [SB_INTAKE] = "phase-intake",
+        [SB_INFUSION] = "phase-infusion", [SB_RECOVERY] = "phase-recovery",
+        [SB_DISCHARGE] = "phase-discharge",
+    };
+    struct frame f = frame_of(a, ui);
+    SDL_Rect b[SB_COUNT];
+    const char *labels[SB_COUNT];
+    int n = 0;
+
+    staff_layout(a, ui, &f, b);
+    staff_labels(a, labels);
+    for (int i = 0; i < SB_COUNT; i++) {
+        const char *name = i == SB_VISIT ? (a->visit[0] ? "end-visit" : "begin-visit") : names[i];
+        if (labels[i][0])
+            target(out, max, &n, name, b[i]);
+    }
+    return n;
+}
+
 static void staff_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 {
     struct frame f = frame_of(a, ui);
@@ -1048,14 +1171,16 @@ static void staff_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 
 /* ---- the screens ------------------------------------------------------------------------------- */
 
-const struct screen screen_idle = { "idle", NULL, no_tap, idle_draw };
-const struct screen screen_intake = { "intake", NULL, intake_tap, intake_draw };
-const struct screen screen_infusion = { "infusion", NULL, no_tap, infusion_draw };
-const struct screen screen_recovery = { "recovery", NULL, no_tap, recovery_draw };
-const struct screen screen_discharge = { "discharge", NULL, discharge_tap, discharge_draw };
-const struct screen screen_checkin = { "checkin", NULL, checkin_tap, checkin_draw };
-const struct screen screen_pin = { "pin", pin_enter, pin_tap, pin_draw };
-const struct screen screen_staff = { "staff", NULL, staff_tap, staff_draw };
+const struct screen screen_idle = { "idle", NULL, no_tap, idle_draw, NULL };
+const struct screen screen_intake = { "intake", NULL, intake_tap, intake_draw, intake_targets };
+const struct screen screen_infusion = { "infusion", NULL, no_tap, infusion_draw, NULL };
+const struct screen screen_recovery = { "recovery", NULL, no_tap, recovery_draw, NULL };
+const struct screen screen_discharge = { "discharge", NULL, discharge_tap, discharge_draw,
+                                         discharge_targets };
+const struct screen screen_checkin = { "checkin", NULL, checkin_tap, checkin_draw,
+                                       checkin_targets };
+const struct screen screen_pin = { "pin", pin_enter, pin_tap, pin_draw, pin_targets };
+const struct screen screen_staff = { "staff", NULL, staff_tap, staff_draw, staff_targets };
 
 static const struct screen *const phase_screens[PHASE_COUNT] = {
     [PHASE_IDLE] = &screen_idle,
@@ -1076,4 +1201,25 @@ const struct screen *screen_current(const struct app *a)
     if ((unsigned)a->phase < PHASE_COUNT)
         return phase_screens[a->phase];
     return &screen_idle;
+}
+
+int screen_targets(const struct screen *s, const struct app *a, const struct ui *ui,
+                   struct screen_target *out, int max)
+{
+    return s && s->targets && max > 0 ? s->targets(a, ui, out, max) : 0;
+}
+
+bool screen_find_target(const struct screen *s, const struct app *a, const struct ui *ui,
+                        const char *name, struct screen_target *out)
+{
+    struct screen_target t[SCREEN_TARGETS_MAX];
+    int n = screen_targets(s, a, ui, t, SCREEN_TARGETS_MAX);
+
+    for (int i = 0; i < n; i++) {
+        if (strcmp(t[i].name, name) == 0) {
+            *out = t[i];
+            return true;
+        }
+    }
+    return false;
 }
