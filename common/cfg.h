@@ -38,6 +38,20 @@ struct cfg_field {
 
 #define CFG_FIELD_END { NULL, CFG_INT, 0, 0, 0, 0, 0 }
 
+/*
+ * The rows of the broker { } group, the same for every Haven program: type is
+ * a struct with members broker_host, broker_port, keepalive, username and
+ * password.  static const struct cfg_field t[] = { CFG_BROKER_FIELDS(struct x), CFG_FIELD_END };
+ */
+#define CFG_MEMBER_(type, key, kind, member, min, max) \
+    { key, kind, offsetof(type, member), sizeof(((type *)0)->member), min, max, 0 }
+#define CFG_BROKER_FIELDS(type)                                          \
+    CFG_MEMBER_(type, "host", CFG_STRING, broker_host, 0, 0),            \
+    CFG_MEMBER_(type, "port", CFG_INT, broker_port, 1, 65535),           \
+    CFG_MEMBER_(type, "keepalive", CFG_INT, keepalive, 5, 3600),         \
+    CFG_MEMBER_(type, "username", CFG_STRING, username, 0, 0),           \
+    CFG_MEMBER_(type, "password", CFG_STRING, password, 0, 0)
+
 /* Reads path into cfg.  Returns 0, or HV_ECONFIG with err set (file:line for syntax errors). */
 int cfg_load(config_t *cfg, const char *path, struct cfg_error *err);
 

@@ -48,6 +48,21 @@ bool room_id_valid(const char *id)
     return n > 0;
 }
 
+bool topic_prefix_valid(const char *prefix)
+{
+    size_t n = prefix ? strlen(prefix) : 0;
+
+    if (n == 0 || n >= 64 || prefix[0] == '/' || prefix[n - 1] == '/' || strstr(prefix, "//") ||
+        !utf8_valid(prefix, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)prefix[i];
+        if (c == '+' || c == '#' || c <= ' ' || c == 0x7f)
+            return false;
+    }
+    return true;
+}
+
 /* Table of the topics under P: which levels follow the prefix. "%" is the name. */
 static const struct {
     enum topic_kind kind;

@@ -75,6 +75,13 @@ enum topic_kind topic_parse(const char *prefix, const char *topic, char name[HV_
 int topic_build(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
                 const char *name);
 
+/*
+ * True for a topic prefix Haven can build topics under: 1..63 bytes of UTF-8,
+ * levels separated by single '/', no leading or trailing '/', and no '+', '#',
+ * spaces or control characters.
+ */
+bool topic_prefix_valid(const char *prefix);
+
 /* True for a room id of the contract's shape [a-z0-9-]{1,32}. */
 bool room_id_valid(const char *id);
 

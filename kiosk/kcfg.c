@@ -18,7 +18,6 @@
 #include "log.h"
 
 #include <crypt.h>
-#include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +33,7 @@ static const struct cfg_field top_fields[] = {
     CFG_FIELD_END
 };
 static const struct cfg_field broker_fields[] = {
-    F("host", CFG_STRING, broker_host, 0, 0),
-    F("port", CFG_INT, broker_port, 1, 65535),
-    F("keepalive", CFG_INT, keepalive, 5, 3600),
-    F("username", CFG_STRING, username, 0, 0),
-    F("password", CFG_STRING, password, 0, 0),
+    CFG_BROKER_FIELDS(struct kiosk_config),
     CFG_FIELD_END
 };
 static const struct cfg_field kiosk_fields[] = {
@@ -91,21 +86,11 @@ static void set_defaults(struct kiosk_config *c)
 
 /* ---- the shared sections --------------------------------------------------------------- */
 
-/*
- * The prefix must make valid topics to publish on: libmosquitto judges the
- * topic the kiosk will actually use (no wildcards, not too long), and the
- * prefix must be UTF-8 with no empty level at either end ("/room/..." or
- * "haven//room/...").
- */
+/* The prefix must make valid topics: the same rule as the controller's (common/contract.c). */
 static int check_prefix(const config_t *cfg, const struct kiosk_config *c,
                         struct cfg_error *err)
 {
-    char topic[HV_TOPIC_MAX];
-    size_t n = strlen(c->prefix);
-
-    if (n == 0 || c->prefix[0] == '/' || c->prefix[n - 1] == '/' || !utf8_valid(c->prefix, n) ||
-        topic_build(topic, sizeof topic, c->prefix, TOPIC_KIOSK_CALL, c->room) != 0 ||
-        mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
+    if (!topic_prefix_valid(c->prefix))
         return cfg_fail(err, config_lookup(cfg, "prefix"), c->path,
                         "'prefix' must be a topic without wildcards or leading/trailing '/'");
     return 0;

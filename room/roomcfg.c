@@ -24,11 +24,7 @@ static const struct cfg_field controller_fields[] = {
     CFG_FIELD_END
 };
 static const struct cfg_field broker_fields[] = {
-    F("host", CFG_STRING, broker_host, 0, 0, 0),
-    F("port", CFG_INT, broker_port, 1, 65535, 0),
-    F("keepalive", CFG_INT, keepalive, 5, 3600, 0),
-    F("username", CFG_STRING, username, 0, 0, 0),
-    F("password", CFG_STRING, password, 0, 0, 0),
+    CFG_BROKER_FIELDS(struct room_config),
     CFG_FIELD_END
 };
 #undef F
@@ -70,15 +66,10 @@ static void set_defaults(struct room_config *c)
     }
 }
 
-/* A topic level we build topics from: no wildcards, separators or spaces. */
-static int topic_word_valid(const char *s, int allow_slash)
+/* One topic level we build topics from (a group, the controller id): no wildcards, '/' or spaces. */
+static int topic_word_valid(const char *s)
 {
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (*s == '+' || *s == '#' || (*s == '/' && !allow_slash) || (unsigned char)*s <= ' ')
-            return 0;
-    return 1;
+    return topic_prefix_valid(s) && !strchr(s, '/');
 }
 
 static int read_groups(const config_t *cfg, struct room_config *c, struct cfg_error *err)
@@ -96,7 +87,7 @@ static int read_groups(const config_t *cfg, struct room_config *c, struct cfg_er
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         const char *name = config_setting_get_string(e);
-        if (!name || strlen(name) >= HV_NAME_MAX || !topic_word_valid(name, 0))
+        if (!name || strlen(name) >= HV_NAME_MAX || !topic_word_valid(name))
             return cfg_fail(err, e, NULL, "group %d must be a short name without spaces, "
                             "'/', '+' or '#'", i + 1);
         if (roomcfg_has_group(c, name))
@@ -277,11 +268,10 @@ static int read_scalars(const config_t *cfg, struct room_config *c, struct cfg_e
     if ((rc = cfg_read(root, top_fields, c, err)) || (rc = cfg_read(ctl, controller_fields, c, err)) ||
         (rc = cfg_read(brk, broker_fields, c, err)))
         return rc;
-    if (!topic_word_valid(c->prefix, 1) || c->prefix[0] == '/' ||
-        c->prefix[strlen(c->prefix) - 1] == '/')
+    if (!topic_prefix_valid(c->prefix))
         return cfg_fail(err, config_lookup(cfg, "prefix"), c->path,
                         "'prefix' must be a topic without wildcards or leading/trailing '/'");
-    if (!topic_word_valid(c->controller_id, 0))
+    if (!topic_word_valid(c->controller_id))
         return cfg_fail(err, config_lookup(cfg, "controller.id"), c->path,
                         "controller 'id' must be a name without spaces, '/', '+' or '#'");
     return 0;

@@ -917,6 +917,24 @@ static void test_encode_kiosk_messages(void)
     cJSON_Delete(o);
 }
 
+static void test_topic_prefix_valid(void)
+{
+    CHECK(topic_prefix_valid("haven"));
+    CHECK(topic_prefix_valid("clinic/west"));
+    CHECK(topic_prefix_valid("caf\xc3\xa9"));            /* UTF-8 */
+    CHECK(!topic_prefix_valid(""));
+    CHECK(!topic_prefix_valid(NULL));
+    CHECK(!topic_prefix_valid("/haven"));
+    CHECK(!topic_prefix_valid("haven/"));
+    CHECK(!topic_prefix_valid("a//b"));
+    CHECK(!topic_prefix_valid("haven/#"));
+    CHECK(!topic_prefix_valid("a/+/b"));
+    CHECK(!topic_prefix_valid("my clinic"));
+    CHECK(!topic_prefix_valid("tab\there"));
+    CHECK(!topic_prefix_valid("bad\xc3"));               /* truncated UTF-8 */
+    CHECK(!topic_prefix_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -939,6 +957,7 @@ int main(void)
     RUN(test_encode_kiosk_cmds);
     RUN(test_encode_controller_status);
     RUN(test_utf8);
+    RUN(test_topic_prefix_valid);
     RUN(test_decode_kiosk_cmd);
     RUN(test_encode_kiosk_messages);
     return CHECK_SUMMARY();
