@@ -21,19 +21,6 @@
 
 #define DEFAULT_OFFLINE "If you need help now, press the call cord by your chair or call out."
 
-/* 1-based line of the first line containing marker, or -1. */
-static int line_of(const char *text, const char *marker)
-{
-    const char *at = strstr(text, marker);
-    int line = 1;
-
-    if (!at)
-        return -1;
-    for (const char *p = text; p < at; p++)
-        line += *p == '\n';
-    return line;
-}
-
 static int load_text(const char *text, const char *room, struct kiosk_config *cfg,
                      struct cfg_error *err, const char **path)
 {
@@ -53,17 +40,9 @@ static void expect_error(const char *text, const char *what, int src_line)
     struct kiosk_config cfg;
     struct cfg_error err;
     const char *path;
-    char want[1024];
-    int line = line_of(text, "#!");
     int rc = load_text(text, "chair-1", &cfg, &err, &path);
 
-    snprintf(want, sizeof want, "%s:%d: ", path, line);
-    if (rc != HV_ECONFIG || line < 0 || strncmp(err.text, want, strlen(want)) != 0 ||
-        !strstr(err.text, what)) {
-        fprintf(stderr, "  want %d \"%s...%s\", got %d \"%s\"\n", HV_ECONFIG, want, what, rc,
-                err.text);
-        check_true(false, "error with the right file:line", __FILE__, src_line);
-    }
+    unit_expect_config_error(rc, &err, path, text, what, __FILE__, src_line);
 }
 #define EXPECT_ERROR(text, what) expect_error((text), (what), __LINE__)
 

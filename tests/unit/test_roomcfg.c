@@ -27,19 +27,6 @@
     "  { id = \"chair-2\"; }\n" \
     ");\n"
 
-/* 1-based line of the first line containing marker, or -1. */
-static int line_of(const char *text, const char *marker)
-{
-    const char *at = strstr(text, marker);
-    int line = 1;
-
-    if (!at)
-        return -1;
-    for (const char *p = text; p < at; p++)
-        line += *p == '\n';
-    return line;
-}
-
 static int load_text(const char *text, struct room_config *cfg, struct cfg_error *err,
                      const char **path)
 {
@@ -59,17 +46,9 @@ static void expect_error(const char *text, const char *what, int src_line)
     struct room_config cfg;
     struct cfg_error err;
     const char *path;
-    char want[1024];
-    int line = line_of(text, "#!");
     int rc = load_text(text, &cfg, &err, &path);
 
-    snprintf(want, sizeof want, "%s:%d: ", path, line);
-    if (rc != HV_ECONFIG || line < 0 || strncmp(err.text, want, strlen(want)) != 0 ||
-        !strstr(err.text, what)) {
-        fprintf(stderr, "  want %d \"%s...%s\", got %d \"%s\"\n", HV_ECONFIG, want, what, rc,
-                err.text);
-        check_true(false, "error with the right file:line", __FILE__, src_line);
-    }
+    unit_expect_config_error(rc, &err, path, text, what, __FILE__, src_line);
     if (rc == 0)
         roomcfg_free(&cfg);
     else if (cfg.rooms != NULL)

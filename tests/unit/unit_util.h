@@ -6,6 +6,9 @@
 #ifndef HAVEN_UNIT_UTIL_H
 #define HAVEN_UNIT_UTIL_H
 
+#include "cfg.h"
+#include "check.h"
+#include "err.h"
 #include "harness.h"
 
 #include <stdio.h>
@@ -75,6 +78,42 @@ static inline char *unit_capture_end(void)
     if (text)  /* show it anyway, so a failing test's log is complete */
         fputs(text, stderr);
     return text ? text : calloc(1, 1);
+}
+
+/* ---- configuration errors ---- */
+
+/* 1-based line of the first line of text containing marker, or -1. */
+static inline int unit_line_of(const char *text, const char *marker)
+{
+    const char *at = strstr(text, marker);
+    int line = 1;
+
+    if (!at)
+        return -1;
+    for (const char *p = text; p < at; p++)
+        line += *p == '\n';
+    return line;
+}
+
+/*
+ * Checks that a loader given text (written to path) failed with HV_ECONFIG and
+ * "<path>:<line>: ...what...", where line is the one marked "#!" in text.
+ * Reports a failure at src_file:src_line.
+ */
+static inline void unit_expect_config_error(int rc, const struct cfg_error *err, const char *path,
+                                            const char *text, const char *what,
+                                            const char *src_file, int src_line)
+{
+    char want[1024];
+    int line = unit_line_of(text, "#!");
+
+    snprintf(want, sizeof want, "%s:%d: ", path, line);
+    if (rc != HV_ECONFIG || line < 0 || strncmp(err->text, want, strlen(want)) != 0 ||
+        !strstr(err->text, what)) {
+        fprintf(stderr, "  want %d \"%s...%s\", got %d \"%s\"\n", HV_ECONFIG, want, what, rc,
+                err->text);
+        check_true(false, "error with the right file:line", src_file, src_line);
+    }
 }
 
 #endif
