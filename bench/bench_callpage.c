@@ -9,7 +9,8 @@
  *                    "set_tcp_nodelay true" (docs/performance.md says why)
  *
  * Everything is real: a private Mosquitto broker on a free 127.0.0.1 port
- * (configured as the test harness configures it: Mosquitto's defaults),
+ * (configured as the test harness configures it, as config/mosquitto/haven-dev.conf:
+ * set_tcp_nodelay true, max_queued_messages 100000),
  * the haven-room binary under test, MQTT clients (TCP_NODELAY) standing in
  * for kiosks and nurses' pagers.  Three figures, each printed, none asserted:
  *
@@ -159,7 +160,7 @@ static char *many_rooms_cfg(const char *prefix, int nrooms)
 static const char *broker_conf;
 
 /*
- * Starts a private broker (mosquitto defaults as the test harness writes them,
+ * Starts a private broker (configured as the test harness writes it,
  * plus broker_conf) and haven-room on the config make_cfg(prefix, nrooms)
  * returns, and waits until the controller says it is online.  The fixture's
  * observer follows only the controller's status, so it costs the broker
@@ -606,7 +607,8 @@ int main(int argc, char **argv)
     printf("haven bench_callpage: %d calls one at a time (after %d warm-up), %d rooms at once\n",
            ncalls, warm, nrooms);
     printf("haven-room: %s\n", rf_room_bin());
-    printf("broker: %s, a private one per part, mosquitto defaults%s%s\n\n", hv_mosquitto_path(),
+    printf("broker: %s, a private one per part, as haven-dev.conf (set_tcp_nodelay true)%s%s\n\n",
+           hv_mosquitto_path(),
            broker_conf ? " + " : "", broker_conf ? broker_conf : "");
     fflush(stdout);
 

@@ -49,7 +49,9 @@ static void *net_main(void *arg)
     struct net *n = arg;
 
     while (!atomic_load(&n->stop)) {
-        mqtt_session_run(n->session, 200);
+        /* A publish from the main thread wakes libmosquitto's loop at once: the
+         * timeout only bounds how long a shutdown waits (5 wake-ups/s at 200 ms). */
+        mqtt_session_run(n->session, 1000);
         forward_events(n);
     }
     return NULL;

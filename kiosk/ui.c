@@ -133,16 +133,16 @@ static int open_fonts(struct ui *ui, const char *path)
 }
 
 /* Software rendering under the offscreen and dummy drivers (tests), else accelerated if we can. */
+/*
+ * Software rendering into the window's framebuffer.  The screens are calm and
+ * mostly still (a redraw a minute), so a GPU buys nothing, while the GL stack
+ * costs ~90 MB of memory (Mesa with LLVM) and a slow cold start: measured in
+ * bench/bench_kiosk.c, docs/performance.md.  SDL_FRAMEBUFFER_ACCELERATION=1 in
+ * the environment brings acceleration back (the hint is only a default).
+ */
 static SDL_Renderer *open_renderer(SDL_Window *win)
 {
-    const char *driver = SDL_GetCurrentVideoDriver();
-    SDL_Renderer *ren = NULL;
-
-    if (driver && strcmp(driver, "offscreen") != 0 && strcmp(driver, "dummy") != 0)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED);
-    if (!ren)
-        ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    return ren;
+    return SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
 }
 
 static SDL_Window *open_window(int w, int h)
@@ -159,6 +159,8 @@ static SDL_Window *open_window(int w, int h)
             h = dm.h;
         }
     }
+    /* Before the window exists: otherwise SDL sets up GL for its framebuffer anyway. */
+    SDL_SetHintWithPriority(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0", SDL_HINT_DEFAULT);
     return SDL_CreateWindow("Haven", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, w, h, flags);
 }
 
