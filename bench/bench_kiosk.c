@@ -642,7 +642,9 @@ static void largest_mappings(pid_t pid, char *out, size_t len)
         long kb;
         if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %511s", &lo, &hi, name) >= 2) {  /* a mapping */
             const char *base = strrchr(name, '/');
-            snprintf(cur, sizeof cur, "%s", name[0] ? (base ? base + 1 : name) : "[anon]");
+            /* a file name, cut to what the report prints */
+            snprintf(cur, sizeof cur, "%.*s", (int)sizeof cur - 1,
+                     name[0] ? (base ? base + 1 : name) : "[anon]");
         } else if (sscanf(line, "Rss: %ld kB", &kb) == 1) {
             int i = 0;
             while (i < n && strcmp(m[i].name, cur) != 0)
