@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define STAFF_HOLD_MS 2000   /* a long press on the hidden corner opens the PIN pad */
@@ -109,11 +110,32 @@ static int check(const struct options *o)
     return 0;
 }
 
+/* Reads one line from stdin; on a terminal, asks for it and does not echo it. */
+static char *read_pin(char *pin, int len)
+{
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    char *got;
+
+    if (tty) {
+        fprintf(stderr, "Staff PIN (4 to 8 digits): ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    got = fgets(pin, len, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fputc('\n', stderr);
+    }
+    return got;
+}
+
 static int hash_pin(void)
 {
     char pin[64], hash[256];
 
-    if (!fgets(pin, sizeof pin, stdin)) {
+    if (!read_pin(pin, sizeof pin)) {
         fprintf(stderr, "haven-kiosk: type the PIN (4 to 8 digits) on standard input\n");
         return 2;
     }
@@ -452,7 +474,7 @@ static int open_outbox(struct kiosk *k, const char *state_override)
 
 static int start_net(struct kiosk *k)
 {
-    char client_id[HV_NAME_MAX + 16], cmd[HV_TOPIC_MAX], call[HV_TOPIC_MAX], status[HV_TOPIC_MAX];
+    char client_id[HV_NAME_MAX + 96], cmd[HV_TOPIC_MAX], call[HV_TOPIC_MAX], status[HV_TOPIC_MAX];
     const char *subs[] = { cmd, call };
     struct mqtt_opts o = {
         .client_id = client_id, .host = k->cfg.broker_host, .port = k->cfg.broker_port,
@@ -462,7 +484,12 @@ static int start_net(struct kiosk *k)
         .will_topic = status, .will_payload = "{\"online\":false}",
     };
 
-    snprintf(client_id, sizeof client_id, "haven-kiosk-%s", k->cfg.room);
+    /* Unique per installation and room: the session is persistent, and two kiosks with one
+     * client id would take it from each other.  '/' in a prefix becomes '-'. */
+    snprintf(client_id, sizeof client_id, "haven-kiosk-%s-%s", k->cfg.prefix, k->cfg.room);
+    for (char *c = client_id; *c; c++)
+        if (*c == '/')
+            *c = '-';
     topic_build(cmd, sizeof cmd, k->cfg.prefix, TOPIC_KIOSK_CMD, k->cfg.room);
     topic_build(call, sizeof call, k->cfg.prefix, TOPIC_CALL, k->cfg.room);
     topic_build(status, sizeof status, k->cfg.prefix, TOPIC_KIOSK_STATUS, k->cfg.room);
