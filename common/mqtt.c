@@ -102,17 +102,27 @@ static void on_connect(struct mosquitto *mosq, void *ud, int rc)
     ev_push(s, &ev);
 }
 
-static void on_disconnect(struct mosquitto *mosq, void *ud, int rc)
+/*
+ * The link is down, or never came up: reports MQTT_EV_DISCONNECTED once if we
+ * were connected, and schedules the next attempt after the current backoff,
+ * doubling it (up to BACKOFF_MAX_MS) when grow is set.
+ */
+static void link_down(mqtt_session *s, bool grow)
 {
-    mqtt_session *s = ud;
-    struct mqtt_event ev = { .kind = MQTT_EV_DISCONNECTED };
-    bool was_connected = s->connected;
-
+    if (s->connected) {
+        struct mqtt_event ev = { .kind = MQTT_EV_DISCONNECTED };
+        ev_push(s, &ev);
+    }
     s->connected = false;
     s->connecting = false;
     s->next_attempt_ms = clock_mono_ms() + s->backoff_ms;
-    if (was_connected)
-        ev_push(s, &ev);
+    if (grow)
+        s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *ud, int rc)
+{
+    link_down(ud, false);
 }
 
 static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_message *m)
@@ -159,8 +169,7 @@ static void start_connect(mqtt_session *s, bool first)
     log_limited(&connect_rl, LOG_WARN,
                 "mqtt: cannot reach broker %s:%d: %s; retrying", s->host, s->port,
                 rc == MOSQ_ERR_ERRNO ? "connection failed" : mosquitto_strerror(rc));
-    s->next_attempt_ms = clock_mono_ms() + s->backoff_ms;
-    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+    link_down(s, true);
 }
 
 mqtt_session *mqtt_session_new(const struct mqtt_opts *o)
@@ -288,18 +297,10 @@ void mqtt_session_run(mqtt_session *s, int timeout_ms)
             return;
     }
     int rc = mosquitto_loop(s->mosq, timeout_ms, 1);
-    if (rc != MOSQ_ERR_SUCCESS && (s->connected || s->connecting)) {
-        /* The link broke without a DISCONNECT from the broker (it died, or the
-         * TCP connect failed): libmosquitto may not have called on_disconnect. */
-        if (s->connected) {
-            struct mqtt_event ev = { .kind = MQTT_EV_DISCONNECTED };
-            ev_push(s, &ev);
-        }
-        s->connected = false;
-        s->connecting = false;
-        s->next_attempt_ms = clock_mono_ms() + s->backoff_ms;
-        s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
-    }
+    /* The link broke without a DISCONNECT from the broker (it died, or the TCP
+     * connect failed): libmosquitto may not have called on_disconnect. */
+    if (rc != MOSQ_ERR_SUCCESS && (s->connected || s->connecting))
+        link_down(s, true);
 }
 
 void mqtt_session_close(mqtt_session *s, const char *topic, const char *payload,
