@@ -328,6 +328,42 @@ void mqtt_session_close(mqtt_session *s, const char *topic, const char *payload,
     s->connected = false;
 }
 
+/* ---- publishes in flight ------------------------------------------------------------ */
+
+void mqtt_inflight_add(struct mqtt_inflight *f, int mid, int64_t seq)
+{
+    if (f->cap <= 0)
+        return;
+    if (f->n == f->cap) {
+        memmove(f->slots, f->slots + 1, (size_t)(f->cap - 1) * sizeof *f->slots);
+        f->n--;
+    }
+    f->slots[f->n].mid = mid;
+    f->slots[f->n].seq = seq;
+    f->n++;
+}
+
+int64_t mqtt_inflight_take(struct mqtt_inflight *f, int mid)
+{
+    for (int i = 0; i < f->n; i++) {
+        int64_t seq = f->slots[i].seq;
+        if (f->slots[i].mid != mid)
+            continue;
+        memmove(f->slots + i, f->slots + i + 1, (size_t)(f->n - i - 1) * sizeof *f->slots);
+        f->n--;
+        return seq;
+    }
+    return 0;
+}
+
+bool mqtt_inflight_has(const struct mqtt_inflight *f, int64_t seq)
+{
+    for (int i = 0; i < f->n; i++)
+        if (f->slots[i].seq == seq)
+            return true;
+    return false;
+}
+
 int mqtt_parse_hostport(const char *text, char *host, size_t hostlen, int *port)
 {
     const char *colon = text ? strrchr(text, ':') : NULL;

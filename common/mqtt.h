@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define HV_PAYLOAD_MAX 65536   /* the contract's limit for one payload */
 
@@ -96,6 +97,30 @@ void mqtt_session_close(mqtt_session *s, const char *topic, const char *payload,
                         int timeout_ms);
 
 void mqtt_session_free(mqtt_session *s);
+
+/*
+ * Publishes awaiting the broker's PUBACK: MQTT message id -> the caller's own
+ * record of the message (a call-log event, an outbox row), so that an
+ * MQTT_EV_PUBLISHED can be turned into "delivered".  The caller provides the
+ * slots: struct mqtt_inflight f = { slots, N, 0 }.
+ */
+struct mqtt_pending {
+    int mid;
+    int64_t seq;
+};
+
+struct mqtt_inflight {
+    struct mqtt_pending *slots;
+    int cap;
+    int n;                     /* oldest first */
+};
+
+/* Records mid -> seq.  When full, the oldest is forgotten (its record stays undelivered). */
+void mqtt_inflight_add(struct mqtt_inflight *f, int mid, int64_t seq);
+/* Removes mid and returns its seq, or 0 when mid is not in flight. */
+int64_t mqtt_inflight_take(struct mqtt_inflight *f, int mid);
+/* True if seq is in flight. */
+bool mqtt_inflight_has(const struct mqtt_inflight *f, int64_t seq);
 
 /* Parses "HOST:PORT" (or "HOST", port unchanged). Returns 0 or HV_EINVAL. */
 int mqtt_parse_hostport(const char *text, char *host, size_t hostlen, int *port);

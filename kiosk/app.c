@@ -83,17 +83,11 @@ static void load_state(struct app *a)
 
 /* ---- sending ---------------------------------------------------------------------- */
 
+/* Never acknowledged for long, the oldest is forgotten: its outbox row stays and the next
+ * run re-sends it (a duplicate id the controller recognises). */
 static void track(struct app *a, int mid, int64_t seq)
 {
-    if (a->ninflight == (int)(sizeof a->inflight / sizeof a->inflight[0])) {
-        /* Never acknowledged for long: forget the oldest; the outbox row stays and is
-         * re-sent by the next run (a duplicate id the controller recognises). */
-        memmove(a->inflight, a->inflight + 1, sizeof a->inflight - sizeof a->inflight[0]);
-        a->ninflight--;
-    }
-    a->inflight[a->ninflight].mid = mid;
-    a->inflight[a->ninflight].seq = seq;
-    a->ninflight++;
+    mqtt_inflight_add(&a->inflight, mid, seq);
 }
 
 static int link_publish(struct app *a, const char *topic, const char *payload, bool retain,
@@ -325,13 +319,6 @@ int64_t app_tick(struct app *a, int64_t now)
 
 /* ---- the network ------------------------------------------------------------------------------------ */
 
-static bool tracked(const struct app *a, int64_t seq)
-{
-    for (int i = 0; i < a->ninflight; i++)
-        if (a->inflight[i].seq == seq)
-            return true;
-    return false;
-}
 
 /* Re-sends one message an earlier run left behind (this run's own are in flight already). */
 static int replay_one(void *ud, const struct outbox_msg *m)
@@ -339,7 +326,7 @@ static int replay_one(void *ud, const struct outbox_msg *m)
     struct app *a = ud;
     int mid = -1;
 
-    if (tracked(a, m->seq))
+    if (mqtt_inflight_has(&a->inflight, m->seq))
         return 0;
     if (link_publish(a, m->topic, m->payload, m->retain, &mid) == 0)
         track(a, mid, m->seq);
@@ -367,19 +354,17 @@ void app_on_connected(struct app *a, bool connected, int64_t now)
 
 void app_on_published(struct app *a, int mid)
 {
-    for (int i = 0; i < a->ninflight; i++) {
-        if (a->inflight[i].mid != mid)
-            continue;
-        outbox_done(a->outbox, a->inflight[i].seq);
-        if (a->inflight[i].seq == a->call_seq && a->call == CALL_UI_SENDING) {
-            a->call = CALL_UI_CALLED;
-            save_call(a);
-        }
-        a->inflight[i] = a->inflight[--a->ninflight];
-        a->pending = outbox_count(a->outbox);
-        a->dirty = true;
+    int64_t seq = mqtt_inflight_take(&a->inflight, mid);
+
+    if (seq <= 0)
         return;
+    outbox_done(a->outbox, seq);
+    if (seq == a->call_seq && a->call == CALL_UI_SENDING) {
+        a->call = CALL_UI_CALLED;
+        save_call(a);
     }
+    a->pending = outbox_count(a->outbox);
+    a->dirty = true;
 }
 
 static void on_cmd(struct app *a, const struct msg_kiosk_cmd *c, int64_t now)
@@ -469,6 +454,8 @@ int app_init(struct app *a, const struct kiosk_config *cfg, struct outbox *ob,
     a->cfg = cfg;
     a->outbox = ob;
     a->link = link;
+    a->inflight = (struct mqtt_inflight){ a->inflight_slots,
+                                        (int)(sizeof a->inflight_slots / sizeof a->inflight_slots[0]), 0 };
     topic_build(a->topic_status, sizeof a->topic_status, cfg->prefix, TOPIC_KIOSK_STATUS,
                 cfg->room);
     load_state(a);

@@ -14,6 +14,7 @@
 
 #include "contract.h"
 #include "kcfg.h"
+#include "mqtt.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -87,8 +88,8 @@ struct app {
     bool dirty;                 /* something changed: redraw */
 
     /* publishes in flight: MQTT message id -> outbox sequence number */
-    struct { int mid; int64_t seq; } inflight[64];
-    int ninflight;
+    struct mqtt_pending inflight_slots[64];
+    struct mqtt_inflight inflight;   /* over inflight_slots[] */
     int64_t call_seq;           /* outbox seq of the last call message (SENDING until acked) */
     bool replayed;              /* the outbox left by an earlier run has been re-sent */
     char topic_status[HV_TOPIC_MAX];

@@ -31,8 +31,8 @@ struct controller {
     calls *calls;
     mqtt_session *mqtt;
     char status_topic[HV_TOPIC_MAX];
-    struct { int mid; int64_t seq; } inflight[INFLIGHT_MAX];
-    int ninflight;
+    struct mqtt_pending pending[INFLIGHT_MAX];
+    struct mqtt_inflight inflight;   /* over pending[] */
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -95,15 +95,8 @@ static void op_page(void *ctx, const char *group, const struct contract_call *ca
 
     topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_PAGE, group);
     publish_json(ctl, topic, contract_encode_call(call), false, &mid);
-    if (seq > 0 && mid >= 0) {
-        if (ctl->ninflight == INFLIGHT_MAX) {  /* broker gone for long: oldest stays undelivered */
-            memmove(ctl->inflight, ctl->inflight + 1, (INFLIGHT_MAX - 1) * sizeof ctl->inflight[0]);
-            ctl->ninflight--;
-        }
-        ctl->inflight[ctl->ninflight].mid = mid;
-        ctl->inflight[ctl->ninflight].seq = seq;
-        ctl->ninflight++;
-    }
+    if (seq > 0 && mid >= 0)  /* broker gone for long: the oldest stays undelivered */
+        mqtt_inflight_add(&ctl->inflight, mid, seq);
 }
 
 static void op_kiosk_acknowledged(void *ctx, const char *room, const char *id, const char *by)
@@ -130,13 +123,10 @@ static const struct calls_ops mqtt_ops = {
 
 static void page_delivered(struct controller *ctl, int mid)
 {
-    for (int i = 0; i < ctl->ninflight; i++) {
-        if (ctl->inflight[i].mid != mid)
-            continue;
-        calllog_delivered(ctl->log, ctl->inflight[i].seq);
-        ctl->inflight[i] = ctl->inflight[--ctl->ninflight];
-        return;
-    }
+    int64_t seq = mqtt_inflight_take(&ctl->inflight, mid);
+
+    if (seq > 0)
+        calllog_delivered(ctl->log, seq);
 }
 
 static void publish_status(struct controller *ctl)
@@ -353,6 +343,7 @@ int controller_run(const struct controller_args *args)
         fprintf(stderr, "haven-room: %s\n", err.text);
         return 2;
     }
+    ctl.inflight = (struct mqtt_inflight){ ctl.pending, INFLIGHT_MAX, 0 };
     if ((status = apply_overrides(&ctl, args)) != 0)
         goto out_cfg;
     status = 1;
