@@ -47,19 +47,24 @@ int cfg_load(config_t *cfg, const char *path, struct cfg_error *err)
     return 0;
 }
 
+int cfg_get_number(const config_setting_t *s, double *value)
+{
+    if (!s)
+        return -1;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:   *value = config_setting_get_int(s); break;
+    case CONFIG_TYPE_INT64: *value = (double)config_setting_get_int64(s); break;
+    case CONFIG_TYPE_FLOAT: *value = config_setting_get_float(s); break;
+    default: return -1;
+    }
+    return isfinite(*value) ? 0 : -1;
+}
+
 int cfg_get_ms(const config_setting_t *s, int64_t *ms)
 {
     double secs;
 
-    if (!s)
-        return -1;
-    switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:   secs = config_setting_get_int(s); break;
-    case CONFIG_TYPE_INT64: secs = (double)config_setting_get_int64(s); break;
-    case CONFIG_TYPE_FLOAT: secs = config_setting_get_float(s); break;
-    default: return -1;
-    }
-    if (!isfinite(secs))
+    if (cfg_get_number(s, &secs))
         return -1;
     *ms = (int64_t)llround(secs * 1000.0);
     return 0;

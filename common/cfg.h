@@ -74,6 +74,9 @@ void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *tab
 int cfg_fail(struct cfg_error *err, const config_setting_t *at, const char *file,
              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Reads a number (int or float, finite). 0 on success, -1 if absent or not numeric. */
+int cfg_get_number(const config_setting_t *s, double *value);
+
 /* Reads a number (int or float) member in seconds as ms. 0 on success, -1 if absent or not numeric. */
 int cfg_get_ms(const config_setting_t *s, int64_t *ms);
 

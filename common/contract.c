@@ -5,6 +5,7 @@
 #include "mqtt.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ static const struct {
     { TOPIC_KIOSK_CHECKIN,  "room/%/kiosk/checkin" },
     { TOPIC_KIOSK_RESPONSE, "room/%/kiosk/response" },
     { TOPIC_KIOSK_CMD,      "room/%/kiosk/cmd" },
+    { TOPIC_KIOSK_THEME,    "room/%/kiosk/theme" },
     { TOPIC_LIGHTS_SET,     "room/%/lights/set" },
     { TOPIC_LIGHTS_STATE,   "room/%/lights/state" },
     { TOPIC_CALL,           "call/%" },
@@ -454,6 +456,108 @@ int contract_decode_kiosk_cmd(const char *payload, size_t len, struct msg_kiosk_
     return rc;
 }
 
+/* A number member in [min, max]: 1 if present and valid, 0 if absent, -1 (and *why) if not. */
+static int get_opt_number(const cJSON *root, const char *key, double min, double max,
+                          double *out, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+
+    if (!v)
+        return 0;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max)) {
+        *why = "a number is missing its value or out of range";
+        return -1;
+    }
+    *out = v->valuedouble;
+    return 1;
+}
+
+/* Light scene names: [a-z0-9_-], as in config. */
+static bool scene_word_valid(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+static bool decode_lights_set(const cJSON *root, struct msg_lights_set *out, const char **why)
+{
+    const cJSON *release = cJSON_GetObjectItemCaseSensitive(root, "release");
+    double v = 0;
+    int n;
+
+    if (release && !cJSON_IsBool(release)) {
+        *why = "\"release\" must be true or false";
+        return false;
+    }
+    out->release = cJSON_IsTrue(release);
+    if (!get_opt_string(root, "scene", out->scene, sizeof out->scene, true, why))
+        return false;
+    if (out->scene[0] && !scene_word_valid(out->scene)) {
+        *why = "\"scene\" is not a scene name";
+        return false;
+    }
+    if ((n = get_opt_number(root, "brightness", 0, 100, &out->brightness, why)) < 0)
+        return false;
+    out->has_brightness = n;
+    if ((n = get_opt_number(root, "kelvin", 2000, 6500, &v, why)) < 0)
+        return false;
+    out->has_kelvin = n, out->kelvin = (int)lround(v);
+    if ((n = get_opt_number(root, "transition", 0, 3600, &v, why)) < 0)
+        return false;
+    out->has_transition = n, out->transition_ms = llround(v * 1000);
+    if (out->release + !!out->scene[0] + (out->has_brightness || out->has_kelvin) != 1) {
+        *why = "give one of: a \"scene\", \"brightness\"/\"kelvin\", or \"release\":true";
+        return false;
+    }
+    return true;
+}
+
+int contract_decode_lights_set(const char *payload, size_t len, struct msg_lights_set *out,
+                               const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+
+    if (!root)
+        return rc;
+    memset(out, 0, sizeof *out);
+    rc = decode_lights_set(root, out, why) ? 0 : HV_EPARSE;
+    cJSON_Delete(root);
+    return rc;
+}
+
+int contract_decode_kiosk_theme(const char *payload, size_t len, struct msg_kiosk_theme *out,
+                                const char **why)
+{
+    int rc;
+    cJSON *root = parse_object(payload, len, &rc, why);
+    const cJSON *phase;
+    int p;
+
+    if (!root)
+        return rc;
+    rc = HV_EPARSE;
+    memset(out, 0, sizeof *out);
+    phase = cJSON_GetObjectItemCaseSensitive(root, "phase");
+    p = cJSON_IsString(phase) ? phase_from_name(phase->valuestring) : -1;
+    if (p < 0)
+        *why = "missing or unknown \"phase\"";
+    else if (get_opt_string(root, "theme", out->theme, sizeof out->theme, true, why) &&
+             get_opt_string(root, "scene", out->scene, sizeof out->scene, true, why)) {
+        if (out->scene[0] && !scene_word_valid(out->scene))
+            *why = "\"scene\" is not a scene name";
+        else
+            rc = 0;
+    }
+    out->phase = (enum phase)(p < 0 ? 0 : p);
+    cJSON_Delete(root);
+    return rc;
+}
+
 /* ---- encoders ------------------------------------------------------------------------ */
 
 static void add_time(cJSON *o, const char *key, int64_t ms)
@@ -598,6 +702,20 @@ char *contract_encode_checkin(const char *id, int feeling, bool want_someone, in
         cJSON_AddBoolToObject(o, "unanswered", true);
     if (want_someone)
         cJSON_AddBoolToObject(o, "wants_someone", true);
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}
+
+char *contract_encode_lights_state(const char *scene, double brightness, int kelvin,
+                                   int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "scene", scene);
+    cJSON_AddNumberToObject(o, "brightness", (double)lround(brightness));
+    cJSON_AddNumberToObject(o, "kelvin", kelvin);
     add_time(o, "ts", ts_ms);
     return finish(o);
 }

@@ -55,6 +55,7 @@ enum topic_kind {
     TOPIC_KIOSK_CHECKIN,   /* P/room/R/kiosk/checkin */
     TOPIC_KIOSK_RESPONSE,  /* P/room/R/kiosk/response */
     TOPIC_KIOSK_CMD,       /* P/room/R/kiosk/cmd */
+    TOPIC_KIOSK_THEME,     /* P/room/R/kiosk/theme (Haven's own: the patient's choice) */
     TOPIC_LIGHTS_SET,      /* P/room/R/lights/set */
     TOPIC_LIGHTS_STATE,    /* P/room/R/lights/state */
     TOPIC_CALL,            /* P/call/R */
@@ -139,12 +140,43 @@ int contract_decode_status(const char *payload, size_t len, struct msg_status *o
 int contract_decode_call_state(const char *payload, size_t len, struct contract_call *out,
                                const char **why);
 
+/*
+ * P/room/R/lights/set: a staff override.  Either a scene, or brightness and/or
+ * kelvin (with an optional transition), or {"release":true} to end an
+ * override.  The decoder rejects out-of-range values (brightness 0..100,
+ * kelvin 2000..6500, transition 0..3600 s); whether the scene exists is the
+ * controller's to check.
+ */
+struct msg_lights_set {
+    bool release;
+    char scene[HV_NAME_MAX];     /* "" when absent */
+    bool has_brightness, has_kelvin, has_transition;
+    double brightness;           /* % */
+    int kelvin;
+    int64_t transition_ms;
+};
+
+/* P/room/R/kiosk/theme: the theme the patient chose, and the light scene it asks for. */
+struct msg_kiosk_theme {
+    char theme[HV_NAME_MAX];
+    char scene[HV_NAME_MAX];     /* "" for none (null) */
+    enum phase phase;            /* the phase it was chosen in: it holds only there */
+};
+
+int contract_decode_lights_set(const char *payload, size_t len, struct msg_lights_set *out,
+                               const char **why);
+int contract_decode_kiosk_theme(const char *payload, size_t len, struct msg_kiosk_theme *out,
+                                const char **why);
+
 /* Encoders return a malloc'd JSON string (caller frees), or NULL when out of memory. */
 char *contract_encode_call(const struct contract_call *call);
 char *contract_encode_kiosk_cmd_ack(const char *id, const char *by);
 char *contract_encode_kiosk_cmd_cleared(const char *id);
 char *contract_encode_controller_status(bool online, const char *const *rooms,
                                         size_t nrooms, int64_t ts_ms);
+/* P/room/R/lights/state: brightness rounded to whole %. */
+char *contract_encode_lights_state(const char *scene, double brightness, int kelvin,
+                                   int64_t ts_ms);
 
 /* ---- the kiosk's side ---- */
 

@@ -144,6 +144,7 @@ static void test_topic_parse_kinds(void)
         { P "/room/chair-1/kiosk/checkin", TOPIC_KIOSK_CHECKIN, "chair-1" },
         { P "/room/chair-1/kiosk/response", TOPIC_KIOSK_RESPONSE, "chair-1" },
         { P "/room/chair-1/kiosk/cmd", TOPIC_KIOSK_CMD, "chair-1" },
+        { P "/room/chair-1/kiosk/theme", TOPIC_KIOSK_THEME, "chair-1" },
         { P "/room/chair-3/lights/set", TOPIC_LIGHTS_SET, "chair-3" },
         { P "/room/chair-3/lights/state", TOPIC_LIGHTS_STATE, "chair-3" },
         { P "/call/chair-4", TOPIC_CALL, "chair-4" },
@@ -935,6 +936,90 @@ static void test_topic_prefix_valid(void)
     CHECK(!topic_prefix_valid("0123456789012345678901234567890123456789012345678901234567890123"));
 }
 
+/* ---- lights ------------------------------------------------------------------------------ */
+
+static int lights_set(const char *text, struct msg_lights_set *m, const char **why)
+{
+    *why = NULL;
+    return contract_decode_lights_set(text, strlen(text), m, why);
+}
+
+static void test_decode_lights_set(void)
+{
+    struct msg_lights_set m;
+    const char *why;
+
+    CHECK_INT_EQ(lights_set("{\"scene\":\"bright\"}", &m, &why), 0);
+    CHECK_STR_EQ(m.scene, "bright");
+    CHECK(!m.has_brightness && !m.has_kelvin && !m.has_transition && !m.release);
+
+    CHECK_INT_EQ(lights_set("{\"brightness\":40,\"kelvin\":2700,\"transition\":2.5}", &m, &why), 0);
+    CHECK(m.has_brightness && m.has_kelvin && m.has_transition);
+    CHECK_DBL_NEAR(m.brightness, 40, 1e-9);
+    CHECK_INT_EQ(m.kelvin, 2700);
+    CHECK_INT_EQ(m.transition_ms, 2500);
+    CHECK_STR_EQ(m.scene, "");
+
+    CHECK_INT_EQ(lights_set("{\"brightness\":0}", &m, &why), 0);     /* off is allowed */
+    CHECK_INT_EQ(lights_set("{\"kelvin\":6500}", &m, &why), 0);
+    CHECK_INT_EQ(lights_set("{\"scene\":\"care\",\"transition\":0}", &m, &why), 0);
+    CHECK_INT_EQ(lights_set("{\"release\":true}", &m, &why), 0);
+    CHECK(m.release);
+}
+
+static void test_decode_lights_set_rejects(void)
+{
+    static const char *const bad[] = {
+        "{\"brightness\":101}", "{\"brightness\":-1}", "{\"brightness\":\"50\"}",
+        "{\"kelvin\":1999}", "{\"kelvin\":6501}", "{\"brightness\":50,\"transition\":3601}",
+        "{\"brightness\":50,\"transition\":-1}", "{\"scene\":\"Bright Light\"}",
+        "{\"scene\":\"bright\",\"brightness\":50}", "{}", "{\"transition\":3}",
+        "{\"release\":\"yes\"}", "{\"release\":true,\"scene\":\"bright\"}",
+        "{\"scene\":\"\\u0007\"}", "[1]", "{\"brightness\":1e999}",
+    };
+    struct msg_lights_set m;
+    const char *why;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (lights_set(bad[i], &m, &why) == 0 || !why)
+            check_true(false, bad[i], __FILE__, __LINE__);
+    }
+}
+
+static void test_decode_kiosk_theme(void)
+{
+    struct msg_kiosk_theme m;
+    const char *why = NULL;
+    const char *t1 = "{\"theme\":\"rain\",\"scene\":\"dusk\",\"phase\":\"infusion\",\"ts\":\"x\"}";
+    const char *t2 = "{\"theme\":\"silence\",\"scene\":null,\"phase\":\"recovery\"}";
+
+    CHECK_INT_EQ(contract_decode_kiosk_theme(t1, strlen(t1), &m, &why), 0);
+    CHECK_STR_EQ(m.theme, "rain");
+    CHECK_STR_EQ(m.scene, "dusk");
+    CHECK_INT_EQ(m.phase, PHASE_INFUSION);
+    CHECK_INT_EQ(contract_decode_kiosk_theme(t2, strlen(t2), &m, &why), 0);
+    CHECK_STR_EQ(m.scene, "");
+    CHECK_INT_EQ(m.phase, PHASE_RECOVERY);
+    static const char *const bad[] = {
+        "{\"theme\":\"rain\",\"scene\":\"dusk\"}", "{\"scene\":\"dusk\",\"phase\":\"nap\"}",
+        "{\"scene\":\"Dusk!\",\"phase\":\"idle\"}", "{\"scene\":5,\"phase\":\"idle\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why = NULL;
+        if (contract_decode_kiosk_theme(bad[i], strlen(bad[i]), &m, &why) == 0 || !why)
+            check_true(false, bad[i], __FILE__, __LINE__);
+    }
+}
+
+static void test_encode_lights_state(void)
+{
+    char *s = contract_encode_lights_state("infusion", 12.4, 2200, 1795269787412);
+
+    CHECK_STR_EQ(s, "{\"scene\":\"infusion\",\"brightness\":12,\"kelvin\":2200,"
+                    "\"ts\":\"2026-11-21T14:03:07.412Z\"}");
+    free(s);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -960,5 +1045,9 @@ int main(void)
     RUN(test_topic_prefix_valid);
     RUN(test_decode_kiosk_cmd);
     RUN(test_encode_kiosk_messages);
+    RUN(test_decode_lights_set);
+    RUN(test_decode_lights_set_rejects);
+    RUN(test_decode_kiosk_theme);
+    RUN(test_encode_lights_state);
     return CHECK_SUMMARY();
 }
