@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "contract.h"
 #include "err.h"
+#include "lights.h"
 #include "log.h"
 #include "mqtt.h"
 #include "roomcfg.h"
@@ -29,6 +30,7 @@ struct controller {
     struct room_config cfg;
     calllog *log;
     calls *calls;
+    lights *lights;
     mqtt_session *mqtt;
     char status_topic[HV_TOPIC_MAX];
     struct mqtt_pending pending[INFLIGHT_MAX];
@@ -84,6 +86,8 @@ static void op_publish_call(void *ctx, const char *room, const struct contract_c
         publish_json(ctl, topic, contract_encode_call(call), true, NULL);
     else
         mqtt_session_publish(ctl->mqtt, topic, NULL, 0, 1, true, NULL);
+    if (ctl->lights)  /* after the call: the nurse's page is never behind a lamp */
+        lights_call(ctl->lights, room, call, clock_mono_ms());
 }
 
 static void op_page(void *ctx, const char *group, const struct contract_call *call,
@@ -120,6 +124,28 @@ static void op_kiosk_cleared(void *ctx, const char *room, const char *id)
 static const struct calls_ops mqtt_ops = {
     op_publish_call, op_page, op_kiosk_acknowledged, op_kiosk_cleared,
 };
+
+/* ---- outgoing: struct lights_ops over MQTT ----------------------------------------- */
+
+static void op_light_command(void *ctx, const char *topic, const char *payload)
+{
+    struct controller *ctl = ctx;
+
+    mqtt_session_publish(ctl->mqtt, topic, payload, strlen(payload), 1, false, NULL);
+}
+
+static void op_lights_state(void *ctx, const char *room, const char *scene,
+                            const struct light_level *lv)
+{
+    struct controller *ctl = ctx;
+    char topic[HV_TOPIC_MAX];
+
+    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_LIGHTS_STATE, room);
+    publish_json(ctl, topic, contract_encode_lights_state(scene, lv->brightness, lv->kelvin,
+                                                          clock_now_ms()), true, NULL);
+}
+
+static const struct lights_ops mqtt_lights_ops = { op_light_command, op_lights_state };
 
 static void page_delivered(struct controller *ctl, int mid)
 {
@@ -168,6 +194,11 @@ static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
     }
     if (kind == TOPIC_KIOSK_STATUS && ev->len == 0)
         return;  /* a retained status being deleted: nothing to supervise */
+    if (kind == TOPIC_LIGHTS_SET && ev->retained) {
+        bad_input(ev->topic, "a retained override would replay on every restart; send it "
+                  "without the retain flag");
+        return;
+    }
     switch (kind) {
     case TOPIC_KIOSK_CALL: {
         struct msg_call m;
@@ -189,8 +220,25 @@ static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
     }
     case TOPIC_KIOSK_STATUS: {
         struct msg_status m;
-        if (contract_decode_status(ev->payload, ev->len, &m, &why) == 0)
-            calls_kiosk_status(ctl->calls, room, &m, now);
+        if (contract_decode_status(ev->payload, ev->len, &m, &why) != 0)
+            break;
+        calls_kiosk_status(ctl->calls, room, &m, now);
+        if (m.has_phase)
+            lights_phase(ctl->lights, room, m.phase, clock_mono_ms());
+        break;
+    }
+    case TOPIC_LIGHTS_SET: {
+        struct msg_lights_set m;
+        if (contract_decode_lights_set(ev->payload, ev->len, &m, &why) == 0)
+            lights_override(ctl->lights, room, &m, clock_mono_ms(), &why);
+        break;
+    }
+    case TOPIC_KIOSK_THEME: {
+        struct msg_kiosk_theme m;
+        if (ev->len == 0)  /* the retained theme withdrawn */
+            lights_theme(ctl->lights, room, NULL, clock_mono_ms());
+        else if (contract_decode_kiosk_theme(ev->payload, ev->len, &m, &why) == 0)
+            lights_theme(ctl->lights, room, &m, clock_mono_ms());
         break;
     }
     default:
@@ -213,6 +261,7 @@ static void handle_events(struct controller *ctl)
         case MQTT_EV_CONNECTED:
             log_info("connected to the broker; %zu open call(s)", calls_open_count(ctl->calls));
             publish_status(ctl);
+            lights_connected(ctl->lights, clock_mono_ms());  /* before the calls: domes */
             calls_publish_all(ctl->calls);
             break;
         case MQTT_EV_DISCONNECTED:
@@ -232,6 +281,7 @@ static int subscribe_all(struct controller *ctl)
 {
     static const enum topic_kind kinds[] = {
         TOPIC_KIOSK_CALL, TOPIC_KIOSK_CLEAR, TOPIC_KIOSK_STATUS, TOPIC_CALL_ACK, TOPIC_CALL_CLEAR,
+        TOPIC_LIGHTS_SET, TOPIC_KIOSK_THEME,
     };
     char filter[HV_TOPIC_MAX];
 
@@ -267,10 +317,13 @@ static void reload(struct controller *ctl)
     roomcfg_free(&ctl->cfg);
     ctl->cfg = next;
     calls_set_config(ctl->calls, &ctl->cfg);
+    if (lights_set_config(ctl->lights, &ctl->cfg) != 0)
+        log_error("reload: out of memory for the lights; they keep the old rooms");
     if (mqtt_session_connected(ctl->mqtt))
         publish_status(ctl);
-    log_info("configuration reloaded: %zu room(s), %d group(s); %zu open call(s) kept",
-             ctl->cfg.nrooms, ctl->cfg.ngroups, calls_open_count(ctl->calls));
+    log_info("configuration reloaded: %zu room(s), %d group(s); %zu open call(s) kept; "
+             "%d light scene(s), applied at each room's next change", ctl->cfg.nrooms,
+             ctl->cfg.ngroups, calls_open_count(ctl->calls), ctl->cfg.lighting.nscenes);
 }
 
 static int apply_overrides(struct controller *ctl, const struct controller_args *args)
@@ -319,9 +372,13 @@ static void loop(struct controller *ctl)
             reload(ctl);
         }
         calls_tick(ctl->calls, now);
+        lights_tick(ctl->lights, clock_mono_ms());
         due = calls_next_due(ctl->calls);
         if (due - now < timeout)
             timeout = due <= now ? 0 : (int)(due - now);
+        due = lights_next_due(ctl->lights);
+        if (due != INT64_MAX && due - clock_mono_ms() < timeout)
+            timeout = due <= clock_mono_ms() ? 0 : (int)(due - clock_mono_ms());
         mqtt_session_run(ctl->mqtt, timeout);
         handle_events(ctl);
         if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
@@ -351,8 +408,9 @@ int controller_run(const struct controller_args *args)
     ctl.log = calllog_open(ctl.cfg.database);
     if (!ctl.log)
         goto out_cfg;
+    ctl.lights = lights_new(&ctl.cfg, &mqtt_lights_ops, &ctl);
     ctl.calls = calls_new(&ctl.cfg, ctl.log, &mqtt_ops, &ctl);
-    if (!ctl.calls || start_session(&ctl) != 0)
+    if (!ctl.lights || !ctl.calls || start_session(&ctl) != 0)
         goto out_calls;
     calls_restore(ctl.calls, clock_now_ms());
     log_info("controller %s serving %zu room(s) via %s:%d, call log %s", ctl.cfg.controller_id,
@@ -364,6 +422,7 @@ int controller_run(const struct controller_args *args)
 out_calls:
     mqtt_session_free(ctl.mqtt);
     calls_free(ctl.calls);
+    lights_free(ctl.lights);
     calllog_close(ctl.log);
 out_cfg:
     roomcfg_free(&ctl.cfg);

@@ -82,6 +82,34 @@ int report_run(const char *config_path, const char *db_path, const char *since)
     return 0;
 }
 
+/* The lighting part of `check`: each phase's scene and fade, call scenes, lamps per driver. */
+static void check_print_lighting(const struct room_config *cfg)
+{
+    const struct lighting_config *lc = &cfg->lighting;
+    int lamps[LIGHT_DRIVER_COUNT] = { 0 }, domes = 0, total = 0;
+
+    for (size_t i = 0; i < cfg->nrooms; i++) {
+        for (int j = 0; j < cfg->rooms[i].nlights; j++, total++)
+            lamps[cfg->rooms[i].lights[j].driver]++;
+        domes += cfg->rooms[i].has_dome;
+    }
+    printf("  lighting: %d scene(s);", lc->nscenes);
+    for (int p = 0; p < PHASE_COUNT; p++)
+        if (lc->phase_scene[p] >= 0)
+            printf(" %s=%s/%gs", phase_name((enum phase)p), lc->scenes[lc->phase_scene[p]].name,
+                   lc->phase_fade_ms[p] / 1000.0);
+    for (int p = 0; p < PRIO_COUNT; p++)
+        if (lc->call_scene[p] >= 0)
+            printf("; %s call=%s", priority_name((enum priority)p),
+                   lc->scenes[lc->call_scene[p]].name);
+    printf("\n  lamps:");
+    for (int d = 0; d < LIGHT_DRIVER_COUNT; d++)
+        if (lamps[d])
+            printf(" %d %s", lamps[d], light_driver((enum light_driver_kind)d)->name);
+    printf("%s; %d dome light(s)\n", total ? "" : " none",
+           domes);
+}
+
 int check_run(const char *config_path)
 {
     struct room_config cfg;
@@ -101,6 +129,7 @@ int check_run(const char *config_path)
         printf("; repeat %gs; acknowledged re-paged after %gs\n", pol->repeat_ms / 1000.0,
                pol->ack_timeout_ms / 1000.0);
     }
+    check_print_lighting(&cfg);
     roomcfg_free(&cfg);
     return 0;
 }

@@ -1,6 +1,7 @@
 /* roomcfg.c - reading and validating the room controller's part of haven.cfg. */
 #include "roomcfg.h"
 #include "err.h"
+#include "lightcfg.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -16,7 +17,7 @@ static const struct cfg_field top_fields[] = {
 /* Sections read by other parts of Haven (the kiosk, lighting, questionnaires). */
 static const char *const top_extra[] = {
     "controller", "broker", "groups", "reasons", "priorities", "rooms",
-    "kiosk", "audio", "scenes", "lights", "questionnaires", "themes", NULL
+    "kiosk", "audio", "scenes", "lighting", "questionnaires", "themes", NULL
 };
 static const struct cfg_field controller_fields[] = {
     F("id", CFG_STRING, controller_id, 0, 0, 0),
@@ -38,7 +39,7 @@ static const struct cfg_field policy_fields[] = {
 };
 #undef P
 static const char *const policy_extra[] = { "chain", NULL };
-static const char *const room_keys[] = { "id", "label", "lamp", "dome", "lights", NULL };
+static const char *const room_keys[] = { "id", "label", "lights", "dome", NULL };
 static const char *const step_keys[] = { "group", "after", NULL };
 
 /* Defaults: help/unwell/kiosk_offline -> assist, safety -> urgent, ready -> routine. */
@@ -225,7 +226,7 @@ static int read_room(const config_setting_t *e, struct room_def *r, struct cfg_e
                         id, HV_NAME_MAX - 1);
     strcpy(r->id, id);
     strcpy(r->label, label ? label : id);
-    return 0;
+    return lightcfg_read_room(e, r, err);
 }
 
 static int read_rooms(const config_t *cfg, struct room_config *c, struct cfg_error *err)
@@ -242,13 +243,13 @@ static int read_rooms(const config_t *cfg, struct room_config *c, struct cfg_err
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
         int rc = read_room(e, &c->rooms[i], err);
+        c->nrooms++;  /* counted even on error: roomcfg_free frees its lights */
         if (rc)
             return rc;
         /* Checked before sorting, so the error points at the second entry. */
         for (int j = 0; j < i; j++)
             if (strcmp(c->rooms[j].id, c->rooms[i].id) == 0)
                 return cfg_fail(err, e, NULL, "room '%s' is listed twice", c->rooms[i].id);
-        c->nrooms++;
     }
     qsort(c->rooms, c->nrooms, sizeof *c->rooms, room_cmp);
     return 0;
@@ -291,7 +292,7 @@ int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *er
         return rc;
     if ((rc = read_scalars(&cfg, out, err)) || (rc = read_groups(&cfg, out, err)) ||
         (rc = read_reasons(&cfg, out, err)) || (rc = read_priorities(&cfg, out, err)) ||
-        (rc = read_rooms(&cfg, out, err)))
+        (rc = read_rooms(&cfg, out, err)) || (rc = lightcfg_read(&cfg, out, err)))
         roomcfg_free(out);
     config_destroy(&cfg);
     return rc;
@@ -299,6 +300,8 @@ int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *er
 
 void roomcfg_free(struct room_config *cfg)
 {
+    for (size_t i = 0; i < cfg->nrooms; i++)
+        free(cfg->rooms[i].lights);
     free(cfg->rooms);
     cfg->rooms = NULL;
     cfg->nrooms = 0;
@@ -320,4 +323,12 @@ int roomcfg_has_group(const struct room_config *cfg, const char *group)
         if (strcmp(cfg->groups[i], group) == 0)
             return 1;
     return 0;
+}
+
+int roomcfg_scene(const struct room_config *cfg, const char *name)
+{
+    for (int i = 0; i < cfg->lighting.nscenes; i++)
+        if (strcmp(cfg->lighting.scenes[i].name, name) == 0)
+            return i;
+    return -1;
 }

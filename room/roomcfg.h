@@ -10,6 +10,8 @@
 
 #include "cfg.h"
 #include "contract.h"
+#include "fade.h"
+#include "lightdrv.h"
 
 #include <limits.h>
 #include <stddef.h>
@@ -17,6 +19,8 @@
 
 #define ROOMCFG_MAX_GROUPS 16
 #define ROOMCFG_MAX_STEPS  8
+#define ROOMCFG_MAX_SCENES 64
+#define ROOMCFG_MAX_LIGHTS 8   /* lamps in one room */
 
 struct chain_step {
     char group[HV_NAME_MAX];
@@ -34,6 +38,33 @@ struct prio_policy {
 struct room_def {
     char id[HV_ROOM_MAX];
     char label[HV_NAME_MAX];
+    struct light_def *lights;  /* the room's lamps (nlights, owned) */
+    int nlights;
+    bool has_dome;
+    struct light_def dome;     /* the corridor light over the door */
+};
+
+/* A named light setting (scenes { } in config). */
+struct scene {
+    char name[HV_NAME_MAX];
+    struct light_level level;
+};
+
+/* The lighting { } section: which scene when, and how fast (docs/configuration.md). */
+struct lighting_config {
+    struct scene scenes[ROOMCFG_MAX_SCENES];
+    int nscenes;
+    int phase_scene[PHASE_COUNT];     /* index into scenes; -1 when no room has lights */
+    int64_t phase_fade_ms[PHASE_COUNT];
+    int call_scene[PRIO_COUNT];       /* -1: a call of that priority leaves the lights alone */
+    int64_t call_fade_ms;             /* into a call's scene */
+    int64_t return_fade_ms;           /* back after the call clears */
+    int64_t override_fade_ms;         /* a staff override that names no transition */
+    int64_t override_hold_ms;         /* an override lasts this long (or to the next phase) */
+    int64_t step_ms;                  /* longest straight step of a fade the controller runs */
+    uint8_t dome_rgb[PRIO_COUNT][3];
+    double dome_brightness;
+    int64_t flash_ms;                 /* an unacknowledged urgent call: one on+off cycle */
 };
 
 struct room_config {
@@ -52,6 +83,7 @@ struct room_config {
     struct prio_policy policy[PRIO_COUNT];
     struct room_def *rooms;  /* sorted by id */
     size_t nrooms;
+    struct lighting_config lighting;
 };
 
 /*
@@ -64,6 +96,9 @@ void roomcfg_free(struct room_config *cfg);
 
 /* The room with this id, or NULL. O(log n). */
 const struct room_def *roomcfg_room(const struct room_config *cfg, const char *id);
+
+/* The index of the scene called name, or -1. */
+int roomcfg_scene(const struct room_config *cfg, const char *name);
 
 /* True if group is one of the configured nurse groups. */
 int roomcfg_has_group(const struct room_config *cfg, const char *group);

@@ -385,7 +385,8 @@ static void test_unknown_keys_warn(void)
         int line;
         const char *name;
     } warned[] = {
-        { 2, "bogus" }, { 6, "colour" }, { 11, "repaet" }, { 13, "aftr" }, { 18, "flavour" },
+        { 2, "bogus" }, { 6, "colour" }, { 11, "repaet" }, { 13, "aftr" }, { 17, "lamp" },
+        { 18, "flavour" },
     };
 
     unit_capture_begin();
@@ -403,7 +404,6 @@ static void test_unknown_keys_warn(void)
     }
     CHECK(strstr(out, "'kiosk'") == NULL);
     CHECK(strstr(out, "'screen'") == NULL);  /* other programs' sections are theirs */
-    CHECK(strstr(out, "'lamp'") == NULL);
     CHECK(strstr(out, "'chain'") == NULL);
     free(out);
     CHECK_STR_EQ(cfg.prefix, "clinic");
@@ -461,9 +461,113 @@ static void test_room_lookup(void)
     roomcfg_free(&cfg);
 }
 
+
+/* ---- lighting ---------------------------------------------------------------------------- */
+
+/* The shipped clinic: a zigbee2mqtt lamp and a dome per chair, five phase scenes, care, bright. */
+static void test_shipped_lighting(void)
+{
+    struct room_config cfg;
+    struct cfg_error err = { "" };
+    const struct lighting_config *lc = &cfg.lighting;
+    static const char *const scenes[] = { "idle", "intake", "infusion", "recovery",
+                                          "discharge", "care", "bright" };
+
+    REQUIRE(roomcfg_load(HAVEN_SOURCE_DIR "/config/haven.cfg", &cfg, &err) == 0);
+    for (size_t i = 0; i < sizeof scenes / sizeof scenes[0]; i++)
+        CHECK(roomcfg_scene(&cfg, scenes[i]) >= 0);
+    for (int p = 0; p < PHASE_COUNT; p++)
+        CHECK_STR_EQ(lc->scenes[lc->phase_scene[p]].name, phase_name((enum phase)p));
+    CHECK_STR_EQ(lc->scenes[lc->call_scene[PRIO_URGENT]].name, "care");
+    CHECK_INT_EQ(lc->call_scene[PRIO_ASSIST], -1);
+    /* Never startle: tens of seconds into the infusion, a few seconds elsewhere. */
+    CHECK(lc->phase_fade_ms[PHASE_INFUSION] >= 20000);
+    CHECK(lc->phase_fade_ms[PHASE_RECOVERY] <= 10000);
+    CHECK(lc->call_fade_ms <= 2000);
+    for (size_t i = 0; i < cfg.nrooms; i++) {
+        const struct room_def *r = &cfg.rooms[i];
+        char want[64];
+        REQUIRE(r->nlights == 1);
+        CHECK_INT_EQ(r->lights[0].driver, LIGHT_Z2M);
+        snprintf(want, sizeof want, "zigbee2mqtt/%s-lamp", r->id);
+        CHECK_STR_EQ(r->lights[0].topic, want);
+        CHECK(r->has_dome);
+        CHECK_INT_EQ(r->dome.driver, LIGHT_Z2M);
+    }
+    roomcfg_free(&cfg);
+}
+
+/* Without scenes or lights, lighting is simply off: no error, no scene for any phase. */
+static void test_lighting_absent(void)
+{
+    struct room_config cfg;
+    struct cfg_error err;
+
+    REQUIRE(load_text(HEAD GROUPS ROOMS, &cfg, &err, NULL) == 0);
+    CHECK_INT_EQ(cfg.lighting.nscenes, 0);
+    CHECK_INT_EQ(cfg.lighting.phase_scene[PHASE_INFUSION], -1);
+    CHECK_INT_EQ(cfg.rooms[0].nlights, 0);
+    CHECK(!cfg.rooms[0].has_dome);
+    CHECK_INT_EQ(cfg.lighting.phase_fade_ms[PHASE_INFUSION], 45000);
+    roomcfg_free(&cfg);
+}
+
+#define SCENES \
+    "scenes = { idle = { brightness = 70; }; intake = { brightness = 60; };\n" \
+    "  infusion = { brightness = 12; kelvin = 2200; }; recovery = { brightness = 30; };\n" \
+    "  discharge = { brightness = 65; }; care = { brightness = 100; kelvin = 4000; };\n" \
+    "};\n"
+#define LAMP "lights = ( { driver = \"zigbee2mqtt\"; topic = \"z/l\"; } );"
+
+static void test_lighting_errors(void)
+{
+    EXPECT_ERROR(HEAD GROUPS "scenes = {\n  dim = { brightness = 120; }; #!\n};\n" ROOMS,
+                 "'brightness' must be a number from 0 to 100");
+    EXPECT_ERROR(HEAD GROUPS "scenes = {\n  dim = { brightness = 10; kelvin = 9000; }; #!\n};\n"
+                 ROOMS, "'kelvin' must be a number from 2000 to 6500");
+    EXPECT_ERROR(HEAD GROUPS "scenes = {\n  dim = { kelvin = 2700; }; #!\n};\n" ROOMS,
+                 "missing brightness");
+    EXPECT_ERROR(HEAD GROUPS "scenes = {\n  dim = { brightness = 10; colour = \"red\"; }; #!\n};\n"
+                 ROOMS, "must be a colour \"#rrggbb\"");
+    EXPECT_ERROR(HEAD GROUPS "scenes = {\n  Dim = { brightness = 10; }; #!\n};\n" ROOMS,
+                 "scene name 'Dim'");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  phases = {\n"
+                 "    infusion = { scene = \"disco\"; }; #!\n  };\n};\n" ROOMS,
+                 "scene 'disco' is not in scenes");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  phases = {\n"
+                 "    nap = { scene = \"idle\"; }; #!\n  };\n};\n" ROOMS, "'nap' is not a phase");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  phases = {\n"
+                 "    infusion = { fade = -1; }; #!\n  };\n};\n" ROOMS, "'fade' must be 0 to 3600");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  calls = { critical = \"care\"; }; #!\n};\n"
+                 ROOMS, "'critical' is not a priority");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  step = 0.1; #!\n};\n" ROOMS,
+                 "'step' is 0.1 s");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  dome = { urgent = \"#ff20\"; }; #!\n};\n"
+                 ROOMS, "'urgent' must be a colour");
+    EXPECT_ERROR(HEAD GROUPS SCENES "lighting = {\n  dome = { flash = 0.1; }; #!\n};\n"
+                 ROOMS, "'flash' must be 0.5 to 10 seconds");
+    EXPECT_ERROR(HEAD GROUPS SCENES "rooms = (\n"
+                 "  { id = \"chair-1\"; lights = ( { driver = \"hue\"; topic = \"x\"; } ); } #!\n);\n",
+                 "driver must be \"zigbee2mqtt\"");
+    EXPECT_ERROR(HEAD GROUPS SCENES "rooms = (\n"
+                 "  { id = \"chair-1\"; lights = ( { driver = \"tasmota\"; topic = \"a/#\"; } ); } #!\n);\n",
+                 "topic must be an MQTT topic without '+', '#'");
+    EXPECT_ERROR(HEAD GROUPS SCENES "rooms = (\n"
+                 "  { id = \"chair-1\"; lights = ( { driver = \"homeassistant\"; topic = \"h\";\n"
+                 "    brightness_scale = 0; } ); } #!\n);\n", "'brightness_scale' must be a number from 1");
+    EXPECT_ERROR(HEAD GROUPS SCENES "rooms = (\n  { id = \"chair-1\"; lights = (); } #!\n);\n",
+                 "'lights' must be a list");
+    /* Lights but no scene for a phase: the lighting section (or scenes) is blamed. */
+    EXPECT_ERROR(HEAD GROUPS "scenes = { #!\n  idle = { brightness = 70; };\n};\n"
+                 "rooms = ( { id = \"chair-1\"; " LAMP " } );\n", "phase 'intake' has no scene");
+}
+
 int main(void)
 {
     RUN(test_shipped_config);
+    RUN(test_shipped_lighting);
+    RUN(test_lighting_absent);
+    RUN(test_lighting_errors);
     RUN(test_defaults);
     RUN(test_partial_sections);
     RUN(test_error_lines);
