@@ -103,9 +103,9 @@ static void check_print_lighting(const struct room_config *cfg)
             printf("; %s call=%s", priority_name((enum priority)p),
                    lc->scenes[lc->call_scene[p]].name);
     printf("\n  lamps:");
-    for (int d = 0; d < LIGHT_DRIVER_COUNT; d++)
+    for (int d = 0, n = 0; d < LIGHT_DRIVER_COUNT; d++)
         if (lamps[d])
-            printf(" %d %s", lamps[d], light_driver((enum light_driver_kind)d)->name);
+            printf("%s %d %s", n++ ? "," : "", lamps[d], light_driver((enum light_driver_kind)d)->name);
     printf("%s; %d dome light(s)\n", total ? "" : " none",
            domes);
 }
