@@ -145,8 +145,11 @@ static bool decide(const lights *ls, const struct room_lights *r, struct target 
         sc = scene_named(ls, r->override_scene);
     else if (r->theme && r->has_phase && r->theme_phase == r->phase && r->theme_scene[0])
         sc = scene_named(ls, r->theme_scene);
-    if (!sc && r->has_phase && lc->phase_scene[r->phase] >= 0)
-        sc = &lc->scenes[lc->phase_scene[r->phase]];
+    /* No phase heard yet (a kiosk that never reported): once anything has
+     * taken the lamps over, they come back to the idle scene, not stay there. */
+    enum phase ph = r->has_phase ? r->phase : PHASE_IDLE;
+    if (!sc && (r->has_phase || r->active) && lc->phase_scene[ph] >= 0)
+        sc = &lc->scenes[lc->phase_scene[ph]];
     if (!sc)
         return false;
     *t = (struct target){ sc->name, sc->level };
@@ -170,8 +173,8 @@ static void retarget(lights *ls, struct room_lights *r, int64_t fade_ms, int64_t
     struct target t;
     int64_t step = step_ms(ls, r);
 
-    if (!decide(ls, r, &t))
-        return;
+    if (r->def->nlights == 0 || !decide(ls, r, &t))
+        return;  /* a room without lamps is told nothing, and has no state to announce */
     if (r->active && strcmp(r->scene, t.scene) == 0 && same_level(&r->to, &t.level))
         return;
     r->from = r->active ? current(r, now) : t.level;

@@ -438,6 +438,21 @@ static void test_theme(void)
     teardown();
 }
 
+/* A room whose kiosk never reported a phase: after an urgent call, the idle scene. */
+static void test_no_phase_returns_to_idle(void)
+{
+    struct contract_call call = { .id = "c-7", .room = "chair-1", .priority = PRIO_URGENT };
+
+    REQUIRE(setup());
+    lights_call(ls, "chair-1", NULL, 0);
+    CHECK_INT_EQ(count_cmd("z2m/lamp-1/set"), 0);  /* nothing asks for light yet */
+    lights_call(ls, "chair-1", &call, 1000);
+    CHECK_STR_EQ(lights_scene(ls, "chair-1"), "care");
+    lights_call(ls, "chair-1", NULL, 5000);
+    CHECK_STR_EQ(lights_scene(ls, "chair-1"), "idle");
+    teardown();
+}
+
 /* A room without lights, and rooms outside the config, send nothing and do not crash. */
 static void test_rooms_without_lights(void)
 {
@@ -451,6 +466,7 @@ static void test_rooms_without_lights(void)
     lights_phase(ls, "chair-9", PHASE_INFUSION, 0);
     CHECK(lights_override(ls, "chair-9", &bright, 0, &why) != 0);
     CHECK_INT_EQ(rec.n, 0);
+    CHECK_INT_EQ(rec.nstates, 0);
     CHECK(lights_next_due(ls) == INT64_MAX);
     teardown();
 }
@@ -520,6 +536,7 @@ int main(void)
     RUN(test_override_ends);
     RUN(test_call_over_override);
     RUN(test_theme);
+    RUN(test_no_phase_returns_to_idle);
     RUN(test_rooms_without_lights);
     RUN(test_reconnect_resends);
     RUN(test_reload_applies_at_next_change);
