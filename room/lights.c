@@ -17,6 +17,14 @@
 
 #define OVERRIDE_SCENE "override"
 #define DEFAULT_KELVIN 2700
+/*
+ * A call's light changes wait this long after the call.  Sent at once, the
+ * lamp and dome messages reach the broker in the same read as the nurse's
+ * page, and Mosquitto handles the whole read before it writes the page out:
+ * measured, that made call->page ~0.05 ms slower (bench_callpage).  2 ms is
+ * nothing to a lamp and leaves the page alone on the wire.
+ */
+#define CALL_SETTLE_MS 2
 
 enum dome_mode { DOME_UNKNOWN, DOME_OFF, DOME_STEADY, DOME_FLASH };
 
@@ -28,6 +36,7 @@ struct room_lights {
     enum phase phase;
     bool call, call_acked;
     enum priority call_prio;
+    int64_t call_due;                /* the call changed: show it at this time (else INT64_MAX) */
     bool override;
     char override_scene[HV_NAME_MAX];
     struct light_level override_level;
@@ -239,16 +248,23 @@ void lights_phase(lights *ls, const char *room, enum phase phase, int64_t now)
 void lights_call(lights *ls, const char *room, const struct contract_call *call, int64_t now)
 {
     struct room_lights *r = find(ls, room);
-    bool had = r && r->call;
 
     if (!r)
         return;
     r->call = call != NULL;
     r->call_prio = call ? call->priority : PRIO_ROUTINE;
     r->call_acked = call && call->state == CALL_ACKNOWLEDGED;
+    if (r->call_due == INT64_MAX)
+        r->call_due = now + CALL_SETTLE_MS;
+}
+
+/* Shows the room's call (set by lights_call) on its dome and lamps. */
+static void show_call(lights *ls, struct room_lights *r, int64_t now)
+{
+    r->call_due = INT64_MAX;
     dome_update(ls, r, false, now);
-    retarget(ls, r, r->call || !had ? ls->cfg->lighting.call_fade_ms
-                                    : ls->cfg->lighting.return_fade_ms, now);
+    retarget(ls, r, r->call ? ls->cfg->lighting.call_fade_ms : ls->cfg->lighting.return_fade_ms,
+             now);
 }
 
 /* The level a brightness/kelvin override asks for, starting from what the room shows. */
@@ -310,7 +326,7 @@ void lights_theme(lights *ls, const char *room, const struct msg_kiosk_theme *m,
 
 static int64_t room_next_due(const struct room_lights *r)
 {
-    int64_t due = r->next_flash;
+    int64_t due = r->next_flash < r->call_due ? r->next_flash : r->call_due;
 
     if (r->active && r->sent < r->nsteps) {
         int64_t at = r->start + r->duration * r->sent / r->nsteps;
@@ -324,6 +340,8 @@ static int64_t room_next_due(const struct room_lights *r)
 
 static void room_tick(lights *ls, struct room_lights *r, int64_t now)
 {
+    if (now >= r->call_due)
+        show_call(ls, r, now);
     if (r->override && now >= r->override_until) {
         log_info("%s: staff light override held its time; back to the room's scene", r->id);
         r->override = false;
@@ -396,7 +414,8 @@ static struct room_lights *rooms_for(const struct room_config *cfg, const lights
         if (prev)
             rooms[i] = *prev;
         else
-            strcpy(rooms[i].id, cfg->rooms[i].id), rooms[i].next_flash = INT64_MAX;
+            strcpy(rooms[i].id, cfg->rooms[i].id), rooms[i].next_flash = INT64_MAX,
+            rooms[i].call_due = INT64_MAX;
         rooms[i].def = &cfg->rooms[i];
         if (!rooms[i].def->has_dome)
             rooms[i].dome = DOME_UNKNOWN, rooms[i].next_flash = INT64_MAX;

@@ -53,7 +53,11 @@ void lights_connected(lights *ls, int64_t now);
 
 /* The kiosk's phase (from its retained status). */
 void lights_phase(lights *ls, const char *room, enum phase phase, int64_t now);
-/* The room's call as published on P/call/R, or NULL once it cleared. */
+/*
+ * The room's call as published on P/call/R, or NULL once it cleared.  Shown
+ * on the lamps and dome by lights_tick 2 ms later, so the nurse's page goes
+ * out on its own first (lights.c says why).
+ */
 void lights_call(lights *ls, const char *room, const struct contract_call *call, int64_t now);
 /* A staff override. Returns 0, or HV_EINVAL with *why (an unknown scene). */
 int lights_override(lights *ls, const char *room, const struct msg_lights_set *m, int64_t now,

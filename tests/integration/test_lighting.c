@@ -134,7 +134,13 @@ static int start(struct lights_t *t)
     if (hv_client_sub(t->light, filter, 1))
         return -1;
     snprintf(filter, sizeof filter, "cmnd/%s-chair-3/+", t->f.prefix);
-    return hv_client_sub(t->light, filter, 1);
+    if (hv_client_sub(t->light, filter, 1))
+        return -1;
+    /* What the controller sends as it connects (domes off, Tasmota set-up) may
+     * come before or after these subscriptions: let it pass, then start clean. */
+    hv_sleep_ms(300);
+    hv_client_drain(t->light);
+    return 0;
 }
 
 static void finish(struct lights_t *t)

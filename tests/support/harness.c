@@ -535,6 +535,24 @@ long hv_proc_rss_kb(const hv_proc *p)
     return kb;
 }
 
+long hv_proc_cpu_ms(const hv_proc *p)
+{
+    if (!p || p->reaped)
+        return -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+    char *text = hv_read_file(path);
+    /* The command name may hold spaces: the fields start after its ')'. */
+    const char *rest = text ? strrchr(text, ')') : NULL;
+    unsigned long long utime, stime;
+    long ms = -1;
+    if (rest && sscanf(rest + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                       &utime, &stime) == 2)
+        ms = (long)((utime + stime) * 1000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
+    free(text);
+    return ms;
+}
+
 /* ======================================================================== */
 /* broker building blocks                                                   */
 /* ======================================================================== */

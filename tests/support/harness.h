@@ -123,6 +123,10 @@ void hv_proc_free(hv_proc *p);
  * /proc/<pid>/status), or -1 on error or once it has exited. */
 long hv_proc_rss_kb(const hv_proc *p);
 
+/* Returns the CPU time the child has used so far (utime + stime from
+ * /proc/<pid>/stat) in ms, or -1 on error or once it has exited. */
+long hv_proc_cpu_ms(const hv_proc *p);
+
 /* ------------------------------------------------------------------------ */
 /* an MQTT test client (a kiosk, a nurse pager, a board)                     */
 /* ------------------------------------------------------------------------ */

@@ -137,6 +137,14 @@ static const char *last_cmd(const char *topic)
     return "";
 }
 
+/* A call change as the controller makes it: lights_call, then the tick that shows it. */
+static void call_shown(const char *room, const struct contract_call *call, int64_t now)
+{
+    lights_call(ls, room, call, now);
+    CHECK(lights_next_due(ls) <= now + 2);  /* shown within 2 ms, after the page went out */
+    lights_tick(ls, now + 2);
+}
+
 /* Brings chair-1 to its infusion scene and lets the fade finish; clears the record. */
 static void settle_in_infusion(int64_t *now)
 {
@@ -278,7 +286,7 @@ static void test_urgent_call_care_and_back(void)
 
     REQUIRE(setup());
     settle_in_infusion(&now);
-    lights_call(ls, "chair-1", &call, now);
+    call_shown("chair-1", &call, now);
     int i = find_cmd("z2m/lamp-1/set", 0);
     REQUIRE(i >= 0);
     CHECK_STR_EQ(rec.payload[i], "{\"state\":\"ON\",\"brightness\":254,\"color_temp\":250,\"transition\":1}");
@@ -286,12 +294,12 @@ static void test_urgent_call_care_and_back(void)
     /* Acknowledged: still care (the nurse is on the way). */
     call.state = CALL_ACKNOWLEDGED;
     clear_rec();
-    lights_call(ls, "chair-1", &call, now += 5000);
+    call_shown("chair-1", &call, now += 5000);
     CHECK_INT_EQ(count_cmd("z2m/lamp-1/set"), 0);
     /* Cleared: 6 s back, in two points, ending at the infusion scene. */
-    lights_call(ls, "chair-1", NULL, now += 5000);
+    call_shown("chair-1", NULL, now += 5000);
     CHECK_STR_EQ(rec.state_scene[rec.nstates - 1], "infusion");
-    lights_tick(ls, now + 3000);
+    lights_tick(ls, now + 2 + 3000);
     CHECK_INT_EQ(count_cmd("z2m/lamp-1/set"), 2);
     CHECK_STR_EQ(last_cmd("z2m/lamp-1/set"),
                  "{\"state\":\"ON\",\"brightness\":30,\"color_temp\":455,\"transition\":3}");
@@ -306,12 +314,12 @@ static void test_assist_call_leaves_lamp(void)
 
     REQUIRE(setup());
     settle_in_infusion(&now);
-    lights_call(ls, "chair-1", &call, now);
+    call_shown("chair-1", &call, now);
     CHECK_INT_EQ(count_cmd("z2m/lamp-1/set"), 0);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"),
                  "{\"state\":\"ON\",\"brightness\":254,\"color\":{\"r\":255,\"g\":160,\"b\":0},\"transition\":0}");
     CHECK(lights_next_due(ls) == INT64_MAX);  /* steady: nothing to flash */
-    lights_call(ls, "chair-1", NULL, now + 1000);
+    call_shown("chair-1", NULL, now + 1000);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"), "{\"state\":\"OFF\",\"transition\":0}");
     CHECK_INT_EQ(count_cmd("z2m/lamp-1/set"), 0);
     teardown();
@@ -325,21 +333,21 @@ static void test_dome_flashes_urgent_until_acknowledged(void)
     const char *off = "{\"state\":\"OFF\",\"transition\":0}";
 
     REQUIRE(setup());
-    lights_call(ls, "chair-1", &call, 0);
+    call_shown("chair-1", &call, 0);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"), on);
-    CHECK_INT_EQ(lights_next_due(ls), 1000);
-    lights_tick(ls, 1000);
+    CHECK_INT_EQ(lights_next_due(ls), 2 + 1000);
+    lights_tick(ls, 1002);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"), off);
-    lights_tick(ls, 2000);
+    lights_tick(ls, 2002);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"), on);
     CHECK_INT_EQ(count_cmd("z2m/dome-1/set"), 3);
     call.state = CALL_ACKNOWLEDGED;
-    lights_call(ls, "chair-1", &call, 2500);
+    call_shown("chair-1", &call, 2500);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"), on);
     int n = count_cmd("z2m/dome-1/set");
     lights_tick(ls, 10000);
     CHECK_INT_EQ(count_cmd("z2m/dome-1/set"), n);  /* steady now */
-    lights_call(ls, "chair-1", NULL, 11000);
+    call_shown("chair-1", NULL, 11000);
     CHECK_STR_EQ(last_cmd("z2m/dome-1/set"), off);
     teardown();
 }
@@ -410,9 +418,9 @@ static void test_call_over_override(void)
     REQUIRE(setup());
     settle_in_infusion(&now);
     lights_override(ls, "chair-1", &bright, now, &why);
-    lights_call(ls, "chair-1", &call, now += 1000);
+    call_shown("chair-1", &call, now += 1000);
     CHECK_STR_EQ(lights_scene(ls, "chair-1"), "care");
-    lights_call(ls, "chair-1", NULL, now += 1000);
+    call_shown("chair-1", NULL, now += 1000);
     CHECK_STR_EQ(lights_scene(ls, "chair-1"), "bright");
     teardown();
 }
@@ -444,11 +452,11 @@ static void test_no_phase_returns_to_idle(void)
     struct contract_call call = { .id = "c-7", .room = "chair-1", .priority = PRIO_URGENT };
 
     REQUIRE(setup());
-    lights_call(ls, "chair-1", NULL, 0);
+    call_shown("chair-1", NULL, 0);
     CHECK_INT_EQ(count_cmd("z2m/lamp-1/set"), 0);  /* nothing asks for light yet */
-    lights_call(ls, "chair-1", &call, 1000);
+    call_shown("chair-1", &call, 1000);
     CHECK_STR_EQ(lights_scene(ls, "chair-1"), "care");
-    lights_call(ls, "chair-1", NULL, 5000);
+    call_shown("chair-1", NULL, 5000);
     CHECK_STR_EQ(lights_scene(ls, "chair-1"), "idle");
     teardown();
 }
@@ -462,7 +470,7 @@ static void test_rooms_without_lights(void)
 
     REQUIRE(setup());
     lights_phase(ls, "chair-4", PHASE_INFUSION, 0);
-    lights_call(ls, "chair-4", &call, 0);
+    call_shown("chair-4", &call, 0);
     lights_phase(ls, "chair-9", PHASE_INFUSION, 0);
     CHECK(lights_override(ls, "chair-9", &bright, 0, &why) != 0);
     CHECK_INT_EQ(rec.n, 0);
@@ -479,7 +487,7 @@ static void test_reconnect_resends(void)
 
     REQUIRE(setup());
     settle_in_infusion(&now);
-    lights_call(ls, "chair-1", &call, now);
+    call_shown("chair-1", &call, now);
     clear_rec();
     lights_connected(ls, now += 1000);
     CHECK_STR_EQ(last_cmd("z2m/lamp-1/set"),
