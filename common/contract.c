@@ -483,8 +483,9 @@ static bool scene_word_valid(const char *s)
     return true;
 }
 
-static bool decode_lights_set(const cJSON *root, struct msg_lights_set *out, const char **why)
+static bool lights_set_fields(const cJSON *root, void *dest, const char **why)
 {
+    struct msg_lights_set *out = dest;
     const cJSON *release = cJSON_GetObjectItemCaseSensitive(root, "release");
     double v = 0;
     int n;
@@ -516,46 +517,56 @@ static bool decode_lights_set(const cJSON *root, struct msg_lights_set *out, con
     return true;
 }
 
-int contract_decode_lights_set(const char *payload, size_t len, struct msg_lights_set *out,
-                               const char **why)
+/*
+ * Parses payload as a JSON object, zeroes out (size bytes) and fills it with
+ * fields(); the decoders whose rules fit in one function of the fields.
+ */
+static int decode_with(const char *payload, size_t len, void *out, size_t size,
+                       bool (*fields)(const cJSON *root, void *out, const char **why),
+                       const char **why)
 {
     int rc;
     cJSON *root = parse_object(payload, len, &rc, why);
 
     if (!root)
         return rc;
-    memset(out, 0, sizeof *out);
-    rc = decode_lights_set(root, out, why) ? 0 : HV_EPARSE;
+    memset(out, 0, size);
+    rc = fields(root, out, why) ? 0 : HV_EPARSE;
     cJSON_Delete(root);
     return rc;
+}
+
+int contract_decode_lights_set(const char *payload, size_t len, struct msg_lights_set *out,
+                               const char **why)
+{
+    return decode_with(payload, len, out, sizeof *out, lights_set_fields, why);
+}
+
+static bool kiosk_theme_fields(const cJSON *root, void *dest, const char **why)
+{
+    struct msg_kiosk_theme *out = dest;
+    const cJSON *phase = cJSON_GetObjectItemCaseSensitive(root, "phase");
+    int p = cJSON_IsString(phase) ? phase_from_name(phase->valuestring) : -1;
+
+    if (p < 0) {
+        *why = "missing or unknown \"phase\"";
+        return false;
+    }
+    out->phase = (enum phase)p;
+    if (!get_opt_string(root, "theme", out->theme, sizeof out->theme, true, why) ||
+        !get_opt_string(root, "scene", out->scene, sizeof out->scene, true, why))
+        return false;
+    if (out->scene[0] && !scene_word_valid(out->scene)) {
+        *why = "\"scene\" is not a scene name";
+        return false;
+    }
+    return true;
 }
 
 int contract_decode_kiosk_theme(const char *payload, size_t len, struct msg_kiosk_theme *out,
                                 const char **why)
 {
-    int rc;
-    cJSON *root = parse_object(payload, len, &rc, why);
-    const cJSON *phase;
-    int p;
-
-    if (!root)
-        return rc;
-    rc = HV_EPARSE;
-    memset(out, 0, sizeof *out);
-    phase = cJSON_GetObjectItemCaseSensitive(root, "phase");
-    p = cJSON_IsString(phase) ? phase_from_name(phase->valuestring) : -1;
-    if (p < 0)
-        *why = "missing or unknown \"phase\"";
-    else if (get_opt_string(root, "theme", out->theme, sizeof out->theme, true, why) &&
-             get_opt_string(root, "scene", out->scene, sizeof out->scene, true, why)) {
-        if (out->scene[0] && !scene_word_valid(out->scene))
-            *why = "\"scene\" is not a scene name";
-        else
-            rc = 0;
-    }
-    out->phase = (enum phase)(p < 0 ? 0 : p);
-    cJSON_Delete(root);
-    return rc;
+    return decode_with(payload, len, out, sizeof *out, kiosk_theme_fields, why);
 }
 
 /* ---- encoders ------------------------------------------------------------------------ */
