@@ -112,8 +112,10 @@ static void begin_run(struct app *a)
         return;
     n = journal_load(a->journal, a->visit, a->phase, replay_one, a);
     if (n > 0)
-        log_info("questionnaires resumed from %d journaled tap(s): form %d of %d", n,
-                 a->run.cur + 1, a->run.nforms);
+        log_info("questionnaires resumed from %d journaled tap(s): form %d of %d (%s), %s%s%s", n,
+                 a->run.cur + 1, a->run.nforms, run_form(&a->run) ? run_form(&a->run)->id : "-",
+                 run_view_name(a->run.view), a->run.view == RUN_QUESTION ? " " : "",
+                 a->run.view == RUN_QUESTION ? run_form(&a->run)->items[a->run.item].id : "");
     a->dirty = true;
 }
 

@@ -21,6 +21,12 @@ const char *run_ev_kind_name(enum run_ev_kind k)
     return (unsigned)k < EV_KIND_COUNT ? kind_names[k] : "?";
 }
 
+const char *run_view_name(enum run_view v)
+{
+    static const char *const names[] = { "none", "intro", "question", "message", "review", "done" };
+    return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
+}
+
 int run_ev_kind_from_name(const char *name)
 {
     for (int k = 0; k < EV_KIND_COUNT; k++)

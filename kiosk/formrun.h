@@ -80,6 +80,8 @@ struct run_event run_ev(enum run_ev_kind kind, int form);
 int run_ev_answer(const struct run *r, int option, struct run_event *out);
 
 const char *run_ev_kind_name(enum run_ev_kind k);
+/* "intro", "question", ... for the log. */
+const char *run_view_name(enum run_view v);
 int run_ev_kind_from_name(const char *name);
 
 #endif

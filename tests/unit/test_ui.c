@@ -176,7 +176,14 @@ static void test_strings(void)
 
     for (int id = 0; id < STR_COUNT; id++) {
         const char *s = str_english((enum str_id)id);
+        const char *es = str_spanish((enum str_id)id);
         CHECK(s != NULL && s[0] != '\0');
+        if (!es || !es[0])
+            fprintf(stderr, "  string %d has no Spanish\n", id);
+        CHECK(es != NULL && es[0] != '\0');  /* all kiosk text in English and Spanish */
+        /* The same placeholders, so str_fill fills both alike. */
+        CHECK_INT_EQ(s && strstr(s, "{1}") != NULL, es && strstr(es, "{1}") != NULL);
+        CHECK_INT_EQ(s && strstr(s, "{2}") != NULL, es && strstr(es, "{2}") != NULL);
     }
     CHECK_STR_EQ(str(NULL, STR_HELP), "Help");
     CHECK_STR_EQ(str_fill(out, sizeof out, "{1} is on the way", "Sam", NULL), "Sam is on the way");

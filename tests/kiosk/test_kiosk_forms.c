@@ -1,0 +1,359 @@
+/*
+ * test_kiosk_forms.c - questionnaires on the real kiosk, with the real room
+ * controller and a real broker: PHQ-9 answered by touches comes out scored
+ * as a FHIR QuestionnaireResponse; an item-9 answer pages a nurse urgently
+ * (reason safety) before the form is finished; a kiosk killed mid-form comes
+ * back at the same question with the same answers; a checklist rule pages
+ * at the priority it names; and the Spanish screens are photographed
+ * ("forms-es-*.png" in $HAVEN_SHOTS_DIR) for a person to look at.
+ */
+#include "check.h"
+#include "json_util.h"
+#include "kiosk_fixture.h"
+#include "kit.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree"
+#endif
+
+#define W 1280
+#define H 800
+#define ROOM "chair-1"
+
+/* The test clinic with the shipped forms: PHQ-9 at intake, the discharge checklist. */
+static char *config(const char *intake)
+{
+    char extra[1024];
+
+    snprintf(extra, sizeof extra,
+             "kiosk = { questionnaires = {\n"
+             "  dir = \"%s/config/questionnaires\";\n"
+             "  intake = [ %s ];\n"
+             "  discharge = [ \"discharge-checklist\" ];\n"
+             "  crisis_line = { en = \"Call or text 988, any time.\";"
+             " es = \"Llame o envíe un mensaje al 988, a cualquier hora.\"; };\n"
+             "}; };\n", HAVEN_SOURCE_DIR, intake);
+    return rf_default_config("%PREFIX%", extra);
+}
+
+static int start(struct room_fixture *f, struct kiosk_fixture *k, const char *intake)
+{
+    char *cfg = config(intake);
+    int rc = cfg ? rf_start(f, cfg, false) : -1;
+
+    free(cfg);
+    return rc == 0 ? kf_start(k, f, ROOM, W, H) : -1;
+}
+
+static void station_cmd(const struct room_fixture *f, const char *json)
+{
+    hv_client *station = rf_client(f, "station");
+    CHECK(station && hv_client_pub(station, rf_topic(f, "room/" ROOM "/kiosk/cmd"), json, 1,
+                                   false) == 0);
+    hv_client_free(station);
+}
+
+/* A tap on the current screen's target name (the kiosk logs what it tapped). */
+static void tap(struct kiosk_fixture *k, const char *name)
+{
+    char line[96];
+    snprintf(line, sizeof line, "tapname %s", name);
+    CHECK(kf_send(k, line) == 0);
+}
+
+/* Waits until the kiosk shows screen (its "targets" listing says so). */
+static bool on_screen(struct kiosk_fixture *k, const char *screen)
+{
+    char needle[64];
+
+    snprintf(needle, sizeof needle, "targets on %s:", screen);
+    for (int i = 0; i < 50; i++) {
+        CHECK(kf_send(k, "targets") == 0);
+        if (kf_wait_log(k, needle, 100))
+            return true;
+    }
+    fprintf(stderr, "the kiosk never showed the %s screen\n", screen);
+    return false;
+}
+
+/* An item of a QuestionnaireResponse by linkId, or NULL. */
+static const cJSON *qr_item(const cJSON *qr, const char *link)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(qr, "item")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "linkId");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, link) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+static const cJSON *qr_answer(const cJSON *qr, const char *link)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(qr_item(qr, link), "answer"), 0);
+}
+
+static const char *qr_code(const cJSON *qr, const char *link)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(qr_answer(qr, link), "valueCoding"), "code");
+    return cJSON_IsString(c) ? c->valuestring : "(none)";
+}
+
+static const char *const phq[9] = {
+    "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8",
+};
+
+/*
+ * PHQ-9 by touch: "Several days" to items 1-8, then item 9 "Several days":
+ * the safety call and the urgent page come at once, while the form is still
+ * open; then the difficulty question, the review, Send: the scored response.
+ */
+static void test_phq9_by_touch(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-PHQ\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-en-intro"));
+    tap(&k, "start");
+    SDL_FreeSurface(kf_shot(&k, "forms-en-question-1"));
+    for (int i = 0; i < 8; i++)
+        tap(&k, "option-2");
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+
+    tap(&k, "option-2");  /* item 9: "Several days" */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "safety");
+    CHECK(json_str(call, "detail") && strstr(json_str(call, "detail"), "PHQ-9 item 9"));
+    free(call);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "urgent");
+    CHECK_STR_EQ(json_str(page, "reason"), "safety");
+    CHECK_STR_EQ(json_str(page, "room"), ROOM);
+    free(page);
+    /* The form is not over: nothing has been sent on kiosk/response yet. */
+    CHECK(hv_client_count(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response")) == 0);
+    CHECK(on_screen(&k, "form"));
+    CHECK(kf_wait_log(&k, "targets on form: 1", 2000));  /* the message: Continue alone */
+    SDL_FreeSurface(kf_shot(&k, "forms-en-safety-message"));
+
+    tap(&k, "continue");
+    tap(&k, "option-1");  /* the difficulty question: "Not difficult at all" */
+    SDL_FreeSurface(kf_shot(&k, "forms-en-review"));
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK(strlen(resp) < 65536);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    CHECK_STR_EQ(json_str(resp, "resourceType"), "QuestionnaireResponse");
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    CHECK_STR_EQ(json_str(resp, "questionnaire"), "http://loinc.org/q/44249-1");
+    CHECK(json_str(resp, "id") != NULL);
+    CHECK(json_str(resp, "authored") != NULL);
+    const cJSON *ident = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(qr, "subject"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(ident, "value")->valuestring, "V-PHQ");
+    for (int i = 0; i < 9; i++)
+        CHECK_STR_EQ(qr_code(qr, phq[i]), "LA6569-3");
+    CHECK_STR_EQ(qr_code(qr, "69722-7"), "LA6572-7");
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    REQUIRE(cJSON_IsNumber(total));
+    CHECK_INT_EQ(total->valueint, 9);
+    const cJSON *band = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6-band"), "valueString");
+    CHECK(cJSON_IsString(band) && strcmp(band->valuestring, "Mild") == 0);
+    cJSON_Delete(qr);
+    free(resp);
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-en-done"));
+    CHECK(kf_wait_log(&k, "targets on form: 0", 2000));  /* "thank you": nothing to touch */
+
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/* Killed after three answers, the kiosk comes back at question 4 with them. */
+static void test_kill_resumes(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-KILL\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-1");
+    tap(&k, "option-3");
+    tap(&k, "option-4");
+    REQUIRE(kf_send(&k, "targets") == 0);
+    REQUIRE(kf_wait_log(&k, "tapname option-4 on form", 3000));
+    SDL_FreeSurface(kf_shot(&k, "forms-before-kill"));
+    kf_kill(&k);
+
+    REQUIRE(kf_restart(&k, true) == 0);
+    CHECK(kf_wait_log(&k, "resumed from 4 journaled tap(s): form 1 of 1 (phq-9), question 44254-1",
+                      5000));
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-after-kill"));
+    /* Back once: question 3 still has its answer, "Nearly every day" (Next is there). */
+    tap(&k, "back");
+    CHECK(kf_send(&k, "targets") == 0);
+    CHECK(kf_wait_log(&k, "target next", 3000));
+    tap(&k, "next");
+    for (int i = 0; i < 6; i++)   /* items 4-9: "Not at all" */
+        tap(&k, "option-1");
+    tap(&k, "option-2");          /* difficulty (problems were checked) */
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    CHECK_STR_EQ(qr_code(qr, phq[0]), "LA6568-5");
+    CHECK_STR_EQ(qr_code(qr, phq[1]), "LA6570-1");
+    CHECK_STR_EQ(qr_code(qr, phq[2]), "LA6571-9");
+    CHECK_STR_EQ(qr_code(qr, phq[3]), "LA6568-5");
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    CHECK(cJSON_IsNumber(total) && total->valueint == 5);
+    cJSON_Delete(qr);
+    free(resp);
+    /* Exactly one response: the kill did not send it twice. */
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 1000));
+
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* A form left part-way when the visit ends is sent as "stopped", without a score. */
+static void test_abandoned_is_stopped(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-STOP\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-3");
+    REQUIRE(kf_send(&k, "targets") == 0);
+    REQUIRE(kf_wait_log(&k, "tapname option-3 on form", 3000));
+    station_cmd(&f, "{\"cmd\":\"end_visit\"}");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "stopped");
+    CHECK(strstr(resp, "44261-6") == NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    CHECK_STR_EQ(qr_code(qr, phq[0]), "LA6570-1");
+    cJSON_Delete(qr);
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* The discharge checklist: "escort not here" pages at the rule's own priority, routine. */
+static void test_rule_priority(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-DIS\",\"lang\":\"en\"}");
+    station_cmd(&f, "{\"cmd\":\"phase\",\"phase\":\"discharge\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-1");  /* nausea: no */
+    tap(&k, "option-1");  /* dizzy: no */
+    tap(&k, "option-1");  /* steady: yes */
+    tap(&k, "option-2");  /* escort here: no */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "help");
+    CHECK_STR_EQ(json_str(call, "priority"), "routine");
+    free(call);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "routine");
+    free(page);
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/* Spanish from begin_visit, every kind of form screen photographed; and the welcome screen. */
+static void test_spanish_screens(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"safety-checklist\", \"phq-9\"") == 0);
+
+    tap(&k, "lang-es");  /* on the welcome screen */
+    REQUIRE(on_screen(&k, "idle"));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-welcome"));
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-ES\",\"lang\":\"es\"}");
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-intro"));
+    tap(&k, "start");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-1"));
+    tap(&k, "option-2");  /* food: no */
+    tap(&k, "option-1");  /* escort: yes */
+    tap(&k, "option-1");  /* new medicine: yes */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-medicine"));
+    tap(&k, "option-3");  /* another medicine */
+    tap(&k, "option-2");  /* heart: no */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-review"));
+    tap(&k, "send");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-intro"));
+    tap(&k, "start");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-1"));
+    for (int i = 0; i < 7; i++)
+        tap(&k, "option-1");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-8"));
+    tap(&k, "option-1");
+    tap(&k, "option-4");  /* item 9: "Casi todos los días" */
+    REQUIRE(kf_send(&k, "targets") == 0);
+    CHECK(kf_wait_log(&k, "targets on form: 1", 3000));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-safety-message"));
+    tap(&k, "continue");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-difficulty"));
+    tap(&k, "option-3");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-review"));
+    tap(&k, "send");
+    char *resp = NULL;
+    for (int n = 0; n < 2; n++) {  /* the checklist's, then PHQ-9's */
+        free(resp);
+        resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+        REQUIRE(resp != NULL);
+    }
+    CHECK_STR_EQ(json_str(resp, "language"), "es");
+    CHECK(strstr(resp, "Casi todos los días") != NULL);
+    CHECK(strstr(resp, "Pensamientos de que estaría mejor muerto(a)") != NULL);
+    free(resp);
+    SDL_FreeSurface(kf_shot(&k, "forms-es-done"));
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+int main(void)
+{
+    RUN(test_phq9_by_touch);
+    RUN(test_kill_resumes);
+    RUN(test_abandoned_is_stopped);
+    RUN(test_rule_priority);
+    RUN(test_spanish_screens);
+    return CHECK_SUMMARY();
+}
