@@ -186,6 +186,43 @@ static void test_phq9_by_touch(void)
     rf_finish(&f);
 }
 
+/*
+ * The help button pressed first (an assist call open), then item 9: the
+ * safety answer must not be a mere re-alert of the assist call; it joins it
+ * and the controller raises it to urgent and pages again.
+ */
+static void test_safety_upgrades_open_call(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-UP\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    CHECK(kf_tap_help(&k) == 0);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "assist");
+    char help_id[64];
+    snprintf(help_id, sizeof help_id, "%s", json_str(page, "id") ? json_str(page, "id") : "");
+    free(page);
+    tap(&k, "start");
+    for (int i = 0; i < 8; i++)
+        tap(&k, "option-1");
+    tap(&k, "option-3");  /* item 9: more than half the days */
+    page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "urgent");
+    CHECK_STR_EQ(json_str(page, "reason"), "safety");
+    CHECK_STR_EQ(json_str(page, "id"), help_id);  /* the room's one call, raised */
+    free(page);
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
 /* Killed after three answers, the kiosk comes back at question 4 with them. */
 static void test_kill_resumes(void)
 {
@@ -351,6 +388,7 @@ static void test_spanish_screens(void)
 int main(void)
 {
     RUN(test_phq9_by_touch);
+    RUN(test_safety_upgrades_open_call);
     RUN(test_kill_resumes);
     RUN(test_abandoned_is_stopped);
     RUN(test_rule_priority);
