@@ -127,11 +127,15 @@ void app_forms_attach(struct app *a, struct qn_set *set, struct journal *j, int6
     begin_run(a);
 }
 
-/* True while a patient is part-way through a form (a new set must wait). */
+/* True once the patient has begun the phase's forms (a new set must wait for the next phase). */
 static bool mid_form(const struct app *a)
 {
-    return a->run.view != RUN_NONE && a->run.view != RUN_DONE &&
-           (a->run.view != RUN_INTRO || a->run.started[a->run.cur]);
+    if (a->run.view == RUN_DONE)
+        return true;
+    for (int i = 0; i < a->run.nforms; i++)
+        if (a->run.started[i])
+            return true;
+    return false;
 }
 
 void app_forms_reload(struct app *a, struct qn_set *set)

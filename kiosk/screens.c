@@ -1551,7 +1551,7 @@ static void staff_press(struct app *a, enum staff_button b, int64_t now)
             app_end_visit(a, now);
         } else {
             new_visit_id(now, visit, sizeof visit);
-            app_begin_visit(a, visit, "en", now);
+            app_begin_visit(a, visit, a->lang, now);  /* as chosen on the welcome screen */
         }
         break;
     case SB_CLEAR:

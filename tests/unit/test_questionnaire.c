@@ -516,6 +516,7 @@ static void test_fhir_phq9(void)
     char *json = fhir_encode_response(f, &a, &m);
     REQUIRE(json != NULL);
     CHECK(strlen(json) < 65536);
+    fprintf(stderr, "  a completed PHQ-9 in Spanish: %zu bytes\n", strlen(json));
     cJSON *root = cJSON_Parse(json);
     REQUIRE(root != NULL);
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "resourceType")->valuestring, "QuestionnaireResponse");
