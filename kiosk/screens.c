@@ -648,15 +648,29 @@ static enum qn_lang lang_of(const struct app *a)
     return qn_lang_of(a->lang);
 }
 
+/* The fewest rows n answers can take: one row of up to four, else two. */
+static int option_rows_min(int n)
+{
+    return n <= 4 ? 1 : 2;
+}
+
 /*
- * n answer buttons from y0 down to above the help button: one column, or two
- * when one would not fit (a small screen), rows 16 mm at the least.
+ * n answer buttons from y0 down to above the help button: one column, two,
+ * or (a small screen with a long question) all on the fewest rows; rows 16 mm
+ * at the least.
  */
 static void option_grid(const struct frame *f, int y0, int n, SDL_Rect *out)
 {
     int bottom = free_bottom(f), x0 = y0 < f->corner.y + f->corner.h ? f->text_x : f->m;
-    int cols = n * f->target + (n - 1) * f->gap <= bottom - y0 ? 1 : 2;
-    int rows = (n + cols - 1) / cols;
+    int choices[3] = { 1, 2, (n + option_rows_min(n) - 1) / option_rows_min(n) }, cols = 1, rows;
+
+    for (int c = 0; c < 3; c++) {
+        cols = choices[c];
+        rows = (n + cols - 1) / cols;
+        if (rows * f->target + (rows - 1) * f->gap <= bottom - y0)
+            break;
+    }
+    rows = (n + cols - 1) / cols;
     int rh = imax(f->target, imin((bottom - y0 - (rows - 1) * f->gap) / rows, f->row_max));
     int w = cols == 1 ? imin(f->w * 4 / 5, f->w - 2 * x0) : f->w - 2 * x0;
     SDL_Rect across = { (f->w - w) / 2, y0, w, rh };
@@ -667,7 +681,11 @@ static void option_grid(const struct frame *f, int y0, int n, SDL_Rect *out)
     }
 }
 
-/* Sets the lines' fonts so that they and need pixels fit from the top down to bottom. */
+/*
+ * Sets the lines' fonts so that they and need pixels fit from the top down
+ * to bottom: the largest one size smaller at a time, down to body text, then
+ * all in small text if even that is too tall.
+ */
 static int fit_lines(const struct ui *ui, const struct frame *f, struct line *l, int n, int need,
                      int bottom)
 {
@@ -676,6 +694,11 @@ static int fit_lines(const struct ui *ui, const struct frame *f, struct line *l,
     while ((h = lines_height(ui, l, n, f->text_w, f->gap)) + f->gap + need > bottom - f->top &&
            shrink(l, n))
         ;
+    if (h + f->gap + need > bottom - f->top) {
+        for (int i = 0; i < n; i++)
+            l[i].font = FONT_SMALL;
+        h = lines_height(ui, l, n, f->text_w, f->gap);
+    }
     return h;
 }
 
@@ -697,12 +720,13 @@ static void question_layout(const struct app *a, const struct ui *ui, const stru
         lay->l[lay->nl++] = (struct line){ FONT_BODY, true, qn_text(&form->stem, lang_of(a)) };
     lay->l[lay->nl++] = (struct line){ FONT_TITLE, false, qn_text(&it->text, lang_of(a)) };
     lay->nopts = it->nopts;
-    need = 2 * f->target + f->gap;  /* two rows of two at the least */
+    need = option_rows_min(it->nopts) * (f->target + f->gap) - f->gap;
     h = fit_lines(ui, f, lay->l, lay->nl, need, free_bottom(f));
     if (f->top + h + f->gap + need > free_bottom(f) && lay->nl == 3) {
         lay->l[1] = lay->l[2];  /* no room: the stem goes (the intro said it) */
+        lay->l[1].font = FONT_TITLE;
         lay->nl = 2;
-        h = lines_height(ui, lay->l, lay->nl, f->text_w, f->gap);
+        h = fit_lines(ui, f, lay->l, lay->nl, need, free_bottom(f));
     }
     option_grid(f, f->top + h + f->gap, lay->nopts, lay->opts);
     lay->nnav = 2;  /* Back, Next */
@@ -750,12 +774,36 @@ static void message_layout(const struct app *a, const struct ui *ui, const struc
     fit_lines(ui, f, lay->l, lay->nl, 0, free_bottom(f));
 }
 
+/* The height of one review row (review_rows). */
+static int review_row_h(const struct ui *ui, const struct frame *f)
+{
+    return ui_text_height(ui, FONT_SMALL, 0, "Ay") + f->gap / 3;
+}
+
+/* How many answers the review lists. */
+static int review_count(const struct app *a)
+{
+    const struct qn_form *form = run_form(&a->run);
+    const struct qn_answers *ans = &a->run.ans[a->run.cur];
+    int n = 0;
+
+    for (int i = 0; i < form->nitems; i++)
+        n += qn_item_visible(form, ans, i) && ans->opt[i] >= 0;
+    return n;
+}
+
+/* The heading as large as leaves room for the rows in two columns at the least. */
 static void review_layout(const struct app *a, const struct ui *ui, const struct frame *f,
                           struct form_layout *lay)
 {
+    int need = (review_count(a) + 1) / 2 * review_row_h(ui, f), h;
+
     lay->nl = 0;
     lay->l[lay->nl++] = (struct line){ FONT_TITLE, false, str(a, STR_FORM_REVIEW_TITLE) };
     lay->l[lay->nl++] = (struct line){ FONT_BODY, true, str(a, STR_FORM_REVIEW_HINT) };
+    h = fit_lines(ui, f, lay->l, lay->nl, need, free_bottom(f));
+    if (f->top + h + f->gap + need > free_bottom(f))
+        lay->nl = 1;  /* no room for the hint: Back says it */
     lay->nnav = 2;  /* Back, Send */
     for (int i = 0; i < 2; i++)
         lay->nav[i] = cell(bottom_left(f), 2, i, f->gap);
@@ -805,12 +853,9 @@ static void review_rows(const struct app *a, struct ui *ui, const struct frame *
     const struct qn_form *form = run_form(&a->run);
     const struct qn_answers *ans = &a->run.ans[a->run.cur];
     const struct theme *t = ui->theme;
-    int row = ui_text_height(ui, FONT_SMALL, 0, "Ay") + f->gap / 3, n = 0, k = 0;
+    int row = review_row_h(ui, f), n = review_count(a), k = 0;
     int qw = f->text_w * 60 / 100, aw = f->text_w - qw - f->gap;
     char q[600], cut[600];
-
-    for (int i = 0; i < form->nitems; i++)
-        n += qn_item_visible(form, ans, i) && ans->opt[i] >= 0;
     bool two = n * row > free_bottom(f) - y0;
     int per = two ? (n + 1) / 2 : n, cw = two ? (f->text_w - f->gap) / 2 : f->text_w;
 

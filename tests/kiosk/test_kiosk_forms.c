@@ -25,29 +25,90 @@
 #define H 800
 #define ROOM "chair-1"
 
+static int dpi = 96;
+
 /* The test clinic with the shipped forms: PHQ-9 at intake, the discharge checklist. */
 static char *config(const char *intake)
 {
     char extra[1024];
 
     snprintf(extra, sizeof extra,
-             "kiosk = { questionnaires = {\n"
+             "kiosk = { dpi = %d; questionnaires = {\n"
              "  dir = \"%s/config/questionnaires\";\n"
              "  intake = [ %s ];\n"
              "  discharge = [ \"discharge-checklist\" ];\n"
              "  crisis_line = { en = \"Call or text 988, any time.\";"
              " es = \"Llame o envíe un mensaje al 988, a cualquier hora.\"; };\n"
-             "}; };\n", HAVEN_SOURCE_DIR, intake);
+             "}; };\n", dpi, HAVEN_SOURCE_DIR, intake);
     return rf_default_config("%PREFIX%", extra);
 }
 
-static int start(struct room_fixture *f, struct kiosk_fixture *k, const char *intake)
+static int start_at(struct room_fixture *f, struct kiosk_fixture *k, const char *intake, int w,
+                    int h)
 {
     char *cfg = config(intake);
     int rc = cfg ? rf_start(f, cfg, false) : -1;
 
     free(cfg);
-    return rc == 0 ? kf_start(k, f, ROOM, W, H) : -1;
+    rc = rc == 0 ? kf_start(k, f, ROOM, w, h) : -1;
+    k->dpi = dpi;
+    return rc;
+}
+
+static int start(struct room_fixture *f, struct kiosk_fixture *k, const char *intake)
+{
+    return start_at(f, k, intake, W, H);
+}
+
+static bool overlap(SDL_Rect a, SDL_Rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/*
+ * The current screen's touch targets (the kiosk's "targets" listing): each on
+ * the screen, at least 16 mm each way, clear of the help button and of each
+ * other.  Returns how many there were.
+ */
+static int check_targets(struct kiosk_fixture *k, const char *what)
+{
+    char *log, needle[64];
+    SDL_Rect r[16], help = kf_help_rect(k);
+    int n = 0, mm16 = (int)(16 * k->dpi / 25.4) - 1;
+    size_t before;
+
+    log = hv_read_file(k->log_path);
+    before = log ? strlen(log) : 0;
+    free(log);
+    CHECK(kf_send(k, "targets") == 0);
+    snprintf(needle, sizeof needle, "targets on form:");
+    for (int i = 0; i < 30; i++) {
+        log = hv_read_file(k->log_path);
+        if (log && strlen(log) > before && strstr(log + before, needle))
+            break;
+        free(log);
+        log = NULL;
+        hv_sleep_ms(100);
+    }
+    CHECK(log != NULL);
+    if (!log)
+        return -1;
+    for (const char *p = strstr(log + before, " target "); p && n < 16; p = strstr(p + 1, " target ")) {
+        char name[32];
+        if (sscanf(p, " target %31s %d %d %d %d", name, &r[n].x, &r[n].y, &r[n].w, &r[n].h) != 5)
+            continue;
+        if (r[n].x < 0 || r[n].y < 0 || r[n].x + r[n].w > k->w || r[n].y + r[n].h > k->h ||
+            r[n].w < mm16 || r[n].h < mm16 || overlap(r[n], help)) {
+            fprintf(stderr, "  %s: target %s %d %d %d %d is off screen, small or on the help button\n",
+                    what, name, r[n].x, r[n].y, r[n].w, r[n].h);
+            CHECK(false);
+        }
+        for (int j = 0; j < n; j++)
+            CHECK(!overlap(r[n], r[j]));
+        n++;
+    }
+    free(log);
+    return n;
 }
 
 static void station_cmd(const struct room_fixture *f, const char *json)
@@ -385,6 +446,42 @@ static void test_spanish_screens(void)
     rf_finish(&f);
 }
 
+/* The smallest screen (800x480 at 160 dpi, the largest text): every form screen still fits. */
+static void test_small_screen(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    dpi = 160;
+    REQUIRE(start_at(&f, &k, "\"safety-checklist\", \"phq-9\"", 800, 480) == 0);
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SMALL\",\"lang\":\"es\"}");
+    REQUIRE(on_screen(&k, "form"));
+    CHECK_INT_EQ(check_targets(&k, "intro"), 3);
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-intro"));
+    tap(&k, "start");
+    CHECK_INT_EQ(check_targets(&k, "checklist 1"), 3);  /* yes, no, back */
+    tap(&k, "option-2");
+    tap(&k, "option-1");
+    tap(&k, "option-1");
+    CHECK_INT_EQ(check_targets(&k, "which medicine"), 5);  /* four answers, back */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-medicine"));
+    tap(&k, "option-3");
+    tap(&k, "option-2");
+    tap(&k, "send");
+    tap(&k, "start");
+    for (int i = 0; i < 7; i++)
+        tap(&k, "option-2");
+    CHECK_INT_EQ(check_targets(&k, "PHQ-9 item 8"), 5);  /* four answers, back (no answer yet: no Next) */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-phq9-8"));
+    tap(&k, "option-1");
+    tap(&k, "option-1");
+    tap(&k, "option-1");  /* difficulty */
+    CHECK_INT_EQ(check_targets(&k, "review"), 2);
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-review"));
+    kf_finish(&k);
+    rf_finish(&f);
+    dpi = 96;
+}
+
 int main(void)
 {
     RUN(test_phq9_by_touch);
@@ -393,5 +490,6 @@ int main(void)
     RUN(test_abandoned_is_stopped);
     RUN(test_rule_priority);
     RUN(test_spanish_screens);
+    RUN(test_small_screen);
     return CHECK_SUMMARY();
 }
