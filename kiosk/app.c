@@ -254,6 +254,8 @@ void app_end_visit(struct app *a, int64_t now)
 {
     if (a->visit[0] || a->phase != PHASE_IDLE)
         app_forms_end_visit(a, now);
+    if (a->visit[0])
+        strcpy(a->lang, "en");  /* the next patient chooses afresh on the welcome screen */
     a->phase = PHASE_IDLE;
     a->phase_since_ms = now;
     a->visit[0] = '\0';

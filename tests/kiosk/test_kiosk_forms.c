@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef HAVEN_SOURCE_DIR
 #error "HAVEN_SOURCE_DIR must name the source tree"
@@ -482,6 +484,69 @@ static void test_small_screen(void)
     dpi = 96;
 }
 
+/* Runs haven-kiosk with args; its output in out_path. The exit status. */
+static int run_kiosk(const char *const args[], const char *out_path)
+{
+    char *argv[16];
+    int n = 0;
+
+    argv[n++] = HAVEN_KIOSK_BIN;
+    while (*args && n < 15)
+        argv[n++] = (char *)*args++;
+    argv[n] = NULL;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    hv_proc *p = hv_proc_spawn(argv, out_path);
+    int status = p ? hv_proc_wait(p, 20000) : -1;
+    hv_proc_free(p);
+    return status;
+}
+
+/* A broken form: `haven-kiosk check` and the kiosk itself refuse it with file:line. */
+static void test_broken_form_refused(void)
+{
+    char *dir = hv_tmpdir("forms-broken");
+    REQUIRE(dir != NULL);
+    char forms[600], form[700], cfg_path[600], out[600], state[600], want[800], extra[900];
+    snprintf(forms, sizeof forms, "%s/forms", dir);
+    snprintf(form, sizeof form, "%s/mood.cfg", forms);
+    snprintf(cfg_path, sizeof cfg_path, "%s/haven.cfg", dir);
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(state, sizeof state, "%s/state", dir);
+    REQUIRE(mkdir(forms, 0700) == 0);
+    REQUIRE(hv_write_file(form,
+        "id = \"mood\";\ntitle = \"Mood\";\n"
+        "answers = ( { value = \"0\"; score = 0; text = \"No\"; },\n"
+        "            { value = \"1\"; score = 1; text = \"Yes\"; } );\n"
+        "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n"
+        "scores = ( { id = \"s\"; text = \"S\"; items = [ \"a\", \"b\" ];\n"
+        "  bands = ( { from = 0; to = 0; label = \"low\"; },\n"
+        "            { from = 2; to = 2; label = \"high\"; } ); } );\n") == 0);  /* that band: line 8 */
+    snprintf(extra, sizeof extra, "kiosk = { questionnaires = { dir = \"forms\"; intake = [ \"mood\" ];"
+             " crisis_line = \"988\"; }; };\n");
+    char *text = rf_default_config("t-broken", extra);
+    REQUIRE(text && hv_write_file(cfg_path, text) == 0);
+    free(text);
+    snprintf(want, sizeof want, "%s:8: ", form);
+
+    const char *check[] = { "check", "--config", cfg_path, "--room", ROOM, NULL };
+    CHECK_INT_EQ(run_kiosk(check, out), 2);
+    char *said = hv_read_file(out);
+    CHECK(said && strstr(said, want) && strstr(said, "should start at 1"));
+    if (said && !strstr(said, want))
+        fprintf(stderr, "  want \"%s\" in: %s\n", want, said);
+    free(said);
+    unlink(out);
+    const char *run[] = { "--config", cfg_path, "--room", ROOM, "--state", state,
+                          "--windowed", "800x480", NULL };
+    CHECK_INT_EQ(run_kiosk(run, out), 2);
+    said = hv_read_file(out);
+    CHECK(said && strstr(said, want));
+    free(said);
+    if (!check_current_failed)
+        hv_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     RUN(test_phq9_by_touch);
@@ -491,5 +556,6 @@ int main(void)
     RUN(test_rule_priority);
     RUN(test_spanish_screens);
     RUN(test_small_screen);
+    RUN(test_broken_form_refused);
     return CHECK_SUMMARY();
 }
