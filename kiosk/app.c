@@ -55,6 +55,7 @@ static void save_call(struct app *a)
     outbox_state_set(a->outbox, "call_by", a->call_by);
     save_int(a, "call_ui", a->call);
     save_int(a, "call_reason", a->call_reason);
+    save_int(a, "call_priority", a->call_priority + 1);  /* 0 (or unset): the reason's */
 }
 
 static void load_state(struct app *a)
@@ -77,7 +78,9 @@ static void load_state(struct app *a)
     if (a->call > CALL_UI_COMING)
         a->call = CALL_UI_CALLED;
     a->call_reason = (enum call_reason)load_int(a, "call_reason");
-    a->call_priority = -1;  /* not kept: a re-send after a restart goes at the reason's */
+    a->call_priority = (int)load_int(a, "call_priority") - 1;
+    if (a->call_priority < -1 || a->call_priority >= PRIO_COUNT)
+        a->call_priority = -1;
     if (a->call_reason >= REASON_KIOSK_OFFLINE)
         a->call_reason = REASON_HELP;
 }

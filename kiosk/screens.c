@@ -523,12 +523,12 @@ static void no_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 {
 }
 
-/* ---- intake: a placeholder checklist -------------------------------------------------- */
+/* ---- intake without forms: a plain checklist ----------------------------------------------- */
 
 /*
- * Hook: the questionnaire issue replaces this checklist with its flow (and
- * sends its answers through an app_* intent); until then the ticks are only
- * a reminder on screen and go nowhere.
+ * Shown only when the config names no forms for the intake (the questions
+ * are in the forms screen below otherwise): the ticks are a reminder on
+ * screen and go nowhere.
  */
 static const enum str_id intake_items[INTAKE_ITEMS] = {
     STR_INTAKE_FASTED, STR_INTAKE_ESCORT, STR_INTAKE_MEDICINES,

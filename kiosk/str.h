@@ -25,7 +25,7 @@ enum str_id {
     STR_OFFLINE, STR_OFFLINE_CALL_SAVED,
     /* idle */
     STR_IDLE_WELCOME, STR_IDLE_COMFORT,
-    /* intake (a placeholder until the questionnaire) */
+    /* intake when no forms are configured: a plain checklist */
     STR_INTAKE_TITLE, STR_INTAKE_HINT, STR_INTAKE_FASTED, STR_INTAKE_ESCORT,
     STR_INTAKE_MEDICINES,
     /* infusion */
