@@ -104,7 +104,7 @@ static const char *const english[STR_COUNT] = {
  */
 static const char *const spanish[STR_COUNT] = {
     [STR_HELP] = "Ayuda",
-    [STR_HELP_HINT] = "Toque para llamar a su enfermero(a)",
+    [STR_HELP_HINT] = "Toque para pedir ayuda",
     [STR_HELP_SENDING] = "Llamando a su enfermero(a)\u2026",
     [STR_HELP_CALLED] = "Ya llamamos a su enfermero(a)",
     [STR_HELP_COMING] = "Un(a) enfermero(a) viene en camino",
