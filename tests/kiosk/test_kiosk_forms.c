@@ -62,6 +62,16 @@ static int start(struct room_fixture *f, struct kiosk_fixture *k, const char *in
     return start_at(f, k, intake, W, H);
 }
 
+/* With a broker of the test's own (it is killed and restarted). */
+static int start_private(struct room_fixture *f, struct kiosk_fixture *k, const char *intake)
+{
+    char *cfg = config(intake);
+    int rc = cfg ? rf_start(f, cfg, true) : -1;
+
+    free(cfg);
+    return rc == 0 ? kf_start(k, f, ROOM, W, H) : -1;
+}
+
 static bool overlap(SDL_Rect a, SDL_Rect b)
 {
     return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
@@ -374,6 +384,48 @@ static void test_kill_resumes(void)
     rf_finish(&f);
 }
 
+/*
+ * Sent with the broker down, the kiosk killed before it came back: the
+ * response waits in the outbox and arrives, once, when both are back.
+ */
+static void test_response_survives_broker_down_and_kill(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start_private(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-DOWN\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    for (int i = 0; i < 9; i++)
+        tap(&k, "option-1");       /* no problems: no difficulty question */
+    REQUIRE(showing(&k, "form", 2));  /* the review: Back, Send */
+    REQUIRE(hv_broker_kill(f.broker) == 0);
+    CHECK(kf_wait_log(&k, "cannot reach the broker", 5000));
+    tap(&k, "send");
+    CHECK(kf_wait_log(&k, "questionnaire phq-9 completed", 3000));
+    kf_kill(&k);  /* only the outbox has it now */
+
+    REQUIRE(hv_broker_restart(f.broker) == 0);
+    hv_client *watch = rf_client(&f, "watch");
+    REQUIRE(watch && hv_client_sub(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 1) == 0);
+    REQUIRE(kf_restart(&k, true) == 0);
+    char *resp = hv_client_expect(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 10000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    cJSON *qr = cJSON_Parse(resp);
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    CHECK(cJSON_IsNumber(total) && total->valueint == 0);
+    cJSON_Delete(qr);
+    free(resp);
+    CHECK(hv_client_expect_none(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 2000));
+    /* The screen is where it was: every form sent. */
+    CHECK(showing(&k, "form", 0));
+    hv_client_free(watch);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
 /* A form left part-way when the visit ends is sent as "stopped", without a score. */
 static void test_abandoned_is_stopped(void)
 {
@@ -589,6 +641,7 @@ int main(void)
     RUN(test_safety_upgrades_open_call);
     RUN(test_kill_resumes);
     RUN(test_abandoned_is_stopped);
+    RUN(test_response_survives_broker_down_and_kill);
     RUN(test_rule_priority);
     RUN(test_spanish_screens);
     RUN(test_small_screen);
