@@ -132,7 +132,7 @@ static const char *const spanish[STR_COUNT] = {
 
     [STR_RECOVERY_TITLE] = "Tómese su tiempo.",
     [STR_RECOVERY_LEFT] = "Quedan unos {1} minutos de descanso",
-    [STR_RECOVERY_LEFT_ONE] = "Queda 1 minuto de descanso, más o menos",
+    [STR_RECOVERY_LEFT_ONE] = "Queda alrededor de 1 minuto de descanso",
     [STR_RECOVERY_OVER] = "Terminó su tiempo de descanso. Un(a) enfermero(a) vendrá a verle pronto.",
 
     [STR_DISCHARGE_TITLE] = "Hora de irse a casa",
