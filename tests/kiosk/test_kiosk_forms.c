@@ -13,6 +13,7 @@
 #include "kit.h"
 
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -572,6 +573,64 @@ static void test_small_screen(void)
     dpi = 96;
 }
 
+#define MOOD_FORM(second_band) \
+    "id = \"mood\";\ntitle = \"Mood\";\n" \
+    "answers = ( { value = \"0\"; score = 0; text = \"No\"; },\n" \
+    "            { value = \"1\"; score = 1; text = \"Yes\"; } );\n" \
+    "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n" \
+    "scores = ( { id = \"s\"; text = \"S\"; items = [ \"a\", \"b\" ];\n" \
+    "  bands = ( { from = 0; to = 0; label = \"low\"; },\n" \
+    "            { from = " second_band "; to = 2; label = \"high\"; } ); } );\n"
+
+/*
+ * SIGHUP with a broken form: refused with file:line, the patient's form goes
+ * on; with the form mended: taken, from the next phase (a form is begun).
+ */
+static void test_reload_broken_form_refused(void)
+{
+    char *dir = hv_tmpdir("forms-reload");
+    REQUIRE(dir != NULL);
+    char forms[600], form[700], extra[900], want[800];
+    snprintf(forms, sizeof forms, "%s/forms", dir);
+    snprintf(form, sizeof form, "%s/mood.cfg", forms);
+    REQUIRE(mkdir(forms, 0700) == 0);
+    REQUIRE(hv_write_file(form, MOOD_FORM("1")) == 0);
+    snprintf(extra, sizeof extra, "kiosk = { questionnaires = { dir = \"%s\"; intake = [ \"mood\" ];"
+             " crisis_line = \"988\"; }; };\n", forms);
+    char *cfg = rf_default_config("%PREFIX%", extra);
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(cfg && rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-HUP\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-2");
+    REQUIRE(hv_write_file(form, MOOD_FORM("2")) == 0);  /* a gap: 1 is in no band */
+    CHECK(hv_proc_signal(k.proc, SIGHUP) == 0);
+    snprintf(want, sizeof want, "reload refused, keeping the running configuration: %s:8: ", form);
+    CHECK(kf_wait_log(&k, want, 5000));
+    CHECK(showing(&k, "form", 3));  /* question 2 still: its two answers and Back */
+
+    REQUIRE(hv_write_file(form, MOOD_FORM("1")) == 0);
+    CHECK(hv_proc_signal(k.proc, SIGHUP) == 0);
+    CHECK(kf_wait_log(&k, "questionnaires reloaded: used from the next phase", 5000));
+    tap(&k, "option-1");
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    CHECK(strstr(resp, "\"valueInteger\":1") != NULL);
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+    if (!check_current_failed)
+        hv_rm_rf(dir);
+    free(dir);
+}
+
 /* Runs haven-kiosk with args; its output in out_path. The exit status. */
 static int run_kiosk(const char *const args[], const char *out_path)
 {
@@ -601,14 +660,7 @@ static void test_broken_form_refused(void)
     snprintf(out, sizeof out, "%s/out.txt", dir);
     snprintf(state, sizeof state, "%s/state", dir);
     REQUIRE(mkdir(forms, 0700) == 0);
-    REQUIRE(hv_write_file(form,
-        "id = \"mood\";\ntitle = \"Mood\";\n"
-        "answers = ( { value = \"0\"; score = 0; text = \"No\"; },\n"
-        "            { value = \"1\"; score = 1; text = \"Yes\"; } );\n"
-        "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n"
-        "scores = ( { id = \"s\"; text = \"S\"; items = [ \"a\", \"b\" ];\n"
-        "  bands = ( { from = 0; to = 0; label = \"low\"; },\n"
-        "            { from = 2; to = 2; label = \"high\"; } ); } );\n") == 0);  /* that band: line 8 */
+    REQUIRE(hv_write_file(form, MOOD_FORM("2")) == 0);  /* a gap: the band on line 8 */
     snprintf(extra, sizeof extra, "kiosk = { questionnaires = { dir = \"forms\"; intake = [ \"mood\" ];"
              " crisis_line = \"988\"; }; };\n");
     char *text = rf_default_config("t-broken", extra);
@@ -646,5 +698,6 @@ int main(void)
     RUN(test_spanish_screens);
     RUN(test_small_screen);
     RUN(test_broken_form_refused);
+    RUN(test_reload_broken_form_refused);
     return CHECK_SUMMARY();
 }
