@@ -92,6 +92,7 @@ static void go_forward(struct run *r, const struct qn_form *f, int from)
         r->item = next;
     } else {
         r->view = RUN_REVIEW;
+        r->reviewed[r->cur] = true;
     }
 }
 
@@ -123,6 +124,8 @@ static int answer(struct run *r, const struct qn_form *f, const struct run_event
     r->started[r->cur] = true;
     if (fire_rules(r, f, fx))
         r->view = RUN_MESSAGE;  /* the calm message first; the next item after it */
+    else if (r->reviewed[r->cur] && qn_complete(f, &r->ans[r->cur]))
+        r->view = RUN_REVIEW;   /* an answer changed from the review: straight back to it */
     else
         go_forward(r, f, item + 1);
     return 0;

@@ -51,6 +51,7 @@ struct run {
     unsigned fired[QN_FORMS_MAX];   /* rules that have acted, per form (bit r) */
     bool submitted[QN_FORMS_MAX];
     bool started[QN_FORMS_MAX];
+    bool reviewed[QN_FORMS_MAX];    /* the review has been shown: a changed answer goes back to it */
 };
 
 /* What an event set off. */

@@ -405,6 +405,21 @@ static void test_run_walk(void)
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "heart");  /* which-medicine skipped */
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "heart", "no", &fx), 0);
     CHECK_INT_EQ(r.view, RUN_REVIEW);
+    /* From the review, back to "escort" and a changed answer: straight back to the review... */
+    for (int i = 0; i < 3; i++)
+        CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "escort");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "no", &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 1);  /* no escort: its rule */
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
+    /* ...unless the change brings a new question into play: that one is asked first. */
+    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "new-medicines");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "yes", &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "which-medicine");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "which-medicine", "other", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
     CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), 0);
     CHECK(fx.submitted && fx.form == 0);
     CHECK_INT_EQ(r.view, RUN_INTRO);
