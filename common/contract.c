@@ -284,6 +284,16 @@ int contract_decode_call(const char *payload, size_t len, struct msg_call *out,
     out->reason = (enum call_reason)r;
     if (!get_opt_string(root, "detail", out->detail, sizeof out->detail, true, why))
         goto out;
+    const cJSON *prio = cJSON_GetObjectItemCaseSensitive(root, "priority");
+    if (prio && !cJSON_IsNull(prio)) {
+        int p = cJSON_IsString(prio) ? priority_from_name(prio->valuestring) : -1;
+        if (p < 0) {
+            *why = "unknown \"priority\"";
+            goto out;
+        }
+        out->has_priority = true;
+        out->priority = (enum priority)p;
+    }
     rc = 0;
 out:
     cJSON_Delete(root);
@@ -673,6 +683,12 @@ char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t 
 char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const char *detail,
                                  int64_t ts_ms)
 {
+    return contract_encode_kiosk_call_priority(id, reason, detail, -1, ts_ms);
+}
+
+char *contract_encode_kiosk_call_priority(const char *id, enum call_reason reason,
+                                          const char *detail, int priority, int64_t ts_ms)
+{
     cJSON *o = cJSON_CreateObject();
 
     if (!o)
@@ -681,6 +697,8 @@ char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const 
     cJSON_AddStringToObject(o, "reason", reason_name(reason));
     if (detail && detail[0])
         cJSON_AddStringToObject(o, "detail", detail);
+    if (priority >= 0 && priority < PRIO_COUNT)
+        cJSON_AddStringToObject(o, "priority", priority_name((enum priority)priority));
     add_time(o, "ts", ts_ms);
     return finish(o);
 }

@@ -93,6 +93,8 @@ struct msg_call {
     char id[HV_ID_MAX];
     enum call_reason reason;
     char detail[HV_DETAIL_MAX];  /* "" when absent */
+    bool has_priority;           /* an optional "priority" was given (a questionnaire rule's) */
+    enum priority priority;
 };
 
 /* P/room/R/kiosk/clear, P/call/R/ack, P/call/R/clear */
@@ -205,6 +207,10 @@ int contract_decode_kiosk_cmd(const char *payload, size_t len, struct msg_kiosk_
 char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t ts_ms);
 char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const char *detail,
                                  int64_t ts_ms);
+/* The same with the optional "priority" (an enum priority; -1 leaves it out): a
+ * questionnaire rule's own priority, e.g. a routine call for "no escort home". */
+char *contract_encode_kiosk_call_priority(const char *id, enum call_reason reason,
+                                          const char *detail, int priority, int64_t ts_ms);
 char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms);
 /* feeling 1..5, or 0 for none: a prompt nobody answered ("feeling":null,"unanswered":true),
  * or only "I'd like someone to come" (want_someone, "feeling":null). */

@@ -55,6 +55,7 @@ static void save_call(struct app *a)
     outbox_state_set(a->outbox, "call_by", a->call_by);
     save_int(a, "call_ui", a->call);
     save_int(a, "call_reason", a->call_reason);
+    save_int(a, "call_priority", a->call_priority + 1);  /* 0 (or unset): the reason's */
 }
 
 static void load_state(struct app *a)
@@ -77,6 +78,9 @@ static void load_state(struct app *a)
     if (a->call > CALL_UI_COMING)
         a->call = CALL_UI_CALLED;
     a->call_reason = (enum call_reason)load_int(a, "call_reason");
+    a->call_priority = (int)load_int(a, "call_priority") - 1;
+    if (a->call_priority < -1 || a->call_priority >= PRIO_COUNT)
+        a->call_priority = -1;
     if (a->call_reason >= REASON_KIOSK_OFFLINE)
         a->call_reason = REASON_HELP;
 }
@@ -124,7 +128,8 @@ static int64_t send_durable(struct app *a, enum topic_kind kind, char *json)
 static void send_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
 {
     a->call_seq = send_durable(a, TOPIC_KIOSK_CALL,
-                               contract_encode_kiosk_call(a->call_id, reason, detail, now));
+                               contract_encode_kiosk_call_priority(a->call_id, reason, detail,
+                                                                   a->call_priority, now));
 }
 
 void app_publish_status(struct app *a, int64_t now)
@@ -142,7 +147,8 @@ void app_publish_status(struct app *a, int64_t now)
 /* ---- calls ------------------------------------------------------------------------------ */
 
 /* Opens a call for reason, or re-alerts the open one (same id, as the contract asks). */
-static void raise_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
+static void raise_call_priority(struct app *a, enum call_reason reason, int priority,
+                                const char *detail, int64_t now)
 {
     if (a->call == CALL_UI_NONE) {
         if (ids_new("call", a->call_id, sizeof a->call_id) != 0)
@@ -151,6 +157,7 @@ static void raise_call(struct app *a, enum call_reason reason, const char *detai
         a->call = CALL_UI_SENDING;
         a->call_confirmed = false;
         a->call_reason = reason;
+        a->call_priority = priority;  /* -1: the reason's, from the room's config */
         save_call(a);
         log_info("call %s (%s)", a->call_id, reason_name(reason));
     } else {
@@ -161,6 +168,11 @@ static void raise_call(struct app *a, enum call_reason reason, const char *detai
         a->call_resend_ms = now + CALL_RESEND_MS;
     }
     send_call(a, reason, detail, now);
+}
+
+static void raise_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
+{
+    raise_call_priority(a, reason, -1, detail, now);
 }
 
 /* The call went out but the room's retained call has not shown it: send it again. */
@@ -210,6 +222,8 @@ static bool checkins_apply(enum phase p)
 
 void app_set_phase(struct app *a, enum phase p, int64_t now)
 {
+    enum phase old = a->phase;
+
     if (p == PHASE_IDLE) {
         app_end_visit(a, now);
         return;
@@ -217,6 +231,8 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
     if (p != a->phase)
         a->phase_since_ms = now;
     a->phase = p;
+    if (p != old)
+        app_forms_phase(a, old, now);
     a->checkin = CHECKIN_NONE;
     a->next_checkin_ms = checkins_apply(p) ? now + a->cfg->checkin_ms : 0;
     save_visit(a);
@@ -227,8 +243,11 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
 
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now)
 {
+    if (a->visit[0])
+        app_forms_end_visit(a, now);  /* a visit begun over another: its forms end first */
     snprintf(a->visit, sizeof a->visit, "%s", visit);
-    snprintf(a->lang, sizeof a->lang, "%s", lang && lang[0] ? lang : "en");
+    if (lang && lang[0])  /* else the language chosen on the welcome screen */
+        snprintf(a->lang, sizeof a->lang, "%s", lang);
     a->ready_sent = false;
     a->phase = PHASE_IDLE;  /* so intake counts as a change */
     app_set_phase(a, PHASE_INTAKE, now);
@@ -236,6 +255,10 @@ void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t
 
 void app_end_visit(struct app *a, int64_t now)
 {
+    if (a->visit[0] || a->phase != PHASE_IDLE)
+        app_forms_end_visit(a, now);
+    if (a->visit[0])
+        strcpy(a->lang, "en");  /* the next patient chooses afresh on the welcome screen */
     a->phase = PHASE_IDLE;
     a->phase_since_ms = now;
     a->visit[0] = '\0';
@@ -246,6 +269,24 @@ void app_end_visit(struct app *a, int64_t now)
     app_publish_status(a, now);
     a->dirty = true;
     log_info("visit ended");
+}
+
+void app_set_lang(struct app *a, const char *lang)
+{
+    snprintf(a->lang, sizeof a->lang, "%s", lang && lang[0] ? lang : "en");
+    outbox_state_set(a->outbox, "lang", a->lang);
+    a->dirty = true;
+}
+
+int64_t app_send(struct app *a, enum topic_kind kind, char *json)
+{
+    return send_durable(a, kind, json);
+}
+
+void app_call(struct app *a, enum call_reason reason, int priority, const char *detail,
+              int64_t now)
+{
+    raise_call_priority(a, reason, priority, detail, now);
 }
 
 /* ---- check-ins ---------------------------------------------------------------------------------- */

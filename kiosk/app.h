@@ -13,6 +13,7 @@
 #define HAVEN_KIOSK_APP_H
 
 #include "contract.h"
+#include "formrun.h"
 #include "kcfg.h"
 #include "mqtt.h"
 
@@ -20,6 +21,7 @@
 #include <stdint.h>
 
 struct outbox;
+struct journal;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
 struct app_link {
@@ -63,6 +65,7 @@ struct app {
      * it, the kiosk sends it again now and then, with the same id. */
     bool call_confirmed;
     enum call_reason call_reason;
+    int call_priority;          /* a questionnaire rule's priority for it; -1: the reason's */
     int64_t call_resend_ms;     /* wall clock of the next re-send (0: none) */
     int64_t call_resend_gap_ms; /* doubles up to CALL_RESEND_MAX_MS */
 
@@ -93,6 +96,12 @@ struct app {
     int64_t call_seq;           /* outbox seq of the last call message (SENDING until acked) */
     bool replayed;              /* the outbox left by an earlier run has been re-sent */
     char topic_status[HV_TOPIC_MAX];
+
+    /* questionnaires (app_forms.c) */
+    struct qn_set *forms;       /* owned; NULL: no forms (the intake's plain checklist) */
+    struct qn_set *forms_next;  /* owned; a reloaded set waiting for the form on screen to end */
+    struct journal *journal;    /* the tap journal; NULL: not journaled (unit tests) */
+    struct run run;             /* the current phase's forms */
 };
 
 /* Sets up the model from the persisted state. Returns 0 or HV_EDB. */
@@ -125,5 +134,41 @@ int64_t app_tick(struct app *a, int64_t now_ms);
 
 /* Publishes the retained status (online, phase, visit). Called on connect and on phase changes. */
 void app_publish_status(struct app *a, int64_t now_ms);
+
+/* The visit's language ("en", "es"), from the welcome screen; saved with the visit. */
+void app_set_lang(struct app *a, const char *lang);
+
+/* ---- questionnaires (app_forms.c) ---- */
+
+/*
+ * Gives the app the forms (it owns set from now on; NULL: none) and the tap
+ * journal (not owned; NULL: not journaled), and resumes the run of the
+ * current phase from the journal: same form, same question, same answers.
+ */
+void app_forms_attach(struct app *a, struct qn_set *set, struct journal *j, int64_t now_ms);
+/* A reloaded set (owned from now on): used at once, or when the form on screen is done. */
+void app_forms_reload(struct app *a, struct qn_set *set);
+/* Frees the sets (at exit). */
+void app_forms_free(struct app *a);
+/*
+ * A patient's tap on a form: applied to the run, its effects carried out
+ * (a rule's call, a submitted form's response, through the outbox), then
+ * journaled.  An event that does not fit the run now is ignored.
+ */
+void app_form_event(struct app *a, const struct run_event *ev, int64_t now_ms);
+/* The phase changed from old (app_set_phase): the old run's unfinished forms are sent
+ * as stopped, and the new phase's forms begin. */
+void app_forms_phase(struct app *a, enum phase old, int64_t now_ms);
+/* The visit ends: unfinished forms are sent as stopped; the journal forgets the visit. */
+void app_forms_end_visit(struct app *a, int64_t now_ms);
+
+/* ---- for app*.c only ---- */
+
+/* Writes json (freed here) to the outbox for kind's topic, then publishes it. The outbox seq. */
+int64_t app_send(struct app *a, enum topic_kind kind, char *json);
+/* Opens a call for reason (priority: an enum priority, or -1 for the reason's), or
+ * re-alerts the open one (same id). */
+void app_call(struct app *a, enum call_reason reason, int priority, const char *detail,
+              int64_t now_ms);
 
 #endif

@@ -59,7 +59,9 @@ static const struct cfg_field minute_fields[] = {
 };
 /* Read by hand below, or through minute_fields: not unknown. */
 static const char *const kiosk_extra[] = {
-    "recovery_minutes", "checkin_minutes", "unwell_feelings", NULL
+    "recovery_minutes", "checkin_minutes", "unwell_feelings",
+    "questionnaires",  /* read by questionnaire.c */
+    NULL
 };
 
 #define DEFAULT_RECOVERY_MIN 30

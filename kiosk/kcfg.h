@@ -11,6 +11,7 @@
  *     unwell_feelings = [ 5 ];     # answers (1 very good .. 5 very bad) that call a nurse
  *     offline_text = "...";        # what to do when the kiosk cannot reach the nurses
  *     font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+ *     questionnaires = { ... };    # read by questionnaire.c (docs/questionnaires.md)
  *   };
  *
  * plus the shared prefix, broker and rooms (the kiosk's --room must be one).

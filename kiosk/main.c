@@ -18,10 +18,12 @@
 #include "app.h"
 #include "clock.h"
 #include "err.h"
+#include "journal.h"
 #include "kcfg.h"
 #include "log.h"
 #include "net.h"
 #include "outbox.h"
+#include "questionnaire.h"
 #include "screen.h"
 #include "ui.h"
 
@@ -86,17 +88,41 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
+/* The questionnaires, one line per phase that has any: "intake: safety-checklist, phq-9". */
+static void print_forms(const struct qn_set *set)
+{
+    if (set->nforms == 0) {
+        printf("questionnaires: none (the intake shows its plain checklist)\n");
+        return;
+    }
+    printf("questionnaires from %s:\n", set->dir);
+    for (int p = PHASE_INTAKE; p < PHASE_COUNT; p++) {
+        if (set->nphase[p] == 0)
+            continue;
+        printf("  %s:", phase_name((enum phase)p));
+        for (int i = 0; i < set->nphase[p]; i++) {
+            const struct qn_form *f = &set->forms[set->phase[p][i]];
+            printf("%s %s (%d items, %d rules)", i ? "," : "", f->id, f->nitems, f->nrules);
+        }
+        printf("\n");
+    }
+}
+
 /* `haven-kiosk check`: the configuration as this chair's kiosk would load it. */
 static int check(const struct options *o)
 {
     struct kiosk_config cfg;
     struct cfg_error err;
+    struct qn_set *forms;
     FILE *font;
 
-    if (kcfg_load(o->config, o->room, &cfg, &err) != 0) {
+    if (kcfg_load(o->config, o->room, &cfg, &err) != 0 ||
+        qn_set_load(o->config, &forms, &err) != 0) {
         fprintf(stderr, "haven-kiosk: %s\n", err.text);
         return 2;
     }
+    print_forms(forms);
+    qn_set_free(forms);
     font = fopen(cfg.font, "r");
     if (!font) {
         fprintf(stderr, "haven-kiosk: %s: font %s cannot be opened\n", o->config, cfg.font);
@@ -229,6 +255,7 @@ struct kiosk {
     struct ui ui;
     struct app app;
     struct outbox *outbox;
+    struct journal *journal;    /* the questionnaires' tap journal */
     struct net *net;
     struct app_link link;
     const struct screen *shown;  /* the screen drawn last */
@@ -374,11 +401,14 @@ static void reload(struct kiosk *k)
 {
     struct kiosk_config next;
     struct cfg_error err;
+    struct qn_set *forms;
 
-    if (kcfg_load(k->cfg.path, k->cfg.room, &next, &err) != 0) {
+    if (kcfg_load(k->cfg.path, k->cfg.room, &next, &err) != 0 ||
+        qn_set_load(k->cfg.path, &forms, &err) != 0) {
         log_error("reload refused, keeping the running configuration: %s", err.text);
         return;
     }
+    app_forms_reload(&k->app, forms);
     /* The link, the room and the state directory stay as they are until a restart. */
     memcpy(next.prefix, k->cfg.prefix, sizeof next.prefix);
     memcpy(next.broker_host, k->cfg.broker_host, sizeof next.broker_host);
@@ -469,7 +499,9 @@ static int open_outbox(struct kiosk *k, const char *state_override)
     }
     snprintf(path, sizeof path, "%s/kiosk.db", k->cfg.state_dir);
     k->outbox = outbox_open(path);
-    return k->outbox ? 0 : HV_EDB;
+    snprintf(path, sizeof path, "%s/journal.db", k->cfg.state_dir);
+    k->journal = k->outbox ? journal_open(path) : NULL;
+    return k->outbox && k->journal ? 0 : HV_EDB;
 }
 
 static int start_net(struct kiosk *k)
@@ -519,9 +551,11 @@ static int run(const struct options *o)
     static struct kiosk k;
     static sigset_t hup;
     struct cfg_error err;
+    struct qn_set *forms = NULL;
     int status = 1;
 
-    if (kcfg_load(o->config, o->room, &k.cfg, &err) != 0) {
+    if (kcfg_load(o->config, o->room, &k.cfg, &err) != 0 ||
+        qn_set_load(o->config, &forms, &err) != 0) {
         fprintf(stderr, "haven-kiosk: %s\n", err.text);
         return 2;
     }
@@ -535,7 +569,7 @@ static int run(const struct options *o)
     sigaddset(&hup, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &hup, NULL);
     if (open_outbox(&k, o->state) != 0)
-        return 1;
+        goto out_outbox;
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         log_error("SDL: %s", SDL_GetError());
         goto out_outbox;
@@ -550,6 +584,8 @@ static int run(const struct options *o)
     k.link.publish = link_publish;
     k.link.ctx = k.net;
     app_init(&k.app, &k.cfg, k.outbox, &k.link, clock_now_ms());
+    app_forms_attach(&k.app, forms, k.journal, clock_now_ms());
+    forms = NULL;  /* the app's now */
     start_threads(&k, &hup);
     log_info("kiosk for %s (%s) via %s:%d", k.cfg.room, k.cfg.room_label, k.cfg.broker_host,
              k.cfg.broker_port);
@@ -562,6 +598,9 @@ out_ui:
 out_sdl:
     SDL_Quit();
 out_outbox:
+    qn_set_free(forms);
+    app_forms_free(&k.app);
+    journal_close(k.journal);
     outbox_close(k.outbox);
     return status;
 }

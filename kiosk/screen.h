@@ -45,7 +45,7 @@ struct screen {
 };
 
 extern const struct screen screen_idle, screen_intake, screen_infusion, screen_recovery,
-    screen_discharge, screen_checkin, screen_pin, screen_staff;
+    screen_discharge, screen_checkin, screen_pin, screen_staff, screen_form;
 
 /* The screen for what the app shows now: an overlay if one is up, else the phase's. */
 const struct screen *screen_current(const struct app *a);

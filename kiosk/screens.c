@@ -16,6 +16,7 @@
  */
 #include "screen.h"
 #include "kcfg.h"
+#include "questionnaire.h"
 #include "str.h"
 
 #include <math.h>
@@ -436,6 +437,60 @@ static void clock_text(int64_t ms, char *out, size_t outlen)
 
 /* ---- idle: a calm welcome and the clock ------------------------------------------- */
 
+/* ---- choosing the language: "English" / "Español", each in its own words --------------- */
+
+#define LANGS 2
+static const char *const lang_codes[LANGS] = { "en", "es" };
+static const char *const lang_targets[LANGS] = { "lang-en", "lang-es" };
+
+/* The language buttons: the bottom-left strip, split in two. */
+static void lang_layout(const struct frame *f, SDL_Rect r[LANGS])
+{
+    for (int i = 0; i < LANGS; i++)
+        r[i] = cell(bottom_left(f), LANGS, i, f->gap);
+}
+
+/* The language on screen shown inverted, the other as an ordinary button. */
+static void lang_draw(const struct app *a, struct ui *ui, const struct frame *f)
+{
+    const struct theme *t = ui->theme;
+    const char *labels[LANGS] = { str(a, STR_LANG_EN), str(a, STR_LANG_ES) };
+    SDL_Rect r[LANGS];
+    enum ui_font font;
+
+    lang_layout(f, r);
+    font = group_font(ui, r[0], labels, LANGS);
+    for (int i = 0; i < LANGS; i++) {
+        bool on = strcmp(a->lang, lang_codes[i]) == 0;
+        ui_button(ui, r[i], on ? t->text : t->button, on ? t->bg : t->button_text, font, labels[i]);
+    }
+}
+
+static int lang_targets_add(const struct frame *f, struct screen_target *out, int max, int n)
+{
+    SDL_Rect r[LANGS];
+
+    lang_layout(f, r);
+    for (int i = 0; i < LANGS; i++)
+        target(out, max, &n, lang_targets[i], r[i]);
+    return n;
+}
+
+/* True (and the language set) if (x, y) is on a language button. */
+static bool lang_tap(struct app *a, const struct frame *f, int x, int y)
+{
+    SDL_Rect r[LANGS];
+
+    lang_layout(f, r);
+    for (int i = 0; i < LANGS; i++) {
+        if (ui_hit(r[i], x, y)) {
+            app_set_lang(a, lang_codes[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void idle_draw(const struct app *a, struct ui *ui, int64_t now)
 {
     struct frame f = begin(a, ui);
@@ -447,19 +502,33 @@ static void idle_draw(const struct app *a, struct ui *ui, int64_t now)
     };
 
     clock_text(now, clock, sizeof clock);
-    block(ui, &f, l, 3, true);
+    block(ui, &f, l, 3, false);  /* the language buttons are bottom left */
+    lang_draw(a, ui, &f);
+}
+
+static int idle_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                        int max)
+{
+    struct frame f = frame_of(a, ui);
+    return lang_targets_add(&f, out, max, 0);
+}
+
+static void idle_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    lang_tap(a, &f, x, y);
 }
 
 static void no_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 {
 }
 
-/* ---- intake: a placeholder checklist -------------------------------------------------- */
+/* ---- intake without forms: a plain checklist ----------------------------------------------- */
 
 /*
- * Hook: the questionnaire issue replaces this checklist with its flow (and
- * sends its answers through an app_* intent); until then the ticks are only
- * a reminder on screen and go nowhere.
+ * Shown only when the config names no forms for the intake (the questions
+ * are in the forms screen below otherwise): the ticks are a reminder on
+ * screen and go nowhere.
  */
 static const enum str_id intake_items[INTAKE_ITEMS] = {
     STR_INTAKE_FASTED, STR_INTAKE_ESCORT, STR_INTAKE_MEDICINES,
@@ -547,6 +616,419 @@ static void intake_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
             local.intake[i] = !local.intake[i];
             a->dirty = true;
         }
+    }
+}
+
+/* ---- questionnaires: one question per screen ---------------------------------------------- */
+
+/*
+ * The forms of the phase (formrun.h), one screen at a time: the form's
+ * intro (its title, what it asks, its attribution; Start, and the language),
+ * each question with its answers as big buttons and "Question 3 of 9"
+ * above it, the calm message after an answer a rule marks as a safety
+ * concern, the review, and "thank you" when every form is sent.  Back and
+ * Next (or Send, Continue) sit bottom left, level with the help button,
+ * which stays where it always is.  A tap is an event for the app
+ * (app_form_event), which journals it.
+ */
+
+struct form_layout {
+    struct line l[4];            /* the text above the buttons */
+    int nl;
+    char progress[96];
+    SDL_Rect opts[QN_OPTIONS_MAX];
+    int nopts;
+    SDL_Rect nav[3];             /* bottom left: see form_nav */
+    int nnav;
+    SDL_Rect main;               /* Start / Continue / Send: the main button, when there is one */
+};
+
+static enum qn_lang lang_of(const struct app *a)
+{
+    return qn_lang_of(a->lang);
+}
+
+/* The fewest rows n answers can take: one row of up to four, else two. */
+static int option_rows_min(int n)
+{
+    return n <= 4 ? 1 : 2;
+}
+
+/*
+ * n answer buttons from y0 down to above the help button: one column, two,
+ * or (a small screen with a long question) all on the fewest rows; rows 16 mm
+ * at the least.
+ */
+static void option_grid(const struct frame *f, int y0, int n, SDL_Rect *out)
+{
+    int bottom = free_bottom(f), x0 = y0 < f->corner.y + f->corner.h ? f->text_x : f->m;
+    int choices[3] = { 1, 2, (n + option_rows_min(n) - 1) / option_rows_min(n) }, cols = 1, rows;
+
+    for (int c = 0; c < 3; c++) {
+        cols = choices[c];
+        rows = (n + cols - 1) / cols;
+        if (rows * f->target + (rows - 1) * f->gap <= bottom - y0)
+            break;
+    }
+    rows = (n + cols - 1) / cols;
+    int rh = imax(f->target, imin((bottom - y0 - (rows - 1) * f->gap) / rows, f->row_max));
+    int w = cols == 1 ? imin(f->w * 4 / 5, f->w - 2 * x0) : f->w - 2 * x0;
+    SDL_Rect across = { (f->w - w) / 2, y0, w, rh };
+
+    for (int i = 0; i < n; i++) {
+        out[i] = cell(across, cols, i % cols, f->gap);
+        out[i].y += (i / cols) * (rh + f->gap);
+    }
+}
+
+/*
+ * Sets the lines' fonts so that they and need pixels fit from the top down
+ * to bottom: the largest one size smaller at a time, down to body text, then
+ * all in small text if even that is too tall.
+ */
+static int fit_lines(const struct ui *ui, const struct frame *f, struct line *l, int n, int need,
+                     int bottom)
+{
+    int h;
+
+    while ((h = lines_height(ui, l, n, f->text_w, f->gap)) + f->gap + need > bottom - f->top &&
+           shrink(l, n))
+        ;
+    if (h + f->gap + need > bottom - f->top) {
+        for (int i = 0; i < n; i++)
+            l[i].font = FONT_SMALL;
+        h = lines_height(ui, l, n, f->text_w, f->gap);
+    }
+    return h;
+}
+
+static void question_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                            struct form_layout *lay)
+{
+    const struct qn_form *form = run_form(&a->run);
+    const struct qn_item *it = &form->items[a->run.item];
+    const struct qn_answers *ans = &a->run.ans[a->run.cur];
+    char pos[16], count[16];
+    int need, h;
+
+    snprintf(pos, sizeof pos, "%d", qn_visible_position(form, ans, a->run.item));
+    snprintf(count, sizeof count, "%d", qn_visible_count(form, ans));
+    str_fill(lay->progress, sizeof lay->progress, str(a, STR_FORM_PROGRESS), pos, count);
+    lay->nl = 0;
+    lay->l[lay->nl++] = (struct line){ FONT_SMALL, true, lay->progress };
+    if (qn_text(&form->stem, lang_of(a))[0])
+        lay->l[lay->nl++] = (struct line){ FONT_BODY, true, qn_text(&form->stem, lang_of(a)) };
+    lay->l[lay->nl++] = (struct line){ FONT_TITLE, false, qn_text(&it->text, lang_of(a)) };
+    lay->nopts = it->nopts;
+    need = option_rows_min(it->nopts) * (f->target + f->gap) - f->gap;
+    h = fit_lines(ui, f, lay->l, lay->nl, need, free_bottom(f));
+    if (f->top + h + f->gap + need > free_bottom(f) && lay->nl == 3) {
+        lay->l[1] = lay->l[2];  /* no room: the stem goes (the intro said it) */
+        lay->l[1].font = FONT_TITLE;
+        lay->nl = 2;
+        h = fit_lines(ui, f, lay->l, lay->nl, need, free_bottom(f));
+    }
+    option_grid(f, f->top + h + f->gap, lay->nopts, lay->opts);
+    lay->nnav = 2;  /* Back, Next */
+    for (int i = 0; i < 2; i++)
+        lay->nav[i] = cell(bottom_left(f), 2, i, f->gap);
+}
+
+/* A block of text lines and one main button under them, above the help button. */
+static void text_and_button(const struct ui *ui, const struct frame *f, struct form_layout *lay)
+{
+    int h = fit_lines(ui, f, lay->l, lay->nl, f->target, free_bottom(f));
+    int bw = imax(f->w * 2 / 5, ui_mm(ui, 60)), bh = imax(f->target, f->h / 7);
+    int y = imin(f->top + h + 2 * f->gap, free_bottom(f) - f->target);
+
+    lay->main = (SDL_Rect){ (f->w - bw) / 2, y, bw, imin(bh, free_bottom(f) - y) };
+}
+
+static void intro_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                         struct form_layout *lay)
+{
+    const struct qn_form *form = run_form(&a->run);
+
+    lay->nl = 0;
+    lay->l[lay->nl++] = (struct line){ FONT_TITLE, false, qn_text(&form->title, lang_of(a)) };
+    if (qn_text(&form->intro, lang_of(a))[0])
+        lay->l[lay->nl++] = (struct line){ FONT_BODY, false, qn_text(&form->intro, lang_of(a)) };
+    if (qn_text(&form->attribution, lang_of(a))[0])
+        lay->l[lay->nl++] = (struct line){ FONT_SMALL, true, qn_text(&form->attribution, lang_of(a)) };
+    text_and_button(ui, f, lay);
+    lay->nnav = LANGS;
+    lang_layout(f, lay->nav);
+}
+
+static void message_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                           struct form_layout *lay)
+{
+    lay->nl = 0;
+    lay->l[lay->nl++] = (struct line){ FONT_TITLE, false, str(a, STR_FORM_MESSAGE_TITLE) };
+    lay->l[lay->nl++] = (struct line){ FONT_BODY, false, str(a, STR_FORM_MESSAGE_BODY) };
+    if (a->forms && qn_text(&a->forms->crisis, lang_of(a))[0])
+        lay->l[lay->nl++] = (struct line){ FONT_BODY, true, qn_text(&a->forms->crisis, lang_of(a)) };
+    lay->nnav = 1;  /* Continue */
+    lay->nav[0] = cell(bottom_left(f), 2, 1, f->gap);
+    lay->main = (SDL_Rect){ 0, 0, 0, 0 };
+    fit_lines(ui, f, lay->l, lay->nl, 0, free_bottom(f));
+}
+
+/* The height of one review row (review_rows). */
+static int review_row_h(const struct ui *ui, const struct frame *f)
+{
+    return ui_text_height(ui, FONT_SMALL, 0, "Ay") + f->gap / 3;
+}
+
+/* How many answers the review lists. */
+static int review_count(const struct app *a)
+{
+    const struct qn_form *form = run_form(&a->run);
+    const struct qn_answers *ans = &a->run.ans[a->run.cur];
+    int n = 0;
+
+    for (int i = 0; i < form->nitems; i++)
+        n += qn_item_visible(form, ans, i) && ans->opt[i] >= 0;
+    return n;
+}
+
+/* The heading as large as leaves room for the rows in two columns at the least. */
+static void review_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                          struct form_layout *lay)
+{
+    int need = (review_count(a) + 1) / 2 * review_row_h(ui, f), h;
+
+    lay->nl = 0;
+    lay->l[lay->nl++] = (struct line){ FONT_TITLE, false, str(a, STR_FORM_REVIEW_TITLE) };
+    lay->l[lay->nl++] = (struct line){ FONT_BODY, true, str(a, STR_FORM_REVIEW_HINT) };
+    h = fit_lines(ui, f, lay->l, lay->nl, need, free_bottom(f));
+    if (f->top + h + f->gap + need > free_bottom(f))
+        lay->nl = 1;  /* no room for the hint: Back says it */
+    lay->nnav = 2;  /* Back, Send */
+    for (int i = 0; i < 2; i++)
+        lay->nav[i] = cell(bottom_left(f), 2, i, f->gap);
+}
+
+static void form_layout(const struct app *a, const struct ui *ui, const struct frame *f,
+                        struct form_layout *lay)
+{
+    memset(lay, 0, sizeof *lay);
+    switch (a->run.view) {
+    case RUN_INTRO: intro_layout(a, ui, f, lay); break;
+    case RUN_QUESTION: question_layout(a, ui, f, lay); break;
+    case RUN_MESSAGE: message_layout(a, ui, f, lay); break;
+    case RUN_REVIEW: review_layout(a, ui, f, lay); break;
+    default: break;
+    }
+}
+
+/* text cut to fit w pixels in font f on one line, with "…" where it was cut, into out. */
+static const char *one_line(const struct ui *ui, enum ui_font f, const char *text, int w, char *out,
+                            size_t outlen)
+{
+    size_t n = strlen(text);
+    int tw = 0;
+
+    snprintf(out, outlen, "%s", text);
+    if (TTF_SizeUTF8(ui->font[f], out, &tw, NULL) != 0 || tw <= w)
+        return out;
+    while (n > 0) {
+        do  /* back one UTF-8 character */
+            n--;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80);
+        snprintf(out, outlen, "%.*s\u2026", (int)n, text);
+        if (TTF_SizeUTF8(ui->font[f], out, &tw, NULL) == 0 && tw <= w)
+            break;
+    }
+    return out;
+}
+
+/*
+ * The review's rows, one line each: "3. Trouble falling or staying asl…"
+ * and the answer beside it; in two columns of "3. Several days" when the
+ * rows would not fit one under the other (a small screen).
+ */
+static void review_rows(const struct app *a, struct ui *ui, const struct frame *f, int y0)
+{
+    const struct qn_form *form = run_form(&a->run);
+    const struct qn_answers *ans = &a->run.ans[a->run.cur];
+    const struct theme *t = ui->theme;
+    int row = review_row_h(ui, f), n = review_count(a), k = 0;
+    int qw = f->text_w * 60 / 100, aw = f->text_w - qw - f->gap;
+    char q[600], cut[600];
+    bool two = n * row > free_bottom(f) - y0;
+    int per = two ? (n + 1) / 2 : n, cw = two ? (f->text_w - f->gap) / 2 : f->text_w;
+
+    for (int i = 0; i < form->nitems; i++) {
+        const char *answer;
+        if (!qn_item_visible(form, ans, i) || ans->opt[i] < 0)
+            continue;
+        answer = qn_text(&form->items[i].opts[ans->opt[i]].text, lang_of(a));
+        if (two) {
+            snprintf(q, sizeof q, "%d. %s", k + 1, answer);
+            ui_text(ui, FONT_SMALL, f->text_x + (k / per) * (cw + f->gap), y0 + (k % per) * row,
+                    cw, ALIGN_LEFT, t->text, one_line(ui, FONT_SMALL, q, cw, cut, sizeof cut));
+        } else {
+            snprintf(q, sizeof q, "%d. %s", k + 1, qn_text(&form->items[i].text, lang_of(a)));
+            ui_text(ui, FONT_SMALL, f->text_x, y0 + k * row, qw, ALIGN_LEFT, t->text_soft,
+                    one_line(ui, FONT_SMALL, q, qw, cut, sizeof cut));
+            ui_text(ui, FONT_SMALL, f->text_x + qw + f->gap, y0 + k * row, aw, ALIGN_LEFT, t->text,
+                    one_line(ui, FONT_SMALL, answer, aw, cut, sizeof cut));
+        }
+        k++;
+    }
+}
+
+static const char *nav_label(const struct app *a, int i)
+{
+    switch (a->run.view) {
+    case RUN_QUESTION: return str(a, i == 0 ? STR_FORM_BACK : STR_FORM_NEXT);
+    case RUN_REVIEW: return str(a, i == 0 ? STR_FORM_BACK : STR_FORM_SEND);
+    case RUN_MESSAGE: return str(a, STR_FORM_CONTINUE);
+    case RUN_INTRO: return str(a, i == 0 ? STR_LANG_EN : STR_LANG_ES);
+    default: return "";
+    }
+}
+
+/* Next shows only once the question has an answer: nothing on screen that does nothing. */
+static bool nav_shown(const struct app *a, int i)
+{
+    if (a->run.view == RUN_QUESTION && i == 1)
+        return a->run.ans[a->run.cur].opt[a->run.item] >= 0;
+    return true;
+}
+
+static void done_draw(const struct app *a, struct ui *ui, const struct frame *f)
+{
+    bool discharge = a->phase == PHASE_DISCHARGE;
+    struct line l[2] = {
+        { FONT_TITLE, false, str(a, discharge ? STR_DISCHARGE_TITLE : STR_FORM_DONE_TITLE) },
+        { FONT_BODY, true, str(a, discharge ? STR_DISCHARGE_REVIEW : STR_FORM_DONE_BODY) },
+    };
+    block(ui, f, l, 2, true);
+}
+
+static void form_draw(const struct app *a, struct ui *ui, int64_t now)
+{
+    struct frame f = begin(a, ui);
+    const struct theme *t = ui->theme;
+    struct form_layout lay;
+    const char *labels[QN_OPTIONS_MAX];
+    enum ui_font font;
+    int y;
+
+    if (a->run.view == RUN_DONE || !run_form(&a->run)) {
+        done_draw(a, ui, &f);
+        return;
+    }
+    form_layout(a, ui, &f, &lay);
+    if (a->run.view == RUN_MESSAGE) {  /* calm, in the middle; Continue bottom left */
+        block(ui, &f, lay.l, lay.nl, false);
+        ui_button(ui, lay.nav[0], t->coming, t->coming_text, FONT_BUTTON, nav_label(a, 0));
+        return;
+    }
+    y = f.top;
+    for (int i = 0; i < lay.nl; i++)
+        y += ui_text(ui, lay.l[i].font, f.text_x, y, f.text_w, ALIGN_CENTER,
+                     lay.l[i].soft ? t->text_soft : t->text, lay.l[i].text) + f.gap;
+    if (a->run.view == RUN_QUESTION) {
+        const struct qn_item *it = &run_form(&a->run)->items[a->run.item];
+        int chosen = a->run.ans[a->run.cur].opt[a->run.item];
+        for (int i = 0; i < lay.nopts; i++)
+            labels[i] = qn_text(&it->opts[i].text, lang_of(a));
+        font = group_font(ui, lay.opts[0], labels, lay.nopts);
+        for (int i = 0; i < lay.nopts; i++)  /* the answer given is shown inverted */
+            ui_button(ui, lay.opts[i], i == chosen ? t->text : t->button,
+                      i == chosen ? t->bg : t->button_text, font, labels[i]);
+    }
+    if (a->run.view == RUN_REVIEW)
+        review_rows(a, ui, &f, y);
+    if (a->run.view == RUN_INTRO) {
+        ui_button(ui, lay.main, t->coming, t->coming_text, FONT_BUTTON, str(a, STR_FORM_START));
+        lang_draw(a, ui, &f);
+        return;
+    }
+    for (int i = 0; i < lay.nnav; i++) {
+        bool main_one = i == lay.nnav - 1;  /* Next / Send / Continue: the way on */
+        if (nav_shown(a, i))
+            ui_button(ui, lay.nav[i], main_one ? t->coming : t->button,
+                      main_one ? t->coming_text : t->button_text, FONT_BUTTON, nav_label(a, i));
+    }
+}
+
+static int form_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                        int max)
+{
+    static const char *const opt_names[QN_OPTIONS_MAX] = {
+        "option-1", "option-2", "option-3", "option-4", "option-5", "option-6", "option-7", "option-8",
+    };
+    struct frame f = frame_of(a, ui);
+    struct form_layout lay;
+    int n = 0;
+
+    if (a->run.view == RUN_DONE || !run_form(&a->run))
+        return 0;
+    form_layout(a, ui, &f, &lay);
+    for (int i = 0; i < lay.nopts; i++)
+        target(out, max, &n, opt_names[i], lay.opts[i]);
+    switch (a->run.view) {
+    case RUN_INTRO:
+        target(out, max, &n, "start", lay.main);
+        return lang_targets_add(&f, out, max, n);
+    case RUN_QUESTION:
+        target(out, max, &n, "back", lay.nav[0]);
+        if (nav_shown(a, 1))
+            target(out, max, &n, "next", lay.nav[1]);
+        return n;
+    case RUN_MESSAGE:
+        target(out, max, &n, "continue", lay.nav[0]);
+        return n;
+    case RUN_REVIEW:
+        target(out, max, &n, "back", lay.nav[0]);
+        target(out, max, &n, "send", lay.nav[1]);
+        return n;
+    default:
+        return n;
+    }
+}
+
+static void form_event(struct app *a, enum run_ev_kind k, int64_t now)
+{
+    struct run_event ev = run_ev(k, a->run.cur);
+    app_form_event(a, &ev, now);
+}
+
+static void form_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    struct form_layout lay;
+    struct run_event ev;
+
+    if (a->run.view == RUN_DONE || !run_form(&a->run))
+        return;
+    form_layout(a, ui, &f, &lay);
+    for (int i = 0; i < lay.nopts; i++)
+        if (ui_hit(lay.opts[i], x, y) && run_ev_answer(&a->run, i, &ev) == 0) {
+            app_form_event(a, &ev, now);
+            return;
+        }
+    if (a->run.view == RUN_INTRO) {
+        if (ui_hit(lay.main, x, y))
+            form_event(a, EV_START, now);
+        else
+            lang_tap(a, &f, x, y);
+        return;
+    }
+    for (int i = 0; i < lay.nnav; i++) {
+        if (!ui_hit(lay.nav[i], x, y) || !nav_shown(a, i))
+            continue;
+        if (a->run.view == RUN_MESSAGE)
+            form_event(a, EV_NEXT, now);
+        else if (i == 0)
+            form_event(a, EV_BACK, now);
+        else
+            form_event(a, a->run.view == RUN_REVIEW ? EV_SUBMIT : EV_NEXT, now);
+        return;
     }
 }
 
@@ -1114,7 +1596,7 @@ static void staff_press(struct app *a, enum staff_button b, int64_t now)
             app_end_visit(a, now);
         } else {
             new_visit_id(now, visit, sizeof visit);
-            app_begin_visit(a, visit, "en", now);
+            app_begin_visit(a, visit, a->lang, now);  /* as chosen on the welcome screen */
         }
         break;
     case SB_CLEAR:
@@ -1171,7 +1653,7 @@ static void staff_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 
 /* ---- the screens ------------------------------------------------------------------------------- */
 
-const struct screen screen_idle = { "idle", NULL, no_tap, idle_draw, NULL };
+const struct screen screen_idle = { "idle", NULL, idle_tap, idle_draw, idle_targets };
 const struct screen screen_intake = { "intake", NULL, intake_tap, intake_draw, intake_targets };
 const struct screen screen_infusion = { "infusion", NULL, no_tap, infusion_draw, NULL };
 const struct screen screen_recovery = { "recovery", NULL, no_tap, recovery_draw, NULL };
@@ -1181,6 +1663,7 @@ const struct screen screen_checkin = { "checkin", NULL, checkin_tap, checkin_dra
                                        checkin_targets };
 const struct screen screen_pin = { "pin", pin_enter, pin_tap, pin_draw, pin_targets };
 const struct screen screen_staff = { "staff", NULL, staff_tap, staff_draw, staff_targets };
+const struct screen screen_form = { "form", NULL, form_tap, form_draw, form_targets };
 
 static const struct screen *const phase_screens[PHASE_COUNT] = {
     [PHASE_IDLE] = &screen_idle,
@@ -1198,6 +1681,9 @@ const struct screen *screen_current(const struct app *a)
         return &screen_pin;
     if (a->checkin == CHECKIN_PROMPT || a->checkin == CHECKIN_THANKS)
         return &screen_checkin;
+    /* The phase's forms, until they are done; the intake's "thank you" stays after them. */
+    if (a->run.view != RUN_NONE && (a->run.view != RUN_DONE || a->phase == PHASE_INTAKE))
+        return &screen_form;
     if ((unsigned)a->phase < PHASE_COUNT)
         return phase_screens[a->phase];
     return &screen_idle;

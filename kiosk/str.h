@@ -25,7 +25,7 @@ enum str_id {
     STR_OFFLINE, STR_OFFLINE_CALL_SAVED,
     /* idle */
     STR_IDLE_WELCOME, STR_IDLE_COMFORT,
-    /* intake (a placeholder until the questionnaire) */
+    /* intake when no forms are configured: a plain checklist */
     STR_INTAKE_TITLE, STR_INTAKE_HINT, STR_INTAKE_FASTED, STR_INTAKE_ESCORT,
     STR_INTAKE_MEDICINES,
     /* infusion */
@@ -43,6 +43,12 @@ enum str_id {
     STR_STAFF_VISIT, STR_STAFF_NO_VISIT, STR_STAFF_BEGIN, STR_STAFF_END, STR_STAFF_CLEAR,
     STR_STAFF_CLOSE, STR_STAFF_CONNECTED, STR_STAFF_NOT_CONNECTED, STR_STAFF_PENDING,
     STR_STAFF_PENDING_ONE,
+    /* languages, each in its own words (the welcome screen's and the forms' choice) */
+    STR_LANG_EN, STR_LANG_ES,
+    /* questionnaires */
+    STR_FORM_START, STR_FORM_BACK, STR_FORM_NEXT, STR_FORM_PROGRESS, STR_FORM_REVIEW_TITLE,
+    STR_FORM_REVIEW_HINT, STR_FORM_SEND, STR_FORM_MESSAGE_TITLE, STR_FORM_MESSAGE_BODY,
+    STR_FORM_CONTINUE, STR_FORM_DONE_TITLE, STR_FORM_DONE_BODY,
     /* phase names, in enum phase order */
     STR_PHASE_IDLE, STR_PHASE_INTAKE, STR_PHASE_INFUSION, STR_PHASE_RECOVERY,
     STR_PHASE_DISCHARGE,
@@ -52,8 +58,9 @@ enum str_id {
 /* The text of id in a's language (a may be NULL: English). Never NULL. */
 const char *str(const struct app *a, enum str_id id);
 
-/* The English table's entry, or NULL for an id out of range (for tests). */
+/* The English / Spanish table's entry, or NULL (absent, or an id out of range; for tests). */
 const char *str_english(enum str_id id);
+const char *str_spanish(enum str_id id);
 
 /*
  * Copies tmpl into out (outlen bytes, always terminated), replacing "{1}"

@@ -72,6 +72,23 @@ static const char *const english[STR_COUNT] = {
     [STR_STAFF_PENDING] = "{1} messages waiting",
     [STR_STAFF_PENDING_ONE] = "1 message waiting",
 
+    [STR_LANG_EN] = "English",
+    [STR_LANG_ES] = "Español",
+
+    [STR_FORM_START] = "Start",
+    [STR_FORM_BACK] = "Back",
+    [STR_FORM_NEXT] = "Next",
+    [STR_FORM_PROGRESS] = "Question {1} of {2}",
+    [STR_FORM_REVIEW_TITLE] = "Please check your answers",
+    [STR_FORM_REVIEW_HINT] = "To change an answer, touch Back.",
+    [STR_FORM_SEND] = "Send",
+    [STR_FORM_MESSAGE_TITLE] = "Thank you for telling us.",
+    [STR_FORM_MESSAGE_BODY] = "Someone from your care team is coming to talk with you now. "
+                              "You are not alone.",
+    [STR_FORM_CONTINUE] = "Continue",
+    [STR_FORM_DONE_TITLE] = "Thank you.",
+    [STR_FORM_DONE_BODY] = "Your answers have been sent. A nurse will be with you soon.",
+
     [STR_PHASE_IDLE] = "Idle",
     [STR_PHASE_INTAKE] = "Intake",
     [STR_PHASE_INFUSION] = "Infusion",
@@ -80,10 +97,95 @@ static const char *const english[STR_COUNT] = {
 };
 
 /*
- * Spanish: filled in by the questionnaire issue.  Until then every entry is
- * NULL and str() falls back to English, entry by entry.
+ * Spanish (usted, as in the published PHQ-9 and GAD-7 translations).  The
+ * staff's own words (the PIN pad, the staff menu, phase names) are
+ * translated too, so a screen never mixes languages.  Every entry is set:
+ * test_ui checks that none is missing.
  */
-static const char *const spanish[STR_COUNT] = { 0 };
+static const char *const spanish[STR_COUNT] = {
+    [STR_HELP] = "Ayuda",
+    [STR_HELP_HINT] = "Toque para pedir ayuda",
+    [STR_HELP_SENDING] = "Llamando a su enfermero(a)\u2026",
+    [STR_HELP_CALLED] = "Ya llamamos a su enfermero(a)",
+    [STR_HELP_COMING] = "Un(a) enfermero(a) viene en camino",
+    [STR_HELP_COMING_BY] = "{1} viene en camino",
+
+    [STR_OFFLINE] = "Ahora no podemos comunicarnos con la estación de enfermería.",
+    [STR_OFFLINE_CALL_SAVED] =
+        "Su llamada está guardada y se enviará en cuanto vuelva la conexión.",
+
+    [STR_IDLE_WELCOME] = "Bienvenido(a).",
+    [STR_IDLE_COMFORT] = "Póngase cómodo(a).",
+
+    [STR_INTAKE_TITLE] = "Antes de su tratamiento",
+    [STR_INTAKE_HINT] = "Toque cada frase que sea cierta.",
+    [STR_INTAKE_FASTED] = "No he comido nada en las últimas 3 horas",
+    [STR_INTAKE_ESCORT] = "Alguien me va a llevar a casa",
+    [STR_INTAKE_MEDICINES] = "Le dije al equipo si tomo medicamentos nuevos",
+
+    [STR_INFUSION_REST] = "Descanse.",
+    [STR_INFUSION_RUNNING] = "Su tratamiento está en curso.",
+    [STR_ELAPSED_MIN] = "{1} min",
+    [STR_ELAPSED_HOURS] = "{1} h {2} min",
+    [STR_SOUND] = "Sonido",
+    [STR_SOUND_OFF] = "Apagado",
+
+    [STR_RECOVERY_TITLE] = "Tómese su tiempo.",
+    [STR_RECOVERY_LEFT] = "Quedan unos {1} minutos de descanso",
+    [STR_RECOVERY_LEFT_ONE] = "Queda alrededor de 1 minuto de descanso",
+    [STR_RECOVERY_OVER] = "Terminó su tiempo de descanso. Un(a) enfermero(a) vendrá a verle pronto.",
+
+    [STR_DISCHARGE_TITLE] = "Hora de irse a casa",
+    [STR_DISCHARGE_ESCORT] = "Mi acompañante está aquí",
+    [STR_DISCHARGE_REVIEW] = "Un(a) enfermero(a) le revisará antes de que se vaya.",
+
+    [STR_CHECKIN_TITLE] = "¿Cómo se siente?",
+    [STR_FEEL_VERY_GOOD] = "Muy bien",
+    [STR_FEEL_GOOD] = "Bien",
+    [STR_FEEL_OK] = "Regular",
+    [STR_FEEL_NOT_GOOD] = "No muy bien",
+    [STR_FEEL_VERY_BAD] = "Muy mal",
+    [STR_CHECKIN_SOMEONE] = "Quiero que venga alguien",
+    [STR_CHECKIN_THANKS] = "Gracias.",
+
+    [STR_PIN_TITLE] = "PIN del personal",
+    [STR_PIN_CANCEL] = "Cancelar",
+    [STR_PIN_OK] = "Aceptar",
+    [STR_PIN_WRONG] = "PIN incorrecto",
+    [STR_STAFF_VISIT] = "Visita {1}: {2}",
+    [STR_STAFF_NO_VISIT] = "Sin visita",
+    [STR_STAFF_BEGIN] = "Iniciar visita",
+    [STR_STAFF_END] = "Terminar visita",
+    [STR_STAFF_CLEAR] = "Borrar la llamada",
+    [STR_STAFF_CLOSE] = "Cerrar",
+    [STR_STAFF_CONNECTED] = "Conectado a la estación de enfermería",
+    [STR_STAFF_NOT_CONNECTED] = "Sin conexión desde las {1}",
+    [STR_STAFF_PENDING] = "{1} mensajes en espera",
+    [STR_STAFF_PENDING_ONE] = "1 mensaje en espera",
+
+    [STR_LANG_EN] = "English",
+    [STR_LANG_ES] = "Español",
+
+    [STR_FORM_START] = "Comenzar",
+    [STR_FORM_BACK] = "Atrás",
+    [STR_FORM_NEXT] = "Siguiente",
+    [STR_FORM_PROGRESS] = "Pregunta {1} de {2}",
+    [STR_FORM_REVIEW_TITLE] = "Por favor, revise sus respuestas",
+    [STR_FORM_REVIEW_HINT] = "Para cambiar una respuesta, toque Atrás.",
+    [STR_FORM_SEND] = "Enviar",
+    [STR_FORM_MESSAGE_TITLE] = "Gracias por decírnoslo.",
+    [STR_FORM_MESSAGE_BODY] = "Alguien de su equipo de atención viene ahora a hablar con usted. "
+                              "No está solo(a).",
+    [STR_FORM_CONTINUE] = "Continuar",
+    [STR_FORM_DONE_TITLE] = "Gracias.",
+    [STR_FORM_DONE_BODY] = "Sus respuestas se enviaron. Un(a) enfermero(a) estará con usted pronto.",
+
+    [STR_PHASE_IDLE] = "Sin visita",
+    [STR_PHASE_INTAKE] = "Admisión",
+    [STR_PHASE_INFUSION] = "Infusión",
+    [STR_PHASE_RECOVERY] = "Recuperación",
+    [STR_PHASE_DISCHARGE] = "Alta",
+};
 
 static const struct {
     const char *lang;
@@ -96,6 +198,11 @@ static const struct {
 const char *str_english(enum str_id id)
 {
     return (unsigned)id < STR_COUNT ? english[id] : NULL;
+}
+
+const char *str_spanish(enum str_id id)
+{
+    return (unsigned)id < STR_COUNT ? spanish[id] : NULL;
 }
 
 const char *str(const struct app *a, enum str_id id)

@@ -129,8 +129,24 @@ static void save(calls *cs, struct call *c)
     c->next_ms = plan_next(cs, c);
 }
 
+/*
+ * The priority of call m: its reason's from the config, or the priority the
+ * kiosk asked for (a questionnaire rule's, e.g. routine for "no escort"),
+ * except that a safety call never goes below its reason's priority.
+ */
+static enum priority priority_of_msg(const calls *cs, const struct msg_call *m)
+{
+    enum priority p = cs->cfg->reason_priority[m->reason];
+
+    if (!m->has_priority || (unsigned)m->priority >= PRIO_COUNT ||
+        (m->reason == REASON_SAFETY && m->priority < p))
+        return p;
+    return m->priority;
+}
+
 static void open_call(calls *cs, struct room_state *rs, const char *id,
-                      enum call_reason reason, const char *detail, int64_t now)
+                      enum call_reason reason, enum priority prio, const char *detail,
+                      int64_t now)
 {
     const struct room_def *def = roomcfg_room(cs->cfg, rs->id);
     struct call *c = calloc(1, sizeof *c);
@@ -146,7 +162,7 @@ static void open_call(calls *cs, struct room_state *rs, const char *id,
     snprintf(w->label, sizeof w->label, "%s", def ? def->label : rs->id);
     snprintf(w->detail, sizeof w->detail, "%s", detail ? detail : "");
     w->reason = reason;
-    w->priority = cs->cfg->reason_priority[reason];
+    w->priority = prio;
     w->state = CALL_OPEN;
     w->raised_ms = now;
     c->lc.base_ms = c->lc.timer_ms = now;
@@ -191,7 +207,7 @@ static void realert(calls *cs, struct call *c, int64_t now)
 /* A second call id for a room whose call is open: alias it, upgrade if more urgent. */
 static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t now)
 {
-    enum priority p = cs->cfg->reason_priority[m->reason];
+    enum priority p = priority_of_msg(cs, m);
     struct logged_call *lc = &c->lc;
 
     if (c->naliases < MAX_ALIASES)
@@ -254,7 +270,7 @@ void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t 
     /* A kiosk that sends a call is evidently back: its offline call gives way. */
     if (rs->call)
         close_call(cs, rs, NULL, "kiosk_call", now);
-    open_call(cs, rs, m->id, m->reason, m->detail, now);
+    open_call(cs, rs, m->id, m->reason, priority_of_msg(cs, m), m->detail, now);
 }
 
 void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int64_t now)
@@ -335,7 +351,8 @@ void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st
                 snprintf(id, sizeof id, "offline-%s-%lld", room, (long long)now);
             snprintf(detail, sizeof detail, "kiosk offline during %s", phase_name(phase));
             log_warn("%s: kiosk went offline during %s", room, phase_name(phase));
-            open_call(cs, rs, id, REASON_KIOSK_OFFLINE, detail, now);
+            open_call(cs, rs, id, REASON_KIOSK_OFFLINE,
+                      cs->cfg->reason_priority[REASON_KIOSK_OFFLINE], detail, now);
         }
     }
     if (was_online != rs->online || st->has_phase)

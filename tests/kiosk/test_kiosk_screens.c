@@ -296,7 +296,7 @@ static void every_screen(int w, int h, int dpi)
     hv_client *station = rf_client(&f, "station");
     REQUIRE(station != NULL);
 
-    check_screen(&k, "idle", "idle", "", &ui_theme_day, help);
+    check_screen(&k, "idle", "idle", "lang-en lang-es", &ui_theme_day, help);
     station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SCREENS\",\"lang\":\"en\"}");
     check_screen(&k, "intake", "intake", "check-1 check-2 check-3", &ui_theme_day, help);
     station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "contract.h"
 #include "outbox.h"
+#include "questionnaire.h"
 #include "unit_util.h"
 
 #include <cjson/cJSON.h>
@@ -381,6 +382,129 @@ static void test_staff_menu_locks_after_a_quiet_minute(void)
     outbox_close(ob);
 }
 
+/* ---- questionnaires ------------------------------------------------------------------ */
+
+static struct qn_set *shipped_forms(void)
+{
+    struct qn_set *set = NULL;
+    struct cfg_error err;
+
+    if (qn_set_load(HAVEN_SOURCE_DIR "/config/haven.cfg", &set, &err) != 0)
+        fprintf(stderr, "  %s\n", err.text);
+    return set;
+}
+
+static void form_ev(struct app *a, enum run_ev_kind k, const char *item, const char *value,
+                    int64_t now)
+{
+    struct run_event ev = run_ev(k, a->run.cur);
+    snprintf(ev.item, sizeof ev.item, "%s", item ? item : "");
+    snprintf(ev.value, sizeof ev.value, "%s", value ? value : "");
+    app_form_event(a, &ev, now);
+}
+
+/* A checklist rule's call goes out at once with its priority; a form left part-way, as stopped. */
+static void test_form_rule_call_and_stopped_response(void)
+{
+    struct app a;
+    char buf[64];
+    struct outbox *ob = fresh(&a, "forms");
+    REQUIRE(ob != NULL);
+    struct qn_set *set = shipped_forms();
+    REQUIRE(set != NULL);
+    app_forms_attach(&a, set, NULL, T0);
+
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-9\",\"lang\":\"es\"}", T0);
+    CHECK_INT_EQ(a.run.view, RUN_INTRO);
+    CHECK_STR_EQ(run_form(&a.run)->id, "safety-checklist");
+    form_ev(&a, EV_START, NULL, NULL, T0 + 1);
+    form_ev(&a, EV_ANSWER, "food", "no", T0 + 2);
+    CHECK_INT_EQ(queued(ob).n, 0);
+    form_ev(&a, EV_ANSWER, "escort", "no", T0 + 3);  /* no one to take me home: routine */
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 1);
+    CHECK_STR_EQ(q.topic[0], "haven/room/chair-1/kiosk/call");
+    CHECK_STR_EQ(field(q.payload[0], "reason", buf, sizeof buf), "help");
+    CHECK_STR_EQ(field(q.payload[0], "priority", buf, sizeof buf), "routine");
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);
+    /* A stale tap (an answer to another question) changes nothing. */
+    form_ev(&a, EV_ANSWER, "heart", "yes", T0 + 4);
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "new-medicines");
+    CHECK_INT_EQ(queued(ob).n, 1);
+
+    cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + 5);
+    q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(q.topic[1], "haven/room/chair-1/kiosk/response");
+    CHECK(strstr(q.payload[1], "\"status\":\"stopped\"") != NULL);
+    CHECK(strstr(q.payload[1], "\"language\":\"es\"") != NULL);
+    CHECK_INT_EQ(a.run.view, RUN_NONE);  /* no forms during the infusion */
+    app_forms_free(&a);
+    outbox_close(ob);
+}
+
+/* With the help call open, the safety answer is a call of its own id (the controller upgrades). */
+static void test_form_safety_call_joins_open_call(void)
+{
+    struct app a;
+    char buf[64], help_id[64];
+    struct outbox *ob = fresh(&a, "forms-safety");
+    REQUIRE(ob != NULL);
+    struct qn_set *set = shipped_forms();
+    REQUIRE(set != NULL);
+    app_forms_attach(&a, set, NULL, T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-10\"}", T0);
+    form_ev(&a, EV_START, NULL, NULL, T0);
+    form_ev(&a, EV_ANSWER, "food", "no", T0);
+    form_ev(&a, EV_ANSWER, "escort", "yes", T0);
+    form_ev(&a, EV_ANSWER, "new-medicines", "no", T0);
+    form_ev(&a, EV_ANSWER, "heart", "no", T0);
+    form_ev(&a, EV_SUBMIT, NULL, NULL, T0);
+    CHECK_STR_EQ(run_form(&a.run)->id, "phq-9");
+    app_help_pressed(&a, T0 + 1);
+    snprintf(help_id, sizeof help_id, "%s", a.call_id);
+    form_ev(&a, EV_START, NULL, NULL, T0 + 2);
+    for (int i = 0; i < 8; i++)
+        form_ev(&a, EV_ANSWER, run_form(&a.run)->items[i].id, "0", T0 + 3);
+    CHECK_INT_EQ(queued(ob).n, 2);   /* the checklist's response, the help call */
+    form_ev(&a, EV_ANSWER, "44260-8", "1", T0 + 4);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 3);
+    CHECK_STR_EQ(q.topic[2], "haven/room/chair-1/kiosk/call");
+    CHECK_STR_EQ(field(q.payload[2], "reason", buf, sizeof buf), "safety");
+    CHECK(strcmp(field(q.payload[2], "id", buf, sizeof buf), help_id) != 0);
+    CHECK_STR_EQ(a.call_id, help_id);  /* the kiosk still shows the room's one call */
+    CHECK_INT_EQ(a.run.view, RUN_MESSAGE);
+    app_forms_free(&a);
+    outbox_close(ob);
+}
+
+/* A reload while the patient is part-way waits for the next phase; before that, it is used at once. */
+static void test_form_reload_waits_for_the_phase(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "forms-reload");
+    REQUIRE(ob != NULL);
+    struct qn_set *set = shipped_forms(), *next = shipped_forms(), *third = shipped_forms();
+    REQUIRE(set && next && third);
+    app_forms_attach(&a, set, NULL, T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-11\"}", T0);
+    app_forms_reload(&a, next);   /* nothing begun: at once */
+    CHECK(a.forms == next && a.forms_next == NULL);
+    CHECK_INT_EQ(a.run.view, RUN_INTRO);
+    form_ev(&a, EV_START, NULL, NULL, T0);
+    form_ev(&a, EV_ANSWER, "food", "no", T0);
+    app_forms_reload(&a, third);  /* part-way: waits */
+    CHECK(a.forms == next && a.forms_next == third);
+    CHECK_INT_EQ(a.run.view, RUN_QUESTION);
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "escort");
+    cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"discharge\"}", T0 + 1);
+    CHECK(a.forms == third && a.forms_next == NULL);
+    CHECK_STR_EQ(run_form(&a.run)->id, "discharge-checklist");
+    app_forms_free(&a);
+    outbox_close(ob);
+}
+
 int main(void)
 {
     RUN(test_help_opens_call_then_realerts_same_id);
@@ -395,6 +519,9 @@ int main(void)
     RUN(test_unconfirmed_call_is_sent_again);
     RUN(test_bedside_clear);
     RUN(test_staff_menu_locks_after_a_quiet_minute);
+    RUN(test_form_rule_call_and_stopped_response);
+    RUN(test_form_safety_call_joins_open_call);
+    RUN(test_form_reload_waits_for_the_phase);
     unit_cleanup();
     return CHECK_SUMMARY();
 }

@@ -402,6 +402,39 @@ static void test_raise_pages_first_group(void)
     fx_close(&f);
 }
 
+/* A questionnaire rule's own priority: a routine help call; never a safety call below urgent. */
+static void test_priority_from_kiosk(void)
+{
+    struct fx f;
+    struct msg_call m;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    memset(&m, 0, sizeof m);
+    snprintf(m.id, sizeof m.id, "c-1");
+    m.reason = REASON_HELP;
+    m.has_priority = true;
+    m.priority = PRIO_ROUTINE;
+    calls_raise(f.cs, "chair-1", &m, T);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->reason, REASON_HELP);
+
+    snprintf(m.id, sizeof m.id, "c-2");
+    m.reason = REASON_SAFETY;
+    m.priority = PRIO_ROUTINE;   /* asked lower than safety's: refused */
+    calls_raise(f.cs, "chair-2", &m, T);
+    REQUIRE(calls_get(f.cs, "chair-2") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-2")->priority, PRIO_URGENT);
+
+    /* A routine call upgraded by a second call with the reason's own priority. */
+    snprintf(m.id, sizeof m.id, "c-3");
+    m.reason = REASON_HELP;
+    m.has_priority = false;
+    calls_raise(f.cs, "chair-1", &m, T + S);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->priority, PRIO_ASSIST);
+    fx_close(&f);
+}
+
 static void test_same_id_repages(void)
 {
     struct fx f;
@@ -1244,6 +1277,7 @@ static void test_next_due_many_rooms(void)
 int main(void)
 {
     RUN(test_raise_pages_first_group);
+    RUN(test_priority_from_kiosk);
     RUN(test_same_id_repages);
     RUN(test_cleared_id_dropped);
     RUN(test_late_duplicate_while_open);

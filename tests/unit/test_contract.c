@@ -311,6 +311,40 @@ static void test_decode_call_ok(void)
     CHECK_STR_EQ(m.detail, "");
 }
 
+/* The optional "priority" (a questionnaire rule's): decoded, round-tripped, checked. */
+static void test_call_priority(void)
+{
+    struct msg_call m;
+    const char *why;
+    const char *plain = "{\"id\":\"c-1\",\"reason\":\"help\"}";
+    const char *routine = "{\"id\":\"c-1\",\"reason\":\"help\",\"priority\":\"routine\"}";
+    const char *null = "{\"id\":\"c-1\",\"reason\":\"help\",\"priority\":null}";
+    char *enc;
+
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_call(plain, strlen(plain), &m, &why) == 0);
+    CHECK(!m.has_priority);
+    memset(&m, 0x5a, sizeof m);
+    REQUIRE(dec_call(routine, strlen(routine), &m, &why) == 0);
+    CHECK(m.has_priority);
+    CHECK_INT_EQ(m.priority, PRIO_ROUTINE);
+    REQUIRE(dec_call(null, strlen(null), &m, &why) == 0);
+    CHECK(!m.has_priority);
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"priority\":\"soon\"}");
+    CALL_REJECTED("{\"id\":\"c-1\",\"reason\":\"help\",\"priority\":2}");
+
+    enc = contract_encode_kiosk_call_priority("c-9", REASON_HELP, "no escort", PRIO_ROUTINE, 1795010587412LL);
+    REQUIRE(enc != NULL);
+    REQUIRE(dec_call(enc, strlen(enc), &m, &why) == 0);
+    CHECK(m.has_priority && m.priority == PRIO_ROUTINE);
+    CHECK_STR_EQ(m.detail, "no escort");
+    free(enc);
+    enc = contract_encode_kiosk_call("c-9", REASON_SAFETY, NULL, 1795010587412LL);
+    REQUIRE(enc != NULL);
+    CHECK(strstr(enc, "priority") == NULL);  /* absent unless a rule names one */
+    free(enc);
+}
+
 /* A detail longer than a name but within HV_DETAIL_MAX is kept whole; longer is refused. */
 static void test_decode_call_detail_length(void)
 {
@@ -1029,6 +1063,7 @@ int main(void)
     RUN(test_topic_parse_rejects);
     RUN(test_topic_build);
     RUN(test_decode_call_ok);
+    RUN(test_call_priority);
     RUN(test_decode_call_detail_length);
     RUN(test_decode_call_rejects);
     RUN(test_decode_call_empty_and_null);

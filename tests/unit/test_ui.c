@@ -6,9 +6,11 @@
  */
 #include "app.h"
 #include "check.h"
+#include "questionnaire.h"
 #include "str.h"
 #include "ui.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,13 +178,95 @@ static void test_strings(void)
 
     for (int id = 0; id < STR_COUNT; id++) {
         const char *s = str_english((enum str_id)id);
+        const char *es = str_spanish((enum str_id)id);
         CHECK(s != NULL && s[0] != '\0');
+        if (!es || !es[0])
+            fprintf(stderr, "  string %d has no Spanish\n", id);
+        CHECK(es != NULL && es[0] != '\0');  /* all kiosk text in English and Spanish */
+        /* The same placeholders, so str_fill fills both alike. */
+        CHECK_INT_EQ(s && strstr(s, "{1}") != NULL, es && strstr(es, "{1}") != NULL);
+        CHECK_INT_EQ(s && strstr(s, "{2}") != NULL, es && strstr(es, "{2}") != NULL);
     }
     CHECK_STR_EQ(str(NULL, STR_HELP), "Help");
     CHECK_STR_EQ(str_fill(out, sizeof out, "{1} is on the way", "Sam", NULL), "Sam is on the way");
     CHECK_STR_EQ(str_fill(out, sizeof out, "{1} h {2} min", "1", "05"), "1 h 05 min");
     CHECK_STR_EQ(str_fill(out, 6, "{1}", "Calling\u2026", NULL), "Calli");
     CHECK_STR_EQ(str_fill(out, 10, "{1}", "Calling\u2026", NULL), "Calling");  /* never half a character */
+}
+
+/* The next code point of the UTF-8 at *p (advanced), or 0 at the end. */
+static Uint32 next_cp(const char **p)
+{
+    const unsigned char *s = (const unsigned char *)*p;
+    Uint32 c = s[0];
+    int n = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+
+    if (!c)
+        return 0;
+    c &= n == 0 ? 0x7F : n == 1 ? 0x1F : n == 2 ? 0x0F : 0x07;
+    for (int i = 1; i <= n && s[i]; i++)
+        c = (c << 6) | (s[i] & 0x3F);
+    *p += 1 + n;
+    return c;
+}
+
+/* Counts the characters of text the font has no glyph for (each reported). */
+static int missing_glyphs(TTF_Font *font, const char *text)
+{
+    int missing = 0;
+    Uint32 c;
+
+    for (const char *p = text; p && (c = next_cp(&p)) != 0;)
+        if (!TTF_GlyphIsProvided32(font, c)) {
+            fprintf(stderr, "  no glyph for U+%04X in \"%s\"\n", (unsigned)c, text);
+            missing++;
+        }
+    return missing;
+}
+
+static int text_missing(TTF_Font *font, const struct qn_text *t)
+{
+    int n = 0;
+    for (int l = 0; l < QN_LANGS; l++)
+        n += t->s[l] ? missing_glyphs(font, t->s[l]) : 0;
+    return n;
+}
+
+/*
+ * DejaVu Sans has every character the kiosk shows: each string in both
+ * languages (á é í ó ú ñ ü ¿ ¡ …) and every text of the shipped forms.
+ */
+static void test_glyphs(void)
+{
+    struct qn_set *set = NULL;
+    struct cfg_error err;
+    TTF_Font *font;
+    int missing = 0;
+
+    REQUIRE(TTF_Init() == 0);
+    font = TTF_OpenFont(HAVEN_TEST_FONT, 24);
+    REQUIRE(font != NULL);
+    CHECK_INT_EQ(missing_glyphs(font, "áéíóúñüÁÉÍÓÚÑ¿¡\u2026\u2013\u2014"), 0);
+    for (int id = 0; id < STR_COUNT; id++)
+        missing += missing_glyphs(font, str_english((enum str_id)id)) +
+                   missing_glyphs(font, str_spanish((enum str_id)id));
+    REQUIRE(qn_set_load(HAVEN_SOURCE_DIR "/config/haven.cfg", &set, &err) == 0);
+    for (int f = 0; f < set->nforms; f++) {
+        const struct qn_form *q = &set->forms[f];
+        missing += text_missing(font, &q->title) + text_missing(font, &q->stem) +
+                   text_missing(font, &q->intro) + text_missing(font, &q->attribution);
+        for (int i = 0; i < q->nitems; i++) {
+            missing += text_missing(font, &q->items[i].text);
+            for (int o = 0; o < q->items[i].nopts; o++)
+                missing += text_missing(font, &q->items[i].opts[o].text);
+        }
+    }
+    missing += text_missing(font, &set->crisis);
+    CHECK_INT_EQ(missing, 0);
+    CHECK_INT_EQ(missing_glyphs(font, "\u4E2D"), 1);  /* the check can fail: no CJK in DejaVu Sans */
+    qn_set_free(set);
+    TTF_CloseFont(font);
+    TTF_Quit();
 }
 
 int main(void)
@@ -196,5 +280,6 @@ int main(void)
     RUN(test_help_colours);
     RUN(test_text_wraps);
     RUN(test_strings);
+    RUN(test_glyphs);
     return CHECK_SUMMARY();
 }

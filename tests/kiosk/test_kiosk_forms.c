@@ -1,0 +1,703 @@
+/*
+ * test_kiosk_forms.c - questionnaires on the real kiosk, with the real room
+ * controller and a real broker: PHQ-9 answered by touches comes out scored
+ * as a FHIR QuestionnaireResponse; an item-9 answer pages a nurse urgently
+ * (reason safety) before the form is finished; a kiosk killed mid-form comes
+ * back at the same question with the same answers; a checklist rule pages
+ * at the priority it names; and the Spanish screens are photographed
+ * ("forms-es-*.png" in $HAVEN_SHOTS_DIR) for a person to look at.
+ */
+#include "check.h"
+#include "json_util.h"
+#include "kiosk_fixture.h"
+#include "kit.h"
+
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree"
+#endif
+
+#define W 1280
+#define H 800
+#define ROOM "chair-1"
+
+static int dpi = 96;
+
+/* The test clinic with the shipped forms: PHQ-9 at intake, the discharge checklist. */
+static char *config(const char *intake)
+{
+    char extra[1024];
+
+    snprintf(extra, sizeof extra,
+             "kiosk = { dpi = %d; questionnaires = {\n"
+             "  dir = \"%s/config/questionnaires\";\n"
+             "  intake = [ %s ];\n"
+             "  discharge = [ \"discharge-checklist\" ];\n"
+             "  crisis_line = { en = \"Call or text 988, any time.\";"
+             " es = \"Llame o envíe un mensaje al 988, a cualquier hora.\"; };\n"
+             "}; };\n", dpi, HAVEN_SOURCE_DIR, intake);
+    return rf_default_config("%PREFIX%", extra);
+}
+
+static int start_at(struct room_fixture *f, struct kiosk_fixture *k, const char *intake, int w,
+                    int h)
+{
+    char *cfg = config(intake);
+    int rc = cfg ? rf_start(f, cfg, false) : -1;
+
+    free(cfg);
+    rc = rc == 0 ? kf_start(k, f, ROOM, w, h) : -1;
+    k->dpi = dpi;
+    return rc;
+}
+
+static int start(struct room_fixture *f, struct kiosk_fixture *k, const char *intake)
+{
+    return start_at(f, k, intake, W, H);
+}
+
+/* With a broker of the test's own (it is killed and restarted). */
+static int start_private(struct room_fixture *f, struct kiosk_fixture *k, const char *intake)
+{
+    char *cfg = config(intake);
+    int rc = cfg ? rf_start(f, cfg, true) : -1;
+
+    free(cfg);
+    return rc == 0 ? kf_start(k, f, ROOM, W, H) : -1;
+}
+
+static bool overlap(SDL_Rect a, SDL_Rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/*
+ * The current screen's touch targets (the kiosk's "targets" listing): each on
+ * the screen, at least 16 mm each way, clear of the help button and of each
+ * other.  Returns how many there were.
+ */
+static int check_targets(struct kiosk_fixture *k, const char *what)
+{
+    char *log, needle[64];
+    SDL_Rect r[16], help = kf_help_rect(k);
+    int n = 0, mm16 = (int)(16 * k->dpi / 25.4) - 1;
+    size_t before;
+
+    log = hv_read_file(k->log_path);
+    before = log ? strlen(log) : 0;
+    free(log);
+    CHECK(kf_send(k, "targets") == 0);
+    snprintf(needle, sizeof needle, "targets on form:");
+    for (int i = 0; i < 30; i++) {
+        log = hv_read_file(k->log_path);
+        if (log && strlen(log) > before && strstr(log + before, needle))
+            break;
+        free(log);
+        log = NULL;
+        hv_sleep_ms(100);
+    }
+    CHECK(log != NULL);
+    if (!log)
+        return -1;
+    for (const char *p = strstr(log + before, " target "); p && n < 16; p = strstr(p + 1, " target ")) {
+        char name[32];
+        if (sscanf(p, " target %31s %d %d %d %d", name, &r[n].x, &r[n].y, &r[n].w, &r[n].h) != 5)
+            continue;
+        if (r[n].x < 0 || r[n].y < 0 || r[n].x + r[n].w > k->w || r[n].y + r[n].h > k->h ||
+            r[n].w < mm16 || r[n].h < mm16 || overlap(r[n], help)) {
+            fprintf(stderr, "  %s: target %s %d %d %d %d is off screen, small or on the help button\n",
+                    what, name, r[n].x, r[n].y, r[n].w, r[n].h);
+            CHECK(false);
+        }
+        for (int j = 0; j < n; j++)
+            CHECK(!overlap(r[n], r[j]));
+        n++;
+    }
+    free(log);
+    return n;
+}
+
+static void station_cmd(const struct room_fixture *f, const char *json)
+{
+    hv_client *station = rf_client(f, "station");
+    CHECK(station && hv_client_pub(station, rf_topic(f, "room/" ROOM "/kiosk/cmd"), json, 1,
+                                   false) == 0);
+    hv_client_free(station);
+}
+
+/* A tap on the current screen's target name (the kiosk logs what it tapped). */
+static void tap(struct kiosk_fixture *k, const char *name)
+{
+    char line[96];
+    snprintf(line, sizeof line, "tapname %s", name);
+    CHECK(kf_send(k, line) == 0);
+}
+
+/* The kiosk's log from byte from on (malloc'd; "" when there is nothing new). */
+static char *log_since(const struct kiosk_fixture *k, size_t from)
+{
+    char *log = hv_read_file(k->log_path);
+    size_t n = log ? strlen(log) : 0;
+    char *tail = strdup(log && n > from ? log + from : "");
+
+    free(log);
+    return tail;
+}
+
+static size_t log_size(const struct kiosk_fixture *k)
+{
+    char *log = hv_read_file(k->log_path);
+    size_t n = log ? strlen(log) : 0;
+
+    free(log);
+    return n;
+}
+
+/*
+ * Asks the kiosk for its targets and waits for its answer: "targets on
+ * SCREEN: N".  True if it names screen (and, with n >= 0, exactly n targets).
+ */
+static bool showing(struct kiosk_fixture *k, const char *screen, int n)
+{
+    char want[64], *tail = NULL;
+    size_t from = log_size(k);
+    bool ok = false;
+
+    snprintf(want, sizeof want, n >= 0 ? "targets on %s: %d\n" : "targets on %s:", screen, n);
+    CHECK(kf_send(k, "targets") == 0);
+    for (int i = 0; i < 30 && !(tail && strstr(tail, "targets on ")); i++) {
+        free(tail);
+        hv_sleep_ms(50);
+        tail = log_since(k, from);
+    }
+    ok = tail && strstr(tail, want) != NULL;
+    free(tail);
+    return ok;
+}
+
+/* Waits until the kiosk shows screen (its "targets" listing says so). */
+static bool on_screen(struct kiosk_fixture *k, const char *screen)
+{
+    for (int i = 0; i < 50; i++) {
+        if (showing(k, screen, -1))
+            return true;
+        hv_sleep_ms(100);
+    }
+    fprintf(stderr, "the kiosk never showed the %s screen\n", screen);
+    return false;
+}
+
+/* An item of a QuestionnaireResponse by linkId, or NULL. */
+static const cJSON *qr_item(const cJSON *qr, const char *link)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(qr, "item")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "linkId");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, link) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+static const cJSON *qr_answer(const cJSON *qr, const char *link)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(qr_item(qr, link), "answer"), 0);
+}
+
+static const char *qr_code(const cJSON *qr, const char *link)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(qr_answer(qr, link), "valueCoding"), "code");
+    return cJSON_IsString(c) ? c->valuestring : "(none)";
+}
+
+static const char *const phq[9] = {
+    "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8",
+};
+
+/*
+ * PHQ-9 by touch: "Several days" to items 1-8, then item 9 "Several days":
+ * the safety call and the urgent page come at once, while the form is still
+ * open; then the difficulty question, the review, Send: the scored response.
+ */
+static void test_phq9_by_touch(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-PHQ\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-en-intro"));
+    tap(&k, "start");
+    SDL_FreeSurface(kf_shot(&k, "forms-en-question-1"));
+    for (int i = 0; i < 8; i++)
+        tap(&k, "option-2");
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+
+    tap(&k, "option-2");  /* item 9: "Several days" */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "safety");
+    CHECK(json_str(call, "detail") && strstr(json_str(call, "detail"), "PHQ-9 item 9"));
+    free(call);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "urgent");
+    CHECK_STR_EQ(json_str(page, "reason"), "safety");
+    CHECK_STR_EQ(json_str(page, "room"), ROOM);
+    free(page);
+    /* The form is not over: nothing has been sent on kiosk/response yet. */
+    CHECK(hv_client_count(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response")) == 0);
+    CHECK(showing(&k, "form", 1));  /* the message: Continue alone */
+    SDL_FreeSurface(kf_shot(&k, "forms-en-safety-message"));
+
+    tap(&k, "continue");
+    tap(&k, "option-1");  /* the difficulty question: "Not difficult at all" */
+    SDL_FreeSurface(kf_shot(&k, "forms-en-review"));
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK(strlen(resp) < 65536);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    CHECK_STR_EQ(json_str(resp, "resourceType"), "QuestionnaireResponse");
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    CHECK_STR_EQ(json_str(resp, "questionnaire"), "http://loinc.org/q/44249-1");
+    CHECK(json_str(resp, "id") != NULL);
+    CHECK(json_str(resp, "authored") != NULL);
+    const cJSON *ident = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(qr, "subject"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(ident, "value")->valuestring, "V-PHQ");
+    for (int i = 0; i < 9; i++)
+        CHECK_STR_EQ(qr_code(qr, phq[i]), "LA6569-3");
+    CHECK_STR_EQ(qr_code(qr, "69722-7"), "LA6572-7");
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    REQUIRE(cJSON_IsNumber(total));
+    CHECK_INT_EQ(total->valueint, 9);
+    const cJSON *band = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6-band"), "valueString");
+    CHECK(cJSON_IsString(band) && strcmp(band->valuestring, "Mild") == 0);
+    cJSON_Delete(qr);
+    free(resp);
+    SDL_FreeSurface(kf_shot(&k, "forms-en-done"));
+    CHECK(showing(&k, "form", 0));  /* "thank you": nothing to touch */
+
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/*
+ * The help button pressed first (an assist call open), then item 9: the
+ * safety answer must not be a mere re-alert of the assist call; it joins it
+ * and the controller raises it to urgent and pages again.
+ */
+static void test_safety_upgrades_open_call(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-UP\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    CHECK(kf_tap_help(&k) == 0);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "assist");
+    char help_id[64];
+    snprintf(help_id, sizeof help_id, "%s", json_str(page, "id") ? json_str(page, "id") : "");
+    free(page);
+    tap(&k, "start");
+    for (int i = 0; i < 8; i++)
+        tap(&k, "option-1");
+    tap(&k, "option-3");  /* item 9: more than half the days */
+    page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "urgent");
+    CHECK_STR_EQ(json_str(page, "reason"), "safety");
+    CHECK_STR_EQ(json_str(page, "id"), help_id);  /* the room's one call, raised */
+    free(page);
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/* Killed after three answers, the kiosk comes back at question 4 with them. */
+static void test_kill_resumes(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-KILL\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-1");
+    tap(&k, "option-3");
+    tap(&k, "option-4");
+    REQUIRE(kf_send(&k, "targets") == 0);
+    REQUIRE(kf_wait_log(&k, "tapname option-4 on form", 3000));
+    SDL_FreeSurface(kf_shot(&k, "forms-before-kill"));
+    kf_kill(&k);
+
+    REQUIRE(kf_restart(&k, true) == 0);
+    CHECK(kf_wait_log(&k, "resumed from 4 journaled tap(s): form 1 of 1 (phq-9), question 44254-1",
+                      5000));
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-after-kill"));
+    CHECK(showing(&k, "form", 5));  /* question 4 unanswered: four answers and Back */
+    /* Back once: question 3 still has its answer, "Nearly every day" (Next is there). */
+    tap(&k, "back");
+    CHECK(showing(&k, "form", 6));
+    tap(&k, "next");
+    for (int i = 0; i < 6; i++)   /* items 4-9: "Not at all" */
+        tap(&k, "option-1");
+    tap(&k, "option-2");          /* difficulty (problems were checked) */
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    CHECK_STR_EQ(qr_code(qr, phq[0]), "LA6568-5");
+    CHECK_STR_EQ(qr_code(qr, phq[1]), "LA6570-1");
+    CHECK_STR_EQ(qr_code(qr, phq[2]), "LA6571-9");
+    CHECK_STR_EQ(qr_code(qr, phq[3]), "LA6568-5");
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    CHECK(cJSON_IsNumber(total) && total->valueint == 5);
+    cJSON_Delete(qr);
+    free(resp);
+    /* Exactly one response: the kill did not send it twice. */
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 1000));
+
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/*
+ * Sent with the broker down, the kiosk killed before it came back: the
+ * response waits in the outbox and arrives, once, when both are back.
+ */
+static void test_response_survives_broker_down_and_kill(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start_private(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-DOWN\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    for (int i = 0; i < 9; i++)
+        tap(&k, "option-1");       /* no problems: no difficulty question */
+    REQUIRE(showing(&k, "form", 2));  /* the review: Back, Send */
+    REQUIRE(hv_broker_kill(f.broker) == 0);
+    CHECK(kf_wait_log(&k, "cannot reach the broker", 5000));
+    tap(&k, "send");
+    CHECK(kf_wait_log(&k, "questionnaire phq-9 completed", 3000));
+    kf_kill(&k);  /* only the outbox has it now */
+
+    REQUIRE(hv_broker_restart(f.broker) == 0);
+    hv_client *watch = rf_client(&f, "watch");
+    REQUIRE(watch && hv_client_sub(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 1) == 0);
+    REQUIRE(kf_restart(&k, true) == 0);
+    char *resp = hv_client_expect(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 10000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    cJSON *qr = cJSON_Parse(resp);
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    CHECK(cJSON_IsNumber(total) && total->valueint == 0);
+    cJSON_Delete(qr);
+    free(resp);
+    CHECK(hv_client_expect_none(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 2000));
+    /* The screen is where it was: every form sent. */
+    CHECK(showing(&k, "form", 0));
+    hv_client_free(watch);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* A form left part-way when the visit ends is sent as "stopped", without a score. */
+static void test_abandoned_is_stopped(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-STOP\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-3");
+    REQUIRE(kf_send(&k, "targets") == 0);
+    REQUIRE(kf_wait_log(&k, "tapname option-3 on form", 3000));
+    station_cmd(&f, "{\"cmd\":\"end_visit\"}");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "stopped");
+    CHECK(strstr(resp, "44261-6") == NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    CHECK_STR_EQ(qr_code(qr, phq[0]), "LA6570-1");
+    cJSON_Delete(qr);
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* The discharge checklist: "escort not here" pages at the rule's own priority, routine. */
+static void test_rule_priority(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-DIS\",\"lang\":\"en\"}");
+    station_cmd(&f, "{\"cmd\":\"phase\",\"phase\":\"discharge\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-1");  /* nausea: no */
+    tap(&k, "option-1");  /* dizzy: no */
+    tap(&k, "option-1");  /* steady: yes */
+    tap(&k, "option-2");  /* escort here: no */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "help");
+    CHECK_STR_EQ(json_str(call, "priority"), "routine");
+    free(call);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "routine");
+    free(page);
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/* Spanish from begin_visit, every kind of form screen photographed; and the welcome screen. */
+static void test_spanish_screens(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"safety-checklist\", \"phq-9\"") == 0);
+
+    tap(&k, "lang-es");  /* on the welcome screen */
+    REQUIRE(on_screen(&k, "idle"));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-welcome"));
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-ES\",\"lang\":\"es\"}");
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-intro"));
+    tap(&k, "start");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-1"));
+    tap(&k, "option-2");  /* food: no */
+    tap(&k, "option-1");  /* escort: yes */
+    tap(&k, "option-1");  /* new medicine: yes */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-medicine"));
+    tap(&k, "option-3");  /* another medicine */
+    tap(&k, "option-2");  /* heart: no */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-review"));
+    tap(&k, "send");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-intro"));
+    tap(&k, "start");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-1"));
+    for (int i = 0; i < 7; i++)
+        tap(&k, "option-1");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-8"));
+    tap(&k, "option-1");
+    tap(&k, "option-4");  /* item 9: "Casi todos los días" */
+    CHECK(showing(&k, "form", 1));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-safety-message"));
+    tap(&k, "continue");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-difficulty"));
+    tap(&k, "option-3");
+    SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-review"));
+    tap(&k, "send");
+    char *resp = NULL;
+    for (int n = 0; n < 2; n++) {  /* the checklist's, then PHQ-9's */
+        free(resp);
+        resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+        REQUIRE(resp != NULL);
+    }
+    CHECK_STR_EQ(json_str(resp, "language"), "es");
+    CHECK(strstr(resp, "Casi todos los días") != NULL);
+    CHECK(strstr(resp, "Pensamientos de que estaría mejor muerto(a)") != NULL);
+    free(resp);
+    SDL_FreeSurface(kf_shot(&k, "forms-es-done"));
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* The smallest screen (800x480 at 160 dpi, the largest text): every form screen still fits. */
+static void test_small_screen(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    dpi = 160;
+    REQUIRE(start_at(&f, &k, "\"safety-checklist\", \"phq-9\"", 800, 480) == 0);
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SMALL\",\"lang\":\"es\"}");
+    REQUIRE(on_screen(&k, "form"));
+    CHECK_INT_EQ(check_targets(&k, "intro"), 3);
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-intro"));
+    tap(&k, "start");
+    CHECK_INT_EQ(check_targets(&k, "checklist 1"), 3);  /* yes, no, back */
+    tap(&k, "option-2");
+    tap(&k, "option-1");
+    tap(&k, "option-1");
+    CHECK_INT_EQ(check_targets(&k, "which medicine"), 5);  /* four answers, back */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-medicine"));
+    tap(&k, "option-3");
+    tap(&k, "option-2");
+    tap(&k, "send");
+    tap(&k, "start");
+    for (int i = 0; i < 7; i++)
+        tap(&k, "option-2");
+    CHECK_INT_EQ(check_targets(&k, "PHQ-9 item 8"), 5);  /* four answers, back (no answer yet: no Next) */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-phq9-8"));
+    tap(&k, "option-1");
+    tap(&k, "option-1");
+    tap(&k, "option-1");  /* difficulty */
+    CHECK_INT_EQ(check_targets(&k, "review"), 2);
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-review"));
+    kf_finish(&k);
+    rf_finish(&f);
+    dpi = 96;
+}
+
+#define MOOD_FORM(second_band) \
+    "id = \"mood\";\ntitle = \"Mood\";\n" \
+    "answers = ( { value = \"0\"; score = 0; text = \"No\"; },\n" \
+    "            { value = \"1\"; score = 1; text = \"Yes\"; } );\n" \
+    "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n" \
+    "scores = ( { id = \"s\"; text = \"S\"; items = [ \"a\", \"b\" ];\n" \
+    "  bands = ( { from = 0; to = 0; label = \"low\"; },\n" \
+    "            { from = " second_band "; to = 2; label = \"high\"; } ); } );\n"
+
+/*
+ * SIGHUP with a broken form: refused with file:line, the patient's form goes
+ * on; with the form mended: taken, from the next phase (a form is begun).
+ */
+static void test_reload_broken_form_refused(void)
+{
+    char *dir = hv_tmpdir("forms-reload");
+    REQUIRE(dir != NULL);
+    char forms[600], form[700], extra[900], want[800];
+    snprintf(forms, sizeof forms, "%s/forms", dir);
+    snprintf(form, sizeof form, "%s/mood.cfg", forms);
+    REQUIRE(mkdir(forms, 0700) == 0);
+    REQUIRE(hv_write_file(form, MOOD_FORM("1")) == 0);
+    snprintf(extra, sizeof extra, "kiosk = { questionnaires = { dir = \"%s\"; intake = [ \"mood\" ];"
+             " crisis_line = \"988\"; }; };\n", forms);
+    char *cfg = rf_default_config("%PREFIX%", extra);
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(cfg && rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-HUP\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-2");
+    REQUIRE(hv_write_file(form, MOOD_FORM("2")) == 0);  /* a gap: 1 is in no band */
+    CHECK(hv_proc_signal(k.proc, SIGHUP) == 0);
+    snprintf(want, sizeof want, "reload refused, keeping the running configuration: %s:8: ", form);
+    CHECK(kf_wait_log(&k, want, 5000));
+    CHECK(showing(&k, "form", 3));  /* question 2 still: its two answers and Back */
+
+    REQUIRE(hv_write_file(form, MOOD_FORM("1")) == 0);
+    CHECK(hv_proc_signal(k.proc, SIGHUP) == 0);
+    CHECK(kf_wait_log(&k, "questionnaires reloaded: used from the next phase", 5000));
+    tap(&k, "option-1");
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    CHECK(strstr(resp, "\"valueInteger\":1") != NULL);
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+    if (!check_current_failed)
+        hv_rm_rf(dir);
+    free(dir);
+}
+
+/* Runs haven-kiosk with args; its output in out_path. The exit status. */
+static int run_kiosk(const char *const args[], const char *out_path)
+{
+    char *argv[16];
+    int n = 0;
+
+    argv[n++] = HAVEN_KIOSK_BIN;
+    while (*args && n < 15)
+        argv[n++] = (char *)*args++;
+    argv[n] = NULL;
+    setenv("SDL_VIDEODRIVER", "dummy", 1);
+    hv_proc *p = hv_proc_spawn(argv, out_path);
+    int status = p ? hv_proc_wait(p, 20000) : -1;
+    hv_proc_free(p);
+    return status;
+}
+
+/* A broken form: `haven-kiosk check` and the kiosk itself refuse it with file:line. */
+static void test_broken_form_refused(void)
+{
+    char *dir = hv_tmpdir("forms-broken");
+    REQUIRE(dir != NULL);
+    char forms[600], form[700], cfg_path[600], out[600], state[600], want[800], extra[900];
+    snprintf(forms, sizeof forms, "%s/forms", dir);
+    snprintf(form, sizeof form, "%s/mood.cfg", forms);
+    snprintf(cfg_path, sizeof cfg_path, "%s/haven.cfg", dir);
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(state, sizeof state, "%s/state", dir);
+    REQUIRE(mkdir(forms, 0700) == 0);
+    REQUIRE(hv_write_file(form, MOOD_FORM("2")) == 0);  /* a gap: the band on line 8 */
+    snprintf(extra, sizeof extra, "kiosk = { questionnaires = { dir = \"forms\"; intake = [ \"mood\" ];"
+             " crisis_line = \"988\"; }; };\n");
+    char *text = rf_default_config("t-broken", extra);
+    REQUIRE(text && hv_write_file(cfg_path, text) == 0);
+    free(text);
+    snprintf(want, sizeof want, "%s:8: ", form);
+
+    const char *check[] = { "check", "--config", cfg_path, "--room", ROOM, NULL };
+    CHECK_INT_EQ(run_kiosk(check, out), 2);
+    char *said = hv_read_file(out);
+    CHECK(said && strstr(said, want) && strstr(said, "should start at 1"));
+    if (said && !strstr(said, want))
+        fprintf(stderr, "  want \"%s\" in: %s\n", want, said);
+    free(said);
+    unlink(out);
+    const char *run[] = { "--config", cfg_path, "--room", ROOM, "--state", state,
+                          "--windowed", "800x480", NULL };
+    CHECK_INT_EQ(run_kiosk(run, out), 2);
+    said = hv_read_file(out);
+    CHECK(said && strstr(said, want));
+    free(said);
+    if (!check_current_failed)
+        hv_rm_rf(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    RUN(test_phq9_by_touch);
+    RUN(test_safety_upgrades_open_call);
+    RUN(test_kill_resumes);
+    RUN(test_abandoned_is_stopped);
+    RUN(test_response_survives_broker_down_and_kill);
+    RUN(test_rule_priority);
+    RUN(test_spanish_screens);
+    RUN(test_small_screen);
+    RUN(test_broken_form_refused);
+    RUN(test_reload_broken_form_refused);
+    return CHECK_SUMMARY();
+}

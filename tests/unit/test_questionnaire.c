@@ -1,0 +1,601 @@
+/*
+ * test_questionnaire.c - questionnaires as data (kiosk/questionnaire.c), the
+ * walk through them (formrun.c), the tap journal (journal.c) and the FHIR
+ * QuestionnaireResponse (fhir.c), on the shipped forms and on broken ones.
+ */
+#include "check.h"
+#include "err.h"
+#include "fhir.h"
+#include "formrun.h"
+#include "journal.h"
+#include "questionnaire.h"
+#include "unit_util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree"
+#endif
+
+static struct qn_set *shipped(void)
+{
+    struct qn_set *set = NULL;
+    struct cfg_error err;
+
+    if (qn_set_load(HAVEN_SOURCE_DIR "/config/haven.cfg", &set, &err) != 0)
+        fprintf(stderr, "  %s\n", err.text);
+    return set;
+}
+
+static const struct qn_form *form_named(const struct qn_set *set, const char *id)
+{
+    for (int i = 0; i < set->nforms; i++)
+        if (strcmp(set->forms[i].id, id) == 0)
+            return &set->forms[i];
+    return NULL;
+}
+
+/* Answers the items of score 0 of f so that they sum to total (greedy, 3 at most each). */
+static void answers_summing(const struct qn_form *f, int total, struct qn_answers *a)
+{
+    const struct qn_score *s = &f->scores[0];
+
+    qn_answers_clear(a);
+    for (int i = 0; i < s->nitems; i++) {
+        int want = total > 3 ? 3 : total;
+        char value[2] = { (char)('0' + want), '\0' };
+        a->opt[s->items[i]] = (int8_t)qn_option_index(f, s->items[i], value);
+        total -= want;
+    }
+}
+
+static const char *band_at(const struct qn_form *f, int total)
+{
+    struct qn_answers a;
+    bool complete;
+    int sum;
+    const struct qn_band *b;
+
+    answers_summing(f, total, &a);
+    sum = qn_score_sum(f, &a, 0, &complete);
+    if (sum != total || !complete)
+        return "(wrong sum)";
+    b = qn_score_band(f, 0, sum);
+    return b ? qn_text(&b->label, QN_EN) : "(none)";
+}
+
+/* ---- the shipped forms -------------------------------------------------------------- */
+
+static void test_shipped_set(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    CHECK_INT_EQ(set->nphase[PHASE_INTAKE], 3);
+    CHECK_INT_EQ(set->nphase[PHASE_DISCHARGE], 1);
+    CHECK_INT_EQ(set->nphase[PHASE_INFUSION], 0);
+    CHECK_STR_EQ(set->forms[set->phase[PHASE_INTAKE][0]].id, "safety-checklist");
+    CHECK_STR_EQ(set->forms[set->phase[PHASE_INTAKE][1]].id, "phq-9");
+    CHECK_STR_EQ(set->forms[set->phase[PHASE_INTAKE][2]].id, "gad-7");
+    CHECK_STR_EQ(set->forms[set->phase[PHASE_DISCHARGE][0]].id, "discharge-checklist");
+    CHECK(strstr(qn_text(&set->crisis, QN_EN), "988") != NULL);
+    CHECK(strstr(qn_text(&set->crisis, QN_ES), "988") != NULL);
+
+    const struct qn_form *phq = form_named(set, "phq-9");
+    REQUIRE(phq != NULL);
+    CHECK_INT_EQ(phq->nitems, 10);
+    CHECK_STR_EQ(phq->code, "44249-1");
+    CHECK_STR_EQ(phq->scores[0].id, "44261-6");
+    CHECK_INT_EQ(phq->scores[0].min, 0);
+    CHECK_INT_EQ(phq->scores[0].max, 27);
+    static const char *const phq_items[] = { "44250-9", "44255-8", "44259-0", "44254-1", "44251-7",
+                                             "44258-2", "44252-5", "44253-3", "44260-8", "69722-7" };
+    for (int i = 0; i < 10; i++)
+        CHECK_STR_EQ(phq->items[i].code, phq_items[i]);
+    static const char *const answers[] = { "LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9" };
+    for (int o = 0; o < 4; o++) {
+        CHECK_STR_EQ(phq->items[0].opts[o].code, answers[o]);
+        CHECK_INT_EQ(phq->items[0].opts[o].score, o);
+    }
+    CHECK_STR_EQ(qn_text(&phq->items[8].text, QN_ES),
+                 "Pensamientos de que estaría mejor muerto(a) o de lastimarse de alguna manera");
+    CHECK(strstr(qn_text(&phq->attribution, QN_EN), "Spitzer, Janet B.W. Williams, Kurt Kroenke") != NULL);
+    CHECK(strstr(qn_text(&phq->attribution, QN_EN), "No permission required to reproduce, translate, display or distribute") != NULL);
+
+    const struct qn_form *gad = form_named(set, "gad-7");
+    REQUIRE(gad != NULL);
+    CHECK_INT_EQ(gad->nitems, 8);
+    CHECK_STR_EQ(gad->code, "69737-5");
+    CHECK_STR_EQ(gad->scores[0].id, "70274-6");
+    CHECK_INT_EQ(gad->scores[0].max, 21);
+    static const char *const gad_items[] = { "69725-0", "68509-9", "69733-4", "69734-2",
+                                             "69735-9", "69689-8", "69736-7" };
+    for (int i = 0; i < 7; i++)
+        CHECK_STR_EQ(gad->items[i].code, gad_items[i]);
+    CHECK(gad->attribution.s[QN_ES] != NULL);
+    /* Every text of every shipped form has its Spanish. */
+    for (int f = 0; f < set->nforms; f++)
+        for (int i = 0; i < set->forms[f].nitems; i++) {
+            const struct qn_item *it = &set->forms[f].items[i];
+            CHECK(it->text.s[QN_ES] != NULL);
+            for (int o = 0; o < it->nopts; o++)
+                CHECK(it->opts[o].text.s[QN_ES] != NULL);
+        }
+    qn_set_free(set);
+}
+
+/* Every band boundary: 0-4 minimal, 5-9 mild, 10-14 moderate, 15-19 moderately severe, 20-27 severe. */
+static void test_phq9_bands(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *f = form_named(set, "phq-9");
+    REQUIRE(f != NULL);
+    static const struct { int sum; const char *band; } want[] = {
+        { 0, "Minimal" }, { 4, "Minimal" }, { 5, "Mild" }, { 9, "Mild" }, { 10, "Moderate" },
+        { 14, "Moderate" }, { 15, "Moderately severe" }, { 19, "Moderately severe" },
+        { 20, "Severe" }, { 27, "Severe" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        CHECK_STR_EQ(band_at(f, want[i].sum), want[i].band);
+    struct qn_answers a;
+    answers_summing(f, 12, &a);
+    CHECK_STR_EQ(qn_text(&qn_score_band(f, 0, 12)->label, QN_ES), "Moderada");
+    CHECK(qn_score_band(f, 0, 28) == NULL);
+    CHECK(qn_score_band(f, 0, -1) == NULL);
+    qn_set_free(set);
+}
+
+/* 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe. */
+static void test_gad7_bands(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *f = form_named(set, "gad-7");
+    REQUIRE(f != NULL);
+    static const struct { int sum; const char *band; } want[] = {
+        { 0, "Minimal" }, { 4, "Minimal" }, { 5, "Mild" }, { 9, "Mild" }, { 10, "Moderate" },
+        { 14, "Moderate" }, { 15, "Severe" }, { 21, "Severe" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        CHECK_STR_EQ(band_at(f, want[i].sum), want[i].band);
+    CHECK(qn_score_band(f, 0, 22) == NULL);
+    qn_set_free(set);
+}
+
+static void answer(const struct qn_form *f, struct qn_answers *a, const char *item, const char *value)
+{
+    int i = qn_item_index(f, item);
+    int o = qn_option_index(f, i, value);
+    if (i < 0 || o < 0)
+        fprintf(stderr, "  no item %s answer %s\n", item, value);
+    else
+        a->opt[i] = (int8_t)o;
+}
+
+static void test_skip_logic(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *phq = form_named(set, "phq-9");
+    const struct qn_form *safety = form_named(set, "safety-checklist");
+    REQUIRE(phq && safety);
+    struct qn_answers a;
+
+    /* PHQ-9: the difficulty question only when some problem was checked. */
+    answers_summing(phq, 0, &a);
+    CHECK(!qn_item_visible(phq, &a, 9));
+    CHECK_INT_EQ(qn_visible_count(phq, &a), 9);
+    CHECK_INT_EQ(qn_next_visible(phq, &a, 8), phq->nitems);  /* item 9 is the last asked */
+    CHECK(qn_complete(phq, &a));
+    answer(phq, &a, "44251-7", "1");
+    CHECK(qn_item_visible(phq, &a, 9));
+    CHECK_INT_EQ(qn_visible_count(phq, &a), 10);
+    CHECK_INT_EQ(qn_next_visible(phq, &a, 8), 9);
+    CHECK(!qn_complete(phq, &a));   /* the difficulty question is now unanswered */
+    answer(phq, &a, "69722-7", "very");
+    CHECK(qn_complete(phq, &a));
+    /* Back to all "not at all": the difficulty answer is hidden and no longer counts. */
+    answer(phq, &a, "44251-7", "0");
+    CHECK(!qn_item_visible(phq, &a, 9));
+    CHECK(qn_complete(phq, &a));
+
+    /* The safety checklist: "which medicine" after "yes" or "not sure" only. */
+    int which = qn_item_index(safety, "which-medicine");
+    qn_answers_clear(&a);
+    CHECK(!qn_item_visible(safety, &a, which));  /* unanswered: hidden */
+    answer(safety, &a, "new-medicines", "no");
+    CHECK(!qn_item_visible(safety, &a, which));
+    CHECK_INT_EQ(qn_next_visible(safety, &a, which - 1), which + 1);
+    answer(safety, &a, "new-medicines", "yes");
+    CHECK(qn_item_visible(safety, &a, which));
+    answer(safety, &a, "new-medicines", "not-sure");
+    CHECK(qn_item_visible(safety, &a, which));
+    CHECK_INT_EQ(qn_visible_position(safety, &a, which), 4);
+    CHECK_INT_EQ(qn_prev_visible(safety, &a, which + 1), which);
+    qn_set_free(set);
+}
+
+/* Which rules hold for one answer of item (others unanswered). */
+static unsigned rules_for(const struct qn_form *f, const char *item, const char *value,
+                          const char *pre_item, const char *pre_value)
+{
+    struct qn_answers a;
+    unsigned mask = 0;
+
+    qn_answers_clear(&a);
+    if (pre_item)
+        answer(f, &a, pre_item, pre_value);
+    answer(f, &a, item, value);
+    for (int r = 0; r < f->nrules; r++)
+        if (qn_rule_true(f, &a, r))
+            mask |= 1u << r;
+    return mask;
+}
+
+static void test_rules(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *phq = form_named(set, "phq-9");
+    const struct qn_form *safety = form_named(set, "safety-checklist");
+    const struct qn_form *dis = form_named(set, "discharge-checklist");
+    REQUIRE(phq && safety && dis);
+
+    /* PHQ-9 item 9 above 0: safety, with the message. */
+    REQUIRE(phq->nrules == 1);
+    CHECK(phq->rules[0].calls && phq->rules[0].reason == REASON_SAFETY && phq->rules[0].message);
+    CHECK_INT_EQ(phq->rules[0].priority, -1);
+    CHECK_INT_EQ(rules_for(phq, "44260-8", "0", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(phq, "44260-8", "1", NULL, NULL), 1);
+    CHECK_INT_EQ(rules_for(phq, "44260-8", "2", NULL, NULL), 1);
+    CHECK_INT_EQ(rules_for(phq, "44260-8", "3", NULL, NULL), 1);
+    CHECK_INT_EQ(rules_for(phq, "44250-9", "3", NULL, NULL), 0);  /* another item: no */
+
+    /* The safety checklist: food yes, no escort (routine), a blunting medicine (routine), heart. */
+    REQUIRE(safety->nrules == 4);
+    CHECK_INT_EQ(rules_for(safety, "food", "yes", NULL, NULL), 1u << 0);
+    CHECK_INT_EQ(rules_for(safety, "food", "no", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(safety, "escort", "no", NULL, NULL), 1u << 1);
+    CHECK_INT_EQ(rules_for(safety, "escort", "yes", NULL, NULL), 0);
+    CHECK_INT_EQ(safety->rules[1].reason, REASON_HELP);
+    CHECK_INT_EQ(safety->rules[1].priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "benzodiazepine", "new-medicines", "yes"), 1u << 2);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "yes"), 1u << 2);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "dont-know", "new-medicines", "not-sure"), 1u << 2);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "other", "new-medicines", "yes"), 0);
+    /* Hidden (no new medicine) answers never fire a rule. */
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "no"), 0);
+    CHECK_INT_EQ(rules_for(safety, "heart", "yes", NULL, NULL), 1u << 3);
+    CHECK_INT_EQ(safety->rules[3].priority, -1);
+
+    REQUIRE(dis->nrules == 4);
+    CHECK_INT_EQ(rules_for(dis, "nausea", "yes", NULL, NULL), 1u << 0);
+    CHECK_INT_EQ(rules_for(dis, "nausea", "a-little", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(dis, "dizzy", "yes", NULL, NULL), 1u << 0);
+    CHECK_INT_EQ(dis->rules[0].reason, REASON_UNWELL);
+    CHECK_INT_EQ(rules_for(dis, "steady", "no", NULL, NULL), 1u << 1);
+    CHECK_INT_EQ(rules_for(dis, "escort", "no", NULL, NULL), 1u << 2);
+    CHECK_INT_EQ(rules_for(dis, "no-driving", "question", NULL, NULL), 1u << 3);
+    CHECK_INT_EQ(rules_for(dis, "no-driving", "yes", NULL, NULL), 0);
+    qn_set_free(set);
+}
+
+/* ---- broken forms: file:line ------------------------------------------------------------- */
+
+#define FORM_HEAD "id = \"t\";\ntitle = \"T\";\n" \
+    "answers = ( { value = \"0\"; score = 0; text = \"No\"; }, { value = \"1\"; score = 1; text = \"Yes\"; } );\n"
+
+static void expect_form_error(const char *text, const char *what, int src_line)
+{
+    struct qn_form f;
+    struct cfg_error err;
+    const char *path = unit_file("form.cfg", text);
+    int rc = qn_form_load(path, &f, &err);
+
+    unit_expect_config_error(rc, &err, path, text, what, __FILE__, src_line);
+}
+#define EXPECT_FORM_ERROR(text, what) expect_form_error((text), (what), __LINE__)
+
+static void test_loader_errors(void)
+{
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = = \"a\"; text = \"A\"; } ); #!\n", "");  /* syntax */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { text = \"A\"; } ); #!\n", "'id' is missing");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
+                      "  { id = \"a\"; text = \"B\"; } #!\n);\n", "two items have the id 'a'");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\";\n"
+                      "  text = { es = \"solo\"; }; #!\n} );\n", "English text");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\";\n"
+                      "  text = { en = \"A\"; fr = \"B\"; }; #!\n} );\n", "unknown language 'fr'");
+    EXPECT_FORM_ERROR("id = \"t\";\ntitle = \"T\";\nitems = ( { id = \"a\"; text = \"A\"; #!\n} );\n",
+                      "has no answers");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\";\n"
+                      "  options = ( { value = \"x\"; text = \"X\"; },\n"
+                      "              { value = \"x\"; text = \"Y\"; } ); #!\n} );\n",
+                      "two answers of item 'a' have the value 'x'");
+    /* show_if may only look back */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\";\n"
+                      "  show_if = { item = \"b\"; min_score = 1; }; }, #!\n"
+                      "  { id = \"b\"; text = \"B\"; } );\n", "not an earlier item");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
+                      "  { id = \"b\"; text = \"B\"; show_if = { item = \"a\"; answers = [ \"maybe\" ]; }; } #!\n);\n",
+                      "item 'a' has no answer 'maybe'");
+    /* bands: a gap, the wrong end */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n"
+                      "scores = ( { id = \"s\"; text = \"S\"; items = [ \"a\", \"b\" ];\n"
+                      "  bands = ( { from = 0; to = 0; label = \"low\"; },\n"
+                      "            { from = 2; to = 2; label = \"high\"; } ); } ); #!\n",
+                      "should start at 1");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n"
+                      "scores = ( { id = \"s\"; text = \"S\"; items = [ \"a\", \"b\" ];\n"
+                      "  bands = ( { from = 0; to = 1; label = \"low\"; } ); } ); #!\n",
+                      "can reach 2");
+    /* rules */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { item = \"zz\"; min_score = 1; }; call = \"safety\"; } ); #!\n",
+                      "'zz' is not an item");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { item = \"a\"; min_score = 1; };\n"
+                      "  call = \"kiosk_offline\"; } ); #!\n", "'call' must be");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { item = \"a\"; min_score = 1; }; call = \"help\";\n"
+                      "  priority = \"soon\"; } ); #!\n", "'priority' must be");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { item = \"a\"; min_score = 1; }; } ); #!\n",
+                      "a rule must call");
+}
+
+/* A phase naming a form that is not there: the line in haven.cfg. */
+static void test_set_errors(void)
+{
+    const char *text =
+        "kiosk = {\n"
+        "  questionnaires = {\n"
+        "    dir = \"forms\";\n"
+        "    intake = [ \"nope\" ]; #!\n"
+        "    crisis_line = \"call 988\";\n"
+        "  };\n"
+        "};\n";
+    struct qn_set *set = (struct qn_set *)1;
+    struct cfg_error err;
+    const char *path = unit_file("haven.cfg", text);
+    int rc = qn_set_load(path, &set, &err);
+
+    unit_expect_config_error(rc, &err, path, text, "form 'nope': cannot read", __FILE__, __LINE__);
+    CHECK(set == NULL);
+
+    /* No questionnaires group: an empty set, no error. */
+    path = unit_file("haven.cfg", "kiosk = { dpi = 96; };\n");
+    REQUIRE(qn_set_load(path, &set, &err) == 0);
+    CHECK(set != NULL && set->nforms == 0);
+    qn_set_free(set);
+}
+
+/* ---- the run ------------------------------------------------------------------------------- */
+
+static int apply(struct run *r, enum run_ev_kind k, const char *item, const char *value,
+                 struct run_effects *fx)
+{
+    struct run_event ev = run_ev(k, r->cur);
+    snprintf(ev.item, sizeof ev.item, "%s", item ? item : "");
+    snprintf(ev.value, sizeof ev.value, "%s", value ? value : "");
+    return run_apply(r, &ev, fx);
+}
+
+static void test_run_walk(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    struct run r;
+    struct run_effects fx;
+
+    run_init(&r, set, PHASE_INFUSION);
+    CHECK_INT_EQ(r.view, RUN_NONE);
+    run_init(&r, set, PHASE_INTAKE);
+    CHECK_INT_EQ(r.view, RUN_INTRO);
+    CHECK_INT_EQ(r.nforms, 3);
+    /* Skip the checklist quickly: no, yes, no, no. */
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "food", "no", &fx), HV_EINVAL);  /* not started */
+    CHECK_INT_EQ(apply(&r, EV_START, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "food", "no", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "yes", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "no", &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "heart");  /* which-medicine skipped */
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "heart", "no", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
+    /* From the review, back to "escort" and a changed answer: straight back to the review... */
+    for (int i = 0; i < 3; i++)
+        CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "escort");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "no", &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 1);  /* no escort: its rule */
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
+    /* ...unless the change brings a new question into play: that one is asked first. */
+    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "new-medicines");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "yes", &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "which-medicine");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "which-medicine", "other", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
+    CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), 0);
+    CHECK(fx.submitted && fx.form == 0);
+    CHECK_INT_EQ(r.view, RUN_INTRO);
+    CHECK_STR_EQ(run_form(&r)->id, "phq-9");
+    /* PHQ-9: items 1..8 "several days", item 9 "several days": the rule, then the message. */
+    CHECK_INT_EQ(apply(&r, EV_START, NULL, NULL, &fx), 0);
+    const struct qn_form *f = run_form(&r);
+    for (int i = 0; i < 8; i++) {
+        CHECK_INT_EQ(apply(&r, EV_ANSWER, f->items[i].id, "1", &fx), 0);
+        CHECK_INT_EQ(fx.nrules, 0);
+    }
+    CHECK_INT_EQ(r.item, 8);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "44260-8", "1", &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 1);
+    CHECK_INT_EQ(r.view, RUN_MESSAGE);
+    CHECK_INT_EQ(apply(&r, EV_NEXT, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_QUESTION);
+    CHECK_INT_EQ(r.item, 9);  /* the difficulty question (problems were checked) */
+    /* Back to item 9 and a changed answer: the rule has acted already, it does not again. */
+    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(r.item, 8);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "44260-8", "2", &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 0);
+    CHECK_INT_EQ(r.view, RUN_QUESTION);
+    CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), HV_EINVAL);  /* not at the review */
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "69722-7", "somewhat", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
+    bool complete;
+    CHECK_INT_EQ(qn_score_sum(f, &r.ans[1], 0, &complete), 10);
+    CHECK(complete);
+    CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->id, "gad-7");
+    CHECK_INT_EQ(apply(&r, EV_START, NULL, NULL, &fx), 0);
+    for (int i = 0; i < 7; i++)
+        CHECK_INT_EQ(apply(&r, EV_ANSWER, run_form(&r)->items[i].id, "0", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_REVIEW);  /* no difficulty question: nothing was checked */
+    CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_DONE);
+    CHECK(run_form(&r) == NULL);
+    qn_set_free(set);
+}
+
+struct replay {
+    struct run *r;
+};
+
+static void replay_cb(void *ud, const struct run_event *ev)
+{
+    struct replay *rp = ud;
+    run_apply(rp->r, ev, NULL);
+}
+
+/* Taps journaled, the "kiosk" gone, a fresh run from the journal: the same place. */
+static void test_journal_resume(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/journal.db", unit_dir());
+    struct journal *j = journal_open(path);
+    REQUIRE(j != NULL);
+    struct run live, back;
+    const char *steps[][3] = {
+        { "start", "", "" }, { "answer", "food", "no" }, { "answer", "escort", "no" },
+        { "back", "", "" }, { "answer", "escort", "yes" }, { "answer", "new-medicines", "yes" },
+    };
+
+    run_init(&live, set, PHASE_INTAKE);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        struct run_event ev = run_ev((enum run_ev_kind)run_ev_kind_from_name(steps[i][0]), live.cur);
+        snprintf(ev.item, sizeof ev.item, "%s", steps[i][1]);
+        snprintf(ev.value, sizeof ev.value, "%s", steps[i][2]);
+        CHECK_INT_EQ(run_apply(&live, &ev, NULL), 0);
+        CHECK_INT_EQ(journal_append(j, "V-1", PHASE_INTAKE, &ev, 1000 + (int64_t)i), 0);
+    }
+    journal_close(j);
+
+    j = journal_open(path);
+    REQUIRE(j != NULL);
+    run_init(&back, set, PHASE_INTAKE);
+    struct replay rp = { &back };
+    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_INTAKE, replay_cb, &rp), 6);
+    CHECK_INT_EQ(back.view, live.view);
+    CHECK_INT_EQ(back.item, live.item);
+    CHECK_STR_EQ(run_form(&back)->items[back.item].id, "which-medicine");
+    CHECK(memcmp(&back.ans[0], &live.ans[0], sizeof back.ans[0]) == 0);
+    /* Another visit and another phase see nothing; a closed run starts afresh. */
+    CHECK_INT_EQ(journal_load(j, "V-2", PHASE_INTAKE, replay_cb, &rp), 0);
+    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_DISCHARGE, replay_cb, &rp), 0);
+    CHECK_INT_EQ(journal_close_run(j, "V-1", PHASE_INTAKE), 0);
+    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_INTAKE, replay_cb, &rp), 0);
+    CHECK_INT_EQ(journal_forget(j, "V-1"), 0);
+    journal_close(j);
+    qn_set_free(set);
+}
+
+/* ---- FHIR ------------------------------------------------------------------------------------ */
+
+static void test_fhir_phq9(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *f = form_named(set, "phq-9");
+    REQUIRE(f != NULL);
+    struct qn_answers a;
+    answers_summing(f, 11, &a);  /* 3,3,3,2,0,...: item 9 is 0 */
+    answer(f, &a, "69722-7", "very");
+    struct fhir_meta m = { "resp-1", "V-1042", "chair-1", QN_ES, true, 1795010587412LL };
+    char *json = fhir_encode_response(f, &a, &m);
+    REQUIRE(json != NULL);
+    CHECK(strlen(json) < 65536);
+    fprintf(stderr, "  a completed PHQ-9 in Spanish: %zu bytes\n", strlen(json));
+    cJSON *root = cJSON_Parse(json);
+    REQUIRE(root != NULL);
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "resourceType")->valuestring, "QuestionnaireResponse");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "status")->valuestring, "completed");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "id")->valuestring, "resp-1");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "language")->valuestring, "es");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "questionnaire")->valuestring, "http://loinc.org/q/44249-1");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "authored")->valuestring, "2026-11-18T14:03:07.412Z");
+    cJSON *ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "subject"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "value")->valuestring, "V-1042");
+    cJSON *items = cJSON_GetObjectItem(root, "item");
+    CHECK_INT_EQ(cJSON_GetArraySize(items), 12);  /* 10 answers, the total, its band */
+    cJSON *first = cJSON_GetArrayItem(items, 0);
+    CHECK_STR_EQ(cJSON_GetObjectItem(first, "linkId")->valuestring, "44250-9");
+    CHECK_STR_EQ(cJSON_GetObjectItem(first, "text")->valuestring, "Poco interés o placer en hacer cosas");
+    cJSON *coding = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(first, "answer"), 0),
+                                        "valueCoding");
+    CHECK_STR_EQ(cJSON_GetObjectItem(coding, "system")->valuestring, "http://loinc.org");
+    CHECK_STR_EQ(cJSON_GetObjectItem(coding, "code")->valuestring, "LA6571-9");
+    CHECK_STR_EQ(cJSON_GetObjectItem(coding, "display")->valuestring, "Casi todos los días");
+    cJSON *diff = cJSON_GetArrayItem(items, 9);
+    CHECK_STR_EQ(cJSON_GetObjectItem(diff, "linkId")->valuestring, "69722-7");
+    coding = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(diff, "answer"), 0), "valueCoding");
+    CHECK_STR_EQ(cJSON_GetObjectItem(coding, "code")->valuestring, "LA6575-0");
+    cJSON *total = cJSON_GetArrayItem(items, 10);
+    CHECK_STR_EQ(cJSON_GetObjectItem(total, "linkId")->valuestring, "44261-6");
+    CHECK_INT_EQ(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(total, "answer"), 0),
+                                     "valueInteger")->valueint, 11);
+    cJSON *band = cJSON_GetArrayItem(items, 11);
+    CHECK_STR_EQ(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(band, "answer"), 0),
+                                     "valueString")->valuestring, "Moderada");
+    CHECK(strstr(json, "name") == NULL);  /* nothing that could hold a person's name */
+    cJSON_Delete(root);
+    free(json);
+
+    /* Stopped part-way: the answers given, no score. */
+    qn_answers_clear(&a);
+    answer(f, &a, "44250-9", "2");
+    m.completed = false;
+    m.lang = QN_EN;
+    json = fhir_encode_response(f, &a, &m);
+    REQUIRE(json != NULL);
+    root = cJSON_Parse(json);
+    REQUIRE(root != NULL);
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "status")->valuestring, "stopped");
+    CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(root, "item")), 1);
+    CHECK(strstr(json, "44261-6") == NULL);
+    cJSON_Delete(root);
+    free(json);
+    qn_set_free(set);
+}
+
+int main(void)
+{
+    RUN(test_shipped_set);
+    RUN(test_phq9_bands);
+    RUN(test_gad7_bands);
+    RUN(test_skip_logic);
+    RUN(test_rules);
+    RUN(test_loader_errors);
+    RUN(test_set_errors);
+    RUN(test_run_walk);
+    RUN(test_journal_resume);
+    RUN(test_fhir_phq9);
+    unit_cleanup();
+    return CHECK_SUMMARY();
+}
