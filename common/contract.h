@@ -55,6 +55,7 @@ enum topic_kind {
     TOPIC_KIOSK_CHECKIN,   /* P/room/R/kiosk/checkin */
     TOPIC_KIOSK_RESPONSE,  /* P/room/R/kiosk/response */
     TOPIC_KIOSK_CMD,       /* P/room/R/kiosk/cmd */
+    TOPIC_KIOSK_THEME,     /* P/room/R/kiosk/theme (project extension, docs/protocol.md) */
     TOPIC_LIGHTS_SET,      /* P/room/R/lights/set */
     TOPIC_LIGHTS_STATE,    /* P/room/R/lights/state */
     TOPIC_CALL,            /* P/call/R */
@@ -177,6 +178,14 @@ char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
 /* feeling 1..5, or 0 for none: a prompt nobody answered ("feeling":null,"unanswered":true),
  * or only "I'd like someone to come" (want_someone, "feeling":null). */
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms);
+
+/*
+ * P/room/R/kiosk/theme (retained): the sound theme the patient chose, the
+ * light scene it names (scene NULL or "": null) and the phase it was chosen
+ * for, {"theme":..,"scene":..|null,"phase":..,"ts":..}.
+ */
+char *contract_encode_kiosk_theme(const char *theme, const char *scene, enum phase phase,
+                                  int64_t ts_ms);
 
 /* True if the len bytes at s are well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t len);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 struct outbox;
+struct audio;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
 struct app_link {
@@ -46,6 +47,7 @@ struct app {
     const struct kiosk_config *cfg;
     struct outbox *outbox;      /* durable queue + persisted kiosk state */
     const struct app_link *link; /* NULL in unit tests: messages stay in the outbox */
+    struct audio *audio;        /* the sound player (audio.h); NULL: no sound configured */
 
     /* the visit */
     enum phase phase;

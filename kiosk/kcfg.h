@@ -11,6 +11,7 @@
  *     unwell_feelings = [ 5 ];     # answers (1 very good .. 5 very bad) that call a nurse
  *     offline_text = "...";        # what to do when the kiosk cannot reach the nurses
  *     font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+ *     sound = { ... };             # playlists, themes, volume ceiling (soundcfg.h)
  *   };
  *
  * plus the shared prefix, broker and rooms (the kiosk's --room must be one).
@@ -20,6 +21,7 @@
 
 #include "cfg.h"
 #include "contract.h"
+#include "soundcfg.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -45,6 +47,7 @@ struct kiosk_config {
     bool unwell_feeling[6];         /* index 1..5 */
     char offline_text[512];
     char font[PATH_MAX];
+    struct sound_config sound;      /* kiosk.sound: music and chime */
 };
 
 /*
