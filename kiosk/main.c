@@ -256,6 +256,7 @@ struct kiosk {
 };
 
 static void publish_theme(struct kiosk *k, const struct sound_theme *t, int64_t now);
+static void sync_audio(struct kiosk *k, int64_t now);
 
 static void on_down(struct kiosk *k, int x, int y, int64_t now)
 {
@@ -501,6 +502,7 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
     } else if (e->type == SDL_WINDOWEVENT) {
         k->app.dirty = true;
     }
+    sync_audio(k, now);  /* before the next event: the screens read the sound's state */
 }
 
 /* Milliseconds to wait: the model's or the sound's next timer, or the next minute of the clock. */
@@ -541,7 +543,6 @@ static void loop(struct kiosk *k)
             handle(k, &e, clock_now_ms());
             while (!k->quit && SDL_PollEvent(&e))
                 handle(k, &e, clock_now_ms());
-            sync_audio(k, clock_now_ms());
         }
     }
 }

@@ -602,7 +602,7 @@ static void sound_layout(const struct app *a, const struct frame *f, struct soun
     for (int i = 0; i < SND_COUNT; i++)
         L->button[i] = cell(strip, SND_COUNT, i, f->gap);
     if (L->n_themes > 0) {
-        int rh = imax(f->target, imin(f->target * 5 / 4, f->row_max));
+        int rh = f->target;
         int w = imin(f->w - 2 * f->m, L->n_themes * f->target * 4);
         SDL_Rect row = { (f->w - w) / 2, f->help.y - f->gap - rh, w, rh };
         for (int i = 0; i < L->n_themes; i++)
@@ -749,6 +749,26 @@ static void sound_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
  * sound, low_left says whether the text may use the corner left of the help
  * button (recovery) or it keeps it for "Sound: Off" (infusion).
  */
+/*
+ * How many of the lines fit above f's bottom, the largest set smaller as
+ * block() does: on a small screen the last lines go (the infusion's minutes)
+ * rather than being hidden behind the controls.
+ */
+static int lines_that_fit(const struct ui *ui, const struct frame *f, const struct line *l, int n)
+{
+    struct line c[BLOCK_LINES];
+    int room = free_bottom(f) - f->top;
+
+    for (n = imin(n, BLOCK_LINES); n > 1; n--) {
+        memcpy(c, l, (size_t)n * sizeof c[0]);
+        while (lines_height(ui, c, n, f->text_w, f->gap) > room && shrink(c, n))
+            ;
+        if (lines_height(ui, c, n, f->text_w, f->gap) <= room)
+            break;
+    }
+    return n;
+}
+
 static void with_sound(const struct app *a, struct ui *ui, const struct frame *f,
                        const struct line *l, int n, bool low_left)
 {
@@ -761,7 +781,7 @@ static void with_sound(const struct app *a, struct ui *ui, const struct frame *f
         return;
     }
     above.help.y = L.top;
-    block(ui, &above, l, n, false);
+    block(ui, &above, l, lines_that_fit(ui, &above, l, n), false);
     sound_draw(a, ui, f, &L);
 }
 

@@ -1,0 +1,551 @@
+/*
+ * test_kiosk_sound.c - the kiosk's ambient sound, measured: the real kiosk
+ * plays through SDL's disk audio driver (raw samples written in real time)
+ * and the test analyses the file in 50 ms windows.
+ *
+ * The test tracks are pure tones made with sox (440 Hz, 660 Hz; the chime
+ * 1500 Hz), so a Goertzel filter tells each apart inside the mix:
+ *
+ *  - music is audible once the infusion begins;
+ *  - between tracks the level falls over the fade and rises again (no
+ *    abrupt cut), and no silence inside the music lasts over a second;
+ *  - "louder" pressed past the staff's ceiling stops at it: the level
+ *    matches the ceiling relative to full volume, and nothing exceeds it;
+ *  - a missing file in the playlist is logged and skipped: the next plays;
+ *  - the check-in chime sounds with the music ducked under it, and the
+ *    music comes back after it;
+ *  - the patient's theme is published (retained) on kiosk/theme with its
+ *    scene and the phase, again at each phase change, and cleared when the
+ *    visit ends;
+ *  - SIGHUP takes a new playlist at the next track, not in the middle of one;
+ *  - with no playable file the kiosk is silent and the staff menu says why.
+ */
+#include "check.h"
+#include "json_util.h"
+#include "kcfg.h"
+#include "kiosk_fixture.h"
+#include "kit.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROOM "chair-1"
+#define W 1280
+#define H 800
+#define PIN "2468"
+#define RATE 44100
+#define WIN_MS 50
+#define WIN (RATE * WIN_MS / 1000)
+#define TONE_AMP 0.5              /* the test tracks' peak, of full scale */
+#define CEILING 50                /* volume_max in the test config, % */
+
+/* ---- test tracks ---------------------------------------------------------------------- */
+
+static char tracks_dir[512];
+
+/* A tone of freq Hz, secs long, peak TONE_AMP, as OGG Vorbis at dir/name. */
+static int make_tone(const char *name, double freq, double secs)
+{
+    char cmd[1400];
+
+    snprintf(cmd, sizeof cmd, "sox -V1 -n -r %d -c 2 -C 4 '%s/%s' synth %.2f sine %.1f "
+             "gain -n %.2f", RATE, tracks_dir, name, secs, freq, 20 * log10(TONE_AMP));
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int make_tracks(void)
+{
+    char *dir = hv_tmpdir("sound");
+
+    if (!dir)
+        return -1;
+    snprintf(tracks_dir, sizeof tracks_dir, "%s", dir);
+    free(dir);
+    return make_tone("a440.ogg", 440, 6) || make_tone("b660.ogg", 660, 6) ||
+           make_tone("c880.ogg", 880, 6) || make_tone("chime.ogg", 1500, 0.8) ? -1 : 0;
+}
+
+/* The test clinic with the staff PIN and a sound section whose playlists are given. */
+static char *config(const char *playlists, const char *phases)
+{
+    char hash[256], extra[4096];
+
+    if (kcfg_hash_pin(PIN, hash, sizeof hash) != 0)
+        return NULL;
+    snprintf(extra, sizeof extra,
+             "kiosk = { pin = \"%s\";\n"
+             "  sound = { assets = \"%s\"; volume = 40; volume_max = %d; fade = 1.0;\n"
+             "    chime = \"chime.ogg\"; chime_volume = %d;\n"
+             "    playlists = { %s };\n"
+             "    phases = { %s };\n"
+             "    themes = ( { name = \"nature\"; playlist = \"test\"; scene = \"forest\"; },\n"
+             "               { name = \"silence\"; } );\n"
+             "  };\n"
+             "};\n", hash, tracks_dir, CEILING, CEILING, playlists, phases);
+    return rf_default_config("%PREFIX%", extra);
+}
+
+#define TEST_LIST "test = { files = [ \"a440.ogg\", \"missing.ogg\", \"b660.ogg\" ]; };"
+
+/* True if payload's string member key is want. */
+static bool json_str_is(const char *payload, const char *key, const char *want)
+{
+    const char *v = json_str(payload, key);
+    return v && strcmp(v, want) == 0;
+}
+
+/* ---- the kiosk -------------------------------------------------------------------------- */
+
+static void send_line(struct kiosk_fixture *k, const char *line)
+{
+    CHECK(kf_send(k, line) == 0);
+}
+
+static void station_cmd(hv_client *station, const struct room_fixture *f, const char *json)
+{
+    CHECK(hv_client_pub(station, rf_topic(f, "room/" ROOM "/kiosk/cmd"), json, 1, false) == 0);
+}
+
+/* How many times needle is in the kiosk's log. */
+static int log_count(const struct kiosk_fixture *k, const char *needle)
+{
+    char *log = hv_read_file(k->log_path);
+    int n = 0;
+
+    for (const char *p = log; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    free(log);
+    return n;
+}
+
+/* Waits until needle is in the log at least n times. */
+static bool wait_count(const struct kiosk_fixture *k, const char *needle, int n, int timeout_ms)
+{
+    for (int64_t end = hv_now_us() + timeout_ms * 1000LL; hv_now_us() < end; hv_sleep_ms(50))
+        if (log_count(k, needle) >= n)
+            return true;
+    fprintf(stderr, "  waited %d ms for %d x '%s'\n", timeout_ms, n, needle);
+    return false;
+}
+
+static void stop_kiosk(struct kiosk_fixture *k)
+{
+    CHECK_INT_EQ(kf_stop(k), 0);
+    char *log = hv_read_file(k->log_path);
+    CHECK(log && !strstr(log, "runtime error") && !strstr(log, "Sanitizer"));
+    free(log);
+}
+
+/* ---- the analysis ------------------------------------------------------------------------ */
+
+/* One 50 ms window of the left channel: overall level, and each tone's amplitude. */
+struct win {
+    double rms, peak;             /* of full scale */
+    double music;                 /* the 440, 660 or 880 Hz tone, whichever is strongest */
+    double chime;                 /* the 1500 Hz tone */
+    int track;                    /* 0: 440, 1: 660, 2: 880, -1: none to speak of */
+};
+
+struct take {
+    struct win *w;
+    int n;
+};
+
+/* A tone's amplitude (of full scale) at freq in x[0..n) (Goertzel). */
+static double goertzel(const double *x, int n, double freq)
+{
+    double k = 2 * cos(2 * M_PI * freq / RATE), s1 = 0, s2 = 0;
+
+    for (int i = 0; i < n; i++) {
+        double s0 = x[i] + k * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    return 2 * sqrt(fmax(0, s1 * s1 + s2 * s2 - k * s1 * s2)) / n;
+}
+
+/* Reads the raw S16 stereo file into windows. */
+static int analyse(const char *path, struct take *t)
+{
+    static const double tones[3] = { 440, 660, 880 };
+    FILE *f = fopen(path, "rb");
+    int16_t frame[WIN * 2];
+    double x[WIN];
+
+    memset(t, 0, sizeof *t);
+    if (!f)
+        return -1;
+    while (fread(frame, sizeof frame, 1, f) == 1) {
+        struct win w = { 0, 0, 0, 0, -1 };
+        double sum = 0;
+        struct win *grown = realloc(t->w, (size_t)(t->n + 1) * sizeof *t->w);
+        if (!grown)
+            break;
+        t->w = grown;
+        for (int i = 0; i < WIN; i++) {
+            x[i] = frame[2 * i] / 32768.0;
+            sum += x[i] * x[i];
+            w.peak = fmax(w.peak, fabs(x[i]));
+        }
+        w.rms = sqrt(sum / WIN);
+        for (int i = 0; i < 3; i++) {
+            double a = goertzel(x, WIN, tones[i]);
+            if (a > w.music) {
+                w.music = a;
+                w.track = a > 0.01 ? i : -1;
+            }
+        }
+        w.chime = goertzel(x, WIN, 1500);
+        t->w[t->n++] = w;
+    }
+    fclose(f);
+    return t->n > 0 ? 0 : -1;
+}
+
+/* The music's full level at the ceiling: the tone's amplitude times the ceiling's mixer volume. */
+static double ceiling_level(void)
+{
+    return TONE_AMP * (CEILING * 128 / 100) / 128.0;
+}
+
+/* The first window from `from` where the music changes from track a to track b (their boundary). */
+static int find_join(const struct take *t, int from, int a, int b, int *last_a, int *first_b)
+{
+    *last_a = *first_b = -1;
+    for (int i = from; i < t->n; i++) {
+        if (t->w[i].track == a && t->w[i].music > 0.02)
+            *last_a = i;
+        if (*last_a >= 0 && t->w[i].track == b && t->w[i].music > 0.02) {
+            *first_b = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The level n windows (of 50 ms) from i, or -1 off the end. */
+static double music_at(const struct take *t, int i)
+{
+    return i >= 0 && i < t->n ? t->w[i].music : -1;
+}
+
+/*
+ * The fade envelope around a join: the last 900 ms of the old track fall
+ * (each 300 ms step lower, the middle of the fade neither full nor gone),
+ * the first 900 ms of the new one rise the same way.
+ */
+static void check_fades(const struct take *t, int last_a, int first_b, double L)
+{
+    int step = 300 / WIN_MS;
+    double out[4], in[4];
+
+    for (int s = 0; s < 4; s++) {
+        out[s] = music_at(t, last_a - (3 - s) * step);  /* -900, -600, -300, 0 ms */
+        in[s] = music_at(t, first_b + s * step);        /* 0, +300, +600, +900 ms */
+    }
+    fprintf(stderr, "  fade out %.3f %.3f %.3f %.3f | fade in %.3f %.3f %.3f %.3f (full %.3f)\n",
+            out[0], out[1], out[2], out[3], in[0], in[1], in[2], in[3], L);
+    for (int s = 0; s < 3; s++) {
+        CHECK(out[s] > out[s + 1]);
+        CHECK(in[s] < in[s + 1]);
+    }
+    CHECK(out[0] > 0.5 * L);                     /* 900 ms before the join: still loud */
+    CHECK(out[2] > 0.1 * L && out[2] < 0.6 * L); /* 300 ms before: well down, not gone */
+    CHECK(in[1] > 0.1 * L && in[1] < 0.6 * L);   /* 300 ms after: coming up */
+    CHECK(in[3] > 0.6 * L);                      /* 900 ms after: nearly full */
+}
+
+/* The longest run of silent windows (below -50 dBFS) between the first and the last audible. */
+static int longest_silence_ms(const struct take *t)
+{
+    int first = -1, last = -1, run = 0, longest = 0;
+
+    for (int i = 0; i < t->n; i++) {
+        if (t->w[i].rms > 0.01) {
+            if (first < 0)
+                first = i;
+            last = i;
+        }
+    }
+    for (int i = first; first >= 0 && i <= last; i++) {
+        run = t->w[i].rms < 0.00316 ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    return longest * WIN_MS;
+}
+
+/* ---- the tests ---------------------------------------------------------------------------- */
+
+/*
+ * One infusion: a440, (missing), b660, a440 again; "louder" past the ceiling
+ * after the first starts; the check-in chime in the middle of b660.
+ */
+static void test_music_fades_ceiling_skip_chime(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *cfg = config(TEST_LIST, "infusion = \"test\";"), a440[600], b660[600];
+    struct take t;
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start_disk_audio(&k, &f, ROOM, W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+    snprintf(a440, sizeof a440, "playing %s/a440.ogg", tracks_dir);
+    snprintf(b660, sizeof b660, "playing %s/b660.ogg", tracks_dir);
+    CHECK(kf_wait_log(&k, "sound: disk output at 44100 Hz, 16-bit integer, 2 channels", 5000));
+
+    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SOUND\",\"lang\":\"en\"}");
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    REQUIRE(wait_count(&k, a440, 1, 5000));
+    for (int i = 0; i < 3; i++)  /* 40 -> 50 (the ceiling) -> 50 -> 50 */
+        send_line(&k, "tapname sound-louder");
+    CHECK(kf_wait_log(&k, "sound: volume 50% (ceiling 50%)", 3000));
+    REQUIRE(wait_count(&k, b660, 1, 12000));
+    CHECK(log_count(&k, "sound: skipping ") == 1);
+    CHECK(kf_wait_log(&k, "missing.ogg", 10));
+    hv_sleep_ms(1500);           /* into b660's steady part */
+    send_line(&k, "checkin");
+    CHECK(kf_wait_log(&k, "sound: chime", 3000));
+    REQUIRE(wait_count(&k, a440, 2, 12000));
+    hv_sleep_ms(1500);
+    stop_kiosk(&k);
+
+    REQUIRE(analyse(k.audio_file, &t) == 0);
+    double L = ceiling_level(), loud = 0, peak = 0;
+    int audible = 0, last_a, first_b, chime_at = -1;
+
+    for (int i = 0; i < t.n; i++) {
+        audible += t.w[i].rms > 0.05;
+        if (t.w[i].chime < 0.01)     /* music alone */
+            peak = fmax(peak, t.w[i].peak);
+        if (t.w[i].track >= 0)
+            loud = fmax(loud, t.w[i].music);
+        if (chime_at < 0 && t.w[i].chime > 0.05)
+            chime_at = i;
+    }
+    fprintf(stderr, "  %d windows, %d audible; music at most %.3f, peak %.3f (ceiling %.3f); "
+            "longest silence %d ms\n", t.n, audible, loud, peak, L, longest_silence_ms(&t));
+    /* audible: several seconds of music */
+    CHECK(audible * WIN_MS > 8000);
+    /* the ceiling: "louder" reached it, and nothing went past it (Vorbis rounds a little) */
+    CHECK(loud > 0.9 * L);
+    CHECK(loud < 1.05 * L);
+    CHECK(peak < 1.05 * L);
+    /* no silent gap over a second once the music has begun */
+    CHECK(longest_silence_ms(&t) < 1000);
+    /* the fades: a440 into b660 (the missing file between them skipped), and b660 into a440 */
+    REQUIRE(find_join(&t, 0, 0, 1, &last_a, &first_b) == 0);
+    CHECK((first_b - last_a) * WIN_MS < 1000);
+    check_fades(&t, last_a, first_b, L);
+    REQUIRE(find_join(&t, first_b, 1, 0, &last_a, &first_b) == 0);
+    check_fades(&t, last_a, first_b, L);
+    /* the chime, with the music ducked under it and back after */
+    REQUIRE(chime_at > 10);
+    double before = music_at(&t, chime_at - 8), under = 1, after = music_at(&t, chime_at + 36);
+    for (int i = chime_at + 6; i < chime_at + 12; i++)  /* 300..600 ms into the chime */
+        under = fmin(under, music_at(&t, i));
+    fprintf(stderr, "  chime %.3f; music before %.3f, under it %.3f, after %.3f\n",
+            t.w[chime_at + 4].chime, before, under, after);
+    CHECK(before > 0.8 * L);
+    CHECK(under < 0.5 * before);
+    CHECK(under > 0.1 * before);  /* ducked, not stopped */
+    CHECK(after > 0.8 * L);       /* 1.8 s later: back */
+
+    free(t.w);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* The patient's theme on kiosk/theme: its scene and phase, again at a phase change, cleared at the end. */
+static void test_theme_published(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *cfg = config(TEST_LIST, "infusion = \"test\";"), *m;
+    const char *topic;
+    bool retained = false;
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
+    hv_client *station = rf_client(&f, "station"), *board = rf_client(&f, "board");
+    REQUIRE(station && board);
+    topic = rf_topic(&f, "room/" ROOM "/kiosk/theme");
+    REQUIRE(hv_client_sub(board, topic, 1) == 0);
+
+    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-THEME\",\"lang\":\"en\"}");
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    CHECK(kf_wait_log(&k, "phase infusion", 5000));
+    CHECK(hv_client_expect_none(board, topic, 300));  /* nothing until the patient picks */
+    send_line(&k, "tapname theme-1");
+    m = hv_client_expect_t(board, topic, 5000, NULL, &retained);
+    REQUIRE(m != NULL);
+    CHECK(retained == false);  /* live delivery; the retained copy is checked below */
+    CHECK(json_str_is(m, "theme", "nature"));
+    CHECK(json_str_is(m, "scene", "forest"));
+    CHECK(json_str_is(m, "phase", "infusion"));
+    CHECK(strstr(m, "\"ts\":\"") != NULL);
+    free(m);
+
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"recovery\"}");
+    m = hv_client_expect(board, topic, 5000);
+    REQUIRE(m != NULL);
+    CHECK(json_str_is(m, "theme", "nature"));
+    CHECK(json_str_is(m, "phase", "recovery"));
+    free(m);
+
+    /* a newcomer gets it retained */
+    hv_client *late = rf_client(&f, "late");
+    REQUIRE(late && hv_client_sub(late, topic, 1) == 0);
+    m = hv_client_expect_t(late, topic, 5000, NULL, &retained);
+    REQUIRE(m != NULL);
+    CHECK(retained);
+    CHECK(json_str_is(m, "phase", "recovery"));
+    free(m);
+    hv_client_free(late);
+
+    send_line(&k, "tapname theme-2");  /* silence: no scene */
+    m = hv_client_expect(board, topic, 5000);
+    REQUIRE(m != NULL);
+    CHECK(json_str_is(m, "theme", "silence"));
+    CHECK(strstr(m, "\"scene\":null") != NULL);
+    free(m);
+
+    station_cmd(station, &f, "{\"cmd\":\"end_visit\"}");
+    m = hv_client_expect(board, topic, 5000);
+    REQUIRE(m != NULL);
+    CHECK_STR_EQ(m, "");  /* the retained theme cleared */
+    free(m);
+
+    stop_kiosk(&k);
+    hv_client_free(board);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* SIGHUP with a new playlist: the track playing goes on to its end, then the new list plays. */
+static void test_reload_at_next_track(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *cfg = config("test = { files = [ \"a440.ogg\" ]; };", "infusion = \"test\";");
+    char *next_cfg, a440[600], c880[600];
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+    snprintf(a440, sizeof a440, "playing %s/a440.ogg", tracks_dir);
+    snprintf(c880, sizeof c880, "playing %s/c880.ogg", tracks_dir);
+    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-RELOAD\",\"lang\":\"en\"}");
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    REQUIRE(wait_count(&k, a440, 1, 5000));
+    int64_t started = hv_now_us();
+
+    next_cfg = config("test = { files = [ \"c880.ogg\" ]; };", "infusion = \"test\";");
+    REQUIRE(next_cfg != NULL);
+    char *prefix_at;
+    /* the file on disk has the prefix filled in: keep its first line's prefix */
+    prefix_at = strstr(next_cfg, "%PREFIX%");
+    REQUIRE(prefix_at != NULL);
+    {
+        char filled[16384];
+        snprintf(filled, sizeof filled, "%.*s%s%s", (int)(prefix_at - next_cfg), next_cfg,
+                 f.prefix, prefix_at + strlen("%PREFIX%"));
+        REQUIRE(hv_write_file(f.cfg_path, filled) == 0);
+    }
+    free(next_cfg);
+    REQUIRE(hv_proc_signal(k.proc, SIGHUP) == 0);
+    CHECK(kf_wait_log(&k, "configuration reloaded", 3000));
+    CHECK(log_count(&k, c880) == 0);  /* not in the middle of the track */
+    REQUIRE(wait_count(&k, c880, 1, 10000));
+    int64_t switched_ms = (hv_now_us() - started) / 1000;
+    fprintf(stderr, "  new playlist after %lld ms of a 6000 ms track\n", (long long)switched_ms);
+    CHECK(switched_ms > 4500);
+    CHECK(log_count(&k, a440) == 1);
+
+    stop_kiosk(&k);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* Every file missing: silent, the reason logged and in the staff menu, and no crash. */
+static void test_nothing_playable(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *cfg = config("test = { files = [ \"gone-1.ogg\", \"gone-2.ogg\" ]; };",
+                       "infusion = \"test\";");
+    struct take t;
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start_disk_audio(&k, &f, ROOM, W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-NONE\",\"lang\":\"en\"}");
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    CHECK(kf_wait_log(&k, "no file of playlist 'test' can be played", 5000));
+    CHECK(log_count(&k, "sound: skipping") == 2);
+    SDL_Surface *s = kf_shot(&k, "sound-infusion-nothing-playable");
+    CHECK(s != NULL);
+    SDL_FreeSurface(s);
+    /* the staff menu: the PIN pad after a long press on the corner, then the reason */
+    send_line(&k, "hold 30 30 2500");
+    CHECK(kf_wait_log(&k, "screenshot", 5000));
+    hv_sleep_ms(2800);
+    for (const char *d = PIN; *d; d++) {
+        char line[32];
+        snprintf(line, sizeof line, "tapname pin-%c", *d);
+        send_line(&k, line);
+    }
+    send_line(&k, "tapname pin-ok");
+    send_line(&k, "targets");
+    CHECK(kf_wait_log(&k, "targets on staff", 5000));
+    s = kf_shot(&k, "sound-staff-nothing-playable");
+    CHECK(s != NULL);
+    SDL_FreeSurface(s);
+    hv_sleep_ms(500);
+    stop_kiosk(&k);
+
+    REQUIRE(analyse(k.audio_file, &t) == 0);
+    double loudest = 0;
+    for (int i = 0; i < t.n; i++)
+        loudest = fmax(loudest, t.w[i].peak);
+    CHECK(t.n * WIN_MS > 1000);
+    CHECK(loudest < 0.001);
+    free(t.w);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+int main(void)
+{
+    if (make_tracks() != 0) {
+        fprintf(stderr, "test_kiosk_sound: cannot make the test tracks with sox (scripts/deps)\n");
+        return 1;
+    }
+    RUN(test_music_fades_ceiling_skip_chime);
+    RUN(test_theme_published);
+    RUN(test_reload_at_next_track);
+    RUN(test_nothing_playable);
+    if (check_tests_failed == 0)
+        hv_rm_rf(tracks_dir);
+    return CHECK_SUMMARY();
+}
