@@ -24,7 +24,7 @@
 
 #define AUDIO_RATE      44100
 #define AUDIO_CHANNELS  2
-#define AUDIO_CHUNK     1024           /* 23 ms: volume changes land this often */
+#define AUDIO_CHUNK     4096           /* 93 ms: volume changes land this often */
 #define PAUSE_FADE_MS   1200           /* pause and "next": a quicker fade than between tracks */
 #define DUCK_LEVEL      30             /* % of the music's volume under the chime */
 #define DUCK_STEP_MS    25
@@ -486,7 +486,7 @@ void audio_toggle_pause(struct audio *au, int64_t now_ms)
     } else if (!au->want_paused && au->state == ST_PAUSED) {
         settle(au, now_ms);
     }
-    log_info("sound: %s", au->want_paused ? "paused" : "playing");
+    log_info("sound: %s", au->want_paused ? "paused" : "resumed");
 }
 
 void audio_next(struct audio *au, int64_t now_ms)

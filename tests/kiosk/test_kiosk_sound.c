@@ -365,6 +365,120 @@ static void test_music_fades_ceiling_skip_chime(void)
     rf_finish(&f);
 }
 
+/*
+ * Pause fades out and stays silent; play fades the same track back in where
+ * it was; next fades into the next track.
+ */
+static void test_pause_resume_next(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *cfg = config("test = { files = [ \"a440.ogg\", \"b660.ogg\" ]; };",
+                       "infusion = \"test\";"), a440[600], b660[600];
+    struct take t;
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start_disk_audio(&k, &f, ROOM, W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+    snprintf(a440, sizeof a440, "playing %s/a440.ogg", tracks_dir);
+    snprintf(b660, sizeof b660, "playing %s/b660.ogg", tracks_dir);
+    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-PAUSE\",\"lang\":\"en\"}");
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    REQUIRE(wait_count(&k, a440, 1, 5000));
+    hv_sleep_ms(1500);
+    send_line(&k, "tapname sound-toggle");
+    CHECK(kf_wait_log(&k, "sound: paused", 3000));
+    hv_sleep_ms(3000);
+    send_line(&k, "tapname sound-toggle");
+    CHECK(kf_wait_log(&k, "sound: resumed", 3000));
+    hv_sleep_ms(1500);
+    CHECK(log_count(&k, a440) == 2);   /* the same track, where it was */
+    CHECK(log_count(&k, b660) == 0);
+    send_line(&k, "tapname sound-next");
+    REQUIRE(wait_count(&k, b660, 1, 5000));
+    hv_sleep_ms(2000);
+    stop_kiosk(&k);
+
+    REQUIRE(analyse(k.audio_file, &t) == 0);
+    double L = TONE_AMP * (40 * 128 / 100) / 128.0;  /* at volume 40 % */
+    int start = -1, quiet = -1, back = -1, run = 0, last_a, first_b;
+    for (int i = 0; i < t.n && back < 0; i++) {
+        if (start < 0 && t.w[i].music > 0.5 * L)
+            start = i;
+        if (start < 0)
+            continue;
+        run = t.w[i].rms < 0.00316 ? run + 1 : 0;
+        if (quiet < 0 && run * WIN_MS >= 1500)
+            quiet = i - run + 1;             /* the pause: silence of 1.5 s or more */
+        if (quiet >= 0 && t.w[i].music > 0.02)
+            back = i;                         /* the music again */
+    }
+    REQUIRE(start >= 0 && quiet > 0 && back > quiet);
+    fprintf(stderr, "  paused %d ms; before it %.3f %.3f %.3f; after %.3f %.3f %.3f (full %.3f)\n",
+            (back - quiet) * WIN_MS, music_at(&t, quiet - 18), music_at(&t, quiet - 12),
+            music_at(&t, quiet - 6), music_at(&t, back), music_at(&t, back + 6),
+            music_at(&t, back + 18), L);
+    CHECK((back - quiet) * WIN_MS > 1500);
+    /* into the pause: a fade (level part way down 300 ms before the silence), not a cut */
+    CHECK(music_at(&t, quiet - 18) > music_at(&t, quiet - 6));
+    CHECK(music_at(&t, quiet - 6) > 0.05 * L && music_at(&t, quiet - 6) < 0.7 * L);
+    /* out of it: the same tone (a440 resumed), rising */
+    CHECK(t.w[back + 4].track == 0);
+    CHECK(music_at(&t, back + 6) < music_at(&t, back + 18));
+    CHECK(music_at(&t, back + 18) > 0.6 * L);
+    /* next: a440 into b660 with a fade and no gap of a second */
+    REQUIRE(find_join(&t, back, 0, 1, &last_a, &first_b) == 0);
+    CHECK((first_b - last_a) * WIN_MS < 1000);
+    CHECK(music_at(&t, last_a - 6) < music_at(&t, last_a - 18));
+    free(t.w);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/* A nurse acknowledging the call: the chime (and none for pressing help). */
+static void test_chime_on_ack(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *cfg = config(TEST_LIST, "infusion = \"test\";"), *m;
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
+    hv_client *station = rf_client(&f, "station"), *nurse = rf_client(&f, "nurse");
+    REQUIRE(station && nurse);
+    REQUIRE(hv_client_sub(nurse, rf_topic(&f, "call/" ROOM), 1) == 0);
+    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-ACK\",\"lang\":\"en\"}");
+    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    CHECK(kf_wait_log(&k, "phase infusion", 5000));
+    CHECK(kf_tap_help(&k) == 0);
+    m = NULL;
+    for (int i = 0; i < 10 && !(m && json_str(m, "id")); i++) {
+        free(m);
+        m = hv_client_expect(nurse, rf_topic(&f, "call/" ROOM), 1000);
+    }
+    REQUIRE(m != NULL && json_str(m, "id") != NULL);
+    CHECK(log_count(&k, "sound: chime") == 0);
+    char ack[160];
+    snprintf(ack, sizeof ack, "{\"id\":\"%s\",\"by\":\"nurse-7\"}", json_str(m, "id"));
+    free(m);
+    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/" ROOM "/ack"), ack, 1, false) == 0);
+    CHECK(kf_wait_log(&k, "sound: chime", 5000));
+    hv_sleep_ms(300);
+    CHECK(log_count(&k, "sound: chime") == 1);
+
+    stop_kiosk(&k);
+    hv_client_free(nurse);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
 /* The patient's theme on kiosk/theme: its scene and phase, again at a phase change, cleared at the end. */
 static void test_theme_published(void)
 {
@@ -542,6 +656,8 @@ int main(void)
         return 1;
     }
     RUN(test_music_fades_ceiling_skip_chime);
+    RUN(test_pause_resume_next);
+    RUN(test_chime_on_ack);
     RUN(test_theme_published);
     RUN(test_reload_at_next_track);
     RUN(test_nothing_playable);
