@@ -279,6 +279,59 @@ static int longest_silence_ms(const struct take *t)
     return longest * WIN_MS;
 }
 
+/* ---- the clinic ---------------------------------------------------------------------------- */
+
+/* The test clinic (broker, controller), the kiosk and a nurse station. */
+struct clinic {
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    hv_client *station;
+};
+
+/*
+ * Starts the clinic with playlists (the infusion plays "test"), the kiosk
+ * (its sound to a file when disk, else SDL's dummy output) and a station,
+ * which begins visit and moves it to the infusion.  0 or -1.
+ */
+static int clinic_start(struct clinic *c, const char *playlists, bool disk, const char *visit)
+{
+    char *cfg = config(playlists, "infusion = \"test\";"), json[128];
+    int rc;
+
+    if (!cfg)
+        return -1;
+    rc = rf_start(&c->f, cfg, false);
+    free(cfg);
+    if (rc != 0 || (disk ? kf_start_disk_audio(&c->k, &c->f, ROOM, W, H)
+                         : kf_start(&c->k, &c->f, ROOM, W, H)) != 0)
+        return -1;
+    if (!(c->station = rf_client(&c->f, "station")))
+        return -1;
+    snprintf(json, sizeof json, "{\"cmd\":\"begin_visit\",\"visit\":\"%s\",\"lang\":\"en\"}",
+             visit);
+    station_cmd(c->station, &c->f, json);
+    station_cmd(c->station, &c->f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    return 0;
+}
+
+static void clinic_finish(struct clinic *c)
+{
+    hv_client_free(c->station);
+    kf_finish(&c->k);
+    rf_finish(&c->f);
+}
+
+/* "playing <tracks>/name", the kiosk's log line as a track starts (rotating buffers). */
+static const char *playing(const char *name)
+{
+    static char buf[4][600];
+    static int next;
+    char *b = buf[next++ % 4];
+
+    snprintf(b, sizeof buf[0], "playing %s/%s", tracks_dir, name);
+    return b;
+}
+
 /* ---- the tests ---------------------------------------------------------------------------- */
 
 /*
@@ -287,38 +340,27 @@ static int longest_silence_ms(const struct take *t)
  */
 static void test_music_fades_ceiling_skip_chime(void)
 {
-    struct room_fixture f;
-    struct kiosk_fixture k;
-    char *cfg = config(TEST_LIST, "infusion = \"test\";"), a440[600], b660[600];
+    struct clinic c;
     struct take t;
 
-    REQUIRE(cfg != NULL);
-    REQUIRE(rf_start(&f, cfg, false) == 0);
-    free(cfg);
-    REQUIRE(kf_start_disk_audio(&k, &f, ROOM, W, H) == 0);
-    hv_client *station = rf_client(&f, "station");
-    REQUIRE(station != NULL);
-    snprintf(a440, sizeof a440, "playing %s/a440.ogg", tracks_dir);
-    snprintf(b660, sizeof b660, "playing %s/b660.ogg", tracks_dir);
-    CHECK(kf_wait_log(&k, "sound: disk output at 44100 Hz, 16-bit integer, 2 channels", 5000));
+    REQUIRE(clinic_start(&c, TEST_LIST, true, "V-SOUND") == 0);
+    CHECK(kf_wait_log(&c.k, "sound: disk output at 44100 Hz, 16-bit integer, 2 channels", 5000));
 
-    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SOUND\",\"lang\":\"en\"}");
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    REQUIRE(wait_count(&k, a440, 1, 5000));
+    REQUIRE(wait_count(&c.k, playing("a440.ogg"), 1, 5000));
     for (int i = 0; i < 3; i++)  /* 40 -> 50 (the ceiling) -> 50 -> 50 */
-        send_line(&k, "tapname sound-louder");
-    CHECK(kf_wait_log(&k, "sound: volume 50% (ceiling 50%)", 3000));
-    REQUIRE(wait_count(&k, b660, 1, 12000));
-    CHECK(log_count(&k, "sound: skipping ") == 1);
-    CHECK(kf_wait_log(&k, "missing.ogg", 10));
+        send_line(&c.k, "tapname sound-louder");
+    CHECK(kf_wait_log(&c.k, "sound: volume 50% (ceiling 50%)", 3000));
+    REQUIRE(wait_count(&c.k, playing("b660.ogg"), 1, 12000));
+    CHECK(log_count(&c.k, "sound: skipping ") == 1);
+    CHECK(kf_wait_log(&c.k, "missing.ogg", 10));
     hv_sleep_ms(1500);           /* into b660's steady part */
-    send_line(&k, "checkin");
-    CHECK(kf_wait_log(&k, "sound: chime", 3000));
-    REQUIRE(wait_count(&k, a440, 2, 12000));
+    send_line(&c.k, "checkin");
+    CHECK(kf_wait_log(&c.k, "sound: chime", 3000));
+    REQUIRE(wait_count(&c.k, playing("a440.ogg"), 2, 12000));
     hv_sleep_ms(1500);
-    stop_kiosk(&k);
+    stop_kiosk(&c.k);
 
-    REQUIRE(analyse(k.audio_file, &t) == 0);
+    REQUIRE(analyse(c.k.audio_file, &t) == 0);
     double L = ceiling_level(), loud = 0, peak = 0;
     int audible = 0, last_a, first_b, chime_at = -1;
 
@@ -341,7 +383,7 @@ static void test_music_fades_ceiling_skip_chime(void)
     CHECK(peak < 1.05 * L);
     /* no silent gap over a second once the music has begun */
     CHECK(longest_silence_ms(&t) < 1000);
-    /* the fades: a440 into b660 (the missing file between them skipped), and b660 into a440 */
+    /* the fades: a440 into b660 (the missing file between them skipped), and back */
     REQUIRE(find_join(&t, 0, 0, 1, &last_a, &first_b) == 0);
     CHECK((first_b - last_a) * WIN_MS < 1000);
     check_fades(&t, last_a, first_b, L);
@@ -360,9 +402,7 @@ static void test_music_fades_ceiling_skip_chime(void)
     CHECK(after > 0.8 * L);       /* 1.8 s later: back */
 
     free(t.w);
-    hv_client_free(station);
-    kf_finish(&k);
-    rf_finish(&f);
+    clinic_finish(&c);
 }
 
 /*
@@ -371,38 +411,28 @@ static void test_music_fades_ceiling_skip_chime(void)
  */
 static void test_pause_resume_next(void)
 {
-    struct room_fixture f;
-    struct kiosk_fixture k;
-    char *cfg = config("test = { files = [ \"a440.ogg\", \"b660.ogg\" ]; };",
-                       "infusion = \"test\";"), a440[600], b660[600];
+    struct clinic c;
+    const char *a440 = playing("a440.ogg"), *b660 = playing("b660.ogg");
     struct take t;
 
-    REQUIRE(cfg != NULL);
-    REQUIRE(rf_start(&f, cfg, false) == 0);
-    free(cfg);
-    REQUIRE(kf_start_disk_audio(&k, &f, ROOM, W, H) == 0);
-    hv_client *station = rf_client(&f, "station");
-    REQUIRE(station != NULL);
-    snprintf(a440, sizeof a440, "playing %s/a440.ogg", tracks_dir);
-    snprintf(b660, sizeof b660, "playing %s/b660.ogg", tracks_dir);
-    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-PAUSE\",\"lang\":\"en\"}");
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    REQUIRE(wait_count(&k, a440, 1, 5000));
+    REQUIRE(clinic_start(&c, "test = { files = [ \"a440.ogg\", \"b660.ogg\" ]; };", true,
+                         "V-PAUSE") == 0);
+    REQUIRE(wait_count(&c.k, a440, 1, 5000));
     hv_sleep_ms(1500);
-    send_line(&k, "tapname sound-toggle");
-    CHECK(kf_wait_log(&k, "sound: paused", 3000));
+    send_line(&c.k, "tapname sound-toggle");
+    CHECK(kf_wait_log(&c.k, "sound: paused", 3000));
     hv_sleep_ms(3000);
-    send_line(&k, "tapname sound-toggle");
-    CHECK(kf_wait_log(&k, "sound: resumed", 3000));
+    send_line(&c.k, "tapname sound-toggle");
+    CHECK(kf_wait_log(&c.k, "sound: resumed", 3000));
     hv_sleep_ms(1500);
-    CHECK(log_count(&k, a440) == 2);   /* the same track, where it was */
-    CHECK(log_count(&k, b660) == 0);
-    send_line(&k, "tapname sound-next");
-    REQUIRE(wait_count(&k, b660, 1, 5000));
+    CHECK(log_count(&c.k, a440) == 2);   /* the same track, where it was */
+    CHECK(log_count(&c.k, b660) == 0);
+    send_line(&c.k, "tapname sound-next");
+    REQUIRE(wait_count(&c.k, b660, 1, 5000));
     hv_sleep_ms(2000);
-    stop_kiosk(&k);
+    stop_kiosk(&c.k);
 
-    REQUIRE(analyse(k.audio_file, &t) == 0);
+    REQUIRE(analyse(c.k.audio_file, &t) == 0);
     double L = TONE_AMP * (40 * 128 / 100) / 128.0;  /* at volume 40 % */
     int start = -1, quiet = -1, back = -1, run = 0, last_a, first_b;
     for (int i = 0; i < t.n && back < 0; i++) {
@@ -434,74 +464,58 @@ static void test_pause_resume_next(void)
     CHECK((first_b - last_a) * WIN_MS < 1000);
     CHECK(music_at(&t, last_a - 6) < music_at(&t, last_a - 18));
     free(t.w);
-    hv_client_free(station);
-    kf_finish(&k);
-    rf_finish(&f);
+    clinic_finish(&c);
 }
 
 /* A nurse acknowledging the call: the chime (and none for pressing help). */
 static void test_chime_on_ack(void)
 {
-    struct room_fixture f;
-    struct kiosk_fixture k;
-    char *cfg = config(TEST_LIST, "infusion = \"test\";"), *m;
+    struct clinic c;
+    char *m;
 
-    REQUIRE(cfg != NULL);
-    REQUIRE(rf_start(&f, cfg, false) == 0);
-    free(cfg);
-    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
-    hv_client *station = rf_client(&f, "station"), *nurse = rf_client(&f, "nurse");
-    REQUIRE(station && nurse);
-    REQUIRE(hv_client_sub(nurse, rf_topic(&f, "call/" ROOM), 1) == 0);
-    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-ACK\",\"lang\":\"en\"}");
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    CHECK(kf_wait_log(&k, "phase infusion", 5000));
-    CHECK(kf_tap_help(&k) == 0);
+    REQUIRE(clinic_start(&c, TEST_LIST, false, "V-ACK") == 0);
+    hv_client *nurse = rf_client(&c.f, "nurse");
+    REQUIRE(nurse != NULL);
+    REQUIRE(hv_client_sub(nurse, rf_topic(&c.f, "call/" ROOM), 1) == 0);
+    CHECK(kf_wait_log(&c.k, "phase infusion", 5000));
+    CHECK(kf_tap_help(&c.k) == 0);
     m = NULL;
     for (int i = 0; i < 10 && !(m && json_str(m, "id")); i++) {
         free(m);
-        m = hv_client_expect(nurse, rf_topic(&f, "call/" ROOM), 1000);
+        m = hv_client_expect(nurse, rf_topic(&c.f, "call/" ROOM), 1000);
     }
     REQUIRE(m != NULL && json_str(m, "id") != NULL);
-    CHECK(log_count(&k, "sound: chime") == 0);
+    CHECK(log_count(&c.k, "sound: chime") == 0);
     char ack[160];
     snprintf(ack, sizeof ack, "{\"id\":\"%s\",\"by\":\"nurse-7\"}", json_str(m, "id"));
     free(m);
-    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/" ROOM "/ack"), ack, 1, false) == 0);
-    CHECK(kf_wait_log(&k, "sound: chime", 5000));
+    CHECK(hv_client_pub(nurse, rf_topic(&c.f, "call/" ROOM "/ack"), ack, 1, false) == 0);
+    CHECK(kf_wait_log(&c.k, "sound: chime", 5000));
     hv_sleep_ms(300);
-    CHECK(log_count(&k, "sound: chime") == 1);
+    CHECK(log_count(&c.k, "sound: chime") == 1);
 
-    stop_kiosk(&k);
+    stop_kiosk(&c.k);
     hv_client_free(nurse);
-    hv_client_free(station);
-    kf_finish(&k);
-    rf_finish(&f);
+    clinic_finish(&c);
 }
 
 /* The patient's theme on kiosk/theme: its scene and phase, again at a phase change, cleared at the end. */
 static void test_theme_published(void)
 {
-    struct room_fixture f;
-    struct kiosk_fixture k;
-    char *cfg = config(TEST_LIST, "infusion = \"test\";"), *m;
+    struct clinic c;
+    char *m;
     const char *topic;
     bool retained = false;
 
-    REQUIRE(cfg != NULL);
-    REQUIRE(rf_start(&f, cfg, false) == 0);
-    free(cfg);
-    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
-    hv_client *station = rf_client(&f, "station"), *board = rf_client(&f, "board");
-    REQUIRE(station && board);
-    topic = rf_topic(&f, "room/" ROOM "/kiosk/theme");
+    REQUIRE(clinic_start(&c, TEST_LIST, false, "V-THEME") == 0);
+    hv_client *board = rf_client(&c.f, "board");
+    REQUIRE(board != NULL);
+    topic = rf_topic(&c.f, "room/" ROOM "/kiosk/theme");
     REQUIRE(hv_client_sub(board, topic, 1) == 0);
 
-    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-THEME\",\"lang\":\"en\"}");
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    CHECK(kf_wait_log(&k, "phase infusion", 5000));
+    CHECK(kf_wait_log(&c.k, "phase infusion", 5000));
     CHECK(hv_client_expect_none(board, topic, 300));  /* nothing until the patient picks */
-    send_line(&k, "tapname theme-1");
+    send_line(&c.k, "tapname theme-1");
     m = hv_client_expect_t(board, topic, 5000, NULL, &retained);
     REQUIRE(m != NULL);
     CHECK(retained == false);  /* live delivery; the retained copy is checked below */
@@ -511,7 +525,7 @@ static void test_theme_published(void)
     CHECK(strstr(m, "\"ts\":\"") != NULL);
     free(m);
 
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"recovery\"}");
+    station_cmd(c.station, &c.f, "{\"cmd\":\"phase\",\"phase\":\"recovery\"}");
     m = hv_client_expect(board, topic, 5000);
     REQUIRE(m != NULL);
     CHECK(json_str_is(m, "theme", "nature"));
@@ -519,7 +533,7 @@ static void test_theme_published(void)
     free(m);
 
     /* a newcomer gets it retained */
-    hv_client *late = rf_client(&f, "late");
+    hv_client *late = rf_client(&c.f, "late");
     REQUIRE(late && hv_client_sub(late, topic, 1) == 0);
     m = hv_client_expect_t(late, topic, 5000, NULL, &retained);
     REQUIRE(m != NULL);
@@ -528,45 +542,32 @@ static void test_theme_published(void)
     free(m);
     hv_client_free(late);
 
-    send_line(&k, "tapname theme-2");  /* silence: no scene */
+    send_line(&c.k, "tapname theme-2");  /* silence: no scene */
     m = hv_client_expect(board, topic, 5000);
     REQUIRE(m != NULL);
     CHECK(json_str_is(m, "theme", "silence"));
     CHECK(strstr(m, "\"scene\":null") != NULL);
     free(m);
 
-    station_cmd(station, &f, "{\"cmd\":\"end_visit\"}");
+    station_cmd(c.station, &c.f, "{\"cmd\":\"end_visit\"}");
     m = hv_client_expect(board, topic, 5000);
     REQUIRE(m != NULL);
     CHECK_STR_EQ(m, "");  /* the retained theme cleared */
     free(m);
 
-    stop_kiosk(&k);
+    stop_kiosk(&c.k);
     hv_client_free(board);
-    hv_client_free(station);
-    kf_finish(&k);
-    rf_finish(&f);
+    clinic_finish(&c);
 }
 
 /* SIGHUP with a new playlist: the track playing goes on to its end, then the new list plays. */
 static void test_reload_at_next_track(void)
 {
-    struct room_fixture f;
-    struct kiosk_fixture k;
-    char *cfg = config("test = { files = [ \"a440.ogg\" ]; };", "infusion = \"test\";");
-    char *next_cfg, a440[600], c880[600];
+    struct clinic c;
+    char *next_cfg;
 
-    REQUIRE(cfg != NULL);
-    REQUIRE(rf_start(&f, cfg, false) == 0);
-    free(cfg);
-    REQUIRE(kf_start(&k, &f, ROOM, W, H) == 0);
-    hv_client *station = rf_client(&f, "station");
-    REQUIRE(station != NULL);
-    snprintf(a440, sizeof a440, "playing %s/a440.ogg", tracks_dir);
-    snprintf(c880, sizeof c880, "playing %s/c880.ogg", tracks_dir);
-    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-RELOAD\",\"lang\":\"en\"}");
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    REQUIRE(wait_count(&k, a440, 1, 5000));
+    REQUIRE(clinic_start(&c, "test = { files = [ \"a440.ogg\" ]; };", false, "V-RELOAD") == 0);
+    REQUIRE(wait_count(&c.k, playing("a440.ogg"), 1, 5000));
     int64_t started = hv_now_us();
 
     next_cfg = config("test = { files = [ \"c880.ogg\" ]; };", "infusion = \"test\";");
@@ -578,75 +579,62 @@ static void test_reload_at_next_track(void)
     {
         char filled[16384];
         snprintf(filled, sizeof filled, "%.*s%s%s", (int)(prefix_at - next_cfg), next_cfg,
-                 f.prefix, prefix_at + strlen("%PREFIX%"));
-        REQUIRE(hv_write_file(f.cfg_path, filled) == 0);
+                 c.f.prefix, prefix_at + strlen("%PREFIX%"));
+        REQUIRE(hv_write_file(c.f.cfg_path, filled) == 0);
     }
     free(next_cfg);
-    REQUIRE(hv_proc_signal(k.proc, SIGHUP) == 0);
-    CHECK(kf_wait_log(&k, "configuration reloaded", 3000));
-    CHECK(log_count(&k, c880) == 0);  /* not in the middle of the track */
-    REQUIRE(wait_count(&k, c880, 1, 10000));
+    REQUIRE(hv_proc_signal(c.k.proc, SIGHUP) == 0);
+    CHECK(kf_wait_log(&c.k, "configuration reloaded", 3000));
+    CHECK(log_count(&c.k, playing("c880.ogg")) == 0);  /* not in the middle of the track */
+    REQUIRE(wait_count(&c.k, playing("c880.ogg"), 1, 10000));
     int64_t switched_ms = (hv_now_us() - started) / 1000;
     fprintf(stderr, "  new playlist after %lld ms of a 6000 ms track\n", (long long)switched_ms);
     CHECK(switched_ms > 4500);
-    CHECK(log_count(&k, a440) == 1);
+    CHECK(log_count(&c.k, playing("a440.ogg")) == 1);
 
-    stop_kiosk(&k);
-    hv_client_free(station);
-    kf_finish(&k);
-    rf_finish(&f);
+    stop_kiosk(&c.k);
+    clinic_finish(&c);
 }
 
 /* Every file missing: silent, the reason logged and in the staff menu, and no crash. */
 static void test_nothing_playable(void)
 {
-    struct room_fixture f;
-    struct kiosk_fixture k;
-    char *cfg = config("test = { files = [ \"gone-1.ogg\", \"gone-2.ogg\" ]; };",
-                       "infusion = \"test\";");
+    struct clinic c;
     struct take t;
 
-    REQUIRE(cfg != NULL);
-    REQUIRE(rf_start(&f, cfg, false) == 0);
-    free(cfg);
-    REQUIRE(kf_start_disk_audio(&k, &f, ROOM, W, H) == 0);
-    hv_client *station = rf_client(&f, "station");
-    REQUIRE(station != NULL);
-    station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-NONE\",\"lang\":\"en\"}");
-    station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    CHECK(kf_wait_log(&k, "no file of playlist 'test' can be played", 5000));
-    CHECK(log_count(&k, "sound: skipping") == 2);
-    SDL_Surface *s = kf_shot(&k, "sound-infusion-nothing-playable");
+    REQUIRE(clinic_start(&c, "test = { files = [ \"gone-1.ogg\", \"gone-2.ogg\" ]; };", true,
+                         "V-NONE") == 0);
+    CHECK(kf_wait_log(&c.k, "no file of playlist 'test' can be played", 5000));
+    CHECK(log_count(&c.k, "sound: skipping") == 2);
+    SDL_Surface *s = kf_shot(&c.k, "sound-infusion-nothing-playable");
     CHECK(s != NULL);
     SDL_FreeSurface(s);
     /* the staff menu: the PIN pad after a long press on the corner, then the reason */
-    send_line(&k, "hold 30 30 2500");
-    CHECK(kf_wait_log(&k, "screenshot", 5000));
+    send_line(&c.k, "hold 30 30 2500");
+    CHECK(kf_wait_log(&c.k, "screenshot", 5000));
     hv_sleep_ms(2800);
     for (const char *d = PIN; *d; d++) {
         char line[32];
         snprintf(line, sizeof line, "tapname pin-%c", *d);
-        send_line(&k, line);
+        send_line(&c.k, line);
     }
-    send_line(&k, "tapname pin-ok");
-    send_line(&k, "targets");
-    CHECK(kf_wait_log(&k, "targets on staff", 5000));
-    s = kf_shot(&k, "sound-staff-nothing-playable");
+    send_line(&c.k, "tapname pin-ok");
+    send_line(&c.k, "targets");
+    CHECK(kf_wait_log(&c.k, "targets on staff", 5000));
+    s = kf_shot(&c.k, "sound-staff-nothing-playable");
     CHECK(s != NULL);
     SDL_FreeSurface(s);
     hv_sleep_ms(500);
-    stop_kiosk(&k);
+    stop_kiosk(&c.k);
 
-    REQUIRE(analyse(k.audio_file, &t) == 0);
+    REQUIRE(analyse(c.k.audio_file, &t) == 0);
     double loudest = 0;
     for (int i = 0; i < t.n; i++)
         loudest = fmax(loudest, t.w[i].peak);
     CHECK(t.n * WIN_MS > 1000);
     CHECK(loudest < 0.001);
     free(t.w);
-    hv_client_free(station);
-    kf_finish(&k);
-    rf_finish(&f);
+    clinic_finish(&c);
 }
 
 int main(void)
