@@ -135,15 +135,17 @@ static void free_music(struct audio *au)
     au->track = -1;
 }
 
-/* Starts the fade out of what plays (ms long); settle() follows when it has stopped. */
+/*
+ * Starts the fade out of what plays (ms long); settle() follows when it has
+ * stopped.  If the track has just ended by itself, SDL_mixer refuses the fade,
+ * but its finished event is on its way all the same: either way, ST_FADING.
+ */
 static void fade_out(struct audio *au, int64_t ms)
 {
     if (au->state != ST_PLAYING)
         return;
-    if (Mix_FadeOutMusic((int)(ms > 0 ? ms : 1)) == 1)
-        au->state = ST_FADING;
-    else  /* already stopped: its finished event is on its way */
-        au->state = ST_FADING;
+    Mix_FadeOutMusic((int)(ms > 0 ? ms : 1));
+    au->state = ST_FADING;
 }
 
 /* This track's fades: the configured fade, at most a third of the track. */
