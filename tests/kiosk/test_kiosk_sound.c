@@ -499,13 +499,32 @@ static void test_chime_on_ack(void)
     clinic_finish(&c);
 }
 
+/*
+ * Checks the next message cl gets on topic is the theme payload for theme and
+ * phase, retained or not as said; returns it (free it), or NULL.
+ */
+static char *expect_theme(hv_client *cl, const char *topic, const char *theme,
+                          const char *phase, bool retained)
+{
+    bool got_retained = !retained;
+    char *m = hv_client_expect_t(cl, topic, 5000, NULL, &got_retained);
+
+    CHECK(m != NULL);
+    if (!m)
+        return NULL;
+    CHECK(got_retained == retained);
+    CHECK(json_str_is(m, "theme", theme));
+    CHECK(json_str_is(m, "phase", phase));
+    CHECK(strstr(m, "\"ts\":\"") != NULL);
+    return m;
+}
+
 /* The patient's theme on kiosk/theme: its scene and phase, again at a phase change, cleared at the end. */
 static void test_theme_published(void)
 {
     struct clinic c;
     char *m;
     const char *topic;
-    bool retained = false;
 
     REQUIRE(clinic_start(&c, TEST_LIST, false, "V-THEME") == 0);
     hv_client *board = rf_client(&c.f, "board");
@@ -516,37 +535,22 @@ static void test_theme_published(void)
     CHECK(kf_wait_log(&c.k, "phase infusion", 5000));
     CHECK(hv_client_expect_none(board, topic, 300));  /* nothing until the patient picks */
     send_line(&c.k, "tapname theme-1");
-    m = hv_client_expect_t(board, topic, 5000, NULL, &retained);
-    REQUIRE(m != NULL);
-    CHECK(retained == false);  /* live delivery; the retained copy is checked below */
-    CHECK(json_str_is(m, "theme", "nature"));
-    CHECK(json_str_is(m, "scene", "forest"));
-    CHECK(json_str_is(m, "phase", "infusion"));
-    CHECK(strstr(m, "\"ts\":\"") != NULL);
+    m = expect_theme(board, topic, "nature", "infusion", false);  /* live: retained below */
+    CHECK(m && json_str_is(m, "scene", "forest"));
     free(m);
 
     station_cmd(c.station, &c.f, "{\"cmd\":\"phase\",\"phase\":\"recovery\"}");
-    m = hv_client_expect(board, topic, 5000);
-    REQUIRE(m != NULL);
-    CHECK(json_str_is(m, "theme", "nature"));
-    CHECK(json_str_is(m, "phase", "recovery"));
-    free(m);
+    free(expect_theme(board, topic, "nature", "recovery", false));
 
     /* a newcomer gets it retained */
     hv_client *late = rf_client(&c.f, "late");
     REQUIRE(late && hv_client_sub(late, topic, 1) == 0);
-    m = hv_client_expect_t(late, topic, 5000, NULL, &retained);
-    REQUIRE(m != NULL);
-    CHECK(retained);
-    CHECK(json_str_is(m, "phase", "recovery"));
-    free(m);
+    free(expect_theme(late, topic, "nature", "recovery", true));
     hv_client_free(late);
 
     send_line(&c.k, "tapname theme-2");  /* silence: no scene */
-    m = hv_client_expect(board, topic, 5000);
-    REQUIRE(m != NULL);
-    CHECK(json_str_is(m, "theme", "silence"));
-    CHECK(strstr(m, "\"scene\":null") != NULL);
+    m = expect_theme(board, topic, "silence", "recovery", false);
+    CHECK(m && strstr(m, "\"scene\":null") != NULL);
     free(m);
 
     station_cmd(c.station, &c.f, "{\"cmd\":\"end_visit\"}");
