@@ -652,17 +652,16 @@ static void sound_off_text(const struct app *a, struct ui *ui, const struct fram
 }
 
 /*
- * The volume as a row of small bars along the bottom of the quieter and
- * louder buttons: one per step up to the ceiling, the ones below the
- * volume filled.
+ * The volume as a row of small bars along the bottom of the louder button:
+ * one per step up to the ceiling, the ones below the volume filled.
  */
 static void volume_meter(const struct app *a, struct ui *ui, const struct sound_layout *L,
                          SDL_Color on, SDL_Color off)
 {
     int steps = audio_volume_max(a->audio) / SOUND_VOLUME_STEP, lit;
-    SDL_Rect q = L->button[SND_QUIETER], l = L->button[SND_LOUDER];
-    int x0 = q.x + q.w / 8, x1 = l.x + l.w - l.w / 8, h = imax(3, q.h / 14);
-    int y = q.y + q.h - 2 * h;
+    SDL_Rect l = L->button[SND_LOUDER];
+    int x0 = l.x + l.w / 8, x1 = l.x + l.w - l.w / 8, h = imax(3, l.h / 14);
+    int y = l.y + l.h - 2 * h;
 
     if (steps <= 0)
         return;

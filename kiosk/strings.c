@@ -98,11 +98,12 @@ static const char *const spanish[STR_COUNT] = {
     /* the sound (issue 6) */
     [STR_SOUND] = "Sonido",
     [STR_SOUND_OFF] = "Apagado",
-    [STR_SOUND_PLAY] = "Reproducir",
+    /* short words: five buttons share a row left of the help button on a small screen */
+    [STR_SOUND_PLAY] = "Seguir",
     [STR_SOUND_PAUSE] = "Pausa",
-    [STR_SOUND_NEXT] = "Siguiente",
-    [STR_SOUND_QUIETER] = "M\u00e1s bajo",
-    [STR_SOUND_LOUDER] = "M\u00e1s alto",
+    [STR_SOUND_NEXT] = "Otra",
+    [STR_SOUND_QUIETER] = "Bajar",
+    [STR_SOUND_LOUDER] = "Subir",
     [STR_THEME_AMBIENT] = "Calma",
     [STR_THEME_NATURE] = "Naturaleza",
     [STR_THEME_RAIN] = "Lluvia",
