@@ -417,8 +417,9 @@ static void reload(struct kiosk *k, int64_t now)
 /*
  * The patient's theme on P/room/R/kiosk/theme (retained), for the controller
  * to set its light scene while the room is in this phase; t NULL: an empty
- * retained payload (no theme: the visit ended).  Not a call: straight to the
- * broker, not through the outbox.
+ * retained payload (no theme: the visit ended, or the kiosk restarted and the
+ * patient has not chosen again).  Not a call: straight to the broker, not
+ * through the outbox.
  */
 static void publish_theme(struct kiosk *k, const struct sound_theme *t, int64_t now)
 {
@@ -480,7 +481,8 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         struct mqtt_event *ev = e->user.data1;
         if (ev->kind == MQTT_EV_CONNECTED || ev->kind == MQTT_EV_DISCONNECTED) {
             app_on_connected(&k->app, ev->kind == MQTT_EV_CONNECTED, now);
-            if (ev->kind == MQTT_EV_CONNECTED && audio_theme_chosen(k->audio) >= 0)
+            /* The retained theme says what this kiosk plays now: after a restart, none. */
+            if (ev->kind == MQTT_EV_CONNECTED && k->audio)
                 publish_theme(k, audio_theme(k->audio, audio_theme_chosen(k->audio)), now);
         }
         else if (ev->kind == MQTT_EV_PUBLISHED)

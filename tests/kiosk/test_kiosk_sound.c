@@ -519,7 +519,10 @@ static char *expect_theme(hv_client *cl, const char *topic, const char *theme,
     return m;
 }
 
-/* The patient's theme on kiosk/theme: its scene and phase, again at a phase change, cleared at the end. */
+/*
+ * The patient's theme on kiosk/theme: its scene and phase, again at a phase
+ * change, cleared at the end of the visit and after a restart.
+ */
 static void test_theme_published(void)
 {
     struct clinic c;
@@ -533,7 +536,9 @@ static void test_theme_published(void)
     REQUIRE(hv_client_sub(board, topic, 1) == 0);
 
     CHECK(kf_wait_log(&c.k, "phase infusion", 5000));
-    CHECK(hv_client_expect_none(board, topic, 300));  /* nothing until the patient picks */
+    m = hv_client_expect(board, topic, 300);  /* no theme until the patient picks (at most the */
+    CHECK(m == NULL || m[0] == '\0');         /* empty one the kiosk sent as it connected) */
+    free(m);
     send_line(&c.k, "tapname theme-1");
     m = expect_theme(board, topic, "nature", "infusion", false);  /* live: retained below */
     CHECK(m && json_str_is(m, "scene", "forest"));
@@ -558,6 +563,23 @@ static void test_theme_published(void)
     REQUIRE(m != NULL);
     CHECK_STR_EQ(m, "");  /* the retained theme cleared */
     free(m);
+
+    /* A restart forgets the choice: the kiosk clears the retained theme as it connects. */
+    station_cmd(c.station, &c.f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-AGAIN\",\"lang\":\"en\"}");
+    station_cmd(c.station, &c.f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
+    CHECK(wait_count(&c.k, "phase infusion", 2, 5000));
+    send_line(&c.k, "tapname theme-1");
+    free(expect_theme(board, topic, "nature", "infusion", false));
+    CHECK_INT_EQ(kf_stop(&c.k), 0);
+    REQUIRE(kf_restart(&c.k, true) == 0);
+    m = hv_client_expect(board, topic, 5000);
+    REQUIRE(m != NULL);
+    CHECK_STR_EQ(m, "");
+    free(m);
+    late = rf_client(&c.f, "late-2");
+    REQUIRE(late && hv_client_sub(late, topic, 1) == 0);
+    CHECK(hv_client_expect_none(late, topic, 500));  /* nothing retained */
+    hv_client_free(late);
 
     stop_kiosk(&c.k);
     hv_client_free(board);
