@@ -34,6 +34,13 @@
  *   3. memory at the end of the window: VmRSS and VmHWM (peak), split into
  *      anonymous memory and mapped files, the PSS, the largest mappings, and
  *      which GL libraries the kiosk has loaded.
+ *   4. music: the visit moves to recovery, whose playlist (our own OGG
+ *      tracks in assets/audio) plays; after the fade in, the kiosk's CPU over
+ *      the same --seconds, per thread, and its ratio to the silent window of
+ *      step 2 (the infusion is silent in the bench's config, the audio
+ *      device open all the same).  Audio goes to SDL's disk driver writing to
+ *      /dev/null in real time, so the mixer and the Vorbis decoder run at the
+ *      pace of a sound card.
  *
  * Setups: "dummy" is SDL's dummy driver, as in the tests (software rendering,
  * no display).  SDL 2.26 has no native event wait for it, so
@@ -443,7 +450,8 @@ static void set_env(const struct kiosk *k)
     char disp[16];
 
     snprintf(disp, sizeof disp, ":%d", k->display);
-    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    setenv("SDL_AUDIODRIVER", "disk", 1);  /* real-time pace, like a sound card */
+    setenv("SDL_DISKAUDIOFILE", "/dev/null", 1);
     if (!k->setup->video) {  /* native: as this program found it */
         put_env("SDL_VIDEODRIVER", orig_video);
         put_env("DISPLAY", orig_display);
@@ -577,6 +585,21 @@ out:
     return rc;
 }
 
+/* Moves the visit to phase (a kiosk/cmd) and waits for the status to say so. 0 or -1. */
+static int kiosk_to_phase(struct kiosk *k, const char *phase)
+{
+    char status[128], cmd[128], json[96], want[64];
+    hv_client *c = station(k, status, cmd, sizeof status);
+    int rc;
+
+    snprintf(json, sizeof json, "{\"cmd\":\"phase\",\"phase\":\"%s\"}", phase);
+    snprintf(want, sizeof want, "\"phase\":\"%s\"", phase);
+    rc = c && hv_client_pub(c, cmd, json, 1, false) == 0 && wait_status(c, status, want, 5000) == 0
+             ? 0 : -1;
+    hv_client_free(c);
+    return rc;
+}
+
 /*
  * Ends the visit before the kiosk stops, so the controller does not page a
  * kiosk_offline call (every 2 s on the test clinic) through the next setup's
@@ -687,8 +710,11 @@ static void print_memory(pid_t pid)
     printf("%-18s %s\n", "gl libs mapped", text);
 }
 
-/* Measures the idle window and prints CPU and memory. Returns 0, or -1 if the kiosk died. */
-static int measure_idle(const struct idle_procs *p, int seconds)
+/*
+ * Measures the idle window and prints CPU and memory; *pct gets the kiosk's
+ * CPU (schedstat, % of a core).  Returns 0, or -1 if the kiosk died.
+ */
+static int measure_idle(const struct idle_procs *p, int seconds, double *pct)
 {
     struct thread_sample ta[MAX_THREADS], tb[MAX_THREADS];
 
@@ -705,6 +731,7 @@ static int measure_idle(const struct idle_procs *p, int seconds)
         return -1;
 
     double run = cpu_pct(k0, k1, secs), ticks = ticks_pct(k0, k1, secs);
+    *pct = run;
     printf("idle %-13.1f kiosk cpu %.3f %% of a core by run time (schedstat); by clock ticks "
            "%.3f %% (%lld)   aim < %.0f %%: %s\n", secs, run, ticks, k1.ticks - k0.ticks,
            AIM_CPU_PCT, met(run < AIM_CPU_PCT && ticks < AIM_CPU_PCT));
@@ -715,6 +742,35 @@ static int measure_idle(const struct idle_procs *p, int seconds)
         printf(", Xvfb %.3f %%", cpu_pct(x0, x1, secs));
     printf("\n");
     print_memory(p->kiosk);
+    return 0;
+}
+
+/*
+ * The kiosk's CPU while its music plays (recovery's playlist), over seconds,
+ * against the silent window before.  Returns 0, or -1 if the kiosk died.
+ */
+static int measure_music(const struct idle_procs *p, int seconds, double silent_pct)
+{
+    struct thread_sample ta[MAX_THREADS], tb[MAX_THREADS];
+    struct cpu k0 = proc_cpu(p->kiosk), b0 = proc_cpu(p->broker);
+    int na = sample_threads(p->kiosk, ta);
+    int64_t t0 = hv_now_us();
+
+    hv_sleep_ms(seconds * 1000);
+    double secs = (double)(hv_now_us() - t0) / 1e6;
+    struct cpu k1 = proc_cpu(p->kiosk), b1 = proc_cpu(p->broker);
+    int nb = sample_threads(p->kiosk, tb);
+    if (k0.ticks < 0 || k1.ticks < 0)
+        return -1;
+    double run = cpu_pct(k0, k1, secs);
+    printf("music %-12.1f kiosk cpu %.3f %% of a core by run time (schedstat); by clock ticks "
+           "%.3f %%; %.1fx the silent window (%.3f %%)\n", secs, run, ticks_pct(k0, k1, secs),
+           silent_pct > 0 ? run / silent_pct : 0, silent_pct);
+    print_threads(p->kiosk, ta, na, tb, nb, secs);
+    printf("%-18s reference, same window: broker cpu %.3f %%\n", "", cpu_pct(b0, b1, secs));
+    char path[48];
+    snprintf(path, sizeof path, "/proc/%ld", (long)p->kiosk);
+    printf("%-18s VmRSS %ld kB while playing\n", "", status_field(path, "VmRSS"));
     return 0;
 }
 
@@ -752,7 +808,13 @@ static int bench_setup(const struct room_fixture *rf, const struct setup *s, int
     hv_sleep_ms(SETTLE_MS);
     struct idle_procs p = { hv_proc_pid(k.proc), hv_broker_pid(rf->broker), hv_proc_pid(rf->room),
                             x ? hv_proc_pid(x->proc) : -1 };
-    rc = measure_idle(&p, o->seconds);
+    double silent;
+    rc = measure_idle(&p, o->seconds, &silent);
+    fflush(stdout);
+    if (rc == 0 && (kiosk_to_phase(&k, "recovery") != 0 || (hv_sleep_ms(SETTLE_MS + 2000),
+                                                            measure_music(&p, o->seconds,
+                                                                          silent)) != 0))
+        rc = -1;
     fflush(stdout);
     kiosk_end_visit(&k);
 out:
@@ -877,7 +939,14 @@ int main(int argc, char **argv)
     printf("broker: %s, private (as the test harness configures it); haven-room on the test "
            "clinic\n", hv_mosquitto_path());
     fflush(stdout);
-    if (rf_start(&f, NULL, true) != 0) {
+    /* The test clinic, and our own tracks in recovery only: the infusion window stays silent. */
+    char *cfg = rf_default_config("%PREFIX%",
+        "kiosk = { sound = { assets = \"" HAVEN_SOURCE_DIR "/assets/audio\"; volume = 40;\n"
+        "  playlists = { calm = { files = [ \"drone-low.ogg\", \"pad-warm.ogg\" ]; }; };\n"
+        "  phases = { recovery = \"calm\"; }; }; };\n");
+    rc = cfg ? rf_start(&f, cfg, true) : -1;
+    free(cfg);
+    if (rc != 0) {
         fprintf(stderr, "bench_kiosk: cannot start the broker and haven-room\n");
         rf_finish(&f);
         return 1;

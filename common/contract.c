@@ -74,8 +74,8 @@ static const struct {
     { TOPIC_KIOSK_CLEAR,    "room/%/kiosk/clear" },
     { TOPIC_KIOSK_CHECKIN,  "room/%/kiosk/checkin" },
     { TOPIC_KIOSK_RESPONSE, "room/%/kiosk/response" },
-    { TOPIC_KIOSK_CMD,      "room/%/kiosk/cmd" },
     { TOPIC_KIOSK_THEME,    "room/%/kiosk/theme" },
+    { TOPIC_KIOSK_CMD,      "room/%/kiosk/cmd" },
     { TOPIC_LIGHTS_SET,     "room/%/lights/set" },
     { TOPIC_LIGHTS_STATE,   "room/%/lights/state" },
     { TOPIC_CALL,           "call/%" },
@@ -676,6 +676,20 @@ char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t 
     cJSON_AddBoolToObject(o, "online", true);
     cJSON_AddStringToObject(o, "phase", phase_name(phase));
     add_opt_string(o, "visit", visit);
+    add_time(o, "ts", ts_ms);
+    return finish(o);
+}
+
+char *contract_encode_kiosk_theme(const char *theme, const char *scene, enum phase phase,
+                                  int64_t ts_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "theme", theme);
+    add_opt_string(o, "scene", scene);
+    cJSON_AddStringToObject(o, "phase", phase_name(phase));
     add_time(o, "ts", ts_ms);
     return finish(o);
 }

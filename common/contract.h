@@ -216,6 +216,14 @@ char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
  * or only "I'd like someone to come" (want_someone, "feeling":null). */
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms);
 
+/*
+ * P/room/R/kiosk/theme (retained): the sound theme the patient chose, the
+ * light scene it names (scene NULL or "": null) and the phase it was chosen
+ * for, {"theme":..,"scene":..|null,"phase":..,"ts":..}.
+ */
+char *contract_encode_kiosk_theme(const char *theme, const char *scene, enum phase phase,
+                                  int64_t ts_ms);
+
 /* True if the len bytes at s are well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t len);
 

@@ -22,6 +22,7 @@
 
 struct outbox;
 struct journal;
+struct audio;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
 struct app_link {
@@ -48,6 +49,7 @@ struct app {
     const struct kiosk_config *cfg;
     struct outbox *outbox;      /* durable queue + persisted kiosk state */
     const struct app_link *link; /* NULL in unit tests: messages stay in the outbox */
+    struct audio *audio;        /* the sound player (audio.h); NULL: no sound configured */
 
     /* the visit */
     enum phase phase;

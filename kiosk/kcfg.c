@@ -61,6 +61,7 @@ static const struct cfg_field minute_fields[] = {
 static const char *const kiosk_extra[] = {
     "recovery_minutes", "checkin_minutes", "unwell_feelings",
     "questionnaires",  /* read by questionnaire.c */
+    "sound",           /* read by soundcfg.c */
     NULL
 };
 
@@ -284,7 +285,8 @@ static int read_kiosk(const config_t *cfg, struct kiosk_config *c, struct cfg_er
     cfg_warn_unknown(kiosk, kiosk_fields, kiosk_extra);
     if ((rc = cfg_read(kiosk, kiosk_fields, c, err)) != 0 ||
         (rc = cfg_read(kiosk, minute_fields, &min, err)) != 0 ||
-        (rc = read_unwell(kiosk, c, err)) != 0 || (rc = check_kiosk(kiosk, c, err)) != 0)
+        (rc = read_unwell(kiosk, c, err)) != 0 || (rc = check_kiosk(kiosk, c, err)) != 0 ||
+        (rc = soundcfg_read(at(kiosk, "sound"), c->path, &c->sound, err)) != 0)
         return rc;
     c->recovery_ms = min.recovery * 60000LL;
     c->checkin_ms = min.checkin * 60000LL;

@@ -12,6 +12,7 @@
  *     offline_text = "...";        # what to do when the kiosk cannot reach the nurses
  *     font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
  *     questionnaires = { ... };    # read by questionnaire.c (docs/questionnaires.md)
+ *     sound = { ... };             # playlists, themes, volume ceiling (soundcfg.h)
  *   };
  *
  * plus the shared prefix, broker and rooms (the kiosk's --room must be one).
@@ -21,6 +22,7 @@
 
 #include "cfg.h"
 #include "contract.h"
+#include "soundcfg.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -46,6 +48,7 @@ struct kiosk_config {
     bool unwell_feeling[6];         /* index 1..5 */
     char offline_text[512];
     char font[PATH_MAX];
+    struct sound_config sound;      /* kiosk.sound: music and chime */
 };
 
 /*

@@ -6,7 +6,11 @@
  *
  * One SDL thread draws and takes input; it sleeps in SDL_WaitEventTimeout
  * until a touch, a network event (net.c), a timer of the model (app_tick)
+ * or of the sound (audio_tick), an event from SDL_mixer's callbacks (audio.c)
  * or the next minute of the clock, and redraws only when something changed.
+ * After each event it tells the sound what changed in the model (the phase,
+ * a new visit, a check-in prompt or a nurse on the way: the chime) and
+ * publishes the patient's sound theme when it was chosen or the phase moved.
  *
  * For tests, HAVEN_KIOSK_CONTROL=FIFO makes the kiosk read lines from a FIFO:
  * "tap X Y", "hold X Y MS" (real SDL mouse events, so the real input path
@@ -16,6 +20,7 @@
  * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N").
  */
 #include "app.h"
+#include "audio.h"
 #include "clock.h"
 #include "err.h"
 #include "journal.h"
@@ -133,6 +138,14 @@ static int check(const struct options *o)
            " recovery %lld min\n", o->config, cfg.room, cfg.room_label, cfg.dpi, cfg.state_dir,
            cfg.pin_hash[0] ? "set" : "NOT SET (staff menu locked)",
            (long long)(cfg.checkin_ms / 60000), (long long)(cfg.recovery_ms / 60000));
+    if (!cfg.sound.enabled) {
+        printf("sound: off (no kiosk.sound section, or enabled = false)\n");
+        return 0;
+    }
+    printf("sound: %d playlists, %d files, %d themes, volume %d%% (ceiling %d%%), fade %.1f s;"
+           " %d file(s) missing\n", cfg.sound.n_lists, cfg.sound.n_tracks, cfg.sound.n_themes,
+           cfg.sound.volume, cfg.sound.volume_max, cfg.sound.fade_ms / 1000.0,
+           soundcfg_check_files(&cfg.sound));
     return 0;
 }
 
@@ -258,10 +271,19 @@ struct kiosk {
     struct journal *journal;    /* the questionnaires' tap journal */
     struct net *net;
     struct app_link link;
+    struct audio *audio;         /* NULL: no sound configured */
     const struct screen *shown;  /* the screen drawn last */
+    /* what the sound was last told of the model (sync_audio) */
+    enum phase seen_phase;
+    char seen_visit[HV_ID_MAX];
+    enum checkin_ui seen_checkin;
+    enum call_ui seen_call;
     int down_x, down_y;
     bool quit;
 };
+
+static void publish_theme(struct kiosk *k, const struct sound_theme *t, int64_t now);
+static void sync_audio(struct kiosk *k, int64_t now);
 
 static void on_down(struct kiosk *k, int x, int y, int64_t now)
 {
@@ -397,7 +419,7 @@ static void control(struct kiosk *k, const char *line, int64_t now)
 
 /* ---- configuration reload --------------------------------------------------------------- */
 
-static void reload(struct kiosk *k)
+static void reload(struct kiosk *k, int64_t now)
 {
     struct kiosk_config next;
     struct cfg_error err;
@@ -415,8 +437,68 @@ static void reload(struct kiosk *k)
     next.broker_port = k->cfg.broker_port;
     memcpy(next.state_dir, k->cfg.state_dir, sizeof next.state_dir);
     k->cfg = next;
+    audio_reload(k->audio, &k->cfg.sound, now);
     k->app.dirty = true;
     log_info("configuration reloaded");
+}
+
+/* ---- sound ---------------------------------------------------------------------------------- */
+
+/*
+ * The patient's theme on P/room/R/kiosk/theme (retained), for the controller
+ * to set its light scene while the room is in this phase; t NULL: an empty
+ * retained payload (no theme: the visit ended, or the kiosk restarted and the
+ * patient has not chosen again).  Not a call: straight to the broker, not
+ * through the outbox.
+ */
+static void publish_theme(struct kiosk *k, const struct sound_theme *t, int64_t now)
+{
+    char topic[HV_TOPIC_MAX];
+    char *json;
+    int mid;
+
+    if (topic_build(topic, sizeof topic, k->cfg.prefix, TOPIC_KIOSK_THEME, k->cfg.room) != 0)
+        return;
+    json = t ? contract_encode_kiosk_theme(t->name, t->scene, k->app.phase, now) : strdup("");
+    if (!json)
+        return;
+    if (k->link.publish(k->link.ctx, topic, json, true, &mid) != 0)
+        log_warn("sound: theme not published (broker unreachable); again on reconnect");
+    free(json);
+}
+
+/* Tells the sound what changed in the model since the last call, and publishes the theme. */
+static void sync_audio(struct kiosk *k, int64_t now)
+{
+    struct app *a = &k->app;
+    const struct sound_theme *t;
+    bool new_visit = strcmp(a->visit, k->seen_visit) != 0, had_theme;
+
+    if (!k->audio)
+        return;
+    had_theme = audio_theme_chosen(k->audio) >= 0;
+    if (new_visit) {
+        snprintf(k->seen_visit, sizeof k->seen_visit, "%s", a->visit);
+        audio_new_visit(k->audio, now);
+        if (had_theme)
+            publish_theme(k, NULL, now);
+    }
+    if (a->phase != k->seen_phase) {
+        k->seen_phase = a->phase;
+        audio_set_phase(k->audio, a->phase, now);
+        if (!new_visit && had_theme)
+            publish_theme(k, audio_theme(k->audio, audio_theme_chosen(k->audio)), now);
+    }
+    if (a->checkin == CHECKIN_PROMPT && k->seen_checkin != CHECKIN_PROMPT)
+        audio_chime(k->audio, now);
+    if (a->call == CALL_UI_COMING && k->seen_call != CALL_UI_COMING)
+        audio_chime(k->audio, now);
+    k->seen_checkin = a->checkin;
+    k->seen_call = a->call;
+    if (audio_take_theme(k->audio, &t)) {
+        publish_theme(k, t, now);
+        a->dirty = true;
+    }
 }
 
 /* ---- the loop ------------------------------------------------------------------------------ */
@@ -427,15 +509,21 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         k->quit = true;
     } else if (e->type == net_event_type) {
         struct mqtt_event *ev = e->user.data1;
-        if (ev->kind == MQTT_EV_CONNECTED || ev->kind == MQTT_EV_DISCONNECTED)
+        if (ev->kind == MQTT_EV_CONNECTED || ev->kind == MQTT_EV_DISCONNECTED) {
             app_on_connected(&k->app, ev->kind == MQTT_EV_CONNECTED, now);
+            /* The retained theme says what this kiosk plays now: after a restart, none. */
+            if (ev->kind == MQTT_EV_CONNECTED && k->audio)
+                publish_theme(k, audio_theme(k->audio, audio_theme_chosen(k->audio)), now);
+        }
         else if (ev->kind == MQTT_EV_PUBLISHED)
             app_on_published(&k->app, ev->mid);
         else
             app_on_message(&k->app, ev->topic, ev->payload, ev->len, now);
         net_event_free(ev);
     } else if (e->type == reload_event_type) {
-        reload(k);
+        reload(k, now);
+    } else if (audio_event_type && e->type == audio_event_type) {
+        audio_on_event(k->audio, e, now);
     } else if (e->type == control_event_type) {
         control(k, e->user.data1, now);
         free(e->user.data1);
@@ -446,14 +534,20 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
     } else if (e->type == SDL_WINDOWEVENT) {
         k->app.dirty = true;
     }
+    sync_audio(k, now);  /* before the next event: the screens read the sound's state */
 }
 
-/* Milliseconds to wait: the model's next timer, or the next minute of the clock. */
+/* Milliseconds to wait: the model's or the sound's next timer, or the next minute of the clock. */
 static int wait_ms(struct kiosk *k, int64_t now)
 {
     int64_t next = app_tick(&k->app, now);
     int64_t minute = (now / 60000 + 1) * 60000;
+    int64_t sound;
 
+    sync_audio(k, now);  /* a timer may have raised a check-in prompt */
+    sound = audio_tick(k->audio, now);
+    if (sound < next)
+        next = sound;
     if (k->app.dirty)  /* a timer changed the screen (a check-in prompt): draw it now */
         return 0;
     if (minute < next)
@@ -586,12 +680,16 @@ static int run(const struct options *o)
     app_init(&k.app, &k.cfg, k.outbox, &k.link, clock_now_ms());
     app_forms_attach(&k.app, forms, k.journal, clock_now_ms());
     forms = NULL;  /* the app's now */
+    k.audio = k.app.audio = audio_open(&k.cfg.sound, clock_now_ms());
+    k.seen_checkin = k.app.checkin;
+    k.seen_call = k.app.call;
     start_threads(&k, &hup);
     log_info("kiosk for %s (%s) via %s:%d", k.cfg.room, k.cfg.room_label, k.cfg.broker_host,
              k.cfg.broker_port);
     loop(&k);
     log_info("stopping");
     status = 0;
+    audio_close(k.audio);
     net_stop(k.net, k.app.topic_status, "{\"online\":false}");
 out_ui:
     ui_close(&k.ui);

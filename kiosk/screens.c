@@ -15,8 +15,10 @@
  * wrong PIN) lives in file-local state below.
  */
 #include "screen.h"
+#include "audio.h"
 #include "kcfg.h"
 #include "questionnaire.h"
+#include "playlist.h"
 #include "str.h"
 
 #include <math.h>
@@ -1048,12 +1050,79 @@ static void elapsed_text(const struct app *a, int64_t now, char *out, size_t out
         str_fill(out, outlen, str(a, STR_ELAPSED_HOURS), h, m);
 }
 
+/* ---- the sound controls (infusion and recovery) ---------------------------------------- */
+
 /*
- * Hook: the audio issue puts the sound controls here (bottom left, level with
- * the help button, 16 mm tall at least).  Until then it only says the sound
- * is off, as plain text: nothing that looks touchable and does nothing.
+ * Bottom left, level with the help button: pause or play, next, quieter,
+ * louder.  Above them, across the screen, one button per theme the staff
+ * offer, the one playing shown inverted.  Every button is 16 mm at least
+ * and none reaches the help button.  Without sound (none configured, or no
+ * audio output) the corner only says so, as plain text; with the theme
+ * "silence" chosen, or nothing playable, the themes stay (there is always a
+ * way back to music) and the corner says the sound is off.
  */
-static void sound_area(const struct app *a, struct ui *ui, const struct frame *f)
+enum sound_button { SND_TOGGLE, SND_NEXT, SND_QUIETER, SND_LOUDER, SND_COUNT };
+
+struct sound_layout {
+    bool controls;                      /* sound and an audio output: the buttons */
+    bool music;                         /* something to pause or skip */
+    int n_themes;
+    SDL_Rect button[SND_COUNT];
+    SDL_Rect theme[SOUND_THEMES_MAX];
+    int top;                            /* the controls' top: text stays above it */
+};
+
+static void sound_layout(const struct app *a, const struct frame *f, struct sound_layout *L)
+{
+    SDL_Rect strip = bottom_left(f);
+
+    memset(L, 0, sizeof *L);
+    L->controls = audio_controls(a->audio);
+    L->music = L->controls && audio_has_music(a->audio);
+    L->n_themes = L->controls ? audio_theme_count(a->audio) : 0;
+    L->top = f->help.y;
+    for (int i = 0; i < SND_COUNT; i++)
+        L->button[i] = cell(strip, SND_COUNT, i, f->gap);
+    if (L->n_themes > 0) {
+        int rh = f->target;
+        int w = imin(f->w - 2 * f->m, L->n_themes * f->target * 4);
+        SDL_Rect row = { (f->w - w) / 2, f->help.y - f->gap - rh, w, rh };
+        for (int i = 0; i < L->n_themes; i++)
+            L->theme[i] = cell(row, L->n_themes, i, f->gap);
+        L->top = row.y;
+    }
+}
+
+/* The word for theme t: the config's label, the kiosk's word for a name it knows, or the name. */
+static const char *theme_label(const struct app *a, const struct sound_theme *t)
+{
+    static const struct {
+        const char *name;
+        enum str_id id;
+    } known[] = {
+        { "ambient", STR_THEME_AMBIENT }, { "calm", STR_THEME_AMBIENT },
+        { "nature", STR_THEME_NATURE }, { "rain", STR_THEME_RAIN },
+        { "silence", STR_THEME_SILENCE }, { "quiet", STR_THEME_SILENCE },
+    };
+
+    if (t->label[0])
+        return t->label;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(t->name, known[i].name) == 0)
+            return str(a, known[i].id);
+    return t->name;
+}
+
+static void sound_labels(const struct app *a, const char *labels[SND_COUNT])
+{
+    labels[SND_TOGGLE] = str(a, audio_paused(a->audio) ? STR_SOUND_PLAY : STR_SOUND_PAUSE);
+    labels[SND_NEXT] = str(a, STR_SOUND_NEXT);
+    labels[SND_QUIETER] = str(a, STR_SOUND_QUIETER);
+    labels[SND_LOUDER] = str(a, STR_SOUND_LOUDER);
+}
+
+/* "Sound / Off" as plain text in the corner: nothing that looks touchable and does nothing. */
+static void sound_off_text(const struct app *a, struct ui *ui, const struct frame *f)
 {
     SDL_Rect r = bottom_left(f);
     int h = ui_text_height(ui, FONT_SMALL, r.w, str(a, STR_SOUND)) +
@@ -1062,6 +1131,139 @@ static void sound_area(const struct app *a, struct ui *ui, const struct frame *f
 
     y += ui_text(ui, FONT_SMALL, r.x, y, r.w, ALIGN_LEFT, ui->theme->text_soft, str(a, STR_SOUND));
     ui_text(ui, FONT_BODY, r.x, y, r.w, ALIGN_LEFT, ui->theme->text_soft, str(a, STR_SOUND_OFF));
+}
+
+/*
+ * The volume as a row of small bars along the bottom of the louder button:
+ * one per step up to the ceiling, the ones below the volume filled.
+ */
+static void volume_meter(const struct app *a, struct ui *ui, const struct sound_layout *L,
+                         SDL_Color on, SDL_Color off)
+{
+    int steps = audio_volume_max(a->audio) / SOUND_VOLUME_STEP, lit;
+    SDL_Rect l = L->button[SND_LOUDER];
+    int x0 = l.x + l.w / 8, x1 = l.x + l.w - l.w / 8, h = imax(3, l.h / 14);
+    int y = l.y + l.h - 2 * h;
+
+    if (steps <= 0)
+        return;
+    lit = audio_volume(a->audio) / SOUND_VOLUME_STEP;
+    for (int i = 0; i < steps; i++) {
+        int bx = x0 + (x1 - x0) * i / steps, bw = (x1 - x0) / steps - imax(2, h / 2);
+        SDL_Rect bar = { bx, y, bw, h };
+        ui_fill(ui, bar, i < lit ? on : off);
+    }
+}
+
+static void sound_draw(const struct app *a, struct ui *ui, const struct frame *f,
+                       const struct sound_layout *L)
+{
+    const struct theme *t = ui->theme;
+    const char *labels[SND_COUNT], *names[SOUND_THEMES_MAX];
+    int chosen = audio_theme_current(a->audio);
+    enum ui_font font;
+
+    if (!L->controls || !L->music)
+        sound_off_text(a, ui, f);
+    if (!L->controls)
+        return;
+    for (int i = 0; i < L->n_themes; i++)
+        names[i] = theme_label(a, audio_theme(a->audio, i));
+    font = group_font(ui, L->theme[0], names, L->n_themes);
+    for (int i = 0; i < L->n_themes; i++)
+        ui_button(ui, L->theme[i], i == chosen ? t->text : t->button,
+                  i == chosen ? t->bg : t->button_text, font, names[i]);
+    if (!L->music)
+        return;
+    sound_labels(a, labels);
+    font = group_font(ui, L->button[0], labels, SND_COUNT);
+    for (int i = 0; i < SND_COUNT; i++)
+        ui_button(ui, L->button[i], t->button, t->button_text, font, labels[i]);
+    volume_meter(a, ui, L, t->button_text, t->bg);
+}
+
+static int sound_targets(const struct app *a, const struct ui *ui, struct screen_target *out,
+                         int max)
+{
+    static const char *const buttons[SND_COUNT] = {
+        "sound-toggle", "sound-next", "sound-quieter", "sound-louder",
+    };
+    static const char *const themes[SOUND_THEMES_MAX] = { "theme-1", "theme-2", "theme-3",
+                                                          "theme-4" };
+    struct frame f = frame_of(a, ui);
+    struct sound_layout L;
+    int n = 0;
+
+    sound_layout(a, &f, &L);
+    for (int i = 0; i < L.n_themes; i++)
+        target(out, max, &n, themes[i], L.theme[i]);
+    for (int i = 0; L.music && i < SND_COUNT; i++)
+        target(out, max, &n, buttons[i], L.button[i]);
+    return n;
+}
+
+static void sound_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
+{
+    struct frame f = frame_of(a, ui);
+    struct sound_layout L;
+
+    sound_layout(a, &f, &L);
+    for (int i = 0; i < L.n_themes; i++)
+        if (ui_hit(L.theme[i], x, y))
+            audio_pick_theme(a->audio, i, now);
+    for (int i = 0; L.music && i < SND_COUNT; i++) {
+        if (!ui_hit(L.button[i], x, y))
+            continue;
+        if (i == SND_TOGGLE)
+            audio_toggle_pause(a->audio, now);
+        else if (i == SND_NEXT)
+            audio_next(a->audio, now);
+        else
+            audio_volume_step(a->audio, i == SND_LOUDER ? 1 : -1, now);
+    }
+    a->dirty = true;
+}
+
+/*
+ * A phase screen with the sound controls: its lines centred above them (the
+ * frame's bottom moved up to the themes' row), the controls below.  Without
+ * sound, low_left says whether the text may use the corner left of the help
+ * button (recovery) or it keeps it for "Sound: Off" (infusion).
+ */
+/*
+ * How many of the lines fit above f's bottom, the largest set smaller as
+ * block() does: on a small screen the last lines go (the infusion's minutes)
+ * rather than being hidden behind the controls.
+ */
+static int lines_that_fit(const struct ui *ui, const struct frame *f, const struct line *l, int n)
+{
+    struct line c[BLOCK_LINES];
+    int room = free_bottom(f) - f->top;
+
+    for (n = imin(n, BLOCK_LINES); n > 1; n--) {
+        memcpy(c, l, (size_t)n * sizeof c[0]);
+        while (lines_height(ui, c, n, f->text_w, f->gap) > room && shrink(c, n))
+            ;
+        if (lines_height(ui, c, n, f->text_w, f->gap) <= room)
+            break;
+    }
+    return n;
+}
+
+static void with_sound(const struct app *a, struct ui *ui, const struct frame *f,
+                       const struct line *l, int n, bool low_left)
+{
+    struct sound_layout L;
+    struct frame above = *f;
+
+    sound_layout(a, f, &L);
+    if (!L.controls && low_left) {
+        block(ui, f, l, n, true);
+        return;
+    }
+    above.help.y = L.top;
+    block(ui, &above, l, lines_that_fit(ui, &above, l, n), false);
+    sound_draw(a, ui, f, &L);
 }
 
 static void infusion_draw(const struct app *a, struct ui *ui, int64_t now)
@@ -1075,8 +1277,7 @@ static void infusion_draw(const struct app *a, struct ui *ui, int64_t now)
     };
 
     elapsed_text(a, now, elapsed, sizeof elapsed);
-    block(ui, &f, l, 3, false);  /* the sound area is bottom left */
-    sound_area(a, ui, &f);
+    with_sound(a, ui, &f, l, 3, false);
 }
 
 /* ---- recovery: the observation countdown ---------------------------------------------- */
@@ -1106,7 +1307,7 @@ static void recovery_draw(const struct app *a, struct ui *ui, int64_t now)
     };
 
     rest_left_text(a, now, left, sizeof left);
-    block(ui, &f, l, 2, true);
+    with_sound(a, ui, &f, l, 2, true);
 }
 
 /* ---- discharge: the escort ---------------------------------------------------------------- */
@@ -1431,10 +1632,28 @@ enum staff_button {
     SB_COUNT
 };
 
-/* The header: the visit and its phase, the link to the broker, what waits in the outbox. */
+/* The header: the visit and its phase, the link to the broker, what waits in the outbox,
+ * and why there is no sound when there should be. */
 struct staff_head {
-    char visit[160], link[160], pending[64];
+    char visit[160], link[160], pending[64], sound[256];
 };
+
+static void staff_sound_text(const struct app *a, char *out, size_t outlen)
+{
+    const char *list;
+
+    switch (audio_problem(a->audio, &list)) {
+    case AUDIO_NO_DEVICE:
+        str_fill(out, outlen, str(a, STR_STAFF_SOUND_NO_DEVICE), NULL, NULL);
+        break;
+    case AUDIO_NO_FILES:
+        str_fill(out, outlen, str(a, STR_STAFF_SOUND_NO_FILES), list, NULL);
+        break;
+    default:
+        out[0] = '\0';
+        break;
+    }
+}
 
 static void staff_head_text(const struct app *a, struct staff_head *h)
 {
@@ -1452,6 +1671,7 @@ static void staff_head_text(const struct app *a, struct staff_head *h)
     str_fill(h->pending, sizeof h->pending,
              a->pending <= 0 ? "" : str(a, a->pending == 1 ? STR_STAFF_PENDING_ONE
                                                            : STR_STAFF_PENDING), n, NULL);
+    staff_sound_text(a, h->sound, sizeof h->sound);
 }
 
 /*
@@ -1459,14 +1679,17 @@ static void staff_head_text(const struct app *a, struct staff_head *h)
  * text when it would leave too little room for the buttons (three rows).
  */
 static int staff_head_lines(const struct ui *ui, const struct frame *f,
-                            const struct staff_head *h, struct line l[3])
+                            const struct staff_head *h, struct line l[4])
 {
     int w = f->w - f->m - f->text_x, one = ui_text_height(ui, FONT_BODY, 0, h->link);
-    int n = h->pending[0] ? 3 : 2;
+    int n = 2;
 
     l[0] = (struct line){ FONT_BODY, false, h->visit };
     l[1] = (struct line){ font_for(ui, FONT_BODY, w, one, h->link), true, h->link };
-    l[2] = (struct line){ FONT_SMALL, true, h->pending };
+    if (h->pending[0])
+        l[n++] = (struct line){ FONT_SMALL, true, h->pending };
+    if (h->sound[0])
+        l[n++] = (struct line){ FONT_SMALL, true, h->sound };
     if (lines_height(ui, l, n, w, 0) > f->h - 2 * f->m - 3 * (f->target + f->gap))
         l[0].font = l[1].font = FONT_SMALL;
     return n;
@@ -1502,7 +1725,7 @@ static void staff_layout(const struct app *a, const struct ui *ui, const struct 
                          SDL_Rect b[SB_COUNT])
 {
     struct staff_head hd;
-    struct line l[3];
+    struct line l[4];
     int n, y0;
 
     staff_head_text(a, &hd);
@@ -1527,7 +1750,7 @@ static void staff_header(const struct app *a, struct ui *ui, const struct frame 
 {
     const struct theme *t = ui->theme;
     struct staff_head hd;
-    struct line l[3];
+    struct line l[4];
     int n, x = f->text_x, w = f->w - f->m - x, y = f->m;
 
     staff_head_text(a, &hd);
@@ -1655,8 +1878,10 @@ static void staff_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
 
 const struct screen screen_idle = { "idle", NULL, idle_tap, idle_draw, idle_targets };
 const struct screen screen_intake = { "intake", NULL, intake_tap, intake_draw, intake_targets };
-const struct screen screen_infusion = { "infusion", NULL, no_tap, infusion_draw, NULL };
-const struct screen screen_recovery = { "recovery", NULL, no_tap, recovery_draw, NULL };
+const struct screen screen_infusion = { "infusion", NULL, sound_tap, infusion_draw,
+                                        sound_targets };
+const struct screen screen_recovery = { "recovery", NULL, sound_tap, recovery_draw,
+                                        sound_targets };
 const struct screen screen_discharge = { "discharge", NULL, discharge_tap, discharge_draw,
                                          discharge_targets };
 const struct screen screen_checkin = { "checkin", NULL, checkin_tap, checkin_draw,

@@ -31,6 +31,11 @@ enum str_id {
     /* infusion */
     STR_INFUSION_REST, STR_INFUSION_RUNNING, STR_ELAPSED_MIN, STR_ELAPSED_HOURS, STR_SOUND,
     STR_SOUND_OFF,
+    /* the sound controls (infusion and recovery), the themes the kiosk has words for,
+     * and why the staff menu says there is no sound */
+    STR_SOUND_PLAY, STR_SOUND_PAUSE, STR_SOUND_NEXT, STR_SOUND_QUIETER, STR_SOUND_LOUDER,
+    STR_THEME_AMBIENT, STR_THEME_NATURE, STR_THEME_RAIN, STR_THEME_SILENCE,
+    STR_STAFF_SOUND_NO_DEVICE, STR_STAFF_SOUND_NO_FILES,
     /* recovery */
     STR_RECOVERY_TITLE, STR_RECOVERY_LEFT, STR_RECOVERY_LEFT_ONE, STR_RECOVERY_OVER,
     /* discharge */

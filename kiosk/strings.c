@@ -38,6 +38,17 @@ static const char *const english[STR_COUNT] = {
     [STR_ELAPSED_HOURS] = "{1} h {2} min",
     [STR_SOUND] = "Sound",
     [STR_SOUND_OFF] = "Off",
+    [STR_SOUND_PLAY] = "Play",
+    [STR_SOUND_PAUSE] = "Pause",
+    [STR_SOUND_NEXT] = "Next",
+    [STR_SOUND_QUIETER] = "Quieter",
+    [STR_SOUND_LOUDER] = "Louder",
+    [STR_THEME_AMBIENT] = "Calm",
+    [STR_THEME_NATURE] = "Nature",
+    [STR_THEME_RAIN] = "Rain",
+    [STR_THEME_SILENCE] = "Silence",
+    [STR_STAFF_SOUND_NO_DEVICE] = "Sound off: no audio output (see the log)",
+    [STR_STAFF_SOUND_NO_FILES] = "Sound off: no file of playlist {1} can be played (see the log)",
 
     [STR_RECOVERY_TITLE] = "Take your time.",
     [STR_RECOVERY_LEFT] = "About {1} minutes of rest left",
@@ -185,6 +196,19 @@ static const char *const spanish[STR_COUNT] = {
     [STR_PHASE_INFUSION] = "Infusión",
     [STR_PHASE_RECOVERY] = "Recuperación",
     [STR_PHASE_DISCHARGE] = "Alta",
+    /* the sound controls: short words: five buttons share a row left of the help button on a small screen */
+    [STR_SOUND_PLAY] = "Seguir",
+    [STR_SOUND_PAUSE] = "Pausa",
+    [STR_SOUND_NEXT] = "Otra",
+    [STR_SOUND_QUIETER] = "Bajar",
+    [STR_SOUND_LOUDER] = "Subir",
+    [STR_THEME_AMBIENT] = "Calma",
+    [STR_THEME_NATURE] = "Naturaleza",
+    [STR_THEME_RAIN] = "Lluvia",
+    [STR_THEME_SILENCE] = "Silencio",
+    [STR_STAFF_SOUND_NO_DEVICE] = "Sonido apagado: no hay salida de audio (ver el registro)",
+    [STR_STAFF_SOUND_NO_FILES] =
+        "Sonido apagado: ning\u00fan archivo de la lista {1} se puede reproducir (ver el registro)",
 };
 
 static const struct {

@@ -47,12 +47,15 @@ int kf_restart(struct kiosk_fixture *k, bool wait)
     snprintf(broker, sizeof broker, "127.0.0.1:%d", k->rf->port);
     snprintf(size, sizeof size, "%dx%d", k->w, k->h);
     setenv("SDL_VIDEODRIVER", "dummy", 1);  /* offscreen dlopens EGL, which LeakSanitizer blames on us */
-    setenv("SDL_AUDIODRIVER", "dummy", 1);
+    setenv("SDL_AUDIODRIVER", k->audio_file[0] ? "disk" : "dummy", 1);
+    if (k->audio_file[0])
+        setenv("SDL_DISKAUDIOFILE", k->audio_file, 1);
     setenv("HAVEN_KIOSK_CONTROL", k->fifo, 1);
     char *const argv[] = { HAVEN_KIOSK_BIN, "--config", (char *)k->rf->cfg_path, "--room", k->room,
                            "--broker", broker, "--windowed", size, "--state", k->state, NULL };
     k->proc = hv_proc_spawn(argv, k->log_path);
     unsetenv("HAVEN_KIOSK_CONTROL");
+    unsetenv("SDL_DISKAUDIOFILE");
     if (!k->proc)
         return -1;
     /* r+ never blocks on a FIFO, and the kiosk's reader sees no EOF between lines. */
@@ -63,8 +66,8 @@ int kf_restart(struct kiosk_fixture *k, bool wait)
     return wait ? wait_online(k) : 0;
 }
 
-int kf_start(struct kiosk_fixture *k, const struct room_fixture *rf, const char *room, int w,
-             int h)
+static int prepare(struct kiosk_fixture *k, const struct room_fixture *rf, const char *room,
+                   int w, int h)
 {
     char *dir = hv_tmpdir("kiosk");
 
@@ -85,6 +88,21 @@ int kf_start(struct kiosk_fixture *k, const struct room_fixture *rf, const char 
         fprintf(stderr, "kiosk_fixture: mkfifo %s: %s\n", k->fifo, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+int kf_start(struct kiosk_fixture *k, const struct room_fixture *rf, const char *room, int w,
+             int h)
+{
+    return prepare(k, rf, room, w, h) == 0 ? kf_restart(k, true) : -1;
+}
+
+int kf_start_disk_audio(struct kiosk_fixture *k, const struct room_fixture *rf,
+                        const char *room, int w, int h)
+{
+    if (prepare(k, rf, room, w, h) != 0)
+        return -1;
+    snprintf(k->audio_file, sizeof k->audio_file, "%s/audio.raw", k->dir);
     return kf_restart(k, true);
 }
 

@@ -23,6 +23,7 @@ struct kiosk_fixture {
     int w, h, dpi;
     char dir[512];                   /* temp dir: state/, control fifo, kiosk.log, shots */
     char state[600], fifo[600], log_path[600];
+    char audio_file[600];            /* "": dummy audio; else SDL's disk driver writes here */
     hv_proc *proc;
     FILE *ctl;
 };
@@ -33,6 +34,12 @@ struct kiosk_fixture {
  */
 int kf_start(struct kiosk_fixture *k, const struct room_fixture *rf, const char *room, int w,
              int h);
+/*
+ * As kf_start, with SDL's disk audio driver writing what the kiosk plays to
+ * k->audio_file (raw samples in the format the kiosk logs, in real time).
+ */
+int kf_start_disk_audio(struct kiosk_fixture *k, const struct room_fixture *rf,
+                        const char *room, int w, int h);
 /* Starts it again with the same state (after kf_kill/kf_stop). wait_online: wait for the status. */
 int kf_restart(struct kiosk_fixture *k, bool wait_online);
 void kf_kill(struct kiosk_fixture *k);    /* SIGKILL */

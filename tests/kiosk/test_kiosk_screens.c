@@ -29,6 +29,8 @@
 
 #define ROOM "chair-1"
 #define PIN "2468"
+#define SOUND_TARGETS \
+    "theme-1 theme-2 theme-3 sound-toggle sound-next sound-quieter sound-louder"
 
 /* ---- the kiosk's touch targets, as it lists them ------------------------------------- */
 
@@ -208,11 +210,19 @@ static void check_screen(struct kiosk_fixture *k, const char *screen, const char
 /* The default test clinic with a kiosk section: this DPI and the staff PIN's hash. */
 static char *config(int dpi)
 {
-    char hash[256], extra[512];
+    char hash[256], extra[1024];
 
     if (kcfg_hash_pin(PIN, hash, sizeof hash) != 0)
         return NULL;
-    snprintf(extra, sizeof extra, "kiosk = { dpi = %d; pin = \"%s\"; };\n", dpi, hash);
+    /* the demo's sound (our own tracks): the infusion and recovery show their controls */
+    snprintf(extra, sizeof extra, "kiosk = { dpi = %d; pin = \"%s\";\n"
+             "  sound = { assets = \"" HAVEN_SOURCE_DIR "/assets/audio\";\n"
+             "    playlists = { calm = { files = [ \"drone-low.ogg\" ]; }; };\n"
+             "    phases = { infusion = \"calm\"; recovery = \"calm\"; };\n"
+             "    themes = ( { name = \"ambient\"; playlist = \"calm\"; },\n"
+             "               { name = \"nature\"; playlist = \"calm\"; },\n"
+             "               { name = \"silence\"; } ); };\n"
+             "};\n", dpi, hash);
     return rf_default_config("%PREFIX%", extra);
 }
 
@@ -300,13 +310,16 @@ static void every_screen(int w, int h, int dpi)
     station_cmd(station, &f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SCREENS\",\"lang\":\"en\"}");
     check_screen(&k, "intake", "intake", "check-1 check-2 check-3", &ui_theme_day, help);
     station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}");
-    check_screen(&k, "infusion", "infusion", "", &ui_theme_night, night);
+    check_screen(&k, "infusion", "infusion", SOUND_TARGETS, &ui_theme_night, night);
     send_line(&k, "checkin");
     check_screen(&k, "checkin", "checkin",
                  "feeling-1 feeling-2 feeling-3 feeling-4 feeling-5 someone", &ui_theme_night,
                  night);
     station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"recovery\"}");
-    check_screen(&k, "recovery", "recovery", "", &ui_theme_day, help);
+    check_screen(&k, "recovery", "recovery", SOUND_TARGETS, &ui_theme_day, help);
+    send_line(&k, "tapname theme-3");  /* silence: the themes stay, the rest goes */
+    check_screen(&k, "recovery", "recovery-silence", "theme-1 theme-2 theme-3", &ui_theme_day,
+                 help);
     station_cmd(station, &f, "{\"cmd\":\"phase\",\"phase\":\"discharge\"}");
     check_screen(&k, "discharge", "discharge", "escort", &ui_theme_day, help);
 

@@ -981,6 +981,7 @@ struct hv_client {
     struct sub *subs;
     int *resub_mids;
     int n_resub;
+    bool resubscribing;  /* on_connect is still sending the re-subscriptions */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -1030,6 +1031,9 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
             tail = &n->next;
         }
     }
+    /* Until every SUBSCRIBE below is sent and its mid recorded, the client is
+     * not ready: n_resub alone is 0 before the first one is counted. */
+    c->resubscribing = copy != NULL;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 
@@ -1052,6 +1056,10 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         free(n->filter);
         free(n);
     }
+    pthread_mutex_lock(&c->mu);
+    c->resubscribing = false;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* Network thread: connection lost or closed. */
@@ -1061,6 +1069,7 @@ static void on_disconnect(struct mosquitto *m, void *obj, int rc)
     pthread_mutex_lock(&c->mu);
     c->connected = false;
     c->n_resub = 0;
+    c->resubscribing = false;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
 }
@@ -1508,7 +1517,7 @@ int hv_client_wait_ready(hv_client *c, int timeout_ms)
     bool ready;
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        ready = c->connected && c->n_resub == 0;
+        ready = c->connected && !c->resubscribing && c->n_resub == 0;
         if (ready || !wait_until(c, &dl))
             break;
     }

@@ -250,6 +250,7 @@ static void test_topic_build(void)
         { TOPIC_KIOSK_CHECKIN, "chair-1", "haven/room/chair-1/kiosk/checkin" },
         { TOPIC_KIOSK_RESPONSE, "chair-1", "haven/room/chair-1/kiosk/response" },
         { TOPIC_KIOSK_CMD, "chair-2", "haven/room/chair-2/kiosk/cmd" },
+        { TOPIC_KIOSK_THEME, "chair-2", "haven/room/chair-2/kiosk/theme" },
         { TOPIC_LIGHTS_SET, "chair-3", "haven/room/chair-3/lights/set" },
         { TOPIC_LIGHTS_STATE, "chair-3", "haven/room/chair-3/lights/state" },
         { TOPIC_CALL, "chair-4", "haven/call/chair-4" },
@@ -898,6 +899,30 @@ static cJSON *parse_ok(char *json)
     return o;
 }
 
+/* The patient's sound theme: the scene, or null; the phase it holds for. */
+static void test_encode_kiosk_theme(void)
+{
+    int64_t ms = 0;
+    cJSON *o;
+
+    CHECK_INT_EQ(clock_parse_rfc3339("2026-11-21T14:03:07.412Z", &ms), 0);
+    o = parse_ok(contract_encode_kiosk_theme("nature", "forest", PHASE_INFUSION, ms));
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "theme")->valuestring, "nature");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "scene")->valuestring, "forest");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "phase")->valuestring, "infusion");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "ts")->valuestring, "2026-11-21T14:03:07.412Z");
+    CHECK_INT_EQ(cJSON_GetArraySize(o), 4);
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_kiosk_theme("silence", NULL, PHASE_RECOVERY, ms));
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "scene")));
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "phase")->valuestring, "recovery");
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_kiosk_theme("rain \"soft\"", "", PHASE_INFUSION, ms));
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "theme")->valuestring, "rain \"soft\"");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "scene")));
+    cJSON_Delete(o);
+}
+
 static void test_encode_kiosk_messages(void)
 {
     int64_t ms = 0;
@@ -1062,6 +1087,7 @@ int main(void)
     RUN(test_topic_parse_prefix);
     RUN(test_topic_parse_rejects);
     RUN(test_topic_build);
+    RUN(test_encode_kiosk_theme);
     RUN(test_decode_call_ok);
     RUN(test_call_priority);
     RUN(test_decode_call_detail_length);
