@@ -521,10 +521,6 @@ static void idle_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
     lang_tap(a, &f, x, y);
 }
 
-static void no_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
-{
-}
-
 /* ---- intake without forms: a plain checklist ----------------------------------------------- */
 
 /*
