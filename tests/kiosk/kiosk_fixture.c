@@ -44,7 +44,8 @@ int kf_restart(struct kiosk_fixture *k, bool wait)
 {
     char broker[64], size[32];
 
-    snprintf(broker, sizeof broker, "127.0.0.1:%d", k->rf->port);
+    snprintf(broker, sizeof broker, "127.0.0.1:%d",
+             k->rf->room_port ? k->rf->room_port : k->rf->port);
     snprintf(size, sizeof size, "%dx%d", k->w, k->h);
     setenv("SDL_VIDEODRIVER", "dummy", 1);  /* offscreen dlopens EGL, which LeakSanitizer blames on us */
     setenv("SDL_AUDIODRIVER", "dummy", 1);
