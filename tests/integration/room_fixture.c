@@ -9,6 +9,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree (for tests/valgrind.supp)"
+#endif
 #ifndef HAVEN_ROOM_BIN
 #error "HAVEN_ROOM_BIN must name the haven-room binary"
 #endif
@@ -128,6 +131,7 @@ int rf_start_room(struct room_fixture *f)
                                "--error-exitcode=99", "--leak-check=full",
                                "--errors-for-leak-kinds=definite,indirect",
                                "--show-leak-kinds=definite,indirect", "--track-fds=no",
+                               "--suppressions=" HAVEN_SOURCE_DIR "/tests/valgrind.supp",
                                (char *)rf_room_bin(), "--config", f->cfg_path, "--broker",
                                broker, "--db", f->db_path, NULL };
     f->room = hv_proc_spawn(rf_valgrind() ? memcheck : plain, f->log_path);

@@ -1217,7 +1217,7 @@ static hv_client *client_new(const struct hv_client_opts *o, int *connack_out)
     c->connack_rc = -1;
 
     const char *what = client_id ? client_id : "(anonymous)";
-    c->m = mosquitto_new(client_id, true, c);
+    c->m = mosquitto_new(client_id, !(o->persistent && client_id), c);
     if (!c->m) {
         fprintf(stderr, "harness: mosquitto_new(%s): %s\n", what,
                 strerror(errno));

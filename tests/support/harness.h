@@ -161,6 +161,7 @@ struct hv_client_opts {
     const char *will_topic, *will_payload;
     int will_qos;
     bool will_retain;
+    bool persistent;         /* clean_session false: the broker queues QoS 1 while we are away */
 };
 
 /* Like hv_client_new with credentials, TLS and a will as in o.  *connack (if
