@@ -498,6 +498,7 @@ int main(void)
     const char *s = getenv("HAVEN_DRILL_SEED"), *n = getenv("HAVEN_DRILL_ROUNDS");
     const char *only = getenv("HAVEN_DRILL_ONLY");
 
+    setvbuf(stdout, NULL, _IOLBF, 0);  /* rounds show as they finish, also through a pipe */
     seed0 = s && *s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
     seed = seed0;
     rounds = n && *n ? atoi(n) : 2;
