@@ -55,6 +55,7 @@ struct kiosk {
 
 static struct kiosk *kiosks;
 static int nk;
+static int nlive;            /* kiosks created so far (connect_all) */
 static char prefix[32];
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -90,13 +91,13 @@ static void pump(int ms)
     static struct pollfd *pfd;
     if (!pfd)
         pfd = calloc((size_t)nk, sizeof *pfd);
-    for (int i = 0; i < nk; i++) {
+    for (int i = 0; i < nlive; i++) {
         pfd[i].fd = mosquitto_socket(kiosks[i].m);
         pfd[i].events = POLLIN | (mosquitto_want_write(kiosks[i].m) ? POLLOUT : 0);
         pfd[i].revents = 0;
     }
-    poll(pfd, (nfds_t)nk, ms);
-    for (int i = 0; i < nk; i++) {
+    poll(pfd, (nfds_t)nlive, ms);
+    for (int i = 0; i < nlive; i++) {
         struct mosquitto *m = kiosks[i].m;
         if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
             mosquitto_loop_read(m, 1);
@@ -118,6 +119,7 @@ static int connect_all(int port)
         k->m = mosquitto_new(id, true, k);
         if (!k->m)
             return -1;
+        nlive = i + 1;
         mosquitto_int_option(k->m, MOSQ_OPT_TCP_NODELAY, 1);
         mosquitto_will_set(k->m, will, 16, "{\"online\":false}", 1, true);
         mosquitto_connect_callback_set(k->m, on_connect);
