@@ -447,7 +447,7 @@ static void drill_controller(int rounds)
         for (int i = 0; i < n; i++) {
             bool urgent = rnd(0, 1) == 1;
             press_init(&p[i], rooms[(first + i) % 4], urgent ? URGENT_AFTER_MS : ASSIST_AFTER_MS);
-            snprintf(p[i].id, sizeof p[i].id, "drill-%s-%u-%d-%d", f.prefix, seed0 % 100000, r, i);
+            snprintf(p[i].id, sizeof p[i].id, "drill-%.12s-%u-%d-%d", f.prefix, seed0 % 100000, r, i);
             if (i == before) {  /* the one raised while the controller is down */
                 hv_sleep_ms(open_for);
                 rf_kill_room(&f);

@@ -136,10 +136,29 @@ static char *prod_conf(const struct sec_env *e)
     return out;
 }
 
+int sec_make_credentials(const struct sec_env *e, const char *extra)
+{
+    const char *argv[] = { HAVEN_SOURCE_DIR "/scripts/make-credentials", "--config",
+                           sec_path(e, "clinic.cfg"), "--out", sec_path(e, "creds"),
+                           "--room-bin", rf_room_bin(), "--pager", "pager-7", extra, NULL };
+    const char *obs_pass = "observer-password-for-tests";
+    const char *observer[] = { "/usr/bin/mosquitto_passwd", "-b", sec_path(e, "creds/passwd"),
+                               "observer", obs_pass, NULL };
+    char acl[200];
+
+    if (run(e, argv) || run(e, observer))
+        return -1;
+    /* The test's observer: reads everything under the prefix, publishes nothing. */
+    snprintf(acl, sizeof acl, "\nuser observer\ntopic read %s/#\n", e->prefix);
+    if (append(sec_path(e, "creds/acl"), acl) != 0 ||
+        hv_write_file(sec_path(e, "creds/secrets/observer.pass"), obs_pass) != 0)
+        return -1;
+    return 0;
+}
+
 int sec_env_make(struct sec_env *e, const char *prefix)
 {
     char *dir = hv_tmpdir("security"), *cfg;
-    const char *obs_pass = "observer-password-for-tests";
 
     memset(e, 0, sizeof *e);
     if (!dir)
@@ -156,9 +175,6 @@ int sec_env_make(struct sec_env *e, const char *prefix)
     }
     free(cfg);
 
-    const char *creds[] = { HAVEN_SOURCE_DIR "/scripts/make-credentials", "--config",
-                            sec_path(e, "clinic.cfg"), "--out", sec_path(e, "creds"),
-                            "--room-bin", rf_room_bin(), "--pager", "pager-7", NULL };
     const char *ca[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out", sec_path(e, "tls"),
                          "ca", NULL };
     const char *broker[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
@@ -170,17 +186,8 @@ int sec_env_make(struct sec_env *e, const char *prefix)
                                sec_path(e, "rogue"), "ca", NULL };
     const char *rogue[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
                             sec_path(e, "rogue"), "device", "kiosk-chair-1", NULL };
-    const char *observer[] = { "/usr/bin/mosquitto_passwd", "-b", sec_path(e, "creds/passwd"),
-                               "observer", obs_pass, NULL };
-    char acl[200];
-
-    if (run(e, creds) || run(e, ca) || run(e, broker) || run(e, devices) ||
-        run(e, rogue_ca) || run(e, rogue) || run(e, observer))
-        return -1;
-    /* The test's observer: reads everything under the prefix, publishes nothing. */
-    snprintf(acl, sizeof acl, "\nuser observer\ntopic read %s/#\n", prefix);
-    if (append(sec_path(e, "creds/acl"), acl) != 0 ||
-        hv_write_file(sec_path(e, "creds/secrets/observer.pass"), obs_pass) != 0)
+    if (sec_make_credentials(e, NULL) || run(e, ca) || run(e, broker) || run(e, devices) ||
+        run(e, rogue_ca) || run(e, rogue))
         return -1;
     e->broker_conf = prod_conf(e);
     return e->broker_conf ? 0 : -1;

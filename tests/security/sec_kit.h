@@ -29,6 +29,11 @@ struct sec_env {
 
 /* Makes everything above for prefix (rooms chair-1..4, groups nurses and charge). 0 or -1. */
 int sec_env_make(struct sec_env *e, const char *prefix);
+/*
+ * Runs scripts/make-credentials again for this clinic (extra: one more
+ * argument such as "--rotate", or NULL).  0 if it succeeded.
+ */
+int sec_make_credentials(const struct sec_env *e, const char *extra);
 /* Removes the temp dir (kept if the current test failed). */
 void sec_env_free(struct sec_env *e);
 

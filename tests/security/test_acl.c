@@ -227,6 +227,35 @@ static void test_station_drives_visits_but_cannot_raise_calls(void)
     rf_finish(&f);
 }
 
+/* Adding a room re-runs make-credentials: nobody's password changes, unless --rotate. */
+static void test_credentials_rerun_keeps_passwords(void)
+{
+    char before[128], ctl[128];
+    const char *p;
+
+    REQUIRE((p = sec_password(&env, "kiosk-chair-1")) != NULL);
+    snprintf(before, sizeof before, "%s", p);
+    REQUIRE((p = sec_password(&env, env.controller)) != NULL);
+    snprintf(ctl, sizeof ctl, "%s", p);
+    CHECK(strlen(before) >= 24);
+    CHECK(strcmp(before, ctl) != 0);  /* one password per device */
+    REQUIRE(sec_make_credentials(&env, NULL) == 0);
+    CHECK_STR_EQ(sec_password(&env, "kiosk-chair-1"), before);
+    char *acl = hv_read_file(sec_path(&env, "creds/acl"));
+    CHECK(acl && strstr(acl, "user kiosk-chair-4\ntopic write hsec/room/chair-4/kiosk/#\n"));
+    free(acl);
+    /* The regenerated files still let the devices in (a new broker reads them). */
+    struct room_fixture f;
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    hv_client *k1 = login(&f, "kiosk-chair-1", "again");
+    CHECK(k1 != NULL);
+    hv_client_free(k1);
+    rf_finish(&f);
+
+    REQUIRE(sec_make_credentials(&env, "--rotate") == 0);
+    CHECK(strcmp(sec_password(&env, "kiosk-chair-1"), before) != 0);
+}
+
 int main(void)
 {
     if (sec_env_make(&env, "hsec") != 0) {
@@ -238,6 +267,7 @@ int main(void)
     RUN(test_kiosk_reads_only_its_own_chair);
     RUN(test_pager_cannot_silence_an_urgent_call);
     RUN(test_station_drives_visits_but_cannot_raise_calls);
+    RUN(test_credentials_rerun_keeps_passwords);  /* last: it rotates every password */
     sec_env_free(&env);
     return CHECK_SUMMARY();
 }
