@@ -230,6 +230,22 @@ int kf_count_colour(SDL_Surface *s, SDL_Rect r, SDL_Color c, int tol)
     return n;
 }
 
+bool kf_help_is(struct kiosk_fixture *k, const char *name, SDL_Color c)
+{
+    SDL_Rect r = kf_help_rect(k);
+
+    for (int i = 0; i < 50; i++) {
+        SDL_Surface *s = kf_shot(k, name);
+        double share = s ? (double)kf_count_colour(s, r, c, 6) / (r.w * r.h) : 0;
+        SDL_FreeSurface(s);
+        if (share > 0.5)
+            return true;
+        hv_sleep_ms(100);
+    }
+    fprintf(stderr, "help button of %s never took the expected colour\n", name);
+    return false;
+}
+
 bool kf_wait_log(const struct kiosk_fixture *k, const char *needle, int timeout_ms)
 {
     for (int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000; hv_now_us() < end;) {

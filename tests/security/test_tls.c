@@ -16,23 +16,6 @@
 
 static struct sec_env env;
 
-/* True once the help button (in a screenshot) is mostly colour c: the kiosk got the news. */
-static bool help_is(struct kiosk_fixture *k, const char *name, SDL_Color c)
-{
-    SDL_Rect r = kf_help_rect(k);
-
-    for (int i = 0; i < 50; i++) {
-        SDL_Surface *s = kf_shot(k, name);
-        double share = s ? (double)kf_count_colour(s, r, c, 6) / (r.w * r.h) : 0;
-        SDL_FreeSurface(s);
-        if (share > 0.5)
-            return true;
-        hv_sleep_ms(100);
-    }
-    fprintf(stderr, "help button of %s never took the expected colour\n", name);
-    return false;
-}
-
 /* Tries to log in over TLS with o; returns true if the broker let it in (and frees it). */
 static bool gets_in(struct hv_client_opts o, const char *id, int *connack)
 {
@@ -126,7 +109,7 @@ static void test_call_paged_over_tls_end_to_end(void)
         snprintf(ack, sizeof ack, "{\"id\":\"%s\",\"by\":\"Sam\"}", json_str(page->payload, "id"));
         /* The pager acknowledges over TLS; the kiosk, over TLS, shows a nurse is coming. */
         CHECK(hv_client_pub(pager, rf_topic(&f, "call/chair-1/ack"), ack, 1, false) == 0);
-        CHECK(help_is(&k, "tls-help-coming", ui_theme_day.coming));
+        CHECK(kf_help_is(&k, "tls-help-coming", ui_theme_day.coming));
     }
     hv_msg_free(page);
     char *log = hv_read_file(f.log_path);

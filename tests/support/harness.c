@@ -963,6 +963,7 @@ struct hv_client {
     struct sub *subs;
     int *resub_mids;
     int n_resub;
+    bool resubscribing;  /* on_connect is still sending the re-subscriptions */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -1002,6 +1003,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
     c->connected = (rc == 0);
     c->n_resub = 0;
     if (rc == 0 && c->connects++ > 0) {
+        c->resubscribing = c->subs != NULL;
         for (struct sub *s = c->subs; s; s = s->next) {
             struct sub *n = calloc(1, sizeof *n);
             if (!n)
@@ -1034,6 +1036,12 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         free(n->filter);
         free(n);
     }
+    /* Only now are all the re-subscriptions' mids recorded: until here a waiter that saw
+     * n_resub == 0 would think them acknowledged before they were even sent. */
+    pthread_mutex_lock(&c->mu);
+    c->resubscribing = false;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* Network thread: connection lost or closed. */
@@ -1526,7 +1534,7 @@ int hv_client_wait_ready(hv_client *c, int timeout_ms)
     bool ready;
     pthread_mutex_lock(&c->mu);
     for (;;) {
-        ready = c->connected && c->n_resub == 0;
+        ready = c->connected && !c->resubscribing && c->n_resub == 0;
         if (ready || !wait_until(c, &dl))
             break;
     }
