@@ -152,3 +152,84 @@ void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *tab
                      config_setting_source_line(s), name);
     }
 }
+
+/* ---- broker credentials and TLS files ----------------------------------------------- */
+
+/* The setting key in the last of groups that has it (for an error's line), or NULL. */
+static const config_setting_t *last_member(const config_setting_t *const *groups, int n,
+                                           const char *key)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        const config_setting_t *s = groups[i] && config_setting_is_group(groups[i])
+                                        ? config_setting_get_member(groups[i], key) : NULL;
+        if (s)
+            return s;
+    }
+    return NULL;
+}
+
+/* Reads the first line of path (without its newline) into out. */
+static int read_password_file(const config_setting_t *at, const char *file, const char *path,
+                              char *out, size_t outlen, struct cfg_error *err)
+{
+    FILE *fp = fopen(path, "r");
+    size_t n;
+
+    if (!fp)
+        return cfg_fail(err, at, file, "'password_file' %s cannot be read: %s", path,
+                        strerror(errno));
+    if (!fgets(out, (int)outlen, fp))
+        out[0] = '\0';
+    fclose(fp);
+    n = strcspn(out, "\r\n");
+    if (n == outlen - 1 && out[n] == '\0')
+        return cfg_fail(err, at, file, "'password_file' %s: the password is longer than %zu "
+                        "characters", path, outlen - 2);
+    out[n] = '\0';
+    if (n == 0)
+        return cfg_fail(err, at, file, "'password_file' %s: the first line (the password) is "
+                        "empty", path);
+    return 0;
+}
+
+/* A TLS file must exist and be readable by us now, not at the first connect. */
+static int check_readable(const config_setting_t *const *groups, int n, const char *file,
+                          const char *key, const char *path, struct cfg_error *err)
+{
+    FILE *fp;
+
+    if (!path[0])
+        return 0;
+    fp = fopen(path, "r");
+    if (!fp)
+        return cfg_fail(err, last_member(groups, n, key), file, "'%s' %s cannot be read: %s",
+                        key, path, strerror(errno));
+    fclose(fp);
+    return 0;
+}
+
+int cfg_auth_finish(const config_setting_t *const *groups, int n, const char *file,
+                    const struct cfg_auth *a, char *password, size_t pwsize,
+                    struct cfg_error *err)
+{
+    int rc;
+
+    if (a->password_file[0]) {
+        const config_setting_t *at = last_member(groups, n, "password_file");
+        if (password[0])
+            return cfg_fail(err, at, file, "set either 'password' or 'password_file', not both");
+        if ((rc = read_password_file(at, file, a->password_file, password, pwsize, err)) != 0)
+            return rc;
+    }
+    if (!a->certfile[0] != !a->keyfile[0])
+        return cfg_fail(err, last_member(groups, n, a->certfile[0] ? "certfile" : "keyfile"),
+                        file, "'certfile' and 'keyfile' go together: set both or neither");
+    if (a->certfile[0] && !a->cafile[0])
+        return cfg_fail(err, last_member(groups, n, "certfile"), file, "a client certificate "
+                        "needs TLS: set 'cafile' to the clinic CA as well");
+    if ((rc = check_readable(groups, n, file, "cafile", a->cafile, err)) != 0 ||
+        (rc = check_readable(groups, n, file, "certfile", a->certfile, err)) != 0 ||
+        (rc = check_readable(groups, n, file, "keyfile", a->keyfile, err)) != 0)
+        return rc;
+    return 0;
+}

@@ -13,6 +13,7 @@
 #define HAVEN_CFG_H
 
 #include <libconfig.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,9 +40,22 @@ struct cfg_field {
 #define CFG_FIELD_END { NULL, CFG_INT, 0, 0, 0, 0, 0 }
 
 /*
+ * A broker's credentials and TLS files beyond username/password: the members
+ * of the broker { } group that name files.  Empty strings mean "not used".
+ */
+struct cfg_auth {
+    char password_file[PATH_MAX];  /* first line is the password (instead of 'password') */
+    char cafile[PATH_MAX];         /* the clinic CA: TLS on, the broker's certificate checked */
+    char certfile[PATH_MAX];       /* this device's certificate (with keyfile) */
+    char keyfile[PATH_MAX];        /* its private key, unencrypted, readable by the program only */
+};
+
+/*
  * The rows of the broker { } group, the same for every Haven program: type is
- * a struct with members broker_host, broker_port, keepalive, username and
- * password.  static const struct cfg_field t[] = { CFG_BROKER_FIELDS(struct x), CFG_FIELD_END };
+ * a struct with members broker_host, broker_port, keepalive, username,
+ * password and auth (a struct cfg_auth).
+ * static const struct cfg_field t[] = { CFG_BROKER_FIELDS(struct x), CFG_FIELD_END };
+ * After cfg_read, call cfg_auth_finish to read the password file and check the TLS files.
  */
 #define CFG_MEMBER_(type, key, kind, member, min, max) \
     { key, kind, offsetof(type, member), sizeof(((type *)0)->member), min, max, 0 }
@@ -50,7 +64,24 @@ struct cfg_field {
     CFG_MEMBER_(type, "port", CFG_INT, broker_port, 1, 65535),           \
     CFG_MEMBER_(type, "keepalive", CFG_INT, keepalive, 5, 3600),         \
     CFG_MEMBER_(type, "username", CFG_STRING, username, 0, 0),           \
-    CFG_MEMBER_(type, "password", CFG_STRING, password, 0, 0)
+    CFG_MEMBER_(type, "password", CFG_STRING, password, 0, 0),           \
+    CFG_MEMBER_(type, "password_file", CFG_STRING, auth.password_file, 0, 0), \
+    CFG_MEMBER_(type, "cafile", CFG_STRING, auth.cafile, 0, 0),          \
+    CFG_MEMBER_(type, "certfile", CFG_STRING, auth.certfile, 0, 0),      \
+    CFG_MEMBER_(type, "keyfile", CFG_STRING, auth.keyfile, 0, 0)
+
+/*
+ * Completes what CFG_BROKER_FIELDS read from the groups (broker { } and a
+ * program's own nested broker { }, later ones overriding; NULL entries are
+ * skipped): reads the first line of auth->password_file into password
+ * (pwsize bytes), and checks that cafile, certfile and keyfile can be read
+ * and come in a usable combination.  file names the config for errors that
+ * have no line.  Returns 0, or HV_ECONFIG with err "file:line: ..." at the
+ * setting that is wrong.
+ */
+int cfg_auth_finish(const config_setting_t *const *groups, int ngroups, const char *file,
+                    const struct cfg_auth *auth, char *password, size_t pwsize,
+                    struct cfg_error *err);
 
 /* Reads path into cfg.  Returns 0, or HV_ECONFIG with err set (file:line for syntax errors). */
 int cfg_load(config_t *cfg, const char *path, struct cfg_error *err);

@@ -34,6 +34,9 @@ struct mqtt_opts {
     int keepalive;             /* seconds; 0 means 10 */
     const char *username;      /* optional */
     const char *password;      /* optional */
+    const char *cafile;        /* optional: TLS, the broker's certificate checked against it */
+    const char *certfile;      /* optional (with keyfile and cafile): this device's certificate */
+    const char *keyfile;
     const char *will_topic;    /* optional: retained QoS 1 will */
     const char *will_payload;
     bool threaded;             /* mqtt_session_publish may be called from another thread

@@ -62,6 +62,7 @@ static const char *const kiosk_extra[] = {
     "recovery_minutes", "checkin_minutes", "unwell_feelings",
     "questionnaires",  /* read by questionnaire.c */
     "sound",           /* read by soundcfg.c */
+    "broker",          /* the kiosk's own broker settings, read below */
     NULL
 };
 
@@ -99,12 +100,60 @@ static int check_prefix(const config_t *cfg, const struct kiosk_config *c,
     return 0;
 }
 
+/*
+ * Replaces each "%r" in s (a setting's value, size bytes) by the room id, so
+ * that one clinic file names each chair's own credentials:
+ * username = "kiosk-%r"; certfile = "/etc/haven/tls/kiosk-%r.crt".
+ */
+static int expand_room(const config_setting_t *const *groups, const char *key, char *s,
+                       size_t size, const struct kiosk_config *c, struct cfg_error *err)
+{
+    char out[PATH_MAX];
+    size_t used = 0;
+
+    for (const char *p = s; *p; p++) {
+        bool room = p[0] == '%' && p[1] == 'r';
+        const char *add = room ? c->room : p;
+        size_t n = room ? strlen(c->room) : 1;
+        if (used + n >= size || used + n >= sizeof out) {
+            const config_setting_t *at = groups[1] ? config_setting_get_member(groups[1], key)
+                                                   : NULL;
+            return cfg_fail(err, at ? at : groups[0], c->path, "'%s' is longer than %zu "
+                            "characters once %%r is replaced by the room", key, size - 1);
+        }
+        memcpy(out + used, add, n);
+        used += n;
+        p += room;
+    }
+    out[used] = '\0';
+    memcpy(s, out, used + 1);
+    return 0;
+}
+
+/*
+ * The shared prefix and broker { }, then the kiosk's own kiosk { broker { } }
+ * on top (its username, password file and device certificate, with "%r" for
+ * the room), then the password file and TLS files checked.
+ */
 static int read_shared(const config_t *cfg, struct kiosk_config *c, struct cfg_error *err)
 {
+    const config_setting_t *brk[2] = { config_lookup(cfg, "broker"),
+                                       config_lookup(cfg, "kiosk.broker") };
     int rc;
 
+    cfg_warn_unknown(brk[1], broker_fields, NULL);
     if ((rc = cfg_read(config_root_setting(cfg), top_fields, c, err)) != 0 ||
-        (rc = cfg_read(config_lookup(cfg, "broker"), broker_fields, c, err)) != 0)
+        (rc = cfg_read(brk[0], broker_fields, c, err)) != 0 ||
+        (rc = cfg_read(brk[1], broker_fields, c, err)) != 0 ||
+        (rc = expand_room(brk, "username", c->username, sizeof c->username, c, err)) != 0 ||
+        (rc = expand_room(brk, "password_file", c->auth.password_file,
+                          sizeof c->auth.password_file, c, err)) != 0 ||
+        (rc = expand_room(brk, "certfile", c->auth.certfile, sizeof c->auth.certfile, c,
+                          err)) != 0 ||
+        (rc = expand_room(brk, "keyfile", c->auth.keyfile, sizeof c->auth.keyfile, c,
+                          err)) != 0 ||
+        (rc = cfg_auth_finish(brk, 2, c->path, &c->auth, c->password, sizeof c->password,
+                              err)) != 0)
         return rc;
     return check_prefix(cfg, c, err);
 }

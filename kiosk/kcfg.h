@@ -38,6 +38,7 @@ struct kiosk_config {
     int keepalive;
     char username[HV_NAME_MAX];
     char password[128];
+    struct cfg_auth auth;           /* password_file, TLS files ("%r" expanded to the room) */
 
     int dpi;
     char state_dir[PATH_MAX];

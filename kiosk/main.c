@@ -435,6 +435,9 @@ static void reload(struct kiosk *k, int64_t now)
     memcpy(next.prefix, k->cfg.prefix, sizeof next.prefix);
     memcpy(next.broker_host, k->cfg.broker_host, sizeof next.broker_host);
     next.broker_port = k->cfg.broker_port;
+    memcpy(next.username, k->cfg.username, sizeof next.username);
+    memcpy(next.password, k->cfg.password, sizeof next.password);
+    next.auth = k->cfg.auth;
     memcpy(next.state_dir, k->cfg.state_dir, sizeof next.state_dir);
     k->cfg = next;
     audio_reload(k->audio, &k->cfg.sound, now);
@@ -607,6 +610,7 @@ static int start_net(struct kiosk *k)
         .keepalive = k->cfg.keepalive, .persistent = true,
         .username = k->cfg.username[0] ? k->cfg.username : NULL,
         .password = k->cfg.password[0] ? k->cfg.password : NULL,
+        .cafile = k->cfg.auth.cafile, .certfile = k->cfg.auth.certfile, .keyfile = k->cfg.auth.keyfile,
         .will_topic = status, .will_payload = "{\"online\":false}",
     };
 

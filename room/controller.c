@@ -305,6 +305,8 @@ static void reload(struct controller *ctl)
     }
     if (strcmp(next.prefix, ctl->cfg.prefix) || strcmp(next.controller_id, ctl->cfg.controller_id) ||
         strcmp(next.broker_host, ctl->cfg.broker_host) || next.broker_port != ctl->cfg.broker_port ||
+        strcmp(next.username, ctl->cfg.username) || strcmp(next.password, ctl->cfg.password) ||
+        memcmp(&next.auth, &ctl->cfg.auth, sizeof next.auth) ||
         strcmp(next.database, ctl->cfg.database))
         log_warn("reload: prefix, controller id, broker and database take effect at the next "
                  "restart; the running values are kept");
@@ -313,6 +315,9 @@ static void reload(struct controller *ctl)
     memcpy(next.controller_id, ctl->cfg.controller_id, sizeof next.controller_id);
     memcpy(next.broker_host, ctl->cfg.broker_host, sizeof next.broker_host);
     next.broker_port = ctl->cfg.broker_port;
+    memcpy(next.username, ctl->cfg.username, sizeof next.username);
+    memcpy(next.password, ctl->cfg.password, sizeof next.password);
+    next.auth = ctl->cfg.auth;
     memcpy(next.database, ctl->cfg.database, sizeof next.database);
     roomcfg_free(&ctl->cfg);
     ctl->cfg = next;
@@ -350,6 +355,7 @@ static int start_session(struct controller *ctl)
         .keepalive = ctl->cfg.keepalive, .persistent = true, .will_topic = ctl->status_topic, .will_payload = offline,
         .username = ctl->cfg.username[0] ? ctl->cfg.username : NULL,
         .password = ctl->cfg.password[0] ? ctl->cfg.password : NULL,
+        .cafile = ctl->cfg.auth.cafile, .certfile = ctl->cfg.auth.certfile, .keyfile = ctl->cfg.auth.keyfile,
     };
 
     snprintf(client_id, sizeof client_id, "haven-room-%s", ctl->cfg.controller_id);

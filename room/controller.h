@@ -24,4 +24,12 @@ int report_run(const char *config_path, const char *db_path, const char *since);
 /* `haven-room check`: validates the configuration. Returns 0 or 2. */
 int check_run(const char *config_path);
 
+/*
+ * `haven-room list`: the validated configuration's names, one per line, for
+ * scripts (scripts/make-credentials) that must not parse libconfig by hand:
+ *     prefix haven / controller room-1 / group nurses ... / room chair-1 ...
+ * Returns 0 or 2.
+ */
+int list_run(const char *config_path);
+
 #endif

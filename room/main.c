@@ -4,6 +4,7 @@
  *   haven-room [run] --config FILE [--broker HOST:PORT] [--db FILE]
  *   haven-room report --config FILE [--db FILE] [--since DATE]
  *   haven-room check --config FILE
+ *   haven-room list --config FILE
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
@@ -20,10 +21,12 @@ static void usage(FILE *out)
             "usage: haven-room [run] --config FILE [--broker HOST:PORT] [--db FILE]\n"
             "       haven-room report --config FILE [--db FILE] [--since DATE]\n"
             "       haven-room check --config FILE\n"
+            "       haven-room list --config FILE\n"
             "\n"
             "  run      serve the rooms in FILE: page nurses, escalate, supervise kiosks\n"
             "  report   per-room call counts and raised->acknowledged times (p50/p90/max)\n"
             "  check    validate FILE and print the escalation chains\n"
+            "  list     print the prefix, controller id, groups and rooms, one per line\n"
             "\n"
             "  --broker HOST:PORT  broker to use instead of the one in FILE\n"
             "  --db FILE           call log to use instead of controller.database\n"
@@ -87,6 +90,8 @@ int main(int argc, char **argv)
         return report_run(o.config, o.db, o.since);
     if (!strcmp(o.command, "check"))
         return check_run(o.config);
+    if (!strcmp(o.command, "list"))
+        return list_run(o.config);
     fprintf(stderr, "haven-room: unknown command '%s'\n", o.command);
     usage(stderr);
     return 2;

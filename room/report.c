@@ -133,3 +133,21 @@ int check_run(const char *config_path)
     roomcfg_free(&cfg);
     return 0;
 }
+
+int list_run(const char *config_path)
+{
+    struct room_config cfg;
+    struct cfg_error err;
+
+    if (roomcfg_load(config_path, &cfg, &err) != 0) {
+        fprintf(stderr, "haven-room: %s\n", err.text);
+        return 2;
+    }
+    printf("prefix %s\ncontroller %s\n", cfg.prefix, cfg.controller_id);
+    for (int g = 0; g < cfg.ngroups; g++)
+        printf("group %s\n", cfg.groups[g]);
+    for (size_t r = 0; r < cfg.nrooms; r++)
+        printf("room %s\n", cfg.rooms[r].id);
+    roomcfg_free(&cfg);
+    return 0;
+}

@@ -24,6 +24,7 @@ static const struct cfg_field controller_fields[] = {
     F("database", CFG_STRING, database, 0, 0, 0),
     CFG_FIELD_END
 };
+static const char *const controller_extra[] = { "broker", NULL };
 static const struct cfg_field broker_fields[] = {
     CFG_BROKER_FIELDS(struct room_config),
     CFG_FIELD_END
@@ -255,19 +256,27 @@ static int read_rooms(const config_t *cfg, struct room_config *c, struct cfg_err
     return 0;
 }
 
-/* Reads the scalar sections: prefix, controller { }, broker { }. */
+/*
+ * Reads the scalar sections: prefix, controller { }, broker { }, and the
+ * controller's own credentials in controller { broker { } }, which override
+ * the shared broker { } (docs/deployment.md).
+ */
 static int read_scalars(const config_t *cfg, struct room_config *c, struct cfg_error *err)
 {
     const config_setting_t *root = config_root_setting(cfg);
     const config_setting_t *ctl = config_lookup(cfg, "controller");
-    const config_setting_t *brk = config_lookup(cfg, "broker");
+    const config_setting_t *brk[2] = { config_lookup(cfg, "broker"),
+                                       config_lookup(cfg, "controller.broker") };
     int rc;
 
     cfg_warn_unknown(root, top_fields, top_extra);
-    cfg_warn_unknown(ctl, controller_fields, NULL);
-    cfg_warn_unknown(brk, broker_fields, NULL);
+    cfg_warn_unknown(ctl, controller_fields, controller_extra);
+    cfg_warn_unknown(brk[0], broker_fields, NULL);
+    cfg_warn_unknown(brk[1], broker_fields, NULL);
     if ((rc = cfg_read(root, top_fields, c, err)) || (rc = cfg_read(ctl, controller_fields, c, err)) ||
-        (rc = cfg_read(brk, broker_fields, c, err)))
+        (rc = cfg_read(brk[0], broker_fields, c, err)) ||
+        (rc = cfg_read(brk[1], broker_fields, c, err)) ||
+        (rc = cfg_auth_finish(brk, 2, c->path, &c->auth, c->password, sizeof c->password, err)))
         return rc;
     if (!topic_prefix_valid(c->prefix))
         return cfg_fail(err, config_lookup(cfg, "prefix"), c->path,

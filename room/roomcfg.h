@@ -76,6 +76,7 @@ struct room_config {
     int keepalive;
     char username[HV_NAME_MAX];
     char password[128];
+    struct cfg_auth auth;    /* password_file, TLS files */
     char database[PATH_MAX];
     char groups[ROOMCFG_MAX_GROUPS][HV_NAME_MAX];
     int ngroups;

@@ -9,6 +9,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree (for tests/valgrind.supp)"
+#endif
 #ifndef HAVEN_ROOM_BIN
 #error "HAVEN_ROOM_BIN must name the haven-room binary"
 #endif
@@ -84,8 +87,13 @@ hv_client *rf_client(const struct room_fixture *f, const char *name)
 {
     char id[64];
 
+    struct hv_client_opts o = f->client;
+
     snprintf(id, sizeof id, "%s-%s", f->prefix, name);
-    return hv_client_new(id, f->port);
+    o.client_id = id;
+    if (!o.port)
+        o.port = f->port;
+    return hv_client_new_opts(&o, NULL);
 }
 
 /* Waits for the controller's retained status to say online (consuming observer messages). */
@@ -103,14 +111,30 @@ static int wait_online(struct room_fixture *f)
     return -1;
 }
 
+bool rf_valgrind(void)
+{
+    const char *v = getenv("HAVEN_VALGRIND");
+
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+#define VALGRIND_ERROR_EXIT 99
+
 int rf_start_room(struct room_fixture *f)
 {
     char broker[64];
 
-    snprintf(broker, sizeof broker, "127.0.0.1:%d", f->port);
-    char *const argv[] = { (char *)rf_room_bin(), "--config", f->cfg_path, "--broker", broker,
-                           "--db", f->db_path, NULL };
-    f->room = hv_proc_spawn(argv, f->log_path);
+    snprintf(broker, sizeof broker, "127.0.0.1:%d", f->room_port ? f->room_port : f->port);
+    char *const plain[] = { (char *)rf_room_bin(), "--config", f->cfg_path, "--broker", broker,
+                            "--db", f->db_path, NULL };
+    char *const memcheck[] = { "/usr/bin/valgrind", "--tool=memcheck", "--quiet",
+                               "--error-exitcode=99", "--leak-check=full",
+                               "--errors-for-leak-kinds=definite,indirect",
+                               "--show-leak-kinds=definite,indirect", "--track-fds=no",
+                               "--suppressions=" HAVEN_SOURCE_DIR "/tests/valgrind.supp",
+                               (char *)rf_room_bin(), "--config", f->cfg_path, "--broker",
+                               broker, "--db", f->db_path, NULL };
+    f->room = hv_proc_spawn(rf_valgrind() ? memcheck : plain, f->log_path);
     if (!f->room) {
         fprintf(stderr, "room_fixture: cannot start %s\n", rf_room_bin());
         return -1;
@@ -120,14 +144,27 @@ int rf_start_room(struct room_fixture *f)
 
 int rf_start(struct room_fixture *f, const char *cfg_text, bool private_broker)
 {
+    struct rf_opts o = { .cfg_text = cfg_text, .private_broker = private_broker };
+
+    return rf_start_opts(f, &o);
+}
+
+int rf_start_opts(struct room_fixture *f, const struct rf_opts *o)
+{
+    const char *cfg_text = o->cfg_text;
     uint32_t rnd = 0;
-    char *text;
+    char *text, id[64];
+    struct hv_client_opts obs = o->obs;
 
     memset(f, 0, sizeof *f);
     if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
         rnd = (uint32_t)getpid();
     snprintf(f->prefix, sizeof f->prefix, "t%08x", rnd);
-    f->broker = private_broker ? hv_broker_start() : hv_broker_attach();
+    if (o->prefix)
+        snprintf(f->prefix, sizeof f->prefix, "%s", o->prefix);
+    f->broker = o->private_broker || o->broker_conf ? hv_broker_start_ex(o->broker_conf)
+                                                    : hv_broker_attach();
+    f->room_port = o->room_port;
     f->dir = hv_tmpdir("room");
     if (!f->broker || !f->dir)
         return -1;
@@ -141,7 +178,12 @@ int rf_start(struct room_fixture *f, const char *cfg_text, bool private_broker)
         return -1;
     }
     free(text);
-    f->obs = rf_client(f, "observer");
+    f->client = o->obs;
+    snprintf(id, sizeof id, "%s-observer", f->prefix);
+    obs.client_id = id;
+    if (!obs.port)
+        obs.port = f->port;
+    f->obs = hv_client_new_opts(&obs, NULL);
     if (!f->obs || hv_client_sub(f->obs, rf_topic(f, "#"), 1) != 0)
         return -1;
     return rf_start_room(f);
@@ -150,6 +192,10 @@ int rf_start(struct room_fixture *f, const char *cfg_text, bool private_broker)
 int rf_stop_room(struct room_fixture *f)
 {
     int status = f->room ? hv_proc_stop(f->room) : -1;
+
+    if (f->room && rf_valgrind())
+        check_true(status != VALGRIND_ERROR_EXIT, "valgrind memcheck: no errors in haven-room "
+                   "(its log has the report)", __FILE__, __LINE__);
 
     hv_proc_free(f->room);
     f->room = NULL;

@@ -24,6 +24,18 @@ struct room_fixture {
     char log_path[512];
     hv_proc *room;           /* the controller, or NULL while stopped */
     hv_client *obs;          /* subscribed to "<prefix>/#" since before the controller started */
+    int room_port;           /* the port the controller and kiosk are told (--broker); 0: port */
+    struct hv_client_opts client;  /* credentials / TLS for rf_client (from rf_opts.obs) */
+};
+
+/* For rf_start_opts: a broker that wants credentials or TLS (tests/security, tests/drills). */
+struct rf_opts {
+    const char *cfg_text;        /* as for rf_start; NULL: rf_default_config */
+    bool private_broker;
+    const char *broker_conf;     /* appended to the private broker's mosquitto.conf */
+    struct hv_client_opts obs;   /* the observer's credentials / TLS; port and id filled in */
+    int room_port;               /* 0: the broker's port; or e.g. its TLS listener's */
+    const char *prefix;          /* NULL: "t<random>"; a broker ACL needs it known in advance */
 };
 
 /*
@@ -46,6 +58,17 @@ char *rf_default_config(const char *prefix, const char *extra);
  */
 int rf_start(struct room_fixture *f, const char *cfg_text, bool private_broker);
 
+/* Like rf_start, with the options above. 0 or -1. */
+int rf_start_opts(struct room_fixture *f, const struct rf_opts *o);
+
+/*
+ * With env HAVEN_VALGRIND set (non-empty), every haven-room the fixture
+ * starts runs under valgrind memcheck (--error-exitcode=99, leaks counted as
+ * errors); rf_stop_room then fails the running test if memcheck reported
+ * anything.  Use it with the normal (not the ASan) build.
+ */
+bool rf_valgrind(void);
+
 /* Starts the controller again (after rf_stop_room/rf_kill_room); waits for online. 0 or -1. */
 int rf_start_room(struct room_fixture *f);
 /* SIGTERM and wait; returns the exit status. */
@@ -59,7 +82,7 @@ void rf_finish(struct room_fixture *f);
 /* "<prefix>/<rest>" in a static rotating buffer (valid for the next 7 calls). */
 const char *rf_topic(const struct room_fixture *f, const char *rest);
 
-/* A new client on the fixture's broker. */
+/* A new client on the fixture's broker (with rf_opts.obs's credentials and TLS, if any). */
 hv_client *rf_client(const struct room_fixture *f, const char *name);
 
 /* The path of the haven-room binary under test. */

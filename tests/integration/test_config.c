@@ -229,6 +229,25 @@ static void test_check_shipped_config(void)
     scratch_done(dir);
 }
 
+/* `haven-room list`: what scripts (make-credentials) read instead of parsing libconfig. */
+static void test_list_shipped_config(void)
+{
+    char cfg[512], out[512];
+    char *dir = scratch_cfg(NULL, cfg);
+    REQUIRE(dir != NULL);
+
+    CHECK_INT_EQ(run_cli(dir, (const char *const[]){ "list", "--config",
+                                                     HAVEN_SOURCE_DIR "/config/haven.cfg", NULL },
+                         out), 0);
+    char *text = hv_read_file(out);
+    CHECK_STR_EQ(text, "prefix haven\ncontroller room-1\ngroup nurses\ngroup charge\n"
+                       "room chair-1\nroom chair-2\nroom chair-3\nroom chair-4\n");
+    free(text);
+    /* A config that cannot be read: nothing listed, exit 2. */
+    CHECK_INT_EQ(run_cli(dir, (const char *const[]){ "list", "--config", cfg, NULL }, out), 2);
+    scratch_done(dir);
+}
+
 static void test_bad_command_line(void)
 {
     const char *shipped = HAVEN_SOURCE_DIR "/config/haven.cfg";
@@ -516,6 +535,7 @@ int main(void)
     RUN(test_semantic_errors_name_line);
     RUN(test_unknown_key_warns_and_runs);
     RUN(test_check_shipped_config);
+    RUN(test_list_shipped_config);
     RUN(test_bad_command_line);
     RUN(test_reload_keeps_call_and_applies_new_chain);
     RUN(test_reload_refuses_broken_config);

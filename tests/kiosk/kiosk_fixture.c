@@ -44,7 +44,8 @@ int kf_restart(struct kiosk_fixture *k, bool wait)
 {
     char broker[64], size[32];
 
-    snprintf(broker, sizeof broker, "127.0.0.1:%d", k->rf->port);
+    snprintf(broker, sizeof broker, "127.0.0.1:%d",
+             k->rf->room_port ? k->rf->room_port : k->rf->port);
     snprintf(size, sizeof size, "%dx%d", k->w, k->h);
     setenv("SDL_VIDEODRIVER", "dummy", 1);  /* offscreen dlopens EGL, which LeakSanitizer blames on us */
     setenv("SDL_AUDIODRIVER", k->audio_file[0] ? "disk" : "dummy", 1);
@@ -245,6 +246,22 @@ int kf_count_colour(SDL_Surface *s, SDL_Rect r, SDL_Color c, int tol)
         for (int x = r.x; x < r.x + r.w && x < s->w; x++)
             n += near(kf_pixel(s, x, y), c, tol);
     return n;
+}
+
+bool kf_help_is(struct kiosk_fixture *k, const char *name, SDL_Color c)
+{
+    SDL_Rect r = kf_help_rect(k);
+
+    for (int i = 0; i < 50; i++) {
+        SDL_Surface *s = kf_shot(k, name);
+        double share = s ? (double)kf_count_colour(s, r, c, 6) / (r.w * r.h) : 0;
+        SDL_FreeSurface(s);
+        if (share > 0.5)
+            return true;
+        hv_sleep_ms(100);
+    }
+    fprintf(stderr, "help button of %s never took the expected colour\n", name);
+    return false;
 }
 
 bool kf_wait_log(const struct kiosk_fixture *k, const char *needle, int timeout_ms)

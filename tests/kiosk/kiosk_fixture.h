@@ -65,6 +65,12 @@ SDL_Color kf_pixel(SDL_Surface *s, int x, int y);
 /* How many pixels in r are within tol (per channel) of c. */
 int kf_count_colour(SDL_Surface *s, SDL_Rect r, SDL_Color c, int tol);
 
+/*
+ * True once the help button is mostly colour c in a screenshot named name
+ * (polled for up to 5 s: its state changes when a message arrives).
+ */
+bool kf_help_is(struct kiosk_fixture *k, const char *name, SDL_Color c);
+
 /* Waits until the kiosk's log contains needle. */
 bool kf_wait_log(const struct kiosk_fixture *k, const char *needle, int timeout_ms);
 

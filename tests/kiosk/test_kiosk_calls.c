@@ -15,28 +15,6 @@
 #define W 1280
 #define H 800
 
-/* Share of the help button's pixels that have colour c (0..1). */
-static double help_share(struct kiosk_fixture *k, SDL_Surface *s, SDL_Color c)
-{
-    SDL_Rect r = kf_help_rect(k);
-    return (double)kf_count_colour(s, r, c, 6) / (r.w * r.h);
-}
-
-/* Takes a screenshot and checks the help button is mostly colour c (it changes state). */
-static bool help_is(struct kiosk_fixture *k, const char *name, SDL_Color c)
-{
-    for (int i = 0; i < 40; i++) {  /* the state changes when a message arrives: poll */
-        SDL_Surface *s = kf_shot(k, name);
-        double share = s ? help_share(k, s, c) : 0;
-        SDL_FreeSurface(s);
-        if (share > 0.5)
-            return true;
-        hv_sleep_ms(100);
-    }
-    fprintf(stderr, "help button of %s never took the expected colour\n", name);
-    return false;
-}
-
 static void test_touch_help_pages_nurse_then_ack_and_clear(void)
 {
     struct room_fixture f;
@@ -47,7 +25,7 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
     REQUIRE(pager && nurse && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
     REQUIRE(kf_start(&k, &f, "chair-1", W, H) == 0);
 
-    REQUIRE(help_is(&k, "calls-help-idle", ui_theme_day.help));
+    REQUIRE(kf_help_is(&k, "calls-help-idle", ui_theme_day.help));
     CHECK(kf_tap_help(&k) == 0);
     char *call = hv_client_expect(f.obs, rf_topic(&f, "room/chair-1/kiosk/call"), 5000);
     REQUIRE(call != NULL);
@@ -63,13 +41,13 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
     CHECK_STR_EQ(json_str(page, "id"), call_id);
     CHECK_STR_EQ(json_str(page, "room"), "chair-1");
     free(page);
-    CHECK(help_is(&k, "calls-help-called", ui_theme_day.called));
+    CHECK(kf_help_is(&k, "calls-help-called", ui_theme_day.called));
 
     /* The nurse acknowledges: the button says who is coming. */
     char body[160];
     snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"Sam\"}", call_id);
     CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack"), body, 1, false) == 0);
-    CHECK(help_is(&k, "calls-help-coming", ui_theme_day.coming));
+    CHECK(kf_help_is(&k, "calls-help-coming", ui_theme_day.coming));
 
     /* Touching again while the call is open re-alerts with the same id. */
     CHECK(kf_tap_help(&k) == 0);
@@ -80,7 +58,7 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
 
     /* Cleared: back to normal. */
     CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/clear"), body, 1, false) == 0);
-    CHECK(help_is(&k, "calls-help-cleared", ui_theme_day.help));
+    CHECK(kf_help_is(&k, "calls-help-cleared", ui_theme_day.help));
 
     kf_finish(&k);
     hv_client_free(nurse);

@@ -1056,6 +1056,8 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
         free(n->filter);
         free(n);
     }
+    /* Only now are all the re-subscriptions' mids recorded: until here a waiter that saw
+     * n_resub == 0 would think them acknowledged before they were even sent. */
     pthread_mutex_lock(&c->mu);
     c->resubscribing = false;
     pthread_cond_broadcast(&c->cv);
@@ -1204,11 +1206,32 @@ static void client_destroy(hv_client *c)
     free(c);
 }
 
-/* The body of hv_client_new / hv_client_new_will. */
-static hv_client *client_new(const char *client_id, int port,
-                             const char *will_topic, const char *will_payload,
-                             int will_qos, bool will_retain)
+/* Sets o's credentials and TLS files on c->m. Returns 0, or -1 (said on stderr). */
+static int client_auth(hv_client *c, const struct hv_client_opts *o, const char *what)
 {
+    int rc = MOSQ_ERR_SUCCESS;
+
+    if (o->username)
+        rc = mosquitto_username_pw_set(c->m, o->username, o->password);
+    if (rc == MOSQ_ERR_SUCCESS && o->cafile)
+        rc = mosquitto_tls_set(c->m, o->cafile, NULL, o->certfile, o->keyfile, NULL);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        fprintf(stderr, "harness: client %s: credentials/TLS: %s\n", what,
+                mosquitto_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* The body of hv_client_new / hv_client_new_will / hv_client_new_opts. */
+static hv_client *client_new(const struct hv_client_opts *o, int *connack_out)
+{
+    const char *client_id = o->client_id;
+    int port = o->port;
+    const char *will_topic = o->will_topic;
+
+    if (connack_out)
+        *connack_out = -1;
     pthread_once(&lib_once, lib_init);
 
     hv_client *c = calloc(1, sizeof *c);
@@ -1223,7 +1246,7 @@ static hv_client *client_new(const char *client_id, int port,
     c->connack_rc = -1;
 
     const char *what = client_id ? client_id : "(anonymous)";
-    c->m = mosquitto_new(client_id, true, c);
+    c->m = mosquitto_new(client_id, !(o->persistent && client_id), c);
     if (!c->m) {
         fprintf(stderr, "harness: mosquitto_new(%s): %s\n", what,
                 strerror(errno));
@@ -1241,16 +1264,20 @@ static hv_client *client_new(const char *client_id, int port,
 
     int rc;
     if (will_topic) {
-        size_t wl = will_payload ? strlen(will_payload) : 0;
+        size_t wl = o->will_payload ? strlen(o->will_payload) : 0;
         rc = mosquitto_will_set(c->m, will_topic, (int)wl,
-                                wl ? will_payload : NULL, will_qos,
-                                will_retain);
+                                wl ? o->will_payload : NULL, o->will_qos,
+                                o->will_retain);
         if (rc != MOSQ_ERR_SUCCESS) {
             fprintf(stderr, "harness: will_set(%s): %s\n", will_topic,
                     mosquitto_strerror(rc));
             client_destroy(c);
             return NULL;
         }
+    }
+    if (client_auth(c, o, what) != 0) {
+        client_destroy(c);
+        return NULL;
     }
     rc = mosquitto_connect(c->m, "127.0.0.1", port, 10);
     if (rc != MOSQ_ERR_SUCCESS) {
@@ -1273,6 +1300,8 @@ static hv_client *client_new(const char *client_id, int port,
         ;
     int connack = c->connack_rc;
     pthread_mutex_unlock(&c->mu);
+    if (connack_out)
+        *connack_out = connack;
     if (connack != 0) {
         if (connack < 0)
             fprintf(stderr, "harness: client %s: no CONNACK from port %d\n",
@@ -1288,7 +1317,13 @@ static hv_client *client_new(const char *client_id, int port,
 
 hv_client *hv_client_new(const char *client_id, int port)
 {
-    return client_new(client_id, port, NULL, NULL, 0, false);
+    struct hv_client_opts o = { .client_id = client_id, .port = port };
+    return client_new(&o, NULL);
+}
+
+hv_client *hv_client_new_opts(const struct hv_client_opts *o, int *connack)
+{
+    return client_new(o, connack);
 }
 
 hv_client *hv_client_new_will(const char *client_id, int port,
@@ -1297,8 +1332,11 @@ hv_client *hv_client_new_will(const char *client_id, int port,
 {
     if (!will_topic)
         return NULL;
-    return client_new(client_id, port, will_topic, will_payload, will_qos,
-                      will_retain);
+    struct hv_client_opts o = {
+        .client_id = client_id, .port = port, .will_topic = will_topic,
+        .will_payload = will_payload, .will_qos = will_qos, .will_retain = will_retain,
+    };
+    return client_new(&o, NULL);
 }
 
 int hv_client_sub(hv_client *c, const char *filter, int qos)

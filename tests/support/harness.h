@@ -155,6 +155,25 @@ hv_client *hv_client_new_will(const char *client_id, int port,
                               const char *will_topic, const char *will_payload,
                               int will_qos, bool will_retain);
 
+/* Everything a test client may be given (zero = unused). */
+struct hv_client_opts {
+    const char *client_id;   /* NULL: broker-chosen */
+    int port;                /* on 127.0.0.1 */
+    const char *username, *password;
+    const char *cafile;      /* TLS: the broker's certificate checked against this CA */
+    const char *certfile, *keyfile;  /* a client certificate */
+    const char *will_topic, *will_payload;
+    int will_qos;
+    bool will_retain;
+    bool persistent;         /* clean_session false: the broker queues QoS 1 while we are away */
+};
+
+/* Like hv_client_new with credentials, TLS and a will as in o.  *connack (if
+ * not NULL) gets the broker's CONNACK code (0 accepted, 5 not authorised, ...)
+ * or -1 when none came (refused at TCP or TLS level).  Returns the handle, or
+ * NULL if it did not connect. */
+hv_client *hv_client_new_opts(const struct hv_client_opts *o, int *connack);
+
 /* Subscribes to filter and waits up to 5 s for the SUBACK. The filter is
  * remembered and re-subscribed after every reconnect.
  * Returns 0 on success, -1 on failure or if the broker refused it. */

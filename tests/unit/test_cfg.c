@@ -265,8 +265,82 @@ static void test_fail_format(void)
     config_destroy(&cfg);
 }
 
+/* A broker { } group through CFG_BROKER_FIELDS, then cfg_auth_finish. */
+struct brk {
+    char broker_host[256];
+    int broker_port, keepalive;
+    char username[64], password[32];
+    struct cfg_auth auth;
+};
+static const struct cfg_field brk_fields[] = { CFG_BROKER_FIELDS(struct brk), CFG_FIELD_END };
+
+static int read_broker(const char *body, struct brk *b, struct cfg_error *err)
+{
+    char text[4096];
+    config_t cfg;
+    int rc;
+
+    snprintf(text, sizeof text, "broker = {\n%s};\n", body);
+    memset(b, 0, sizeof *b);
+    err->text[0] = '\0';
+    if ((rc = cfg_load(&cfg, unit_file("broker.cfg", text), err)) != 0)
+        return rc;
+    const config_setting_t *g[2] = { config_lookup(&cfg, "broker"), NULL };
+    rc = cfg_read(g[0], brk_fields, b, err);
+    if (rc == 0)
+        rc = cfg_auth_finish(g, 2, "broker.cfg", &b->auth, b->password, sizeof b->password, err);
+    config_destroy(&cfg);
+    return rc;
+}
+
+static void test_broker_auth(void)
+{
+    struct brk b;
+    struct cfg_error err;
+    char body[2048];
+    char pw[512], empty[512], longpw[512], crt[512];  /* unit_file's buffer is reused */
+
+    snprintf(pw, sizeof pw, "%s", unit_file("pw", "s3cret\nsecond line ignored\n"));
+    snprintf(empty, sizeof empty, "%s", unit_file("empty", "\n"));
+    snprintf(longpw, sizeof longpw, "%s",
+             unit_file("long", "0123456789012345678901234567890123456789\n"));
+    snprintf(crt, sizeof crt, "%s", unit_file("dev.crt", "-----BEGIN CERTIFICATE-----\n"));
+
+    snprintf(body, sizeof body, "username = \"kiosk-chair-1\";\npassword_file = \"%s\";\n", pw);
+    CHECK_INT_EQ(read_broker(body, &b, &err), 0);
+    CHECK_STR_EQ(b.password, "s3cret");
+    CHECK_STR_EQ(b.username, "kiosk-chair-1");
+
+    /* Each mistake names the line of the setting that is wrong. */
+    snprintf(body, sizeof body, "password = \"x\";\npassword_file = \"%s\";\n", pw);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":3: ") && strstr(err.text, "not both"));
+    CHECK_INT_EQ(read_broker("password_file = \"/nonexistent/pw\";\n", &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":2: ") && strstr(err.text, "cannot be read"));
+    snprintf(body, sizeof body, "password_file = \"%s\";\n", empty);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":2: ") && strstr(err.text, "empty"));
+    snprintf(body, sizeof body, "password_file = \"%s\";\n", longpw);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":2: ") && strstr(err.text, "longer"));
+    snprintf(body, sizeof body, "cafile = \"%s\";\ncertfile = \"%s\";\n", crt, crt);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":3: ") && strstr(err.text, "go together"));
+    snprintf(body, sizeof body, "certfile = \"%s\";\nkeyfile = \"%s\";\n", crt, crt);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":2: ") && strstr(err.text, "cafile"));
+    snprintf(body, sizeof body, "host = \"h\";\ncafile = \"/nonexistent/ca.crt\";\n");
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":3: ") && strstr(err.text, "'cafile'"));
+    snprintf(body, sizeof body, "cafile = \"%s\";\ncertfile = \"%s\";\nkeyfile = \"%s\";\n",
+             crt, crt, crt);
+    CHECK_INT_EQ(read_broker(body, &b, &err), 0);
+    CHECK_STR_EQ(b.auth.keyfile, crt);
+}
+
 int main(void)
 {
+    RUN(test_broker_auth);
     RUN(test_read_all_types);
     RUN(test_read_errors);
     RUN(test_read_without_group);

@@ -508,9 +508,42 @@ static void test_hash_pin_rejects(void)
     CHECK_INT_EQ(kcfg_hash_pin("9876", out, sizeof out), 0);
 }
 
+/* kiosk { broker { } } overrides broker { }, with %r for the room, for each chair's own login. */
+static void test_own_broker_credentials(void)
+{
+    struct kiosk_config cfg;
+    struct cfg_error err;
+    char dir[512], text[2048], pw1[600], pw2[600];
+
+    snprintf(dir, sizeof dir, "%s", unit_dir());
+    snprintf(pw1, sizeof pw1, "%s/kiosk-chair-1.pass", dir);
+    snprintf(pw2, sizeof pw2, "%s/kiosk-chair-2.pass", dir);
+    REQUIRE(hv_write_file(pw1, "one\n") == 0 && hv_write_file(pw2, "two\n") == 0);
+    snprintf(text, sizeof text,
+             "broker = { host = \"10.0.0.2\"; username = \"shared\"; };\n"
+             "kiosk = { broker = { username = \"kiosk-%%r\";\n"
+             "  password_file = \"%s/kiosk-%%r.pass\"; }; };\n" ROOMS, dir);
+    REQUIRE(load_text(text, "chair-1", &cfg, &err, NULL) == 0);
+    CHECK_STR_EQ(cfg.broker_host, "10.0.0.2");
+    CHECK_STR_EQ(cfg.username, "kiosk-chair-1");
+    CHECK_STR_EQ(cfg.password, "one");
+    REQUIRE(load_text(text, "chair-2", &cfg, &err, NULL) == 0);
+    CHECK_STR_EQ(cfg.username, "kiosk-chair-2");
+    CHECK_STR_EQ(cfg.password, "two");
+    CHECK_STR_EQ(cfg.auth.password_file, pw2);
+
+    /* A chair whose password file is missing: file:line of the setting. */
+    snprintf(text, sizeof text,
+             "kiosk = { broker = { username = \"kiosk-%%r\";\n"
+             "  password_file = \"%s/none-%%r.pass\"; }; };\n" ROOMS, dir);
+    CHECK_INT_EQ(load_text(text, "chair-1", &cfg, &err, NULL), HV_ECONFIG);
+    CHECK(strstr(err.text, "haven.cfg:2: ") && strstr(err.text, "none-chair-1.pass"));
+}
+
 int main(void)
 {
     RUN(test_shipped_config);
+    RUN(test_own_broker_credentials);
     RUN(test_defaults);
     RUN(test_every_value);
     RUN(test_unwell_empty_warns);

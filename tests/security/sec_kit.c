@@ -1,0 +1,258 @@
+/* sec_kit.c - the production broker's settings, credentials and certificates, made for a test. */
+#include "sec_kit.h"
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HAVEN_SOURCE_DIR
+#error "HAVEN_SOURCE_DIR must name the source tree"
+#endif
+
+static char *rotating(void)
+{
+    static char bufs[32][1024];
+    static int next;
+    return bufs[next++ % 32];
+}
+
+const char *sec_path(const struct sec_env *e, const char *rest)
+{
+    char *b = rotating();
+    snprintf(b, 1024, "%s/%s", e->dir, rest);
+    return b;
+}
+
+const char *sec_password(const struct sec_env *e, const char *user)
+{
+    char rest[128], *text, *b = rotating();
+
+    snprintf(rest, sizeof rest, "creds/secrets/%s.pass", user);
+    text = hv_read_file(sec_path(e, rest));
+    if (!text)
+        return NULL;
+    text[strcspn(text, "\n")] = '\0';
+    snprintf(b, 1024, "%s", text);
+    free(text);
+    return b;
+}
+
+struct hv_client_opts sec_user(const struct sec_env *e, const char *user, bool tls)
+{
+    struct hv_client_opts o = { .username = user, .password = sec_password(e, user) };
+    char rest[128];
+
+    if (tls) {
+        o.port = e->tls_port;
+        o.cafile = sec_path(e, "tls/ca.crt");
+        snprintf(rest, sizeof rest, "tls/%s.crt", user);
+        o.certfile = sec_path(e, rest);
+        snprintf(rest, sizeof rest, "tls/%s.key", user);
+        o.keyfile = sec_path(e, rest);
+    }
+    return o;
+}
+
+/* Runs argv (NULL-terminated) with output to dir/tools.log; 0 if it exited 0. */
+static int run(const struct sec_env *e, const char *const *argv)
+{
+    hv_proc *p = hv_proc_spawn((char *const *)argv, sec_path(e, "tools.log"));
+    int status = p ? hv_proc_wait(p, 60000) : -1;
+
+    hv_proc_free(p);
+    if (status != 0) {
+        char *log = hv_read_file(sec_path(e, "tools.log"));
+        fprintf(stderr, "sec_kit: %s exited %d:\n%s\n", argv[0], status, log ? log : "");
+        free(log);
+    }
+    return status == 0 ? 0 : -1;
+}
+
+/* Appends text to path. */
+static int append(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "a");
+    int rc = fp && fputs(text, fp) >= 0 ? 0 : -1;
+
+    if (fp && fclose(fp) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Appends a formatted line to the growing string *s. */
+static void addf(char **s, const char *fmt, ...)
+{
+    va_list ap;
+    char line[1200];
+    size_t n = *s ? strlen(*s) : 0;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char *grown = realloc(*s, n + strlen(line) + 1);
+    if (!grown)
+        abort();
+    strcpy(grown + n, line);
+    *s = grown;
+}
+
+/*
+ * config/mosquitto/haven-prod.conf for this test: every line kept except
+ * that its first listener is the harness's own (already written, on the
+ * fixture's port), its TLS listener moves to tls_port on loopback, and every
+ * file it names moves into the temp dir; log_dest stays the harness's file.
+ */
+static char *prod_conf(const struct sec_env *e)
+{
+    char *text = hv_read_file(HAVEN_SOURCE_DIR "/config/mosquitto/haven-prod.conf");
+    char *out = NULL, *save = NULL;
+    int listeners = 0;
+
+    if (!text)
+        return NULL;
+    addf(&out, "# ---- config/mosquitto/haven-prod.conf, paths and ports moved ----\n");
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char key[64] = "";
+        sscanf(line, "%63s", key);
+        if (!strcmp(key, "listener")) {
+            if (listeners++ > 0)
+                addf(&out, "listener %d 127.0.0.1\n", e->tls_port);
+        } else if (!strcmp(key, "password_file")) {
+            addf(&out, "password_file %s\n", sec_path(e, "creds/passwd"));
+        } else if (!strcmp(key, "acl_file")) {
+            addf(&out, "acl_file %s\n", sec_path(e, "creds/acl"));
+        } else if (!strcmp(key, "persistence_location")) {
+            addf(&out, "persistence_location %s/\n", sec_path(e, "mqtt"));
+        } else if (!strcmp(key, "cafile") || !strcmp(key, "certfile") || !strcmp(key, "keyfile")) {
+            const char *base = strrchr(line, '/');
+            addf(&out, "%s %s/tls%s\n", key, e->dir, base ? base : "/missing");
+        } else if (strcmp(key, "log_dest") != 0) {
+            addf(&out, "%s\n", line);
+        }
+    }
+    free(text);
+    return out;
+}
+
+int sec_make_credentials(const struct sec_env *e, const char *extra)
+{
+    const char *argv[] = { HAVEN_SOURCE_DIR "/scripts/make-credentials", "--config",
+                           sec_path(e, "clinic.cfg"), "--out", sec_path(e, "creds"),
+                           "--room-bin", rf_room_bin(), "--pager", "pager-7", extra, NULL };
+    const char *obs_pass = "observer-password-for-tests";
+    const char *observer[] = { "/usr/bin/mosquitto_passwd", "-b", sec_path(e, "creds/passwd"),
+                               "observer", obs_pass, NULL };
+    char acl[200];
+
+    if (run(e, argv) || run(e, observer))
+        return -1;
+    /* The test's observer: reads everything under the prefix, publishes nothing. */
+    snprintf(acl, sizeof acl, "\nuser observer\ntopic read %s/#\n", e->prefix);
+    if (append(sec_path(e, "creds/acl"), acl) != 0 ||
+        hv_write_file(sec_path(e, "creds/secrets/observer.pass"), obs_pass) != 0)
+        return -1;
+    return 0;
+}
+
+int sec_env_make(struct sec_env *e, const char *prefix)
+{
+    char *dir = hv_tmpdir("security"), *cfg;
+
+    memset(e, 0, sizeof *e);
+    if (!dir)
+        return -1;
+    snprintf(e->dir, sizeof e->dir, "%s", dir);
+    free(dir);
+    snprintf(e->prefix, sizeof e->prefix, "%s", prefix);
+    snprintf(e->controller, sizeof e->controller, "controller-ctl-%s", prefix);
+    e->tls_port = hv_free_port();
+    cfg = rf_default_config(prefix, NULL);
+    if (!cfg || hv_write_file(sec_path(e, "clinic.cfg"), cfg) != 0) {
+        free(cfg);
+        return -1;
+    }
+    free(cfg);
+
+    const char *ca[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out", sec_path(e, "tls"),
+                         "ca", NULL };
+    const char *broker[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
+                             sec_path(e, "tls"), "broker", "haven-broker", NULL };
+    const char *devices[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
+                              sec_path(e, "tls"), "device", e->controller, "kiosk-chair-1",
+                              "kiosk-chair-2", "pager-nurses", "observer", NULL };
+    const char *rogue_ca[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
+                               sec_path(e, "rogue"), "ca", NULL };
+    const char *rogue[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
+                            sec_path(e, "rogue"), "device", "kiosk-chair-1", NULL };
+    if (sec_make_credentials(e, NULL) || run(e, ca) || run(e, broker) || run(e, devices) ||
+        run(e, rogue_ca) || run(e, rogue))
+        return -1;
+    e->broker_conf = prod_conf(e);
+    return e->broker_conf ? 0 : -1;
+}
+
+void sec_env_free(struct sec_env *e)
+{
+    if (e->dir[0] && !check_current_failed)
+        hv_rm_rf(e->dir);
+    free(e->broker_conf);
+    memset(e, 0, sizeof *e);
+}
+
+char *sec_room_config(const struct sec_env *e, bool tls, const char *extra)
+{
+    char *base = rf_default_config(e->prefix, extra), *out = NULL;
+    char ctl[128], user_pass[128];
+    const char *at;
+
+    if (!base)
+        return NULL;
+    snprintf(ctl, sizeof ctl, "controller = { id = \"ctl-%s\"; };", e->prefix);
+    at = strstr(base, ctl);
+    if (!at) {
+        free(base);
+        return NULL;
+    }
+    snprintf(user_pass, sizeof user_pass, "creds/secrets/%s.pass", e->controller);
+    addf(&out, "%.*s", (int)(at - base), base);
+    addf(&out, "controller = {\n  id = \"ctl-%s\";\n  broker = {\n    username = \"%s\";\n"
+         "    password_file = \"%s\";\n", e->prefix, e->controller, sec_path(e, user_pass));
+    if (tls) {
+        char crt[128], key[128];
+        snprintf(crt, sizeof crt, "tls/%s.crt", e->controller);
+        snprintf(key, sizeof key, "tls/%s.key", e->controller);
+        addf(&out, "    cafile = \"%s\";\n    certfile = \"%s\";\n    keyfile = \"%s\";\n",
+             sec_path(e, "tls/ca.crt"), sec_path(e, crt), sec_path(e, key));
+    }
+    addf(&out, "  };\n};\n%s", at + strlen(ctl));
+    free(base);
+    return out;
+}
+
+int sec_start(struct room_fixture *f, struct sec_env *e, bool tls, const char *extra_cfg)
+{
+    char *cfg = sec_room_config(e, tls, extra_cfg);
+    struct rf_opts o = {
+        .cfg_text = cfg, .private_broker = true, .broker_conf = e->broker_conf,
+        .obs = sec_user(e, "observer", tls), .room_port = tls ? e->tls_port : 0,
+        .prefix = e->prefix,
+    };
+    int rc;
+
+    if (!cfg)
+        return -1;
+    rc = rf_start_opts(f, &o);
+    free(cfg);
+    /* The controller re-publishes the 4 rooms' (empty) calls as it starts: let them pass. */
+    for (int i = 0; rc == 0 && i < 4; i++) {
+        char *m = hv_client_expect(f->obs, rf_topic(f, "call/+"), 5000);
+        if (!m) {
+            fprintf(stderr, "sec_start: the controller did not publish the 4 rooms' calls\n");
+            rc = -1;
+        }
+        free(m);
+    }
+    return rc;
+}
