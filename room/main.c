@@ -26,7 +26,7 @@ static void usage(FILE *out)
             "  run      serve the rooms in FILE: page nurses, escalate, supervise kiosks\n"
             "  report   per-room call counts and raised->acknowledged times (p50/p90/max)\n"
             "  check    validate FILE and print the escalation chains\n"
-            "  list     print the prefix, controller id, groups and rooms, one per line\n"
+            "  list     print the prefix, controller id, groups, rooms and light topics, one per line\n"
             "\n"
             "  --broker HOST:PORT  broker to use instead of the one in FILE\n"
             "  --db FILE           call log to use instead of controller.database\n"

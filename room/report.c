@@ -134,6 +134,17 @@ int check_run(const char *config_path)
     return 0;
 }
 
+/* "light <topic filter>": where the controller publishes commands for l (for the broker's ACL). */
+static void print_light_topic(const struct light_def *l)
+{
+    switch (l->driver) {
+    case LIGHT_Z2M:     printf("light %s/set\n", l->topic); break;
+    case LIGHT_HA:      printf("light %s\n", l->topic); break;
+    case LIGHT_TASMOTA: printf("light cmnd/%s/#\n", l->topic); break;
+    default:            break;
+    }
+}
+
 int list_run(const char *config_path)
 {
     struct room_config cfg;
@@ -148,6 +159,12 @@ int list_run(const char *config_path)
         printf("group %s\n", cfg.groups[g]);
     for (size_t r = 0; r < cfg.nrooms; r++)
         printf("room %s\n", cfg.rooms[r].id);
+    for (size_t r = 0; r < cfg.nrooms; r++) {
+        for (int i = 0; i < cfg.rooms[r].nlights; i++)
+            print_light_topic(&cfg.rooms[r].lights[i]);
+        if (cfg.rooms[r].has_dome)
+            print_light_topic(&cfg.rooms[r].dome);
+    }
     roomcfg_free(&cfg);
     return 0;
 }

@@ -14,16 +14,19 @@
  * Each round asserts, for every press: no call lost (the controller's call
  * log has it and a nurse was paged for it), none duplicated into two calls
  * (one row in the call log, one call id on every page: a re-alert is not a
- * new call), and every escalation page on time: not before it is due, and
- * no later than 1 s after max(due, the moment the failed part was back).
+ * new call), every escalation page on time: not before it is due, and
+ * no later than 1 s after max(due, the moment the failed part was back),
+ * and the room's lights right: the care scene while the call is open (the
+ * drill clinic gives every priority a call scene), the phase's scene again
+ * once it is cleared, as the controller's retained lights/state says.
  *
  * Timing is random, from a seed printed at the start (HAVEN_DRILL_SEED=N
  * repeats a run).  HAVEN_DRILL_ROUNDS=N rounds of each drill (default 2);
  * HAVEN_DRILL_ONLY=broker|kiosk|controller runs one.  bench/drills runs a
  * long round; docs/reliability.md has its tally.
  *
- * To extend a drill (e.g. "lights return to the right scene"), add the check
- * to check_round(): it runs after every round of every drill.
+ * To extend a drill, add the check to check_round(): it runs after every
+ * round of every drill.
  */
 #include "check.h"
 #include "json_util.h"
@@ -55,13 +58,25 @@ static const char drill_config[] =
     "  urgent  = { chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 3; } );\n"
     "              repeat = 3; ack_timeout = 60; };\n"
     "};\n"
-    "rooms = ( { id = \"chair-1\"; label = \"Chair 1\"; }, { id = \"chair-2\"; label = \"Chair 2\"; },\n"
-    "          { id = \"chair-3\"; label = \"Chair 3\"; }, { id = \"chair-4\"; label = \"Chair 4\"; } );\n";
+    "scenes = { idle = { brightness = 70; }; intake = { brightness = 60; };\n"
+    "  infusion = { brightness = 12; kelvin = 2200; }; recovery = { brightness = 30; };\n"
+    "  discharge = { brightness = 65; }; care = { brightness = 100; kelvin = 4000; }; };\n"
+    "lighting = { calls = { routine = \"care\"; assist = \"care\"; urgent = \"care\"; };\n"
+    "  phases = { infusion = { fade = 1; }; }; call_fade = 0.5; return_fade = 0.5; step = 1; };\n"
+    "rooms = (\n"
+    "  { id = \"chair-1\"; label = \"Chair 1\";\n"
+    "    lights = ( { driver = \"zigbee2mqtt\"; topic = \"%PREFIX%-z2m/chair-1\"; } ); },\n"
+    "  { id = \"chair-2\"; label = \"Chair 2\";\n"
+    "    lights = ( { driver = \"zigbee2mqtt\"; topic = \"%PREFIX%-z2m/chair-2\"; } ); },\n"
+    "  { id = \"chair-3\"; label = \"Chair 3\";\n"
+    "    lights = ( { driver = \"zigbee2mqtt\"; topic = \"%PREFIX%-z2m/chair-3\"; } ); },\n"
+    "  { id = \"chair-4\"; label = \"Chair 4\";\n"
+    "    lights = ( { driver = \"zigbee2mqtt\"; topic = \"%PREFIX%-z2m/chair-4\"; } ); } );\n";
 
 /* ---- tally and randomness ----------------------------------------------------------------- */
 
 static struct {
-    int drills, calls, lost, duplicated, off_time;
+    int drills, calls, lost, duplicated, off_time, lights_wrong;
     int64_t worst_late_ms;
 } tally;
 
@@ -98,6 +113,7 @@ struct press {
     char page_ids[4][64];
     int n_page_ids;
     int esc_pages;           /* pages with escalation >= 1 */
+    const char *scene_after; /* the room's scene once the call is cleared */
 };
 
 /* The rows of the call log for room raised since since_ms. */
@@ -190,6 +206,31 @@ static void watch_pages(hv_client *pager, const char *filter, struct press *pres
 }
 
 /*
+ * True once room's retained lights/state names scene (waits up to 3 s: a
+ * restarted controller takes a moment to hear the room's phase).  Counts a
+ * wrong scene into the tally and reports a failed check.
+ */
+static bool check_lights(const struct room_fixture *f, const char *room, const char *scene)
+{
+    char rest[64], got[64] = "(none)";
+
+    snprintf(rest, sizeof rest, "room/%s/lights/state", room);
+    for (int64_t end = hv_now_us() + 3000000; hv_now_us() < end;) {
+        char *m = retained_payload(f, rf_topic(f, rest), 300);
+        const char *sc = m ? json_str(m, "scene") : NULL;
+        snprintf(got, sizeof got, "%s", sc ? sc : "(none)");
+        free(m);
+        if (strcmp(got, scene) == 0)
+            return true;
+        hv_sleep_ms(100);
+    }
+    tally.lights_wrong++;
+    fprintf(stderr, "drill: %s lights show '%s', not '%s'\n", room, got, scene);
+    check_true(false, "the room's lights in the right scene", __FILE__, __LINE__);
+    return false;
+}
+
+/*
  * The checks every drill round ends with.  Counts into the tally and reports
  * a failed check for each broken promise.
  */
@@ -221,6 +262,7 @@ static void check_round(const struct room_fixture *f, struct press *presses, int
         check_true(!lost, "no call lost", __FILE__, __LINE__);
         check_true(!dup, "no call duplicated", __FILE__, __LINE__);
         check_true(p->esc_pages > 0, "escalation paged", __FILE__, __LINE__);
+        check_lights(f, p->room, "care");  /* the call is still open */
     }
 }
 
@@ -321,11 +363,12 @@ static bool kiosk_call_id(const struct kiosk_fixture *k, long offset, char *id, 
     return false;
 }
 
-static void press_init(struct press *p, const char *room, int after_ms)
+static void press_init(struct press *p, const char *room, int after_ms, const char *scene_after)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->room, sizeof p->room, "%s", room);
     p->after_ms = after_ms;
+    p->scene_after = scene_after;
 }
 
 /* ---- drill: the broker killed mid-call ------------------------------------------------------ */
@@ -348,7 +391,7 @@ static void drill_broker(int rounds)
         int kill_after = rnd(0, 1500), down = rnd(200, 1200);
         long off = log_size(k.log_path);
 
-        press_init(&p, "chair-1", ASSIST_AFTER_MS);
+        press_init(&p, "chair-1", ASSIST_AFTER_MS, "idle");  /* the kiosk shows idle */
         hv_client_drain(pager);
         p.pressed_us = hv_now_us();
         CHECK(kf_tap_help(&k) == 0);
@@ -364,6 +407,7 @@ static void drill_broker(int rounds)
         watch_pages(pager, rf_topic(&f, "page/#"), &p, 1);
         check_round(&f, &p, 1, since);
         CHECK(clear_call(&f, nurse, "chair-1", false));
+        check_lights(&f, "chair-1", p.scene_after);
         tally.drills++;
     }
     hv_client_free(pager);
@@ -397,7 +441,7 @@ static void drill_kiosk(int rounds)
         long off = log_size(k.log_path);
         pid_t broker = hv_broker_pid(f.broker);
 
-        press_init(&p, "chair-2", ASSIST_AFTER_MS);
+        press_init(&p, "chair-2", ASSIST_AFTER_MS, "idle");
         hv_client_drain(pager);
         if (freeze)
             CHECK(kill(broker, SIGSTOP) == 0);
@@ -416,6 +460,7 @@ static void drill_kiosk(int rounds)
         watch_pages(pager, rf_topic(&f, "page/#"), &p, 1);
         check_round(&f, &p, 1, since);
         CHECK(clear_call(&f, nurse, "chair-2", false));
+        check_lights(&f, "chair-2", p.scene_after);
         tally.drills++;
     }
     hv_client_free(pager);
@@ -435,6 +480,14 @@ static void drill_controller(int rounds)
     REQUIRE(rf_start_opts(&f, &o) == 0);
     hv_client *kiosks = rf_client(&f, "drill-kiosks"), *pager = pager_for(&f);
     REQUIRE(kiosks && pager);
+    for (int i = 0; i < 4; i++) {  /* every chair in its infusion (the kiosks' retained status) */
+        char topic[128];
+        snprintf(topic, sizeof topic, "%.31s/room/%s/kiosk/status", f.prefix, rooms[i]);
+        CHECK(hv_client_pub(kiosks, topic, "{\"online\":true,\"phase\":\"infusion\","
+                            "\"visit\":\"V-drill\"}", 1, true) == 0);
+    }
+    for (int i = 0; i < 4; i++)
+        check_lights(&f, rooms[i], "infusion");
 
     for (int r = 0; r < rounds && !check_current_failed; r++) {
         struct press p[4];
@@ -446,7 +499,8 @@ static void drill_controller(int rounds)
         hv_client_drain(pager);
         for (int i = 0; i < n; i++) {
             bool urgent = rnd(0, 1) == 1;
-            press_init(&p[i], rooms[(first + i) % 4], urgent ? URGENT_AFTER_MS : ASSIST_AFTER_MS);
+            press_init(&p[i], rooms[(first + i) % 4], urgent ? URGENT_AFTER_MS : ASSIST_AFTER_MS,
+                       "infusion");
             snprintf(p[i].id, sizeof p[i].id, "drill-%.12s-%u-%d-%d", f.prefix, seed0 % 100000, r, i);
             if (i == before) {  /* the one raised while the controller is down */
                 hv_sleep_ms(open_for);
@@ -479,6 +533,8 @@ static void drill_controller(int rounds)
             /* Urgent calls clear only at the bedside: the "kiosk" clears them all. */
             CHECK(clear_call(&f, kiosks, p[i].room, true));
         }
+        for (int i = 0; i < n; i++)
+            check_lights(&f, p[i].room, p[i].scene_after);
         tally.drills++;
     }
     hv_client_free(kiosks);
@@ -514,8 +570,8 @@ int main(void)
     if (!only || !strcmp(only, "controller"))
         RUN(test_drill_controller);
     printf("drill tally: seed %u, drills run %d, calls %d, lost %d, duplicated %d, "
-           "escalations off time %d (latest %lld ms after max(due, back))\n",
+           "escalations off time %d (latest %lld ms after max(due, back)), lights wrong %d\n",
            seed0, tally.drills, tally.calls, tally.lost, tally.duplicated, tally.off_time,
-           (long long)tally.worst_late_ms);
+           (long long)tally.worst_late_ms, tally.lights_wrong);
     return CHECK_SUMMARY();
 }

@@ -81,20 +81,22 @@ static int append(const char *path, const char *text)
     return rc;
 }
 
-/* Appends a formatted line to the growing string *s. */
+/* Appends formatted text, of any length, to the growing string *s. */
 static void addf(char **s, const char *fmt, ...)
 {
     va_list ap;
-    char line[1200];
     size_t n = *s ? strlen(*s) : 0;
+    int len;
 
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    char *grown = realloc(*s, n + strlen(line) + 1);
+    char *grown = len < 0 ? NULL : realloc(*s, n + (size_t)len + 1);
     if (!grown)
         abort();
-    strcpy(grown + n, line);
+    va_start(ap, fmt);
+    vsnprintf(grown + n, (size_t)len + 1, fmt, ap);
+    va_end(ap);
     *s = grown;
 }
 
@@ -156,6 +158,34 @@ int sec_make_credentials(const struct sec_env *e, const char *extra)
     return 0;
 }
 
+/*
+ * The test clinic (rf_default_config) with lighting: the five phase scenes
+ * and a zigbee2mqtt lamp in chair-1 on "<prefix>-z2m/chair-1-lamp", so that
+ * make-credentials grants the controller exactly that lamp.  Malloc'd.
+ */
+static char *sec_clinic_config(const char *prefix, const char *extra)
+{
+    static const char room[] = "{ id = \"chair-1\"; label = \"Chair 1\"; }";
+    char *scenes = NULL, *base, *out = NULL;
+    const char *at;
+
+    addf(&scenes, "scenes = { idle = { brightness = 70; }; intake = { brightness = 60; };\n"
+         "  infusion = { brightness = 12; kelvin = 2200; }; recovery = { brightness = 30; };\n"
+         "  discharge = { brightness = 65; }; care = { brightness = 100; kelvin = 4000; }; };\n"
+         "%s", extra ? extra : "");
+    base = scenes ? rf_default_config(prefix, scenes) : NULL;
+    free(scenes);
+    if (!base || !(at = strstr(base, room))) {
+        free(base);
+        return NULL;
+    }
+    addf(&out, "%.*s{ id = \"chair-1\"; label = \"Chair 1\";\n    lights = ( { driver = "
+         "\"zigbee2mqtt\"; topic = \"%s-z2m/chair-1-lamp\"; } ); }%s",
+         (int)(at - base), base, prefix, at + strlen(room));
+    free(base);
+    return out;
+}
+
 int sec_env_make(struct sec_env *e, const char *prefix)
 {
     char *dir = hv_tmpdir("security"), *cfg;
@@ -168,7 +198,7 @@ int sec_env_make(struct sec_env *e, const char *prefix)
     snprintf(e->prefix, sizeof e->prefix, "%s", prefix);
     snprintf(e->controller, sizeof e->controller, "controller-ctl-%s", prefix);
     e->tls_port = hv_free_port();
-    cfg = rf_default_config(prefix, NULL);
+    cfg = sec_clinic_config(prefix, NULL);
     if (!cfg || hv_write_file(sec_path(e, "clinic.cfg"), cfg) != 0) {
         free(cfg);
         return -1;
@@ -203,7 +233,7 @@ void sec_env_free(struct sec_env *e)
 
 char *sec_room_config(const struct sec_env *e, bool tls, const char *extra)
 {
-    char *base = rf_default_config(e->prefix, extra), *out = NULL;
+    char *base = sec_clinic_config(e->prefix, extra), *out = NULL;
     char ctl[128], user_pass[128];
     const char *at;
 

@@ -227,6 +227,36 @@ static void test_station_drives_visits_but_cannot_raise_calls(void)
     rf_finish(&f);
 }
 
+/*
+ * The lamps: the controller may drive chair-1's lamp (make-credentials grants
+ * it exactly the configured lamp topic) and the light bridge hears it; a
+ * kiosk may not drive a lamp, not even its own chair's.
+ */
+static void test_only_the_controller_drives_the_lamps(void)
+{
+    struct room_fixture f;
+    char lamp[128];
+
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    snprintf(lamp, sizeof lamp, "%s-z2m/chair-1-lamp/set", f.prefix);
+    hv_client *bridge = login(&f, "lights", "bridge");
+    hv_client *k1 = login(&f, "kiosk-chair-1", "k1");
+    REQUIRE(bridge && k1 && hv_client_sub(bridge, lamp, 1) == 0);
+
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/status",
+              "{\"online\":true,\"phase\":\"infusion\",\"visit\":\"V-9\"}", true) == 0);
+    char *cmd = hv_client_expect(bridge, lamp, 3000);
+    CHECK(cmd && strstr(cmd, "\"brightness\":30"));  /* infusion: 12 % of 254 */
+    free(cmd);
+
+    CHECK(hv_client_pub(k1, lamp, "{\"state\":\"ON\",\"brightness\":254}", 1, false) == 0);
+    CHECK(hv_client_expect_none(bridge, lamp, 1000));
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/status", "", true) == 0);
+    hv_client_free(k1);
+    hv_client_free(bridge);
+    rf_finish(&f);
+}
+
 /* Adding a room re-runs make-credentials: nobody's password changes, unless --rotate. */
 static void test_credentials_rerun_keeps_passwords(void)
 {
@@ -267,6 +297,7 @@ int main(void)
     RUN(test_kiosk_reads_only_its_own_chair);
     RUN(test_pager_cannot_silence_an_urgent_call);
     RUN(test_station_drives_visits_but_cannot_raise_calls);
+    RUN(test_only_the_controller_drives_the_lamps);
     RUN(test_credentials_rerun_keeps_passwords);  /* last: it rotates every password */
     sec_env_free(&env);
     return CHECK_SUMMARY();
