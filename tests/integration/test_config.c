@@ -241,7 +241,11 @@ static void test_list_shipped_config(void)
                          out), 0);
     char *text = hv_read_file(out);
     CHECK_STR_EQ(text, "prefix haven\ncontroller room-1\ngroup nurses\ngroup charge\n"
-                       "room chair-1\nroom chair-2\nroom chair-3\nroom chair-4\n");
+                       "room chair-1\nroom chair-2\nroom chair-3\nroom chair-4\n"
+                       "light zigbee2mqtt/chair-1-lamp/set\nlight zigbee2mqtt/chair-1-dome/set\n"
+                       "light zigbee2mqtt/chair-2-lamp/set\nlight zigbee2mqtt/chair-2-dome/set\n"
+                       "light zigbee2mqtt/chair-3-lamp/set\nlight zigbee2mqtt/chair-3-dome/set\n"
+                       "light zigbee2mqtt/chair-4-lamp/set\nlight zigbee2mqtt/chair-4-dome/set\n");
     free(text);
     /* A config that cannot be read: nothing listed, exit 2. */
     CHECK_INT_EQ(run_cli(dir, (const char *const[]){ "list", "--config", cfg, NULL }, out), 2);
