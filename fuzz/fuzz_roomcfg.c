@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!path)
         return 0;
     if (roomcfg_load(path, &cfg, &err) != 0) {
-        FUZZ_ASSERT(memchr(err.text, '\0', sizeof err.text) && strstr(err.text, path) == err.text);
+        FUZZ_ERROR_NAMES_FILE(err, path);
         return 0;
     }
     FUZZ_ASSERT(topic_prefix_valid(cfg.prefix));

@@ -94,4 +94,11 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
     return path;
 }
 
+/*
+ * The promise every config loader makes about a refused file: the error is
+ * terminated in its buffer and starts with the file's name ("path:line: ...").
+ */
+#define FUZZ_ERROR_NAMES_FILE(err, path) \
+    FUZZ_ASSERT(memchr((err).text, '\0', sizeof (err).text) && strstr((err).text, (path)) == (err).text)
+
 #endif
