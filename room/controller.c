@@ -365,12 +365,20 @@ static int start_session(struct controller *ctl)
     return ctl->mqtt && subscribe_all(ctl) == 0 ? 0 : HV_EMQTT;
 }
 
+/* timeout_ms, or less if due (a deadline on the same clock as now) comes sooner. */
+static int until_due(int timeout_ms, int64_t due, int64_t now)
+{
+    if (due - now >= timeout_ms)
+        return timeout_ms;
+    return due <= now ? 0 : (int)(due - now);
+}
+
 static void loop(struct controller *ctl)
 {
     int64_t last_checkpoint = clock_mono_ms();
 
     while (!stop_requested) {
-        int64_t now = clock_now_ms(), due;
+        int64_t now = clock_now_ms(), mono = clock_mono_ms();  /* calls: wall; lights: mono */
         int timeout = 1000;
 
         if (reload_requested) {
@@ -378,13 +386,9 @@ static void loop(struct controller *ctl)
             reload(ctl);
         }
         calls_tick(ctl->calls, now);
-        lights_tick(ctl->lights, clock_mono_ms());
-        due = calls_next_due(ctl->calls);
-        if (due - now < timeout)
-            timeout = due <= now ? 0 : (int)(due - now);
-        due = lights_next_due(ctl->lights);
-        if (due != INT64_MAX && due - clock_mono_ms() < timeout)
-            timeout = due <= clock_mono_ms() ? 0 : (int)(due - clock_mono_ms());
+        lights_tick(ctl->lights, mono);
+        timeout = until_due(timeout, calls_next_due(ctl->calls), now);
+        timeout = until_due(timeout, lights_next_due(ctl->lights), mono);
         mqtt_session_run(ctl->mqtt, timeout);
         handle_events(ctl);
         if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
