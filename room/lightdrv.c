@@ -13,6 +13,10 @@
 #define TASMOTA_SPEED_MAX 40
 /* zigbee2mqtt and Home Assistant take any transition; an hour is plenty. */
 #define JSON_TRANSITION_MAX_MS 3600000
+/* Where each driver publishes, from the light's configured topic. */
+#define Z2M_TOPICS     "%s/set"
+#define HA_TOPICS      "%s"
+#define TASMOTA_TOPICS "cmnd/%s/#"      /* cmnd/<topic>/<command> */
 
 int light_mireds(int kelvin)
 {
@@ -75,7 +79,7 @@ static void z2m_set(const struct light_def *l, const struct light_level *lv, int
 {
     char topic[HV_TOPIC_MAX];
 
-    snprintf(topic, sizeof topic, "%s/set", l->topic);
+    snprintf(topic, sizeof topic, Z2M_TOPICS, l->topic);
     json_send(topic, lv, 254, ms, emit, ctx);
 }
 
@@ -131,15 +135,31 @@ static void null_set(const struct light_def *l, const struct light_level *lv, in
 }
 
 static const struct light_driver drivers[LIGHT_DRIVER_COUNT] = {
-    [LIGHT_NULL]    = { "null", JSON_TRANSITION_MAX_MS, NULL, null_set },
-    [LIGHT_Z2M]     = { "zigbee2mqtt", JSON_TRANSITION_MAX_MS, NULL, z2m_set },
-    [LIGHT_HA]      = { "homeassistant", JSON_TRANSITION_MAX_MS, NULL, ha_set },
-    [LIGHT_TASMOTA] = { "tasmota", TASMOTA_SPEED_MAX * 500, tasmota_init, tasmota_set },
+    [LIGHT_NULL]    = { "null", NULL, JSON_TRANSITION_MAX_MS, NULL, null_set },
+    [LIGHT_Z2M]     = { "zigbee2mqtt", Z2M_TOPICS, JSON_TRANSITION_MAX_MS, NULL, z2m_set },
+    [LIGHT_HA]      = { "homeassistant", HA_TOPICS, JSON_TRANSITION_MAX_MS, NULL, ha_set },
+    [LIGHT_TASMOTA] = { "tasmota", TASMOTA_TOPICS, TASMOTA_SPEED_MAX * 500, tasmota_init,
+                        tasmota_set },
 };
 
 const struct light_driver *light_driver(enum light_driver_kind kind)
 {
     return (unsigned)kind < LIGHT_DRIVER_COUNT ? &drivers[kind] : &drivers[LIGHT_NULL];
+}
+
+int light_topic_filter(const struct light_def *l, char *out, size_t len)
+{
+    const char *fmt = light_driver(l->driver)->topics;
+    int n;
+
+    if (!fmt)
+        return -1;
+    /* The format is one of the constants above, with one %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    n = snprintf(out, len, fmt, l->topic);
+#pragma GCC diagnostic pop
+    return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
 int light_driver_from_name(const char *name)

@@ -19,6 +19,7 @@
 #include "contract.h"
 #include "fade.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum light_driver_kind { LIGHT_NULL, LIGHT_Z2M, LIGHT_HA, LIGHT_TASMOTA, LIGHT_DRIVER_COUNT };
@@ -35,6 +36,8 @@ typedef void (*light_emit_fn)(void *ctx, const char *topic, const char *payload)
 
 struct light_driver {
     const char *name;             /* as in config: driver = "zigbee2mqtt"; */
+    const char *topics;           /* where set() publishes, a filter of the light's topic
+                                   * (printf, one %s), or NULL: "%s/set", "cmnd/%s/#" */
     int64_t max_transition_ms;    /* longest fade the light runs by itself */
     /* Once per connection, before anything else (may be NULL). */
     void (*init)(const struct light_def *l, light_emit_fn emit, void *ctx);
@@ -46,6 +49,12 @@ struct light_driver {
 const struct light_driver *light_driver(enum light_driver_kind kind);
 /* The driver kind for a config name, or -1. */
 int light_driver_from_name(const char *name);
+
+/*
+ * The topic filter l's commands go to (for the broker's ACL, `haven-room
+ * list`) into out.  Returns 0, or -1 for a driver that publishes nothing.
+ */
+int light_topic_filter(const struct light_def *l, char *out, size_t len);
 
 /* Colour temperature as every driver sends it: mireds, clamped to 153..500 (6500..2000 K). */
 int light_mireds(int kelvin);

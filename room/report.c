@@ -137,12 +137,10 @@ int check_run(const char *config_path)
 /* "light <topic filter>": where the controller publishes commands for l (for the broker's ACL). */
 static void print_light_topic(const struct light_def *l)
 {
-    switch (l->driver) {
-    case LIGHT_Z2M:     printf("light %s/set\n", l->topic); break;
-    case LIGHT_HA:      printf("light %s\n", l->topic); break;
-    case LIGHT_TASMOTA: printf("light cmnd/%s/#\n", l->topic); break;
-    default:            break;
-    }
+    char filter[HV_TOPIC_MAX];
+
+    if (light_topic_filter(l, filter, sizeof filter) == 0)
+        printf("light %s\n", filter);
 }
 
 int list_run(const char *config_path)
