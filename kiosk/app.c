@@ -14,6 +14,7 @@
 #include "log.h"
 #include "outbox.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #define CALL_RESEND_MAX_MS 120000
 
 static struct log_ratelimit bad_cmd_rl = LOG_RATELIMIT_INIT(10, 1000);
+/* Commands the kiosk refuses by design (a call's state on kiosk/cmd, a retained command). */
+static struct log_ratelimit refused_cmd_rl = LOG_RATELIMIT_INIT(5, 1000);
 
 /* ---- persistence -------------------------------------------------------------- */
 
@@ -77,6 +80,9 @@ static void load_state(struct app *a)
     a->call = a->call_id[0] ? (enum call_ui)load_int(a, "call_ui") : CALL_UI_NONE;
     if (a->call > CALL_UI_COMING)
         a->call = CALL_UI_CALLED;
+    /* "called" and "on the way" were shown only once the controller had the call, and
+     * its call log keeps it across restarts: still confirmed. */
+    a->call_confirmed = a->call == CALL_UI_CALLED || a->call == CALL_UI_COMING;
     a->call_reason = (enum call_reason)load_int(a, "call_reason");
     a->call_priority = (int)load_int(a, "call_priority") - 1;
     if (a->call_priority < -1 || a->call_priority >= PRIO_COUNT)
@@ -130,6 +136,7 @@ static void send_call(struct app *a, enum call_reason reason, const char *detail
     a->call_seq = send_durable(a, TOPIC_KIOSK_CALL,
                                contract_encode_kiosk_call_priority(a->call_id, reason, detail,
                                                                    a->call_priority, now));
+    a->call_sent_link = a->connected ? a->link_gen : -1;
 }
 
 void app_publish_status(struct app *a, int64_t now)
@@ -228,11 +235,11 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
         app_end_visit(a, now);
         return;
     }
-    if (p != a->phase)
-        a->phase_since_ms = now;
+    if (p == old)
+        return;  /* nothing changes: no write, no status (a flood of these must not fsync) */
+    a->phase_since_ms = now;
     a->phase = p;
-    if (p != old)
-        app_forms_phase(a, old, now);
+    app_forms_phase(a, old, now);
     a->checkin = CHECKIN_NONE;
     a->next_checkin_ms = checkins_apply(p) ? now + a->cfg->checkin_ms : 0;
     save_visit(a);
@@ -255,8 +262,9 @@ void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t
 
 void app_end_visit(struct app *a, int64_t now)
 {
-    if (a->visit[0] || a->phase != PHASE_IDLE)
-        app_forms_end_visit(a, now);
+    if (!a->visit[0] && a->phase == PHASE_IDLE)
+        return;  /* no visit to end: nothing to write */
+    app_forms_end_visit(a, now);
     if (a->visit[0])
         strcpy(a->lang, "en");  /* the next patient chooses afresh on the welcome screen */
     a->phase = PHASE_IDLE;
@@ -371,6 +379,8 @@ static int replay_one(void *ud, const struct outbox_msg *m)
         return 0;
     if (link_publish(a, m->topic, m->payload, m->retain, &mid) == 0)
         track(a, mid, m->seq);
+    if (a->call != CALL_UI_NONE && strcmp(m->topic, a->topic_call) == 0)
+        a->call_sent_link = a->link_gen;  /* the call went out on this link */
     return 0;
 }
 
@@ -383,6 +393,7 @@ void app_on_connected(struct app *a, bool connected, int64_t now)
         log_warn("cannot reach the broker; messages wait in the outbox");
         return;
     }
+    a->link_gen++;
     log_info("connected; %d message(s) waiting in the outbox", outbox_count(a->outbox));
     app_publish_status(a, now);
     if (!a->replayed && a->link) {
@@ -400,10 +411,8 @@ void app_on_published(struct app *a, int mid)
     if (seq <= 0)
         return;
     outbox_done(a->outbox, seq);
-    if (seq == a->call_seq && a->call == CALL_UI_SENDING) {
-        a->call = CALL_UI_CALLED;
-        save_call(a);
-    }
+    /* The broker has the call; the button still says it is being sent until the
+     * controller shows it (on_room_call): a broker is not a nurse. */
     a->pending = outbox_count(a->outbox);
     a->dirty = true;
 }
@@ -412,16 +421,12 @@ static void on_cmd(struct app *a, const struct msg_kiosk_cmd *c, int64_t now)
 {
     switch (c->cmd) {
     case CMD_CALL_ACKNOWLEDGED:
-        if (a->call == CALL_UI_NONE || strcmp(c->id, a->call_id) != 0)
-            break;
-        a->call = CALL_UI_COMING;
-        snprintf(a->call_by, sizeof a->call_by, "%s", c->by);
-        save_call(a);
-        a->dirty = true;
-        break;
     case CMD_CALL_CLEARED:
-        if (a->call != CALL_UI_NONE && strcmp(c->id, a->call_id) == 0)
-            forget_call(a);
+        /* kiosk/cmd is the station's; only the controller's retained P/call/R says what
+         * became of the call (docs/protocol.md), so nobody can make the screen lie. */
+        log_limited(&refused_cmd_rl, LOG_WARN, "ignored %s for call %s on kiosk/cmd: only the "
+                    "room's call (P/call/R) says a call was acknowledged or cleared",
+                    c->cmd == CMD_CALL_ACKNOWLEDGED ? "call_acknowledged" : "call_cleared", c->id);
         break;
     case CMD_BEGIN_VISIT:
         app_begin_visit(a, c->visit, c->lang, now);
@@ -435,11 +440,43 @@ static void on_cmd(struct app *a, const struct msg_kiosk_cmd *c, int64_t now)
     }
 }
 
-/* The room's retained call: after a restart the kiosk shows the call as it stands. */
+/* True for a station's login ("station", "station-..."): only a station names its nurse. */
+static bool via_station(const char *via)
+{
+    return strcmp(via, "station") == 0 || strncmp(via, "station-", 8) == 0;
+}
+
+/*
+ * What the contract's decoder does not keep of the room's call: "via" (the login that
+ * acknowledged, into via) and whether our id is among its "aliases" (the ids the
+ * controller merged into it).  Both optional: an older controller sends neither.
+ */
+static bool call_extras(const char *payload, size_t len, const char *ours, char *via,
+                        size_t vialen)
+{
+    cJSON *root = cJSON_ParseWithLength(payload, len);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "via");
+    const cJSON *al = cJSON_GetObjectItemCaseSensitive(root, "aliases"), *e;
+    bool alias = false;
+
+    snprintf(via, vialen, "%s", cJSON_IsString(v) ? v->valuestring : "");
+    if (cJSON_IsArray(al))
+        cJSON_ArrayForEach(e, al)
+            alias |= cJSON_IsString(e) && ours[0] && strcmp(e->valuestring, ours) == 0;
+    cJSON_Delete(root);
+    return alias;
+}
+
+/*
+ * The room's retained call, written by the controller alone (the ACL): the one
+ * source of "called", "on the way" and "cleared", and after a restart the call as
+ * it stands.
+ */
 static void on_room_call(struct app *a, const char *payload, size_t len)
 {
     struct contract_call c;
     const char *why = NULL;
+    char via[HV_NAME_MAX];
 
     if (len == 0) {
         /* No open call at the controller.  If it had ours, ours was cleared; if it never
@@ -454,8 +491,14 @@ static void on_room_call(struct app *a, const char *payload, size_t len)
     }
     if (c.reason == REASON_KIOSK_OFFLINE)
         return;  /* the controller's call about us, not the patient's */
+    /* Ours by id, or merged into the room's open call (an alias): either way the
+     * controller has it, and the kiosk shows the open call from now on. */
+    if (!call_extras(payload, len, a->call_id, via, sizeof via) && a->call_id[0] &&
+        strcmp(a->call_id, c.id) != 0)
+        log_info("call %s: the room's open call is %s; showing that one", a->call_id, c.id);
     snprintf(a->call_id, sizeof a->call_id, "%s", c.id);
-    snprintf(a->call_by, sizeof a->call_by, "%s", c.by);
+    /* A station names the nurse it authenticated; a pager's login is not for patients. */
+    snprintf(a->call_by, sizeof a->call_by, "%s", via_station(via) ? c.by : "");
     a->call = c.state == CALL_ACKNOWLEDGED ? CALL_UI_COMING : CALL_UI_CALLED;
     a->call_confirmed = true;   /* the controller has it */
     a->call_resend_ms = 0;
@@ -463,14 +506,43 @@ static void on_room_call(struct app *a, const char *payload, size_t len)
     a->dirty = true;
 }
 
+/*
+ * A controller's status: one that comes online while our call is unconfirmed may
+ * have missed it (it resubscribed after the kiosk sent it): send it again at once,
+ * same id.  A retained "online" that was there when we subscribed is not news if
+ * the call already went out on this link.
+ */
+static void on_controller_status(struct app *a, const char *payload, size_t len,
+                                 bool retained, int64_t now)
+{
+    struct msg_status st;
+    const char *why = NULL;
+
+    if (contract_decode_status(payload, len, &st, &why) != 0 || !st.online)
+        return;
+    if (a->call == CALL_UI_NONE || a->call_confirmed || !a->connected)
+        return;
+    if (retained && a->call_sent_link == a->link_gen)
+        return;
+    log_info("a controller is online and call %s is not confirmed: sending it again",
+             a->call_id);
+    send_call(a, a->call_reason, NULL, now);
+    a->call_resend_gap_ms = CALL_RESEND_MS;
+    a->call_resend_ms = now + CALL_RESEND_MS;
+}
+
 void app_on_message(struct app *a, const char *topic, const char *payload, size_t len,
-                    int64_t now)
+                    bool retained, int64_t now)
 {
     char name[HV_NAME_MAX];
     enum topic_kind kind = topic_parse(a->cfg->prefix, topic, name);
     struct msg_kiosk_cmd cmd;
     const char *why = NULL;
 
+    if (kind == TOPIC_CONTROLLER && payload) {
+        on_controller_status(a, payload, len, retained, now);
+        return;
+    }
     if (kind == TOPIC_UNKNOWN || strcmp(name, a->cfg->room) != 0 || !payload) {
         log_limited(&bad_cmd_rl, LOG_WARN, "dropped message on %s: not for this kiosk", topic);
         return;
@@ -481,6 +553,13 @@ void app_on_message(struct app *a, const char *topic, const char *payload, size_
     }
     if (kind != TOPIC_KIOSK_CMD)
         return;
+    if (retained) {
+        /* A command is an instant, not a state: a retained one would replay (a visit
+         * begun again at every reconnect).  Nobody should retain one. */
+        log_limited(&refused_cmd_rl, LOG_WARN, "ignored a retained command on %s: commands "
+                    "are never retained", topic);
+        return;
+    }
     if (contract_decode_kiosk_cmd(payload, len, &cmd, &why) != 0) {
         log_limited(&bad_cmd_rl, LOG_WARN, "dropped command on %s: %s", topic, why);
         return;
@@ -499,8 +578,9 @@ int app_init(struct app *a, const struct kiosk_config *cfg, struct outbox *ob,
                                         (int)(sizeof a->inflight_slots / sizeof a->inflight_slots[0]), 0 };
     topic_build(a->topic_status, sizeof a->topic_status, cfg->prefix, TOPIC_KIOSK_STATUS,
                 cfg->room);
+    topic_build(a->topic_call, sizeof a->topic_call, cfg->prefix, TOPIC_KIOSK_CALL, cfg->room);
     load_state(a);
-    if (a->call != CALL_UI_NONE) {  /* until the room's retained call shows it */
+    if (a->call != CALL_UI_NONE && !a->call_confirmed) {  /* until the room's call shows it */
         a->call_resend_gap_ms = CALL_RESEND_MS;
         a->call_resend_ms = now + CALL_RESEND_MS;
     }

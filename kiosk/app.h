@@ -34,9 +34,9 @@ struct app_link {
 /* The help button's life, as the patient sees it. */
 enum call_ui {
     CALL_UI_NONE,          /* no call: the button says "Help" */
-    CALL_UI_SENDING,       /* pressed; not yet taken by the broker */
-    CALL_UI_CALLED,        /* "Your nurse has been called" */
-    CALL_UI_COMING,        /* "Sam is on the way" (call_acknowledged) */
+    CALL_UI_SENDING,       /* pressed; the controller has not shown it yet (P/call/R) */
+    CALL_UI_CALLED,        /* "Your nurse has been called": the controller has it */
+    CALL_UI_COMING,        /* "Sam is on the way": acknowledged, per P/call/R */
 };
 
 enum checkin_ui {
@@ -70,9 +70,11 @@ struct app {
     int call_priority;          /* a questionnaire rule's priority for it; -1: the reason's */
     int64_t call_resend_ms;     /* wall clock of the next re-send (0: none) */
     int64_t call_resend_gap_ms; /* doubles up to CALL_RESEND_MAX_MS */
+    int call_sent_link;         /* link_gen when the call was last sent (-1: while offline) */
 
     /* the link */
     bool connected;             /* broker reachable */
+    int link_gen;               /* counts connections, for call_sent_link */
     int64_t disconnected_since_ms;
     int pending;                /* outbox messages not yet acknowledged by the broker */
 
@@ -98,6 +100,7 @@ struct app {
     int64_t call_seq;           /* outbox seq of the last call message (SENDING until acked) */
     bool replayed;              /* the outbox left by an earlier run has been re-sent */
     char topic_status[HV_TOPIC_MAX];
+    char topic_call[HV_TOPIC_MAX];  /* P/room/R/kiosk/call */
 
     /* questionnaires (app_forms.c) */
     struct qn_set *forms;       /* owned; NULL: no forms (the intake's plain checklist) */
@@ -125,9 +128,14 @@ void app_clear_call_bedside(struct app *a, const char *staff, int64_t now_ms);
 /* ---- the network, from the main loop ---- */
 
 void app_on_connected(struct app *a, bool connected, int64_t now_ms);
-/* A message on a topic the kiosk subscribed to (kiosk/cmd, the retained call). */
+/*
+ * A message on a topic the kiosk subscribed to: kiosk/cmd (begin_visit, phase,
+ * end_visit; retained ones and call states are ignored), the room's retained call
+ * P/call/R (the only source of acknowledged / cleared), P/controller/+/status (a
+ * controller back online gets an unconfirmed call again).  retained: as delivered.
+ */
 void app_on_message(struct app *a, const char *topic, const char *payload, size_t len,
-                    int64_t now_ms);
+                    bool retained, int64_t now_ms);
 /* The broker acknowledged the publish with this mid. */
 void app_on_published(struct app *a, int mid);
 

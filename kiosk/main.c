@@ -319,6 +319,19 @@ static void on_up(struct kiosk *k, int x, int y, int64_t now)
 
 /* ---- drawing ------------------------------------------------------------------------------ */
 
+/* Logs what the help button says when that changes: the tests (and a support call) read it. */
+static void log_help_text(struct kiosk *k)
+{
+    static char last[HV_NAME_MAX + 64];
+    char text[sizeof last];
+
+    ui_help_text(&k->app, text, sizeof text);
+    if (strcmp(text, last) == 0)
+        return;
+    snprintf(last, sizeof last, "%s", text);
+    log_info("help button: %s", text);
+}
+
 static void draw(struct kiosk *k, int64_t now)
 {
     const struct screen *s = screen_current(&k->app);
@@ -330,6 +343,7 @@ static void draw(struct kiosk *k, int64_t now)
     s->draw(&k->app, &k->ui, now);
     ui_draw_offline(&k->ui, &k->app);
     ui_draw_help(&k->ui, &k->app);
+    log_help_text(k);
     k->app.dirty = false;
 }
 
@@ -521,7 +535,7 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         else if (ev->kind == MQTT_EV_PUBLISHED)
             app_on_published(&k->app, ev->mid);
         else
-            app_on_message(&k->app, ev->topic, ev->payload, ev->len, now);
+            app_on_message(&k->app, ev->topic, ev->payload, ev->len, ev->retained, now);
         net_event_free(ev);
     } else if (e->type == reload_event_type) {
         reload(k, now);
@@ -604,7 +618,10 @@ static int open_outbox(struct kiosk *k, const char *state_override)
 static int start_net(struct kiosk *k)
 {
     char client_id[HV_NAME_MAX + 96], cmd[HV_TOPIC_MAX], call[HV_TOPIC_MAX], status[HV_TOPIC_MAX];
-    const char *subs[] = { cmd, call };
+    char controllers[HV_TOPIC_MAX];
+    /* In this order: the broker sends the retained call before the controllers' status,
+     * so a call the controller already has is confirmed before any re-send. */
+    const char *subs[] = { cmd, call, controllers };
     struct mqtt_opts o = {
         .client_id = client_id, .host = k->cfg.broker_host, .port = k->cfg.broker_port,
         .keepalive = k->cfg.keepalive, .persistent = true,
@@ -623,7 +640,8 @@ static int start_net(struct kiosk *k)
     topic_build(cmd, sizeof cmd, k->cfg.prefix, TOPIC_KIOSK_CMD, k->cfg.room);
     topic_build(call, sizeof call, k->cfg.prefix, TOPIC_CALL, k->cfg.room);
     topic_build(status, sizeof status, k->cfg.prefix, TOPIC_KIOSK_STATUS, k->cfg.room);
-    k->net = net_start(&o, subs, 2);
+    topic_build(controllers, sizeof controllers, k->cfg.prefix, TOPIC_CONTROLLER, "+");
+    k->net = net_start(&o, subs, 3);
     return k->net ? 0 : HV_EMQTT;
 }
 

@@ -252,6 +252,11 @@ int outbox_state_set(struct outbox *ob, const char *key, const char *value)
     return step_done(ob, st, "saving state");
 }
 
+int64_t outbox_writes(struct outbox *ob)
+{
+    return sqlite3_total_changes64(ob->db);
+}
+
 void outbox_state_get(struct outbox *ob, const char *key, char *out, size_t outlen)
 {
     sqlite3_stmt *st = ob->state_get;

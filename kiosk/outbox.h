@@ -50,6 +50,8 @@ int outbox_count(struct outbox *ob);
 /* Small key/value state ("phase", "visit", "lang", "call_id", "call_by", ...). */
 int outbox_state_set(struct outbox *ob, const char *key, const char *value);
 /* Copies the value of key into out ("" when unset). */
+/* Rows written since opened (for tests: a command that changes nothing writes nothing). */
+int64_t outbox_writes(struct outbox *ob);
 void outbox_state_get(struct outbox *ob, const char *key, char *out, size_t outlen);
 
 #endif

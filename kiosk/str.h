@@ -19,8 +19,8 @@ struct app;
 
 enum str_id {
     /* the help button */
-    STR_HELP, STR_HELP_HINT, STR_HELP_SENDING, STR_HELP_CALLED, STR_HELP_COMING,
-    STR_HELP_COMING_BY,
+    STR_HELP, STR_HELP_HINT, STR_HELP_SENDING, STR_HELP_WAITING, STR_HELP_CALLED,
+    STR_HELP_COMING, STR_HELP_COMING_BY,
     /* the offline banner */
     STR_OFFLINE, STR_OFFLINE_CALL_SAVED,
     /* idle */

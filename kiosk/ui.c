@@ -492,30 +492,38 @@ static void label_with_hint(struct ui *ui, SDL_Rect r, SDL_Color fg, const char 
     SDL_RenderSetClipRect(ui->ren, NULL);
 }
 
+const char *ui_help_text(const struct app *a, char *out, size_t outlen)
+{
+    switch (a->call) {
+    case CALL_UI_NONE:
+        return str_fill(out, outlen, str(a, STR_HELP), NULL, NULL);
+    case CALL_UI_SENDING:  /* not at the controller yet: say so, as the offline banner does */
+        return str_fill(out, outlen, str(a, a->connected ? STR_HELP_SENDING : STR_HELP_WAITING),
+                        NULL, NULL);
+    case CALL_UI_CALLED:
+        return str_fill(out, outlen, str(a, STR_HELP_CALLED), NULL, NULL);
+    case CALL_UI_COMING:
+        break;
+    }
+    if (a->call_by[0])
+        return str_fill(out, outlen, str(a, STR_HELP_COMING_BY), a->call_by, NULL);
+    return str_fill(out, outlen, str(a, STR_HELP_COMING), NULL, NULL);
+}
+
 void ui_draw_help(struct ui *ui, const struct app *a)
 {
     const struct theme *t = ui->theme;
     SDL_Rect r = ui_help_rect(ui);
     char text[HV_NAME_MAX + 64];
 
-    switch (a->call) {
-    case CALL_UI_NONE:
+    ui_help_text(a, text, sizeof text);
+    if (a->call == CALL_UI_NONE) {
         fill_round(ui, r, button_radius(ui), t->help);
-        label_with_hint(ui, r, t->help_text, str(a, STR_HELP), str(a, STR_HELP_HINT));
-        return;
-    case CALL_UI_SENDING:
-        ui_button(ui, r, t->called, t->called_text, FONT_BUTTON, str(a, STR_HELP_SENDING));
-        return;
-    case CALL_UI_CALLED:
-        ui_button(ui, r, t->called, t->called_text, FONT_BUTTON, str(a, STR_HELP_CALLED));
-        return;
-    case CALL_UI_COMING:
-        if (a->call_by[0])
-            str_fill(text, sizeof text, str(a, STR_HELP_COMING_BY), a->call_by, NULL);
-        else
-            str_fill(text, sizeof text, str(a, STR_HELP_COMING), NULL, NULL);
+        label_with_hint(ui, r, t->help_text, text, str(a, STR_HELP_HINT));
+    } else if (a->call == CALL_UI_COMING) {
         ui_button(ui, r, t->coming, t->coming_text, FONT_BUTTON, text);
-        return;
+    } else {
+        ui_button(ui, r, t->called, t->called_text, FONT_BUTTON, text);
     }
 }
 

@@ -81,6 +81,8 @@ enum ui_font ui_button_font(const struct ui *ui, SDL_Rect r, enum ui_font f, con
 int ui_text_height(const struct ui *ui, enum ui_font f, int maxw, const char *utf8);
 
 /* The help button for the app's call state, and the offline banner when the link is down. */
+/* The help button's words now (in a's language) into out; returns out. */
+const char *ui_help_text(const struct app *a, char *out, size_t outlen);
 void ui_draw_help(struct ui *ui, const struct app *a);
 void ui_draw_offline(struct ui *ui, const struct app *a);
 /* The offline banner's height now (0 when connected or a staff overlay is up): screens start below it. */

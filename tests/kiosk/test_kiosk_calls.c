@@ -43,9 +43,11 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
     free(page);
     CHECK(kf_help_is(&k, "calls-help-called", ui_theme_day.called));
 
-    /* The nurse acknowledges: the button says who is coming. */
+    /* The nurse acknowledges: the button says who is coming.  (On the per-login topic of
+     * docs/protocol.md and on the older one: the controller reads one of them.) */
     char body[160];
     snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"Sam\"}", call_id);
+    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack/station"), body, 1, false) == 0);
     CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack"), body, 1, false) == 0);
     CHECK(kf_help_is(&k, "calls-help-coming", ui_theme_day.coming));
 
@@ -57,6 +59,7 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
     free(call);
 
     /* Cleared: back to normal. */
+    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/clear/station"), body, 1, false) == 0);
     CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/clear"), body, 1, false) == 0);
     CHECK(kf_help_is(&k, "calls-help-cleared", ui_theme_day.help));
 
@@ -172,10 +175,220 @@ static void test_status_online_and_clean_offline(void)
     rf_finish(&f);
 }
 
+
+/* How many times needle is in the kiosk's log. */
+static int log_count(const struct kiosk_fixture *k, const char *needle)
+{
+    char *log = hv_read_file(k->log_path);
+    int n = 0;
+
+    for (const char *p = log; p && (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    free(log);
+    return n;
+}
+
+/* Waits until needle is in the kiosk's log at least n times. */
+static bool wait_log_n(const struct kiosk_fixture *k, const char *needle, int n, int timeout_ms)
+{
+    for (int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000; hv_now_us() < end;) {
+        if (log_count(k, needle) >= n)
+            return true;
+        hv_sleep_ms(20);
+    }
+    fprintf(stderr, "kiosk log: '%s' %d time(s), not %d\n", needle, log_count(k, needle), n);
+    return false;
+}
+
+/* Taps help and returns the call's id (from what the broker got) into id. */
+static void press_help(struct kiosk_fixture *k, const struct room_fixture *f, char *id,
+                       size_t idlen)
+{
+    char rest[64];
+
+    snprintf(rest, sizeof rest, "room/%s/kiosk/call", k->room);
+    id[0] = '\0';
+    CHECK(kf_tap_help(k) == 0);
+    char *call = hv_client_expect(f->obs, rf_topic(f, rest), 5000);
+    REQUIRE(call != NULL);
+    snprintf(id, idlen, "%s", json_str(call, "id") ? json_str(call, "id") : "");
+    free(call);
+}
+
+/*
+ * A station login (anyone who may write kiosk/cmd) says "Dr. House is on the way",
+ * then "cleared": the screen believes neither; only the room's call, written by the
+ * controller, changes it (docs/protocol.md, issue 12 item 4).
+ */
+static void test_forged_ack_on_cmd_changes_nothing(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char id[64], body[200];
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
+    REQUIRE(kf_start(&k, &f, "chair-1", W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+
+    press_help(&k, &f, id, sizeof id);
+    REQUIRE(id[0] != '\0');
+    CHECK(kf_wait_log(&k, "help button: Your nurse has been called", 5000));
+    snprintf(body, sizeof body, "{\"cmd\":\"call_acknowledged\",\"id\":\"%s\",\"by\":\"Dr. House\"}",
+             id);
+    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-1/kiosk/cmd"), body, 1, false) == 0);
+    CHECK(kf_wait_log(&k, "ignored call_acknowledged", 5000));
+    snprintf(body, sizeof body, "{\"cmd\":\"call_cleared\",\"id\":\"%s\"}", id);
+    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-1/kiosk/cmd"), body, 1, false) == 0);
+    CHECK(kf_wait_log(&k, "ignored call_cleared", 5000));
+    CHECK(kf_help_is(&k, "calls-forged-ack-ignored", ui_theme_day.called));
+    CHECK(log_count(&k, "Dr. House is on the way") == 0);
+    CHECK(log_count(&k, "help button: Help") == 1);     /* the first frame only */
+
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/*
+ * A retained begin_visit (the station published it with the retain flag) begins the
+ * visit once, live; at the kiosk's restart the broker delivers it again as retained
+ * and the kiosk ignores it: the visit stays in its phase.
+ */
+static void test_retained_begin_visit_does_not_replay(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
+    REQUIRE(kf_start(&k, &f, "chair-2", W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+    const char *cmd = rf_topic(&f, "room/chair-2/kiosk/cmd");
+
+    CHECK(hv_client_pub(station, cmd, "{\"cmd\":\"begin_visit\",\"visit\":\"V-RET\"}", 1,
+                        true) == 0);
+    CHECK(kf_wait_log(&k, "phase intake, visit V-RET", 5000));
+    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-2/kiosk/cmd"),
+                        "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", 1, false) == 0);
+    CHECK(kf_wait_log(&k, "phase infusion", 5000));
+
+    CHECK_INT_EQ(kf_stop(&k), 0);
+    REQUIRE(kf_restart(&k, true) == 0);
+    CHECK(kf_wait_log(&k, "ignored a retained command", 5000));
+    char *st = retained_payload(&f, rf_topic(&f, "room/chair-2/kiosk/status"), 2000);
+    CHECK_STR_EQ(json_str(st, "phase"), "infusion");
+    CHECK_STR_EQ(json_str(st, "visit"), "V-RET");
+    free(st);
+    CHECK_INT_EQ(log_count(&k, "phase intake"), 1);
+
+    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-2/kiosk/cmd"), "", 1, true) == 0);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/*
+ * Item 10: the broker dies with a call pressed; the kiosk is back on the new broker
+ * first and sends its call to nobody; the controller comes later.  Its status
+ * "online" makes the kiosk send the call again at once: the nurses are paged within
+ * 1 s of both being back, not at the kiosk's 10 s re-send.
+ */
+static void test_call_paged_when_controller_returns_after_kiosk(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char id[64] = "";
+    REQUIRE(rf_start(&f, config_long_timers, true) == 0);
+    REQUIRE(kf_start(&k, &f, "chair-1", W, H) == 0);
+
+    rf_kill_room(&f);
+    REQUIRE(hv_broker_kill(f.broker) == 0);
+    CHECK(kf_wait_log(&k, "cannot reach the broker", 5000));
+    CHECK(kf_tap_help(&k) == 0);
+    CHECK(kf_wait_log(&k, "help button: Waiting to send your call", 5000));
+    char *log = hv_read_file(k.log_path);
+    const char *at = log ? strstr(log, "call call-") : NULL;
+    if (at)
+        sscanf(at + 5, "%63s", id);
+    free(log);
+    REQUIRE(id[0] != '\0');
+
+    REQUIRE(hv_broker_restart(f.broker) == 0);
+    CHECK(wait_log_n(&k, "connected; ", 2, 10000));
+    CHECK(kf_wait_log(&k, "help button: Calling your nurse", 5000));  /* sent, to nobody */
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    REQUIRE(rf_start_room(&f) == 0);  /* returns once its status says online */
+    int64_t online_us = hv_now_us();
+    hv_msg *page = hv_client_expect_msg(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page->payload, "id"), id);
+    double ms = (page->recv_us - online_us) / 1000.0;
+    printf("page %.0f ms after the controller was back (the kiosk was back first)\n", ms);
+    CHECK(ms < 1000);
+    hv_msg_free(page);
+    CHECK(kf_wait_log(&k, "help button: Your nurse has been called", 5000));
+
+    hv_client_free(pager);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/*
+ * Item 11: with the broker down the button says the call waits to be sent, as the
+ * banner does; once the controller shows it has the call, "Your nurse has been
+ * called".  In English (chair-1) and Spanish (chair-2), with screenshots.
+ */
+static void test_help_waits_until_the_controller_has_the_call(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture en, es;
+    REQUIRE(rf_start(&f, config_long_timers, true) == 0);
+    REQUIRE(kf_start(&en, &f, "chair-1", W, H) == 0);
+    REQUIRE(kf_start(&es, &f, "chair-2", W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station != NULL);
+    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-2/kiosk/cmd"),
+                        "{\"cmd\":\"begin_visit\",\"visit\":\"V-ES\",\"lang\":\"es\"}", 1,
+                        false) == 0);
+    CHECK(kf_wait_log(&es, "phase intake", 5000));
+    hv_client_free(station);
+
+    REQUIRE(hv_broker_kill(f.broker) == 0);
+    CHECK(kf_wait_log(&en, "cannot reach the broker", 5000));
+    CHECK(kf_wait_log(&es, "cannot reach the broker", 5000));
+    CHECK(kf_tap_help(&en) == 0);
+    CHECK(kf_tap_help(&es) == 0);
+    CHECK(kf_wait_log(&en, "help button: Waiting to send your call", 5000));
+    CHECK(kf_wait_log(&es, "help button: Su llamada espera para enviarse", 5000));
+    SDL_Rect top = { 0, 0, W, H / 10 };
+    SDL_Surface *s = kf_shot(&en, "calls-waiting-offline-en");
+    CHECK(s && kf_count_colour(s, top, ui_theme_day.banner, 6) > W * H / 40);
+    SDL_FreeSurface(s);
+    s = kf_shot(&es, "calls-waiting-offline-es");
+    CHECK(s && kf_count_colour(s, top, ui_theme_day.banner, 6) > W * H / 40);
+    SDL_FreeSurface(s);
+    CHECK(log_count(&en, "has been called") == 0);
+
+    REQUIRE(hv_broker_restart(f.broker) == 0);
+    CHECK(kf_wait_log(&en, "help button: Your nurse has been called", 10000));
+    CHECK(kf_wait_log(&es, "help button: Ya llamamos a su enfermero(a)", 10000));
+    SDL_FreeSurface(kf_shot(&en, "calls-called-en"));
+    SDL_FreeSurface(kf_shot(&es, "calls-called-es"));
+
+    kf_finish(&es);
+    kf_finish(&en);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     RUN(test_touch_help_pages_nurse_then_ack_and_clear);
     RUN(test_call_survives_broker_down_and_kiosk_kill);
     RUN(test_status_online_and_clean_offline);
+    RUN(test_forged_ack_on_cmd_changes_nothing);
+    RUN(test_retained_begin_visit_does_not_replay);
+    RUN(test_call_paged_when_controller_returns_after_kiosk);
+    RUN(test_help_waits_until_the_controller_has_the_call);
     return CHECK_SUMMARY();
 }

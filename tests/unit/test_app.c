@@ -80,7 +80,22 @@ static const char *field(const char *json, const char *key, char *out, size_t ou
 
 static void cmd(struct app *a, const char *json, int64_t now)
 {
-    app_on_message(a, "haven/room/chair-1/kiosk/cmd", json, strlen(json), now);
+    app_on_message(a, "haven/room/chair-1/kiosk/cmd", json, strlen(json), false, now);
+}
+
+/* The room's retained call as the controller publishes it (P/call/R), with state and via. */
+static void room_call(struct app *a, const char *id, const char *state, const char *by,
+                      const char *via, int64_t now)
+{
+    char json[600], byj[80], viaj[80];
+
+    snprintf(byj, sizeof byj, "%s%s%s", by ? "\"" : "", by ? by : "null", by ? "\"" : "");
+    snprintf(viaj, sizeof viaj, "%s%s%s", via ? "\"" : "", via ? via : "null", via ? "\"" : "");
+    snprintf(json, sizeof json, "{\"id\":\"%s\",\"room\":\"chair-1\",\"label\":\"Chair 1\","
+             "\"priority\":\"assist\",\"reason\":\"help\",\"state\":\"%s\",\"raised\":"
+             "\"2026-11-21T10:00:00.000Z\",\"acknowledged\":null,\"by\":%s,\"via\":%s,"
+             "\"escalation\":0}", id, state, byj, viaj);
+    app_on_message(a, "haven/call/chair-1", json, strlen(json), true, now);
 }
 
 static void test_help_opens_call_then_realerts_same_id(void)
@@ -108,6 +123,11 @@ static void test_help_opens_call_then_realerts_same_id(void)
     outbox_close(ob);
 }
 
+/*
+ * Only the room's call says acknowledged / cleared: the same on kiosk/cmd (any
+ * station login may write it) changes nothing.  A station's "by" is the nurse's
+ * name; a pager's login is not shown.
+ */
 static void test_acknowledged_then_cleared(void)
 {
     struct app a;
@@ -116,15 +136,28 @@ static void test_acknowledged_then_cleared(void)
     REQUIRE(ob != NULL);
 
     app_help_pressed(&a, T0);
-    cmd(&a, "{\"cmd\":\"call_acknowledged\",\"id\":\"someone-else\",\"by\":\"Kim\"}", T0);
-    CHECK_INT_EQ(a.call, CALL_UI_SENDING);          /* not our call: ignored */
-    snprintf(json, sizeof json, "{\"cmd\":\"call_acknowledged\",\"id\":\"%s\",\"by\":\"Sam\"}",
-             a.call_id);
-    cmd(&a, json, T0 + 5000);
-    CHECK_INT_EQ(a.call, CALL_UI_COMING);
-    CHECK_STR_EQ(a.call_by, "Sam");
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);
+    snprintf(json, sizeof json, "{\"cmd\":\"call_acknowledged\",\"id\":\"%s\",\"by\":"
+             "\"Dr. House\"}", a.call_id);
+    cmd(&a, json, T0 + 1000);
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);          /* a forged ack: ignored */
+    CHECK_STR_EQ(a.call_by, "");
     snprintf(json, sizeof json, "{\"cmd\":\"call_cleared\",\"id\":\"%s\"}", a.call_id);
-    cmd(&a, json, T0 + 9000);
+    cmd(&a, json, T0 + 2000);
+    CHECK_INT_EQ(a.call, CALL_UI_SENDING);          /* a forged clear: ignored */
+
+    room_call(&a, a.call_id, "open", NULL, NULL, T0 + 3000);
+    CHECK_INT_EQ(a.call, CALL_UI_CALLED);           /* the controller has it */
+    room_call(&a, a.call_id, "acknowledged", "pager-7", "pager-7", T0 + 4000);
+    CHECK_INT_EQ(a.call, CALL_UI_COMING);
+    CHECK_STR_EQ(a.call_by, "");                    /* a pager: "A nurse is on the way" */
+    room_call(&a, a.call_id, "acknowledged", "Sam", "station-desk", T0 + 5000);
+    CHECK_STR_EQ(a.call_by, "Sam");                 /* a station names its nurse */
+    room_call(&a, a.call_id, "acknowledged", "Kim", "station", T0 + 5000);
+    CHECK_STR_EQ(a.call_by, "Kim");
+    room_call(&a, a.call_id, "acknowledged", "Eve", "stationery", T0 + 5000);
+    CHECK_STR_EQ(a.call_by, "");                    /* not a station login */
+    app_on_message(&a, "haven/call/chair-1", "", 0, true, T0 + 9000);
     CHECK_INT_EQ(a.call, CALL_UI_NONE);
     CHECK_STR_EQ(a.call_id, "");
     cmd(&a, "{\"cmd\":\"call_cleared\"}", T0);        /* malformed: dropped, no crash */
@@ -133,10 +166,84 @@ static void test_acknowledged_then_cleared(void)
     outbox_close(ob);
 }
 
+/* A retained command is never acted on: a retained begin_visit would replay the visit. */
+static void test_retained_command_is_ignored(void)
+{
+    struct app a;
+    const char *t = "haven/room/chair-1/kiosk/cmd";
+    const char *begin = "{\"cmd\":\"begin_visit\",\"visit\":\"V-7\",\"lang\":\"en\"}";
+    struct outbox *ob = fresh(&a, "retainedcmd");
+    REQUIRE(ob != NULL);
+
+    app_on_message(&a, t, begin, strlen(begin), true, T0);
+    CHECK_INT_EQ(a.phase, PHASE_IDLE);
+    CHECK_STR_EQ(a.visit, "");
+    app_on_message(&a, t, begin, strlen(begin), false, T0);
+    CHECK_INT_EQ(a.phase, PHASE_INTAKE);
+    cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + MIN);
+    app_on_message(&a, t, begin, strlen(begin), true, T0 + 2 * MIN);  /* at a reconnect */
+    CHECK_INT_EQ(a.phase, PHASE_INFUSION);
+    CHECK_INT_EQ(a.phase_since_ms, T0 + MIN);
+    outbox_close(ob);
+}
+
+/* A phase command that changes nothing writes nothing (a flood of them must not fsync). */
+static void test_same_phase_writes_nothing(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "samephase");
+    REQUIRE(ob != NULL);
+
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-8\",\"lang\":\"en\"}", T0);
+    cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + MIN);
+    int64_t writes = outbox_writes(ob);
+    for (int i = 0; i < 100; i++)
+        cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + 2 * MIN + i);
+    CHECK_INT_EQ(outbox_writes(ob), writes);
+    CHECK_INT_EQ(a.phase_since_ms, T0 + MIN);
+    outbox_close(ob);
+}
+
+/*
+ * A controller coming online while our call is unconfirmed gets it again at once
+ * (the same id); a retained "online" found at subscribe time does not, when the call
+ * already went out on this link; a confirmed call is never re-sent.
+ */
+static void test_controller_online_resends_unconfirmed_call(void)
+{
+    struct app a;
+    char id[64], buf[64];
+    const char *st = "haven/controller/room-1/status", *online = "{\"online\":true}";
+    struct outbox *ob = fresh(&a, "ctlonline");
+    REQUIRE(ob != NULL);
+
+    app_on_connected(&a, true, T0);
+    app_help_pressed(&a, T0);
+    snprintf(id, sizeof id, "%s", a.call_id);
+    CHECK_INT_EQ(queued(ob).n, 1);
+    app_on_message(&a, st, online, strlen(online), true, T0 + 10);   /* was there already */
+    CHECK_INT_EQ(queued(ob).n, 1);
+    app_on_message(&a, st, "{\"online\":false}", 17, false, T0 + 100);
+    CHECK_INT_EQ(queued(ob).n, 1);
+    app_on_message(&a, st, online, strlen(online), false, T0 + 600);  /* back */
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(field(q.payload[1], "id", buf, sizeof buf), id);
+    /* A new link: the retained "online" is news now (the call went out before it). */
+    app_on_connected(&a, false, T0 + 700);
+    app_on_connected(&a, true, T0 + 800);
+    app_on_message(&a, st, online, strlen(online), true, T0 + 810);
+    CHECK_INT_EQ(queued(ob).n, 3);
+    room_call(&a, id, "open", NULL, NULL, T0 + 900);
+    app_on_message(&a, st, online, strlen(online), false, T0 + 1000);
+    CHECK_INT_EQ(queued(ob).n, 3);                 /* confirmed: nothing more */
+    outbox_close(ob);
+}
+
 static void test_state_survives_restart(void)
 {
     struct app a, b;
-    char path[600], json[256];
+    char path[600];
     struct outbox *ob = fresh(&a, "restart");
     REQUIRE(ob != NULL);
 
@@ -144,9 +251,7 @@ static void test_state_survives_restart(void)
     CHECK_INT_EQ(a.phase, PHASE_INTAKE);
     cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + MIN);
     app_help_pressed(&a, T0 + 2 * MIN);
-    snprintf(json, sizeof json, "{\"cmd\":\"call_acknowledged\",\"id\":\"%s\",\"by\":\"Sam\"}",
-             a.call_id);
-    cmd(&a, json, T0 + 3 * MIN);
+    room_call(&a, a.call_id, "acknowledged", "Sam", "station", T0 + 3 * MIN);
     outbox_close(ob);
 
     snprintf(path, sizeof path, "%s/restart.db", unit_dir());
@@ -286,21 +391,21 @@ static void test_retained_call_is_adopted(void)
     const char *acked = "{\"id\":\"c-9\",\"room\":\"chair-1\",\"label\":\"Chair 1\",\"priority\":"
                         "\"assist\",\"reason\":\"help\",\"state\":\"acknowledged\",\"raised\":"
                         "\"2026-11-21T10:00:00.000Z\",\"acknowledged\":\"2026-11-21T10:01:00.000Z\","
-                        "\"by\":\"Sam\",\"escalation\":0}";
-    app_on_message(&a, t, acked, strlen(acked), T0);
+                        "\"by\":\"Sam\",\"via\":\"station\",\"escalation\":0}";
+    app_on_message(&a, t, acked, strlen(acked), false, T0);
     CHECK_INT_EQ(a.call, CALL_UI_COMING);
     CHECK_STR_EQ(a.call_id, "c-9");
     CHECK_STR_EQ(a.call_by, "Sam");
-    app_on_message(&a, t, "", 0, T0);                   /* the room has no call any more */
+    app_on_message(&a, t, "", 0, false, T0);                   /* the room has no call any more */
     CHECK_INT_EQ(a.call, CALL_UI_NONE);
 
     const char *offline = "{\"id\":\"offline-1\",\"room\":\"chair-1\",\"label\":\"Chair 1\","
                           "\"priority\":\"assist\",\"reason\":\"kiosk_offline\",\"state\":\"open\","
                           "\"raised\":\"2026-11-21T10:00:00.000Z\",\"acknowledged\":null,"
                           "\"by\":null,\"escalation\":0}";
-    app_on_message(&a, t, offline, strlen(offline), T0);
+    app_on_message(&a, t, offline, strlen(offline), false, T0);
     CHECK_INT_EQ(a.call, CALL_UI_NONE);                 /* about the kiosk, not the patient */
-    app_on_message(&a, "haven/call/chair-2", acked, strlen(acked), T0);
+    app_on_message(&a, "haven/call/chair-2", acked, strlen(acked), false, T0);
     CHECK_INT_EQ(a.call, CALL_UI_NONE);                 /* another room's */
     outbox_close(ob);
 }
@@ -317,7 +422,7 @@ static void test_unconfirmed_call_is_sent_again(void)
     app_help_pressed(&a, T0);
     snprintf(id, sizeof id, "%s", a.call_id);
     CHECK_INT_EQ(app_tick(&a, T0 + 1000), T0 + 10000);
-    app_on_message(&a, "haven/call/chair-1", "", 0, T0 + 2000);  /* empty: not ours yet */
+    app_on_message(&a, "haven/call/chair-1", "", 0, false, T0 + 2000);  /* empty: not ours yet */
     CHECK_INT_EQ(a.call, CALL_UI_SENDING);                         /* kept */
     app_tick(&a, T0 + 10000);
     struct queued q = queued(ob);
@@ -331,11 +436,11 @@ static void test_unconfirmed_call_is_sent_again(void)
     snprintf(call, sizeof call, "{\"id\":\"%s\",\"room\":\"chair-1\",\"label\":\"Chair 1\","
              "\"priority\":\"assist\",\"reason\":\"help\",\"state\":\"open\",\"raised\":"
              "\"2026-11-21T10:00:00.000Z\",\"acknowledged\":null,\"by\":null,\"escalation\":0}", id);
-    app_on_message(&a, "haven/call/chair-1", call, strlen(call), T0 + 11000);
+    app_on_message(&a, "haven/call/chair-1", call, strlen(call), false, T0 + 11000);
     CHECK_INT_EQ(a.call, CALL_UI_CALLED);
     app_tick(&a, T0 + 60000);
     CHECK_INT_EQ(queued(ob).n, 2);
-    app_on_message(&a, "haven/call/chair-1", "", 0, T0 + 61000);
+    app_on_message(&a, "haven/call/chair-1", "", 0, false, T0 + 61000);
     CHECK_INT_EQ(a.call, CALL_UI_NONE);
 
     /* Not while the link is down: the outbox and libmosquitto hold it then. */
@@ -509,6 +614,9 @@ int main(void)
 {
     RUN(test_help_opens_call_then_realerts_same_id);
     RUN(test_acknowledged_then_cleared);
+    RUN(test_retained_command_is_ignored);
+    RUN(test_same_phase_writes_nothing);
+    RUN(test_controller_online_resends_unconfirmed_call);
     RUN(test_state_survives_restart);
     RUN(test_end_visit_forgets_visit);
     RUN(test_checkin_prompt_answer_and_unwell);
