@@ -598,8 +598,23 @@ static void loop(struct kiosk *k)
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
+/*
+ * The state directory 0700 and its databases 0600, whatever the umask it was started
+ * with: they hold the visit, the patient's answers and the PIN lockout.  An existing
+ * directory or file is narrowed too (made by an older kiosk, or by hand).
+ */
+static int make_private(const char *path, mode_t mode)
+{
+    if (chmod(path, mode) == 0 || errno == ENOENT)
+        return 0;
+    log_error("%s: cannot make it private (chmod %o): %s", path, (unsigned)mode, strerror(errno));
+    return HV_EIO;
+}
+
 static int open_outbox(struct kiosk *k, const char *state_override)
 {
+    static const char *const dbs[] = { "kiosk.db", "kiosk.db-wal", "kiosk.db-shm",
+                                       "journal.db", "journal.db-wal", "journal.db-shm" };
     char path[PATH_MAX + 16];
 
     if (state_override)
@@ -607,6 +622,13 @@ static int open_outbox(struct kiosk *k, const char *state_override)
     if (mkdir(k->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
         log_error("state directory %s: %s", k->cfg.state_dir, strerror(errno));
         return HV_EIO;
+    }
+    if (make_private(k->cfg.state_dir, 0700) != 0)
+        return HV_EIO;
+    for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", k->cfg.state_dir, dbs[i]);
+        if (make_private(path, 0600) != 0)
+            return HV_EIO;
     }
     snprintf(path, sizeof path, "%s/kiosk.db", k->cfg.state_dir);
     k->outbox = outbox_open(path);
@@ -684,6 +706,9 @@ static int run(const struct options *o)
     sigemptyset(&hup);
     sigaddset(&hup, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &hup, NULL);
+    /* Whatever the kiosk creates is its own (databases, -wal and -shm files, which SQLite
+     * makes later): a umask of 022 outside systemd must not make them world-readable. */
+    umask(077);
     if (open_outbox(&k, o->state) != 0)
         goto out_outbox;
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {

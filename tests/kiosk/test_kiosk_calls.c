@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define W 1280
 #define H 800
@@ -381,6 +382,48 @@ static void test_help_waits_until_the_controller_has_the_call(void)
     rf_finish(&f);
 }
 
+/* The mode bits of path (-1: it does not exist). */
+static int mode_of(const char *dir, const char *name)
+{
+    char path[700];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s%s%s", dir, name[0] ? "/" : "", name);
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -1;
+}
+
+/*
+ * Item 2: started with umask 022 (outside systemd), and with a state directory left
+ * 0755 by hand, the kiosk keeps its state directory 0700 and its databases, with their
+ * -wal and -shm files, 0600.
+ */
+static void test_state_is_private_whatever_the_umask(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    mode_t old = umask(022);
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
+    REQUIRE(kf_start(&k, &f, "chair-2", W, H) == 0);
+    press_help(&k, &f, (char[64]){0}, 64);      /* something written: the WAL files exist */
+    CHECK(kf_wait_log(&k, "help button: Your nurse has been called", 5000));
+
+    CHECK_INT_EQ(mode_of(k.state, ""), 0700);
+    CHECK_INT_EQ(mode_of(k.state, "kiosk.db"), 0600);
+    CHECK_INT_EQ(mode_of(k.state, "kiosk.db-wal"), 0600);
+    CHECK_INT_EQ(mode_of(k.state, "kiosk.db-shm"), 0600);
+    CHECK_INT_EQ(mode_of(k.state, "journal.db"), 0600);
+    CHECK_INT_EQ(mode_of(k.state, "journal.db-wal"), 0600);
+    CHECK_INT_EQ(mode_of(k.state, "journal.db-shm"), 0600);
+
+    CHECK_INT_EQ(kf_stop(&k), 0);                 /* a directory someone opened up */
+    CHECK(chmod(k.state, 0755) == 0);
+    REQUIRE(kf_restart(&k, true) == 0);
+    CHECK_INT_EQ(mode_of(k.state, ""), 0700);
+    umask(old);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     RUN(test_touch_help_pages_nurse_then_ack_and_clear);
@@ -390,5 +433,6 @@ int main(void)
     RUN(test_retained_begin_visit_does_not_replay);
     RUN(test_call_paged_when_controller_returns_after_kiosk);
     RUN(test_help_waits_until_the_controller_has_the_call);
+    RUN(test_state_is_private_whatever_the_umask);
     return CHECK_SUMMARY();
 }
