@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #define STAFF_HOLD_MS 2000   /* a long press on the hidden corner opens the PIN pad */
+#define CMD_PER_S 20         /* kiosk/cmd messages a second that reach the main loop */
 
 struct options {
     const char *config, *room, *broker, *state;
@@ -574,6 +575,24 @@ static int wait_ms(struct kiosk *k, int64_t now)
     return next - now > 60000 ? 60000 : (int)(next - now);
 }
 
+/* A touch, a mouse or a key event: the patient's, handled before anything queued. */
+static bool take_input(SDL_Event *e)
+{
+    return SDL_PeepEvents(e, 1, SDL_GETEVENT, SDL_KEYDOWN, SDL_MOUSEWHEEL) == 1 ||
+           SDL_PeepEvents(e, 1, SDL_GETEVENT, SDL_FINGERDOWN, SDL_FINGERMOTION) == 1;
+}
+
+/*
+ * The next event to handle: the patient's input first, then the rest in order
+ * (network events, timers, control lines), so a help tap never waits behind a
+ * queue of inbound messages.
+ */
+static bool next_event(SDL_Event *e)
+{
+    SDL_PumpEvents();
+    return take_input(e) || SDL_PeepEvents(e, 1, SDL_GETEVENT, SDL_FIRSTEVENT, SDL_LASTEVENT) == 1;
+}
+
 static void loop(struct kiosk *k)
 {
     int64_t last_minute = clock_now_ms() / 60000;
@@ -588,11 +607,9 @@ static void loop(struct kiosk *k)
         }
         if (k->app.dirty)
             redraw(k, now);
-        if (SDL_WaitEventTimeout(&e, wait_ms(k, now))) {
-            handle(k, &e, clock_now_ms());
-            while (!k->quit && SDL_PollEvent(&e))
+        if (SDL_WaitEventTimeout(NULL, wait_ms(k, now)))  /* NULL: left in the queue */
+            while (!k->quit && next_event(&e))
                 handle(k, &e, clock_now_ms());
-        }
     }
 }
 
@@ -663,7 +680,9 @@ static int start_net(struct kiosk *k)
     topic_build(call, sizeof call, k->cfg.prefix, TOPIC_CALL, k->cfg.room);
     topic_build(status, sizeof status, k->cfg.prefix, TOPIC_KIOSK_STATUS, k->cfg.room);
     topic_build(controllers, sizeof controllers, k->cfg.prefix, TOPIC_CONTROLLER, "+");
-    k->net = net_start(&o, subs, 3);
+    /* The station sends a few commands a visit; a flood must not queue before a touch. */
+    struct net_limit limit = { cmd, CMD_PER_S };
+    k->net = net_start(&o, subs, 3, &limit);
     return k->net ? 0 : HV_EMQTT;
 }
 

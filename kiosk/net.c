@@ -1,8 +1,14 @@
 /*
  * net.c - the kiosk's MQTT link on its own thread, speaking to the main loop
  * through SDL user events.
+ *
+ * Inbound commands are bounded here, before they reach the main loop: a flood on
+ * kiosk/cmd (10,000 station commands) would otherwise queue in front of the
+ * patient's touches and of the call they make.  Beyond the limit per second they
+ * are dropped, counted, and the count logged once a second.
  */
 #include "net.h"
+#include "clock.h"
 #include "log.h"
 
 #include <SDL2/SDL.h>
@@ -17,7 +23,42 @@ struct net {
     mqtt_session *session;
     pthread_t thread;
     atomic_bool stop;
+    struct net_limit limit;     /* inbound messages on limit.topic per second */
+    int64_t window_ms;          /* start of the current second */
+    int in_window;              /* limited messages let through in it */
+    long dropped;               /* dropped in it */
+    long dropped_total;
 };
+
+/* The last second's drops, in one line, once the second is over. */
+static void limit_roll(struct net *n, int64_t now)
+{
+    if (now - n->window_ms < 1000)
+        return;
+    if (n->dropped)
+        log_warn("net: dropped %ld message(s) on %s in the last second, over the limit of "
+                 "%d/s (%ld in all)", n->dropped, n->limit.topic, n->limit.per_s,
+                 n->dropped_total);
+    n->window_ms = now;
+    n->in_window = 0;
+    n->dropped = 0;
+}
+
+/* True if ev is a limited message over this second's limit (then counted). */
+static bool over_limit(struct net *n, const struct mqtt_event *ev)
+{
+    if (!n->limit.topic || ev->kind != MQTT_EV_MESSAGE || !ev->topic ||
+        strcmp(ev->topic, n->limit.topic) != 0)
+        return false;
+    limit_roll(n, clock_mono_ms());
+    if (n->in_window < n->limit.per_s) {
+        n->in_window++;
+        return false;
+    }
+    n->dropped++;
+    n->dropped_total++;
+    return true;
+}
 
 /* Moves every queued session event into SDL's queue. */
 static void forward_events(struct net *n)
@@ -25,9 +66,14 @@ static void forward_events(struct net *n)
     struct mqtt_event ev;
 
     while (mqtt_session_next(n->session, &ev)) {
-        struct mqtt_event *copy = malloc(sizeof *copy);
+        struct mqtt_event *copy;
         SDL_Event e;
 
+        if (over_limit(n, &ev)) {
+            mqtt_event_free(&ev);
+            continue;
+        }
+        copy = malloc(sizeof *copy);
         if (!copy) {
             mqtt_event_free(&ev);
             log_error("net: out of memory, event dropped");
@@ -53,17 +99,27 @@ static void *net_main(void *arg)
          * timeout only bounds how long a shutdown waits (5 wake-ups/s at 200 ms). */
         mqtt_session_run(n->session, 1000);
         forward_events(n);
+        if (n->limit.topic)
+            limit_roll(n, clock_mono_ms());
     }
     return NULL;
 }
 
-struct net *net_start(const struct mqtt_opts *opts, const char *const *subs, size_t nsubs)
+struct net *net_start(const struct mqtt_opts *opts, const char *const *subs, size_t nsubs,
+                      const struct net_limit *limit)
 {
     struct net *n = calloc(1, sizeof *n);
     struct mqtt_opts o = *opts;
 
     if (!n)
         return NULL;
+    if (limit && limit->topic) {
+        n->limit.topic = strdup(limit->topic);
+        n->limit.per_s = limit->per_s;
+        n->window_ms = clock_mono_ms();
+        if (!n->limit.topic)
+            goto fail;
+    }
     if (net_event_type == (uint32_t)-1)
         net_event_type = SDL_RegisterEvents(1);
     o.threaded = true;
@@ -80,6 +136,7 @@ struct net *net_start(const struct mqtt_opts *opts, const char *const *subs, siz
 fail_session:
     mqtt_session_free(n->session);
 fail:
+    free((char *)n->limit.topic);
     free(n);
     log_error("net: cannot start the MQTT link");
     return NULL;
@@ -99,6 +156,7 @@ void net_stop(struct net *n, const char *status_topic, const char *offline_paylo
     /* Single-threaded again: say goodbye (a clean disconnect sends no will). */
     mqtt_session_close(n->session, status_topic, offline_payload, 2000);
     mqtt_session_free(n->session);
+    free((char *)n->limit.topic);
     free(n);
 }
 

@@ -21,11 +21,19 @@ struct net;
 /* The SDL event type of network events; event.user.data1 is a struct mqtt_event * (owned). */
 extern uint32_t net_event_type;
 
+/* At most per_s messages a second on topic reach the main loop; the rest are dropped
+ * (counted, logged once a second). */
+struct net_limit {
+    const char *topic;         /* NULL: no limit (copied by net_start) */
+    int per_s;
+};
+
 /*
  * Starts the session and the thread.  subs are the topics to subscribe to
- * (re-subscribed after every reconnect).  NULL on failure (logged).
+ * (re-subscribed after every reconnect); limit may be NULL.  NULL on failure (logged).
  */
-struct net *net_start(const struct mqtt_opts *opts, const char *const *subs, size_t nsubs);
+struct net *net_start(const struct mqtt_opts *opts, const char *const *subs, size_t nsubs,
+                      const struct net_limit *limit);
 
 /* Publishes at QoS 1 from the main thread; *mid for the PUBLISHED event. 0 or HV_EMQTT. */
 int net_publish(struct net *n, const char *topic, const char *payload, bool retain, int *mid);

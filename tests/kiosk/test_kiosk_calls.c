@@ -8,6 +8,7 @@
 #include "kit.h"
 #include "ui.h"
 
+#include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,6 +425,61 @@ static void test_state_is_private_whatever_the_umask(void)
     rf_finish(&f);
 }
 
+#define FLOOD 10000
+
+/*
+ * Item 9: a station login floods kiosk/cmd with 10,000 commands (the same phase, so
+ * each would change nothing); a help tap in the middle of it still reaches the
+ * broker at once.  The kiosk lets 20 commands a second through and says how many
+ * it dropped.
+ */
+static void test_help_is_not_queued_behind_a_command_flood(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
+    REQUIRE(kf_start(&k, &f, "chair-1", W, H) == 0);
+    hv_client *station = rf_client(&f, "station"), *watch = rf_client(&f, "watch");
+    REQUIRE(station && watch);
+    REQUIRE(hv_client_sub(watch, rf_topic(&f, "room/chair-1/kiosk/call"), 1) == 0);
+    const char *cmd = rf_topic(&f, "room/chair-1/kiosk/cmd");
+    char topic[256];
+    snprintf(topic, sizeof topic, "%s", cmd);
+    CHECK(hv_client_pub(station, topic, "{\"cmd\":\"begin_visit\",\"visit\":\"V-FL\"}", 1,
+                        false) == 0);
+    CHECK(hv_client_pub(station, topic, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", 1,
+                        false) == 0);
+    CHECK(kf_wait_log(&k, "phase infusion", 5000));
+
+    /* The flood: libmosquitto queues them all at once and sends as fast as it can. */
+    struct mosquitto *m = mosquitto_new(NULL, true, NULL);
+    REQUIRE(m != NULL);
+    REQUIRE(mosquitto_connect(m, "127.0.0.1", f.port, 10) == MOSQ_ERR_SUCCESS);
+    REQUIRE(mosquitto_loop_start(m) == MOSQ_ERR_SUCCESS);
+    const char *phase = "{\"cmd\":\"phase\",\"phase\":\"infusion\"}";
+    for (int i = 0; i < FLOOD; i++)
+        mosquitto_publish(m, NULL, topic, (int)strlen(phase), phase, 1, false);
+    CHECK(kf_wait_log(&k, "net: dropped", 10000));  /* the flood is arriving */
+
+    int64_t t0 = hv_now_us();
+    CHECK(kf_tap_help(&k) == 0);
+    hv_msg *call = hv_client_expect_msg(watch, rf_topic(&f, "room/chair-1/kiosk/call"), 10000);
+    REQUIRE(call != NULL);
+    double ms = (call->recv_us - t0) / 1000.0;
+    printf("help tap -> call at the broker: %.1f ms during a flood of %d commands\n", ms, FLOOD);
+    CHECK(ms < 500);
+    hv_msg_free(call);
+
+    mosquitto_disconnect(m);
+    mosquitto_loop_stop(m, false);
+    mosquitto_destroy(m);
+    CHECK(kf_wait_log(&k, "over the limit of 20/s", 5000));
+    hv_client_free(watch);
+    hv_client_free(station);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     RUN(test_touch_help_pages_nurse_then_ack_and_clear);
@@ -434,5 +490,6 @@ int main(void)
     RUN(test_call_paged_when_controller_returns_after_kiosk);
     RUN(test_help_waits_until_the_controller_has_the_call);
     RUN(test_state_is_private_whatever_the_umask);
+    RUN(test_help_is_not_queued_behind_a_command_flood);
     return CHECK_SUMMARY();
 }
