@@ -89,6 +89,8 @@ static void load_state(struct app *a)
         a->call_priority = -1;
     if (a->call_reason >= REASON_KIOSK_OFFLINE)
         a->call_reason = REASON_HELP;
+    a->staff.lock.failures = (int)load_int(a, "pin_failures");
+    a->staff.lock.until_ms = load_int(a, "pin_until");
 }
 
 /* ---- sending ---------------------------------------------------------------------- */
@@ -218,6 +220,73 @@ void app_clear_call_bedside(struct app *a, const char *staff, int64_t now)
     send_durable(a, TOPIC_KIOSK_CLEAR, contract_encode_kiosk_clear(a->call_id, staff, now));
     log_info("call %s cleared at the bedside", a->call_id);
     forget_call(a);
+}
+
+/* ---- the staff PIN ---------------------------------------------------------------------------- */
+
+static void save_pin_lock(struct app *a)
+{
+    save_int(a, "pin_failures", a->staff.lock.failures);
+    save_int(a, "pin_until", a->staff.lock.until_ms);
+}
+
+/* P/room/R/kiosk/event {"id","event":"pin_locked","failures","until","ts"}, through the outbox. */
+static void send_pin_locked(struct app *a, int64_t now)
+{
+    char id[HV_ID_MAX], until[HV_TS_LEN], ts[HV_TS_LEN], topic[HV_TOPIC_MAX];
+    cJSON *o = cJSON_CreateObject();
+    char *json;
+    int64_t seq;
+    int mid = -1;
+
+    if (ids_new("event", id, sizeof id) != 0)
+        snprintf(id, sizeof id, "event-%lld", (long long)now);
+    clock_format_rfc3339(a->staff.lock.until_ms, until);
+    clock_format_rfc3339(now, ts);
+    cJSON_AddStringToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "event", "pin_locked");
+    cJSON_AddNumberToObject(o, "failures", a->staff.lock.failures);
+    cJSON_AddStringToObject(o, "until", until);
+    cJSON_AddStringToObject(o, "ts", ts);
+    json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!json)
+        return;
+    snprintf(topic, sizeof topic, "%s/room/%s/kiosk/event", a->cfg->prefix, a->cfg->room);
+    seq = outbox_push(a->outbox, topic, json, false);
+    if (link_publish(a, topic, json, false, &mid) == 0 && seq > 0)
+        track(a, mid, seq);
+    a->pending = outbox_count(a->outbox);
+    free(json);
+}
+
+enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now)
+{
+    const char *who;
+    int64_t locked_ms;
+
+    if (pin_lock_locked(&a->staff.lock, now))
+        return PIN_RESULT_LOCKED;
+    who = kcfg_pin_who(a->cfg, pin);
+    if (who) {
+        snprintf(a->staff.who, sizeof a->staff.who, "%s", who);
+        if (a->staff.lock.failures) {
+            pin_lock_reset(&a->staff.lock);
+            save_pin_lock(a);
+        }
+        log_info("staff menu opened (%s)", who);
+        return PIN_RESULT_OK;
+    }
+    locked_ms = pin_lock_fail(&a->staff.lock, now);
+    save_pin_lock(a);
+    if (!locked_ms) {
+        log_warn("staff PIN: wrong (%d in a row)", a->staff.lock.failures);
+        return PIN_RESULT_WRONG;
+    }
+    log_warn("staff PIN: %d wrong in a row; the PIN pad is locked for %lld s",
+             a->staff.lock.failures, (long long)(locked_ms / 1000));
+    send_pin_locked(a, now);
+    return PIN_RESULT_LOCKED;
 }
 
 /* ---- the visit ------------------------------------------------------------------------------- */

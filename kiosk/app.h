@@ -91,6 +91,8 @@ struct app {
         int pin_len;
         bool menu_open;         /* unlocked: staff menu showing */
         int64_t menu_until_ms;  /* the menu locks itself again after a quiet minute */
+        char who[HV_NAME_MAX];  /* whose PIN opened it: the bedside clear's "by" */
+        struct pin_lock lock;   /* wrong PINs in a row, and the lockout (persisted) */
     } staff;
     bool dirty;                 /* something changed: redraw */
 
@@ -124,6 +126,18 @@ void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t
 void app_set_phase(struct app *a, enum phase p, int64_t now_ms);
 void app_end_visit(struct app *a, int64_t now_ms);
 void app_clear_call_bedside(struct app *a, const char *staff, int64_t now_ms);
+
+enum pin_result {
+    PIN_RESULT_OK,         /* the staff menu opens (a->staff.who says whose PIN) */
+    PIN_RESULT_WRONG,      /* wrong, counted */
+    PIN_RESULT_LOCKED,     /* the pad is locked (until a->staff.lock.until_ms): not checked */
+};
+/*
+ * A PIN typed on the pad: checked against the pin file unless the pad is locked.
+ * The lockout grows with each wrong PIN past the free tries (pin.h), survives a
+ * restart, and each lockout is logged and sent as a kiosk event (pin_locked).
+ */
+enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now_ms);
 
 /* ---- the network, from the main loop ---- */
 

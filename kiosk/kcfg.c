@@ -7,17 +7,14 @@
  * Sections that belong to other programs are theirs to check: the kiosk warns
  * only about keys it does not know inside kiosk { }.
  *
- * The staff PIN is stored as a crypt(3) hash (libxcrypt): yescrypt, which
- * Debian 12 uses for /etc/shadow, or any other method libxcrypt rates as
- * current (SHA-512 "$6$" too).  A PIN is only 4 to 8 digits, so the hash keeps
- * a copied config from showing it at a glance but would not hold out against
- * a determined search; the config file should stay readable by staff only.
+ * The staff PINs' hashes are not in haven.cfg (which staff and installers
+ * read) but in kiosk.pin_file, a secrets file of the kiosk's own (pin.h):
+ * kcfg_load_pins reads it once the state directory is known.
  */
 #include "kcfg.h"
 #include "err.h"
 #include "log.h"
 
-#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +36,7 @@ static const struct cfg_field broker_fields[] = {
 static const struct cfg_field kiosk_fields[] = {
     F("dpi", CFG_INT, dpi, 72, 600),
     F("state_dir", CFG_STRING, state_dir, 0, 0),
-    F("pin", CFG_STRING, pin_hash, 0, 0),
+    F("pin_file", CFG_STRING, pin_file, 0, 0),
     F("checkin_timeout", CFG_MS, checkin_timeout_ms, 10, 3600),
     F("offline_text", CFG_STRING, offline_text, 0, 0),
     F("font", CFG_STRING, font, 0, 0),
@@ -63,6 +60,7 @@ static const char *const kiosk_extra[] = {
     "questionnaires",  /* read by questionnaire.c */
     "sound",           /* read by soundcfg.c */
     "broker",          /* the kiosk's own broker settings, read below */
+    "pin",             /* refused below: the hash belongs in pin_file */
     NULL
 };
 
@@ -77,7 +75,6 @@ static void set_defaults(struct kiosk_config *c)
     c->keepalive = 10;
     c->dpi = 96;
     strcpy(c->state_dir, "/var/lib/haven-kiosk");
-    c->pin_hash[0] = '\0';
     c->recovery_ms = DEFAULT_RECOVERY_MIN * 60000LL;
     c->checkin_ms = DEFAULT_CHECKIN_MIN * 60000LL;
     c->checkin_timeout_ms = 120000;
@@ -215,55 +212,6 @@ static int read_room(const config_t *cfg, struct kiosk_config *c, struct cfg_err
     return cfg_fail(err, rooms, c->path, "room '%s' is not in 'rooms' (%s)", c->room, known);
 }
 
-/* ---- crypt(3) ------------------------------------------------------------------------ */
-
-/*
- * crypt_r of pin with setting (a full hash or a fresh salt) into out.
- * struct crypt_data is some 32 KiB: on the heap, and wiped after use since it
- * holds material derived from the PIN.  Returns 0, or HV_EIO when libcrypt
- * refuses (it answers a failure with a string starting '*').
- */
-static int crypt_into(const char *pin, const char *setting, char *out, size_t outlen)
-{
-    struct crypt_data *cd = calloc(1, sizeof *cd);
-    const char *h;
-    int rc = HV_EIO;
-
-    if (!cd)
-        return HV_EIO;
-    h = crypt_r(pin, setting, cd);
-    if (h && h[0] != '*' && strlen(h) < outlen) {
-        strcpy(out, h);
-        rc = 0;
-    }
-    explicit_bzero(cd, sizeof *cd);
-    free(cd);
-    return rc;
-}
-
-/*
- * True if hash is a whole crypt(3) hash of a current method: hashing any
- * PIN with it as the setting must give a string of the same length and the
- * same setting part (up to the last '$').  "$6$" alone, a hash cut short when
- * pasted, or a legacy DES/MD5 hash would otherwise lock staff out silently,
- * or be easy to reverse.
- */
-static bool hash_usable(const char *hash)
-{
-    char got[CRYPT_OUTPUT_SIZE];
-    const char *dollar = strrchr(hash, '$');
-    size_t n = strlen(hash);
-    bool ok;
-
-    if (crypt_checksalt(hash) != CRYPT_SALT_OK || !dollar ||
-        crypt_into("", hash, got, sizeof got) != 0)
-        return false;
-    ok = strlen(got) == n && strrchr(got, '$') - got == dollar - hash &&
-         memcmp(got, hash, (size_t)(dollar - hash)) == 0;
-    explicit_bzero(got, sizeof got);
-    return ok;
-}
-
 /* ---- kiosk { } --------------------------------------------------------------------------- */
 
 /* unwell_feelings = [ 4, 5 ]: the check-in answers that call a nurse. */
@@ -307,14 +255,13 @@ static int check_kiosk(const config_setting_t *kiosk, const struct kiosk_config 
     if (c->state_dir[0] != '/')
         return cfg_fail(err, at(kiosk, "state_dir"), c->path,
                         "'state_dir' must be an absolute path, e.g. \"/var/lib/haven-kiosk\"");
-    if (c->pin_hash[0] && !hash_usable(c->pin_hash)) {
-        const config_setting_t *s = at(kiosk, "pin");
-        if (strspn(c->pin_hash, "0123456789") == strlen(c->pin_hash))
-            return cfg_fail(err, s, c->path, "'pin' must be the PIN's hash, not the PIN "
-                            "itself: run 'haven-kiosk hash-pin' and paste what it prints");
-        return cfg_fail(err, s, c->path, "'pin' is not a complete crypt(3) hash this system "
-                        "accepts: make one with 'haven-kiosk hash-pin'");
-    }
+    if (at(kiosk, "pin"))
+        return cfg_fail(err, at(kiosk, "pin"), c->path, "'pin' no longer belongs in this file, "
+                        "which others may read: put the hash on a line of its own in a file "
+                        "only the kiosk reads (chmod 600) and name it in 'pin_file'");
+    if (at(kiosk, "pin_file") && !c->pin_file[0])
+        return cfg_fail(err, at(kiosk, "pin_file"), c->path,
+                        "'pin_file' must name the staff PINs' file");
     if (!c->offline_text[0] || !utf8_valid(c->offline_text, strlen(c->offline_text)))
         return cfg_fail(err, at(kiosk, "offline_text"), c->path, "'offline_text' must tell the "
                         "patient what to do when the nurses cannot be reached (UTF-8 text)");
@@ -339,6 +286,12 @@ static int read_kiosk(const config_t *cfg, struct kiosk_config *c, struct cfg_er
         return rc;
     c->recovery_ms = min.recovery * 60000LL;
     c->checkin_ms = min.checkin * 60000LL;
+    if (at(kiosk, "pin_file")) {  /* for errors about the file, read later */
+        const config_setting_t *s = at(kiosk, "pin_file");
+        snprintf(c->pin_file_at, sizeof c->pin_file_at, "%s:%u",
+                 config_setting_source_file(s) ? config_setting_source_file(s) : c->path,
+                 config_setting_source_line(s));
+    }
     return 0;
 }
 
@@ -367,54 +320,31 @@ int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
 
 /* ---- the staff PIN ------------------------------------------------------------------- */
 
-/* True for 4 to 8 digits, the PINs the kiosk's pad can type. */
-static bool pin_shape_ok(const char *pin)
+int kcfg_load_pins(struct kiosk_config *c, struct cfg_error *err)
 {
-    size_t n = pin ? strlen(pin) : 0;
+    char path[PATH_MAX];
 
-    return n >= 4 && n <= 8 && strspn(pin, "0123456789") == n;
+    memset(&c->pins, 0, sizeof c->pins);
+    if (!c->pin_file[0])
+        return 0;
+    if (c->pin_file[0] == '/')
+        snprintf(path, sizeof path, "%s", c->pin_file);
+    else if ((size_t)snprintf(path, sizeof path, "%s/%s", c->state_dir, c->pin_file) >= sizeof path)
+        return cfg_fail(err, NULL, c->pin_file_at, "'pin_file' is too long");
+    return pin_set_load(path, c->pin_file_at, &c->pins, err);
+}
+
+const char *kcfg_pin_who(const struct kiosk_config *cfg, const char *pin)
+{
+    return pin_set_check(&cfg->pins, pin);
 }
 
 bool kcfg_pin_ok(const struct kiosk_config *cfg, const char *pin)
 {
-    char got[CRYPT_OUTPUT_SIZE];
-    size_t n = strlen(cfg->pin_hash);
-    volatile unsigned char diff = 0;
-
-    if (!pin || n == 0 || crypt_checksalt(cfg->pin_hash) != CRYPT_SALT_OK ||
-        crypt_into(pin, cfg->pin_hash, got, sizeof got) != 0 || strlen(got) != n)
-        return false;
-    /* Every byte compared, whatever the first difference: the time says nothing. */
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(got[i] ^ cfg->pin_hash[i]);
-    explicit_bzero(got, sizeof got);
-    return diff == 0;
+    return kcfg_pin_who(cfg, pin) != NULL;
 }
 
-/*
- * yescrypt ("$y$") with libxcrypt's default cost (some 20 ms here) and a
- * salt from the system's random source; crypt_gensalt_rn with count 0 picks
- * the cost.  Pins that the kiosk's pad could not type are refused (HV_EIO,
- * the one failure the header names), so no one is left with a PIN they
- * cannot enter.
- */
 int kcfg_hash_pin(const char *pin, char *out, size_t outlen)
 {
-    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-
-    if (outlen)
-        out[0] = '\0';
-    if (!pin_shape_ok(pin)) {
-        log_error("a staff PIN must be 4 to 8 digits");
-        return HV_EIO;
-    }
-    if (!crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt)) {
-        log_error("cannot make a salt for the PIN hash (no random source?)");
-        return HV_EIO;
-    }
-    if (crypt_into(pin, salt, out, outlen) != 0) {
-        log_error("cannot hash the PIN (libcrypt refused, or the output buffer is too small)");
-        return HV_EIO;
-    }
-    return 0;
+    return pin_hash_new(pin, out, outlen);
 }

@@ -4,7 +4,7 @@
  *   kiosk = {
  *     dpi = 96;                    # of the chair's screen, for the 16 mm touch targets
  *     state_dir = "/var/lib/haven-kiosk";
- *     pin = "$y$...";              # staff PIN, as crypt(3) hash: haven-kiosk hash-pin
+ *     pin_file = "staff-pins";     # the staff PINs' hashes (pin.h), 0600; relative: in state_dir
  *     recovery_minutes = 30;       # observation after the infusion
  *     checkin_minutes = 15;        # a check-in prompt this often in infusion and recovery
  *     checkin_timeout = 120;       # seconds an unanswered prompt stays up
@@ -22,6 +22,7 @@
 
 #include "cfg.h"
 #include "contract.h"
+#include "pin.h"
 #include "soundcfg.h"
 
 #include <limits.h>
@@ -42,7 +43,9 @@ struct kiosk_config {
 
     int dpi;
     char state_dir[PATH_MAX];
-    char pin_hash[256];             /* crypt(3) hash; "" = staff menu locked out */
+    char pin_file[PATH_MAX];        /* "" = no PINs: the staff menu stays locked */
+    char pin_file_at[PATH_MAX + 16];  /* "haven.cfg:73", where pin_file is set */
+    struct pin_set pins;            /* read by kcfg_load_pins */
     int64_t recovery_ms;
     int64_t checkin_ms;
     int64_t checkin_timeout_ms;
@@ -60,10 +63,18 @@ struct kiosk_config {
 int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
               struct cfg_error *err);
 
-/* True if pin matches cfg's hash (constant-time compare of the crypt output). */
+/*
+ * Reads the pin file (relative to state_dir, which --state may have changed)
+ * into cfg->pins.  0, or HV_ECONFIG with err "file:line: ..." (pin.h).
+ */
+int kcfg_load_pins(struct kiosk_config *cfg, struct cfg_error *err);
+
+/* Whose PIN pin is ("staff" for a line without a name), or NULL. */
+const char *kcfg_pin_who(const struct kiosk_config *cfg, const char *pin);
+/* True if pin is one of cfg's PINs. */
 bool kcfg_pin_ok(const struct kiosk_config *cfg, const char *pin);
 
-/* Writes a new crypt(3) hash of pin (yescrypt, random salt) into out. 0, HV_EINVAL or HV_EIO. */
+/* Writes a new crypt(3) hash of pin (yescrypt at PIN_COST, random salt). 0 or HV_EIO. */
 int kcfg_hash_pin(const char *pin, char *out, size_t outlen);
 
 #endif

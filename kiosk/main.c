@@ -2,7 +2,7 @@
  * main.c - haven-kiosk: the patient app in the chair.
  *
  *   haven-kiosk --config FILE --room ID [--broker HOST:PORT] [--windowed WxH] [--state DIR]
- *   haven-kiosk hash-pin            (reads a PIN on stdin, prints its hash for kiosk.pin)
+ *   haven-kiosk hash-pin            (reads a PIN on stdin, prints its hash for the pin file)
  *
  * One SDL thread draws and takes input; it sleeps in SDL_WaitEventTimeout
  * until a touch, a network event (net.c), a timer of the model (app_tick)
@@ -62,7 +62,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: haven-kiosk --config FILE --room ID [--broker HOST:PORT]"
                  " [--windowed WxH] [--state DIR]\n"
                  "       haven-kiosk check --config FILE --room ID\n"
-                 "       haven-kiosk hash-pin   (PIN on stdin; prints the hash for kiosk.pin)\n");
+                 "       haven-kiosk hash-pin   (PIN on stdin; prints a line for kiosk.pin_file)\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -114,6 +114,21 @@ static void print_forms(const struct qn_set *set)
     }
 }
 
+/* Loudly: anyone who has seen the README knows the demo's PIN. */
+static void warn_demo_pin(const struct kiosk_config *cfg)
+{
+    const char *who = kcfg_pin_who(cfg, PIN_DEMO);
+
+    if (!who)
+        return;
+    fprintf(stderr, "\n"
+            "haven-kiosk: WARNING: WARNING: WARNING\n"
+            "haven-kiosk: %s: the staff PIN of '%s' is the demo PIN %s, printed in the README.\n"
+            "haven-kiosk: Anyone could open the staff menu and clear a patient's call.\n"
+            "haven-kiosk: Make a PIN of your own: haven-kiosk hash-pin > a line of the pin file.\n\n",
+            cfg->pin_file_at, who, PIN_DEMO);
+}
+
 /* `haven-kiosk check`: the configuration as this chair's kiosk would load it. */
 static int check(const struct options *o)
 {
@@ -123,7 +138,8 @@ static int check(const struct options *o)
     FILE *font;
 
     if (kcfg_load(o->config, o->room, &cfg, &err) != 0 ||
-        qn_set_load(o->config, &forms, &err) != 0) {
+        (o->state && snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", o->state) < 0) ||
+        kcfg_load_pins(&cfg, &err) != 0 || qn_set_load(o->config, &forms, &err) != 0) {
         fprintf(stderr, "haven-kiosk: %s\n", err.text);
         return 2;
     }
@@ -135,10 +151,11 @@ static int check(const struct options *o)
         return 2;
     }
     fclose(font);
-    printf("%s: OK for %s (%s): dpi %d, state %s, staff PIN %s, check-ins every %lld min,"
+    printf("%s: OK for %s (%s): dpi %d, state %s, staff PINs %d%s, check-ins every %lld min,"
            " recovery %lld min\n", o->config, cfg.room, cfg.room_label, cfg.dpi, cfg.state_dir,
-           cfg.pin_hash[0] ? "set" : "NOT SET (staff menu locked)",
+           cfg.pins.n, cfg.pins.n ? "" : " (NOT SET: staff menu locked)",
            (long long)(cfg.checkin_ms / 60000), (long long)(cfg.recovery_ms / 60000));
+    warn_demo_pin(&cfg);
     if (!cfg.sound.enabled) {
         printf("sound: off (no kiosk.sound section, or enabled = false)\n");
         return 0;
@@ -441,6 +458,8 @@ static void reload(struct kiosk *k, int64_t now)
     struct qn_set *forms;
 
     if (kcfg_load(k->cfg.path, k->cfg.room, &next, &err) != 0 ||
+        (memcpy(next.state_dir, k->cfg.state_dir, sizeof next.state_dir),
+         kcfg_load_pins(&next, &err)) != 0 ||
         qn_set_load(k->cfg.path, &forms, &err) != 0) {
         log_error("reload refused, keeping the running configuration: %s", err.text);
         return;
@@ -730,6 +749,11 @@ static int run(const struct options *o)
     umask(077);
     if (open_outbox(&k, o->state) != 0)
         goto out_outbox;
+    if (kcfg_load_pins(&k.cfg, &err) != 0) {  /* relative to the state directory */
+        fprintf(stderr, "haven-kiosk: %s\n", err.text);
+        status = 2;
+        goto out_outbox;
+    }
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
         log_error("SDL: %s", SDL_GetError());
         goto out_outbox;

@@ -1522,8 +1522,14 @@ static void pin_side(const struct app *a, struct ui *ui, const struct frame *f, 
     for (int i = 0; i < a->staff.pin_len; i++)
         disc(ui->ren, x + d + i * d * 3, y + d, d, t->text);
     y += (int)(2 * d) + f->gap;
-    if (a->staff.pin_len == 0 && pin_wrong_ms && now - pin_wrong_ms < PIN_WRONG_SHOWN_MS)
+    if (pin_lock_locked(&a->staff.lock, now)) {  /* too many wrong PINs: until when */
+        char at[16], text[256];
+        clock_text(a->staff.lock.until_ms + 59999, at, sizeof at);  /* the minute after */
+        str_fill(text, sizeof text, str(a, STR_PIN_LOCKED), at, NULL);
+        ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, text);
+    } else if (a->staff.pin_len == 0 && pin_wrong_ms && now - pin_wrong_ms < PIN_WRONG_SHOWN_MS) {
         ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, str(a, STR_PIN_WRONG));
+    }
 }
 
 static void pin_draw(const struct app *a, struct ui *ui, int64_t now)
@@ -1560,7 +1566,7 @@ static void pin_enter(struct app *a, int64_t now)
 
 static void pin_submit(struct app *a, int64_t now)
 {
-    if (a->staff.pin_len > 0 && kcfg_pin_ok(a->cfg, a->staff.pin)) {
+    if (a->staff.pin_len > 0 && app_pin_submit(a, a->staff.pin, now) == PIN_RESULT_OK) {
         a->staff.pin_open = false;
         a->staff.menu_open = true;
         a->staff.menu_until_ms = now + MENU_UNLOCK_MS;
@@ -1820,7 +1826,7 @@ static void staff_press(struct app *a, enum staff_button b, int64_t now)
         break;
     case SB_CLEAR:
         if (a->call != CALL_UI_NONE)
-            app_clear_call_bedside(a, "staff", now);
+            app_clear_call_bedside(a, a->staff.who[0] ? a->staff.who : "staff", now);
         break;
     case SB_CLOSE:
         a->staff.menu_open = false;

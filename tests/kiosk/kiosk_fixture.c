@@ -1,6 +1,7 @@
 /* kiosk_fixture.c - start, drive, photograph and crash the real haven-kiosk. */
 #include "kiosk_fixture.h"
 #include "check.h"
+#include "kcfg.h"
 #include "ui.h"
 
 #include <SDL2/SDL_image.h>
@@ -275,4 +276,21 @@ bool kf_wait_log(const struct kiosk_fixture *k, const char *needle, int timeout_
         hv_sleep_ms(50);
     }
     return false;
+}
+
+const char *kf_pin_file(const char *pin, const char *name)
+{
+    static char path[600];
+    char hash[256], line[400], *dir = hv_tmpdir("kiosk-pins");
+
+    if (!dir || kcfg_hash_pin(pin, hash, sizeof hash) != 0) {
+        free(dir);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/staff-pins", dir);
+    free(dir);
+    snprintf(line, sizeof line, "%s%s%s\n", name ? name : "", name ? ":" : "", hash);
+    if (hv_write_file(path, line) != 0 || chmod(path, 0600) != 0)
+        return NULL;
+    return path;
 }

@@ -71,6 +71,13 @@ int kf_count_colour(SDL_Surface *s, SDL_Rect r, SDL_Color c, int tol);
  */
 bool kf_help_is(struct kiosk_fixture *k, const char *name, SDL_Color c);
 
+/*
+ * A staff pin file (0600, in a fresh temp dir) with one line "name:hash of pin"
+ * (name NULL: the hash alone).  Returns its path (static, valid until the next call;
+ * the dir stays for the kiosk to read), or NULL.  For kiosk { pin_file = "..."; }.
+ */
+const char *kf_pin_file(const char *pin, const char *name);
+
 /* Waits until the kiosk's log contains needle. */
 bool kf_wait_log(const struct kiosk_fixture *k, const char *needle, int timeout_ms);
 

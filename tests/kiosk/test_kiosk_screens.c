@@ -210,12 +210,13 @@ static void check_screen(struct kiosk_fixture *k, const char *screen, const char
 /* The default test clinic with a kiosk section: this DPI and the staff PIN's hash. */
 static char *config(int dpi)
 {
-    char hash[256], extra[1024];
+    char extra[1400];
+    const char *hash = kf_pin_file(PIN, NULL);
 
-    if (kcfg_hash_pin(PIN, hash, sizeof hash) != 0)
+    if (!hash)
         return NULL;
     /* the demo's sound (our own tracks): the infusion and recovery show their controls */
-    snprintf(extra, sizeof extra, "kiosk = { dpi = %d; pin = \"%s\";\n"
+    snprintf(extra, sizeof extra, "kiosk = { dpi = %d; pin_file = \"%s\";\n"
              "  sound = { assets = \"" HAVEN_SOURCE_DIR "/assets/audio\";\n"
              "    playlists = { calm = { files = [ \"drone-low.ogg\" ]; }; };\n"
              "    phases = { infusion = \"calm\"; recovery = \"calm\"; };\n"

@@ -72,12 +72,13 @@ static int make_tracks(void)
 /* The test clinic with the staff PIN and a sound section whose playlists are given. */
 static char *config(const char *playlists, const char *phases)
 {
-    char hash[256], extra[4096];
+    char extra[4096];
+    const char *hash = kf_pin_file(PIN, NULL);
 
-    if (kcfg_hash_pin(PIN, hash, sizeof hash) != 0)
+    if (!hash)
         return NULL;
     snprintf(extra, sizeof extra,
-             "kiosk = { pin = \"%s\";\n"
+             "kiosk = { pin_file = \"%s\";\n"
              "  sound = { assets = \"%s\"; volume = 40; volume_max = %d; fade = 1.0;\n"
              "    chime = \"chime.ogg\"; chime_volume = %d;\n"
              "    playlists = { %s };\n"

@@ -29,11 +29,12 @@
 /* The default test clinic with the staff PIN's hash in its kiosk section. */
 static char *config(void)
 {
-    char hash[256], extra[512];
+    char extra[800];
+    const char *pins = kf_pin_file(PIN, "sam");
 
-    if (kcfg_hash_pin(PIN, hash, sizeof hash) != 0)
+    if (!pins)
         return NULL;
-    snprintf(extra, sizeof extra, "kiosk = { pin = \"%s\"; };\n", hash);
+    snprintf(extra, sizeof extra, "kiosk = { pin_file = \"%s\"; };\n", pins);
     return rf_default_config("%PREFIX%", extra);
 }
 
@@ -335,6 +336,7 @@ static void test_staff_menu_runs_the_visit(void)
     char *clear = hv_client_expect(f.obs, kiosk_topic(&k, "clear"), 5000);
     REQUIRE(clear != NULL);
     CHECK_STR_EQ(json_str(clear, "id"), id);
+    CHECK_STR_EQ(json_str(clear, "by"), "sam");   /* whose PIN opened the menu */
     free(clear);
     CHECK(room_call_cleared(&f, "chair-3"));
 
@@ -351,10 +353,78 @@ static void test_staff_menu_runs_the_visit(void)
     rf_finish(&f);
 }
 
+/* Types pin on the pad and OK. */
+static void type_pin(struct kiosk_fixture *k, const char *pin)
+{
+    char line[64];
+
+    for (const char *d = pin; *d; d++) {
+        snprintf(line, sizeof line, "tapname pin-%c", *d);
+        send_line(k, line);
+    }
+    send_line(k, "tapname pin-ok");
+}
+
+/*
+ * Three wrong PINs lock the pad for 30 s: the kiosk logs it and sends a pin_locked
+ * event the nurse station can see; even the right PIN does not open the menu then,
+ * nor after a restart.
+ */
+static void test_wrong_pins_lock_the_pad_and_tell_the_station(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    struct ui ui = { .w = W, .h = H, .dpi = 96 };
+    SDL_Rect corner = ui_staff_corner(&ui);
+    char *cfg = config(), line[64];
+
+    REQUIRE(cfg != NULL);
+    REQUIRE(rf_start(&f, cfg, false) == 0);
+    free(cfg);
+    REQUIRE(kf_start(&k, &f, "chair-4", W, H) == 0);
+    hv_client *station = rf_client(&f, "station");
+    REQUIRE(station && hv_client_sub(station, kiosk_topic(&k, "event"), 1) == 0);
+
+    snprintf(line, sizeof line, "hold %d %d 2500", corner.x + corner.w / 2,
+             corner.y + corner.h / 2);
+    send_line(&k, line);
+    REQUIRE(wait_screen(&k, "pin"));
+    type_pin(&k, "1111");
+    type_pin(&k, "2222");
+    CHECK(kf_wait_log(&k, "staff PIN: wrong (2 in a row)", 5000));
+    CHECK(hv_client_expect_none(station, kiosk_topic(&k, "event"), 0));
+    type_pin(&k, "3333");
+    char *ev = hv_client_expect(station, kiosk_topic(&k, "event"), 5000);
+    REQUIRE(ev != NULL);
+    CHECK_STR_EQ(json_str(ev, "event"), "pin_locked");
+    CHECK_INT_EQ(json_int(ev, "failures"), 3);
+    CHECK(json_str(ev, "until") && json_str(ev, "ts") && json_str(ev, "id"));
+    free(ev);
+    CHECK(kf_wait_log(&k, "the PIN pad is locked for 30 s", 5000));
+
+    type_pin(&k, PIN);                             /* right, but locked: not even checked */
+    CHECK(wait_screen(&k, "pin"));
+    SDL_FreeSurface(kf_shot(&k, "staff-pin-locked"));
+    CHECK_INT_EQ(kf_stop(&k), 0);
+    REQUIRE(kf_restart(&k, true) == 0);
+    send_line(&k, line);
+    REQUIRE(wait_screen(&k, "pin"));
+    type_pin(&k, PIN);
+    CHECK(wait_screen(&k, "pin"));
+    char *log = hv_read_file(k.log_path);
+    CHECK(log && !strstr(log, "staff menu opened"));
+    free(log);
+
+    hv_client_free(station);
+    stop_kiosk(&k);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     RUN(test_checkin_worst_answer_pages_nurses);
     RUN(test_checkin_someone_pages_nurses);
     RUN(test_staff_menu_runs_the_visit);
+    RUN(test_wrong_pins_lock_the_pad_and_tell_the_station);
     return CHECK_SUMMARY();
 }

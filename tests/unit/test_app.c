@@ -472,6 +472,74 @@ static void test_bedside_clear(void)
     outbox_close(ob);
 }
 
+/*
+ * The PIN pad: 3 wrong PINs are free, then 30 s locked, doubling; locked, even the
+ * right PIN is not checked; the lock survives a restart; each lockout goes out as a
+ * pin_locked event.  A right PIN says whose it is and resets the count.
+ */
+static void test_pin_backoff(void)
+{
+    struct app a, b;
+    char path[600], buf[64];
+    struct outbox *ob = fresh(&a, "pinlock");
+    REQUIRE(ob != NULL);
+    cfg.pins.n = 1;
+    snprintf(cfg.pins.users[0].name, sizeof cfg.pins.users[0].name, "sam");
+    REQUIRE(kcfg_hash_pin("1357", cfg.pins.users[0].hash, sizeof cfg.pins.users[0].hash) == 0);
+
+    CHECK_INT_EQ(app_pin_submit(&a, "1111", T0), PIN_RESULT_WRONG);
+    CHECK_INT_EQ(app_pin_submit(&a, "2222", T0 + 1000), PIN_RESULT_WRONG);
+    CHECK_INT_EQ(queued(ob).n, 0);
+    CHECK_INT_EQ(app_pin_submit(&a, "3333", T0 + 2000), PIN_RESULT_LOCKED);  /* the third */
+    CHECK_INT_EQ(a.staff.lock.until_ms, T0 + 2000 + 30000);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 1);
+    CHECK_STR_EQ(q.topic[0], "haven/room/chair-1/kiosk/event");
+    CHECK_STR_EQ(field(q.payload[0], "event", buf, sizeof buf), "pin_locked");
+    CHECK_STR_EQ(field(q.payload[0], "failures", buf, sizeof buf), "3");
+    CHECK(field(q.payload[0], "until", buf, sizeof buf)[0] == '2');
+    CHECK(field(q.payload[0], "id", buf, sizeof buf)[0] != '\0');
+    CHECK_INT_EQ(app_pin_submit(&a, "1357", T0 + 10000), PIN_RESULT_LOCKED);  /* not checked */
+    CHECK_INT_EQ(a.staff.lock.failures, 3);
+    outbox_close(ob);
+
+    /* A restart does not lift it. */
+    snprintf(path, sizeof path, "%s/pinlock.db", unit_dir());
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    app_init(&b, &cfg, ob, NULL, T0 + 20000);
+    CHECK_INT_EQ(app_pin_submit(&b, "1357", T0 + 20000), PIN_RESULT_LOCKED);
+    /* After it: one more wrong PIN, 60 s; the next, 120 s. */
+    CHECK_INT_EQ(app_pin_submit(&b, "4444", T0 + 32000), PIN_RESULT_LOCKED);
+    CHECK_INT_EQ(b.staff.lock.until_ms, T0 + 32000 + 60000);
+    CHECK_INT_EQ(app_pin_submit(&b, "5555", T0 + 92000), PIN_RESULT_LOCKED);
+    CHECK_INT_EQ(b.staff.lock.until_ms, T0 + 92000 + 120000);
+    CHECK_INT_EQ(queued(ob).n, 3);
+    /* The right PIN once it has passed: whose, and the count starts again. */
+    CHECK_INT_EQ(app_pin_submit(&b, "1357", T0 + 212000), PIN_RESULT_OK);
+    CHECK_STR_EQ(b.staff.who, "sam");
+    CHECK_INT_EQ(b.staff.lock.failures, 0);
+    CHECK_INT_EQ(app_pin_submit(&b, "0000", T0 + 213000), PIN_RESULT_WRONG);
+    outbox_close(ob);
+    memset(&cfg.pins, 0, sizeof cfg.pins);
+}
+
+/* The lockout's arithmetic: capped at an hour. */
+static void test_pin_lock_cap(void)
+{
+    struct pin_lock l = { 0, 0 };
+    int64_t last = 0;
+
+    for (int i = 0; i < 20; i++)
+        last = pin_lock_fail(&l, T0);
+    CHECK_INT_EQ(last, PIN_LOCK_MAX_MS);
+    CHECK(pin_lock_locked(&l, T0 + PIN_LOCK_MAX_MS - 1));
+    CHECK(!pin_lock_locked(&l, T0 + PIN_LOCK_MAX_MS));
+    pin_lock_reset(&l);
+    CHECK(!pin_lock_locked(&l, T0));
+    CHECK_INT_EQ(pin_lock_fail(&l, T0), 0);
+}
+
 static void test_staff_menu_locks_after_a_quiet_minute(void)
 {
     struct app a;
@@ -627,6 +695,8 @@ int main(void)
     RUN(test_unconfirmed_call_is_sent_again);
     RUN(test_bedside_clear);
     RUN(test_staff_menu_locks_after_a_quiet_minute);
+    RUN(test_pin_backoff);
+    RUN(test_pin_lock_cap);
     RUN(test_form_rule_call_and_stopped_response);
     RUN(test_form_safety_call_joins_open_call);
     RUN(test_form_reload_waits_for_the_phase);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #ifndef HAVEN_SOURCE_DIR
 #error "HAVEN_SOURCE_DIR must name the source tree"
@@ -50,7 +52,8 @@ static void check_kiosk_defaults(const struct kiosk_config *cfg)
 {
     CHECK_INT_EQ(cfg->dpi, 96);
     CHECK_STR_EQ(cfg->state_dir, "/var/lib/haven-kiosk");
-    CHECK_STR_EQ(cfg->pin_hash, "");
+    CHECK_STR_EQ(cfg->pin_file, "");
+    CHECK_INT_EQ(cfg->pins.n, 0);
     CHECK_INT_EQ(cfg->recovery_ms, 30 * 60000LL);
     CHECK_INT_EQ(cfg->checkin_ms, 15 * 60000LL);
     CHECK_INT_EQ(cfg->checkin_timeout_ms, 120000);
@@ -141,6 +144,11 @@ static void test_every_value(void)
     int rc;
 
     REQUIRE(kcfg_hash_pin("2468", hash, sizeof hash) == 0);
+    char line[300];
+    snprintf(line, sizeof line, "# the nurses' PINs\nnurse:%s\n", hash);
+    char pins[600];
+    snprintf(pins, sizeof pins, "%s", unit_file("pins", line));
+    REQUIRE(chmod(pins, 0600) == 0);
     snprintf(text, sizeof text,
              "prefix = \"clinic/west\";\n"
              "broker = { host = \"broker.lan\"; port = 8883; keepalive = 30;\n"
@@ -149,14 +157,14 @@ static void test_every_value(void)
              "kiosk = {\n"
              "  dpi = 160;\n"
              "  state_dir = \"/srv/kiosk\";\n"
-             "  pin = \"%s\";\n"
+             "  pin_file = \"%s\";\n"
              "  recovery_minutes = 45;\n"
              "  checkin_minutes = 1;\n"
              "  checkin_timeout = 10.5;\n"
              "  unwell_feelings = [ 4, 5, 4 ];\n"
              "  offline_text = \"Pulse el timbre. Llame en voz alta ¡ya!\";\n"
              "  font = \"/opt/fonts/Atkinson.ttf\";\n"
-             "};\n", hash);
+             "};\n", pins);
     unit_capture_begin();
     rc = load_text(text, "chair-1", &cfg, &err, NULL);
     out = unit_capture_end();
@@ -173,7 +181,10 @@ static void test_every_value(void)
     CHECK_STR_EQ(cfg.password, "s3cret");
     CHECK_INT_EQ(cfg.dpi, 160);
     CHECK_STR_EQ(cfg.state_dir, "/srv/kiosk");
-    CHECK_STR_EQ(cfg.pin_hash, hash);
+    CHECK_STR_EQ(cfg.pin_file, pins);
+    REQUIRE(kcfg_load_pins(&cfg, &err) == 0);
+    CHECK_INT_EQ(cfg.pins.n, 1);
+    CHECK_STR_EQ(kcfg_pin_who(&cfg, "2468"), "nurse");
     CHECK(kcfg_pin_ok(&cfg, "2468"));
     CHECK_INT_EQ(cfg.recovery_ms, 45 * 60000LL);
     CHECK_INT_EQ(cfg.checkin_ms, 60000);
@@ -272,24 +283,9 @@ static void test_error_lines(void)
                  "'unwell_feelings' entry 1");
     EXPECT_ERROR(ROOMS "kiosk = {\n  unwell_feelings = ( 5,\n    \"4\" ); #!\n};\n",
                  "'unwell_feelings' entry 2");
-    /* pin */
-    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"1234\"; #!\n};\n", "not the PIN itself");
-    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"$6$\"; #!\n};\n",
-                 "'pin' is not a complete crypt(3) hash");
-    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"secret\"; #!\n};\n", "'pin' is not a complete");
-    /* DES, MD5: methods a PIN could be read back from in no time */
-    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"ab01FAX.bQRSU\"; #!\n};\n", "'pin' is not a complete");
-    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"$1$abcdefgh$0123456789abcdefghijkl\"; #!\n};\n",
-                 "'pin' is not a complete");
-    /* a real hash, cut short when it was pasted */
-    {
-        char hash[256], text[1024];
-        REQUIRE(kcfg_hash_pin("1234", hash, sizeof hash) == 0);
-        hash[strlen(hash) - 3] = '\0';
-        snprintf(text, sizeof text, ROOMS "kiosk = {\n  dpi = 96;\n  pin = \"%s\"; #!\n};\n", hash);
-        EXPECT_ERROR(text, "'pin' is not a complete");
-    }
-    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = 1234; #!\n};\n", "'pin' must be text");
+    /* pin: the hash is not kept in haven.cfg any more */
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin = \"$y$j9T$abc\"; #!\n};\n", "'pin' no longer belongs");
+    EXPECT_ERROR(ROOMS "kiosk = {\n  pin_file = \"\"; #!\n};\n", "'pin_file' must name");
     /* the section itself */
     EXPECT_ERROR(ROOMS "\nkiosk = 5; #!\n", "'kiosk' must be a group");
     EXPECT_ERROR(ROOMS "kiosk = {\n  dpi = = 5; #!\n};\n", "syntax error");
@@ -410,6 +406,8 @@ static void test_unknown_keys_warn(void)
     CHECK_INT_EQ(cfg.recovery_ms, 30 * 60000LL);  /* the misspelt key did nothing */
 }
 
+#define H(c) ((c).pins.users[0].hash)
+
 /* ---- the PIN ----------------------------------------------------------------------- */
 
 static void test_pin_round_trip(void)
@@ -418,10 +416,11 @@ static void test_pin_round_trip(void)
     char other[256];
 
     memset(&cfg, 0, sizeof cfg);
-    REQUIRE(kcfg_hash_pin("1234", cfg.pin_hash, sizeof cfg.pin_hash) == 0);
-    CHECK(cfg.pin_hash[0] == '$');
-    CHECK(strstr(cfg.pin_hash, "1234") == NULL);
-    CHECK_INT_EQ(crypt_checksalt(cfg.pin_hash), CRYPT_SALT_OK);
+    cfg.pins.n = 1;
+    REQUIRE(kcfg_hash_pin("1234", H(cfg), sizeof H(cfg)) == 0);
+    CHECK(H(cfg)[0] == '$');
+    CHECK(strstr(H(cfg), "1234") == NULL);
+    CHECK_INT_EQ(crypt_checksalt(H(cfg)), CRYPT_SALT_OK);
     CHECK(kcfg_pin_ok(&cfg, "1234"));
     CHECK(!kcfg_pin_ok(&cfg, "1235"));
     CHECK(!kcfg_pin_ok(&cfg, "12345"));
@@ -431,10 +430,10 @@ static void test_pin_round_trip(void)
 
     /* A fresh salt each time: the same PIN hashes differently, and both verify. */
     REQUIRE(kcfg_hash_pin("1234", other, sizeof other) == 0);
-    CHECK(strcmp(other, cfg.pin_hash) != 0);
+    CHECK(strcmp(other, H(cfg)) != 0);
 
     /* Eight digits, leading zeros kept. */
-    REQUIRE(kcfg_hash_pin("00012345", cfg.pin_hash, sizeof cfg.pin_hash) == 0);
+    REQUIRE(kcfg_hash_pin("00012345", H(cfg), sizeof H(cfg)) == 0);
     CHECK(kcfg_pin_ok(&cfg, "00012345"));
     CHECK(!kcfg_pin_ok(&cfg, "12345"));
     CHECK(!kcfg_pin_ok(&cfg, "000123450"));
@@ -450,9 +449,10 @@ static void test_pin_sha512(void)
 
     REQUIRE(cd != NULL);
     memset(&cfg, 0, sizeof cfg);
+    cfg.pins.n = 1;
     if (crypt_gensalt_rn("$6$", 0, NULL, 0, salt, sizeof salt) &&
         (h = crypt_r("4321", salt, cd)) != NULL && h[0] == '$') {
-        snprintf(cfg.pin_hash, sizeof cfg.pin_hash, "%s", h);
+        snprintf(H(cfg), sizeof H(cfg), "%s", h);
         CHECK(kcfg_pin_ok(&cfg, "4321"));
         CHECK(!kcfg_pin_ok(&cfg, "4322"));
     } else {
@@ -469,17 +469,100 @@ static void test_pin_locked_and_bad_hashes(void)
     /* No hash: the staff menu is locked, whatever is typed. */
     CHECK(!kcfg_pin_ok(&cfg, "1234"));
     CHECK(!kcfg_pin_ok(&cfg, ""));
+    cfg.pins.n = 1;
     /* Hashes that are not hashes never match, not even what libcrypt answers them with. */
     static const char *const bad[] = { "*", "*0", "*1", "!", "1234", "$6$", "garbage$" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(cfg.pin_hash, sizeof cfg.pin_hash, "%s", bad[i]);
+        snprintf(H(cfg), sizeof H(cfg), "%s", bad[i]);
         CHECK(!kcfg_pin_ok(&cfg, "1234"));
         CHECK(!kcfg_pin_ok(&cfg, "*1"));
         CHECK(!kcfg_pin_ok(&cfg, ""));
     }
     /* A DES hash (legacy: a PIN could be brute-forced from it in no time) is refused. */
-    snprintf(cfg.pin_hash, sizeof cfg.pin_hash, "ab01FAX.bQRSU");
+    snprintf(H(cfg), sizeof H(cfg), "ab01FAX.bQRSU");
     CHECK(!kcfg_pin_ok(&cfg, "1234"));
+}
+
+/* Writes text to the unit dir as name with mode; returns its path. */
+static const char *pin_file(const char *name, const char *text, mode_t mode)
+{
+    const char *p = unit_file(name, text);
+    if (chmod(p, mode) != 0)
+        check_true(false, "chmod the pin file", __FILE__, __LINE__);
+    return p;
+}
+
+/* pin_file must be the owner's alone; each line a hash or name:hash; errors at file:line. */
+static void test_pin_file(void)
+{
+    struct pin_set set;
+    struct cfg_error err;
+    char h1[256], h2[256], text[1024];
+
+    REQUIRE(kcfg_hash_pin("1357", h1, sizeof h1) == 0);
+    REQUIRE(kcfg_hash_pin("8642", h2, sizeof h2) == 0);
+    snprintf(text, sizeof text, "# staff PINs\n\nsam:%s\n  \nkim.lee:%s\n", h1, h2);
+
+    /* Group- or world-readable: refused, naming the haven.cfg line that names the file. */
+    const char *p = pin_file("pins-644", text, 0644);
+    CHECK_INT_EQ(pin_set_load(p, "haven.cfg:73", &set, &err), HV_ECONFIG);
+    CHECK(strncmp(err.text, "haven.cfg:73: ", 14) == 0 && strstr(err.text, "mode 644") &&
+          strstr(err.text, "chmod 600"));
+    p = pin_file("pins-640", text, 0640);
+    CHECK_INT_EQ(pin_set_load(p, "haven.cfg:73", &set, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, "readable by others") != NULL);
+    CHECK_INT_EQ(pin_set_load("/nonexistent/pins", "haven.cfg:73", &set, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, "cannot be read") != NULL);
+
+    /* 0600: per-staff PINs, the name is who. */
+    p = pin_file("pins-600", text, 0600);
+    REQUIRE(pin_set_load(p, "haven.cfg:73", &set, &err) == 0);
+    CHECK_INT_EQ(set.n, 2);
+    CHECK_STR_EQ(pin_set_check(&set, "1357"), "sam");
+    CHECK_STR_EQ(pin_set_check(&set, "8642"), "kim.lee");
+    CHECK(pin_set_check(&set, "2468") == NULL);
+    CHECK(pin_set_check(&set, "135") == NULL);
+
+    /* One hash for all: "staff". */
+    snprintf(text, sizeof text, "%s\n", h1);
+    p = pin_file("pins-one", text, 0400);
+    REQUIRE(pin_set_load(p, "haven.cfg:73", &set, &err) == 0);
+    CHECK_STR_EQ(pin_set_check(&set, "1357"), "staff");
+
+    /* Bad lines, at the pin file's own file:line. */
+    static const struct { const char *text, *what; int line; } bad[] = {
+        { "# c\n1234\n", "not the PIN itself", 2 },
+        { "sam:$6$\n", "not a complete crypt(3) hash", 1 },
+        { "\nab01FAX.bQRSU\n", "not a complete", 2 },
+        { "dr house:$y$j9T$x\n", "a name before ':'", 1 },
+        { "# nothing\n", "no PIN in the file", 1 },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char want[700];
+        p = pin_file("pins-bad", bad[i].text, 0600);
+        snprintf(want, sizeof want, "%s:%d: ", p, bad[i].line);
+        CHECK_INT_EQ(pin_set_load(p, "haven.cfg:73", &set, &err), HV_ECONFIG);
+        if (strncmp(err.text, want, strlen(want)) != 0 || !strstr(err.text, bad[i].what))
+            fprintf(stderr, "  got '%s', want '%s...%s'\n", err.text, want, bad[i].what);
+        CHECK(strncmp(err.text, want, strlen(want)) == 0 && strstr(err.text, bad[i].what));
+    }
+}
+
+/* The slow KDF: yescrypt at PIN_COST (the time is printed for docs/configuration.md). */
+static void test_pin_hash_cost(void)
+{
+    char h[256];
+    struct timespec a, b;
+    struct pin_set set = { .n = 1 };
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    REQUIRE(kcfg_hash_pin("2468", h, sizeof h) == 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("yescrypt cost %d: %.0f ms per PIN hash\n", PIN_COST,
+           (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
+    CHECK(strncmp(h, "$y$jBT$", 7) == 0);      /* "B": cost 7, above the default "9" (5) */
+    snprintf(set.users[0].hash, sizeof set.users[0].hash, "%s", h);
+    CHECK(pin_set_check(&set, "2468") != NULL);
 }
 
 static void test_hash_pin_rejects(void)
@@ -554,6 +637,8 @@ int main(void)
     RUN(test_pin_round_trip);
     RUN(test_pin_sha512);
     RUN(test_pin_locked_and_bad_hashes);
+    RUN(test_pin_file);
+    RUN(test_pin_hash_cost);
     RUN(test_hash_pin_rejects);
     unit_cleanup();
     return CHECK_SUMMARY();
