@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,28 @@ static int check_cond_values(struct ld *ld, const config_setting_t *at, const st
 }
 
 /*
+ * A min_score no answer of the condition's items reaches would never match: a safety
+ * rule that can never call anyone.  Refused at its line, with the highest score there is.
+ */
+static int check_reachable(struct ld *ld, const config_setting_t *at, const struct qn_form *f,
+                           const struct qn_cond *c)
+{
+    int best = INT_MIN;
+
+    for (int i = 0; i < c->nitems; i++) {
+        const struct qn_item *it = &f->items[c->items[i]];
+        for (int o = 0; o < it->nopts; o++)
+            best = it->opts[o].score > best ? it->opts[o].score : best;
+    }
+    if (c->min_score <= best)
+        return 0;
+    return cfg_fail(ld->err, at, ld->path, "'min_score' is %d, but no answer of %s '%s'%s "
+                    "scores more than %d: this can never hold", c->min_score,
+                    c->nitems > 1 ? "items" : "item", f->items[c->items[0]].id,
+                    c->nitems > 1 ? " (and the others)" : "", best);
+}
+
+/*
  * A condition group { item(s); answer(s) = [...] | min_score = N; } over the
  * first limit items of f (earlier items only, for show_if).
  */
@@ -286,7 +309,7 @@ static int read_cond(struct ld *ld, const config_setting_t *g, const struct qn_f
             return cfg_fail(ld->err, min, ld->path, "'min_score' must be a whole number");
         c->by_score = true;
         c->min_score = config_setting_get_int(min);
-        return 0;
+        return check_reachable(ld, min, f, c);
     }
     if (config_setting_type(vals) == CONFIG_TYPE_STRING) {
         if (!(c->values[c->nvalues++] = read_string(ld, vals, "answer")))

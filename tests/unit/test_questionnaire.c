@@ -345,6 +345,19 @@ static void test_loader_errors(void)
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
                       "rules = ( { when = { item = \"a\"; min_score = 1; }; } ); #!\n",
                       "a rule must call");
+    /* a safety rule that can never fire: no answer scores 99 (issue 12 item 9) */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { item = \"a\";\n"
+                      "    min_score = 99; }; #!\n"
+                      "  call = \"safety\"; message = true; } );\n",
+                      "'min_score' is 99, but no answer of item 'a' scores more than 1: "
+                      "this can never hold");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; }, { id = \"b\"; text = \"B\"; } );\n"
+                      "rules = ( { when = { items = [ \"a\", \"b\" ]; min_score = 2; }; #!\n"
+                      "  call = \"safety\"; } );\n", "items 'a' (and the others) scores more than 1");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
+                      "  { id = \"b\"; text = \"B\"; show_if = { item = \"a\"; min_score = 5; }; } #!\n);\n",
+                      "can never hold");
 }
 
 /* A phase naming a form that is not there: the line in haven.cfg. */
