@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define W 1280
 #define H 800
@@ -420,11 +422,63 @@ static void test_wrong_pins_lock_the_pad_and_tell_the_station(void)
     rf_finish(&f);
 }
 
+/* `haven-kiosk check` for chair-1 on cfg_path; its output into out (a file). The exit status. */
+static int kiosk_check(const char *cfg_path, const char *out)
+{
+    char *const argv[] = { HAVEN_KIOSK_BIN, "check", "--config", (char *)cfg_path, "--room",
+                           "chair-1", NULL };
+    hv_proc *p = hv_proc_spawn(argv, out);
+    int status = p ? hv_proc_wait(p, 20000) : -1;
+
+    hv_proc_free(p);
+    return status;
+}
+
+/*
+ * `haven-kiosk check` warns loudly about the demo PIN, and refuses a pin file others
+ * may read with the haven.cfg line that names it; the kiosk itself refuses to start.
+ */
+static void test_check_demo_pin_and_pin_file_mode(void)
+{
+    char *dir = hv_tmpdir("kiosk-check");
+    char cfg_path[600], out[600], want[700], pins[600];
+    REQUIRE(dir != NULL);
+    snprintf(cfg_path, sizeof cfg_path, "%s/haven.cfg", dir);
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    char *cfg = config();                  /* the demo PIN, in a fresh 0600 pin file */
+    REQUIRE(cfg != NULL);
+    for (char *p; (p = strstr(cfg, "%PREFIX%")) != NULL;)
+        memcpy(p, "haven/tt", 8);
+    REQUIRE(hv_write_file(cfg_path, cfg) == 0);
+    const char *at = strstr(cfg, "pin_file = \"");
+    REQUIRE(at != NULL);
+    sscanf(at + strlen("pin_file = \""), "%599[^\"]", pins);
+    free(cfg);
+
+    CHECK_INT_EQ(kiosk_check(cfg_path, out), 0);
+    char *said = hv_read_file(out);
+    CHECK(said && strstr(said, "WARNING") && strstr(said, "the demo PIN 2468"));
+    free(said);
+
+    REQUIRE(chmod(pins, 0644) == 0);       /* someone made it readable for all */
+    unlink(out);
+    CHECK_INT_EQ(kiosk_check(cfg_path, out), 2);
+    said = hv_read_file(out);
+    snprintf(want, sizeof want, "%s:", cfg_path);
+    if (!(said && strstr(said, want) && strstr(said, "readable by others (mode 644)")))
+        fprintf(stderr, "check said: %s\n", said ? said : "(nothing)");
+    CHECK(said && strstr(said, want) && strstr(said, "readable by others (mode 644)"));
+    free(said);
+    hv_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     RUN(test_checkin_worst_answer_pages_nurses);
     RUN(test_checkin_someone_pages_nurses);
     RUN(test_staff_menu_runs_the_visit);
     RUN(test_wrong_pins_lock_the_pad_and_tell_the_station);
+    RUN(test_check_demo_pin_and_pin_file_mode);
     return CHECK_SUMMARY();
 }
