@@ -230,6 +230,8 @@ static void save_pin_lock(struct app *a)
     save_int(a, "pin_until", a->staff.lock.until_ms);
 }
 
+static enum pin_result pin_result_apply(struct app *a, const char *who, int64_t now);
+
 /* P/room/R/kiosk/event {"id","event":"pin_locked","failures","until","ts"}, through the outbox. */
 static void send_pin_locked(struct app *a, int64_t now)
 {
@@ -260,23 +262,63 @@ static void send_pin_locked(struct app *a, int64_t now)
     free(json);
 }
 
-enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now)
+bool app_pin_begin(struct app *a, const char *pin, int64_t now)
 {
-    const char *who;
+    a->dirty = true;
+    if (pin_lock_locked(&a->staff.lock, now))
+        return false;
+    if (a->staff.checking) {  /* typed during a check: next, in order */
+        snprintf(a->staff.next_pin, sizeof a->staff.next_pin, "%s", pin);
+        return true;
+    }
+    snprintf(a->staff.check_pin, sizeof a->staff.check_pin, "%s", pin);
+    a->staff.checking = true;
+    return true;
+}
+
+/* The PIN typed during the last check, if any, is checked now (unless the pad locked). */
+static void pin_next(struct app *a, int64_t now)
+{
+    char pin[sizeof a->staff.next_pin];
+
+    if (!a->staff.next_pin[0])
+        return;
+    memcpy(pin, a->staff.next_pin, sizeof pin);
+    explicit_bzero(a->staff.next_pin, sizeof a->staff.next_pin);
+    if (!a->staff.menu_open)
+        app_pin_begin(a, pin, now);
+    explicit_bzero(pin, sizeof pin);
+}
+
+enum pin_result app_pin_checked(struct app *a, const char *who, int64_t now)
+{
+    enum pin_result r = pin_result_apply(a, who, now);
+
+    pin_next(a, now);
+    return r;
+}
+
+static enum pin_result pin_result_apply(struct app *a, const char *who, int64_t now)
+{
     int64_t locked_ms;
 
-    if (pin_lock_locked(&a->staff.lock, now))
-        return PIN_RESULT_LOCKED;
-    who = kcfg_pin_who(a->cfg, pin);
+    a->staff.checking = false;
+    explicit_bzero(a->staff.check_pin, sizeof a->staff.check_pin);
+    a->dirty = true;
     if (who) {
         snprintf(a->staff.who, sizeof a->staff.who, "%s", who);
         if (a->staff.lock.failures) {
             pin_lock_reset(&a->staff.lock);
             save_pin_lock(a);
         }
+        a->staff.pin_open = false;
+        a->staff.menu_open = true;
+        a->staff.menu_until_ms = now + 60000;
+        a->staff.wrong_ms = 0;
         log_info("staff menu opened (%s)", who);
         return PIN_RESULT_OK;
     }
+    a->staff.wrong_ms = now;
     locked_ms = pin_lock_fail(&a->staff.lock, now);
     save_pin_lock(a);
     if (!locked_ms) {
@@ -287,6 +329,13 @@ enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now)
              a->staff.lock.failures, (long long)(locked_ms / 1000));
     send_pin_locked(a, now);
     return PIN_RESULT_LOCKED;
+}
+
+enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now)
+{
+    if (!app_pin_begin(a, pin, now))
+        return PIN_RESULT_LOCKED;
+    return app_pin_checked(a, kcfg_pin_who(a->cfg, a->staff.check_pin), now);
 }
 
 /* ---- the visit ------------------------------------------------------------------------------- */

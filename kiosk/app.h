@@ -93,6 +93,10 @@ struct app {
         int64_t menu_until_ms;  /* the menu locks itself again after a quiet minute */
         char who[HV_NAME_MAX];  /* whose PIN opened it: the bedside clear's "by" */
         struct pin_lock lock;   /* wrong PINs in a row, and the lockout (persisted) */
+        bool checking;          /* check_pin is being checked (off the main thread) */
+        char check_pin[9];
+        char next_pin[9];       /* typed meanwhile: checked next ("" : none) */
+        int64_t wrong_ms;       /* when a wrong PIN was entered (0: not lately) */
     } staff;
     bool dirty;                 /* something changed: redraw */
 
@@ -133,10 +137,16 @@ enum pin_result {
     PIN_RESULT_LOCKED,     /* the pad is locked (until a->staff.lock.until_ms): not checked */
 };
 /*
- * A PIN typed on the pad: checked against the pin file unless the pad is locked.
- * The lockout grows with each wrong PIN past the free tries (pin.h), survives a
- * restart, and each lockout is logged and sent as a kiosk event (pin_locked).
+ * A PIN typed on the pad.  Checking it takes a slow KDF (pin.h), so it runs in two
+ * halves: app_pin_begin refuses it while the pad is locked (false), else keeps it in
+ * staff.check_pin and sets staff.checking (true); the kiosk checks it off the main
+ * thread (kcfg_pin_who) and hands back whose it is (NULL: nobody's) to
+ * app_pin_checked, which opens the menu or counts the failure.  The lockout grows
+ * with each wrong PIN past the free tries, survives a restart, and each lockout is
+ * logged and sent as a kiosk event (pin_locked).  app_pin_submit does both at once.
  */
+bool app_pin_begin(struct app *a, const char *pin, int64_t now_ms);
+enum pin_result app_pin_checked(struct app *a, const char *who, int64_t now_ms);
 enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now_ms);
 
 /* ---- the network, from the main loop ---- */

@@ -52,7 +52,7 @@ struct options {
     int w, h;
 };
 
-static uint32_t control_event_type, reload_event_type;
+static uint32_t control_event_type, reload_event_type, pin_event_type;
 static int64_t started_ms;
 
 /* ---- command line ----------------------------------------------------------------- */
@@ -297,6 +297,7 @@ struct kiosk {
     enum checkin_ui seen_checkin;
     enum call_ui seen_call;
     int down_x, down_y;
+    bool pin_busy;               /* a PIN check thread runs (check_pin) */
     bool quit;
 };
 
@@ -538,6 +539,66 @@ static void sync_audio(struct kiosk *k, int64_t now)
     }
 }
 
+/* ---- the staff PIN, checked off the main thread ---------------------------------------------- */
+
+/* What a check thread is given (a copy: a reload may replace the config meanwhile). */
+struct pin_job {
+    struct pin_set pins;
+    char pin[9];
+};
+
+/* Some 0.2 s of yescrypt per PIN in the file: never on the thread that takes the help tap. */
+static void *pin_main(void *arg)
+{
+    struct pin_job *job = arg;
+    const char *who = pin_set_check(&job->pins, job->pin);
+    char *name = who ? strdup(who) : NULL;
+    SDL_Event e;
+
+    explicit_bzero(job, sizeof *job);
+    free(job);
+    memset(&e, 0, sizeof e);
+    e.type = pin_event_type;
+    e.user.code = who ? 1 : 0;
+    e.user.data1 = name;
+    if (SDL_PushEvent(&e) != 1)
+        free(name);
+    return NULL;
+}
+
+/* Starts checking the PIN the pad took (app_pin_begin), unless a check runs already. */
+static void check_pin(struct kiosk *k)
+{
+    struct pin_job *job;
+    pthread_t t;
+
+    if (!k->app.staff.checking || k->pin_busy)
+        return;
+    job = malloc(sizeof *job);
+    if (job) {
+        job->pins = k->cfg.pins;
+        snprintf(job->pin, sizeof job->pin, "%s", k->app.staff.check_pin);
+    }
+    if (job && pthread_create(&t, NULL, pin_main, job) == 0) {
+        pthread_detach(t);
+        k->pin_busy = true;
+        return;
+    }
+    free(job);
+    log_error("cannot start the PIN check; the PIN counts as wrong");
+    app_pin_checked(&k->app, NULL, clock_now_ms());
+}
+
+static void on_pin_checked(struct kiosk *k, const SDL_Event *e, int64_t now)
+{
+    char *who = e->user.data1;
+
+    k->pin_busy = false;
+    /* strdup failing is the only way to a right PIN without a name: "staff" then */
+    app_pin_checked(&k->app, e->user.code ? (who ? who : "staff") : NULL, now);
+    free(who);
+}
+
 /* ---- the loop ------------------------------------------------------------------------------ */
 
 static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
@@ -559,6 +620,8 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         net_event_free(ev);
     } else if (e->type == reload_event_type) {
         reload(k, now);
+    } else if (e->type == pin_event_type) {
+        on_pin_checked(k, e, now);
     } else if (audio_event_type && e->type == audio_event_type) {
         audio_on_event(k->audio, e, now);
     } else if (e->type == control_event_type) {
@@ -572,6 +635,7 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         k->app.dirty = true;
     }
     sync_audio(k, now);  /* before the next event: the screens read the sound's state */
+    check_pin(k);        /* a PIN the pad just took */
 }
 
 /* Milliseconds to wait: the model's or the sound's next timer, or the next minute of the clock. */
@@ -758,8 +822,9 @@ static int run(const struct options *o)
         log_error("SDL: %s", SDL_GetError());
         goto out_outbox;
     }
-    control_event_type = SDL_RegisterEvents(2);
+    control_event_type = SDL_RegisterEvents(3);
     reload_event_type = control_event_type + 1;
+    pin_event_type = control_event_type + 2;
     if (ui_open(&k.ui, k.cfg.font, k.cfg.dpi, o->w, o->h) != 0)
         goto out_sdl;
     SDL_ShowCursor(SDL_DISABLE);

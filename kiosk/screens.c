@@ -26,7 +26,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MENU_UNLOCK_MS 60000   /* the staff menu stays open this long after the last touch */
 #define PIN_WRONG_SHOWN_MS 30000
 #define INTAKE_ITEMS 3
 #define FACES 5
@@ -40,7 +39,6 @@ static struct {
     bool escort;                 /* "My escort is here" */
 } local;
 
-static int64_t pin_wrong_ms;     /* when a wrong PIN was entered (0: not lately) */
 
 static void local_sync(const struct app *a)
 {
@@ -1527,7 +1525,8 @@ static void pin_side(const struct app *a, struct ui *ui, const struct frame *f, 
         clock_text(a->staff.lock.until_ms + 59999, at, sizeof at);  /* the minute after */
         str_fill(text, sizeof text, str(a, STR_PIN_LOCKED), at, NULL);
         ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, text);
-    } else if (a->staff.pin_len == 0 && pin_wrong_ms && now - pin_wrong_ms < PIN_WRONG_SHOWN_MS) {
+    } else if (a->staff.pin_len == 0 && a->staff.wrong_ms &&
+               now - a->staff.wrong_ms < PIN_WRONG_SHOWN_MS) {
         ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, str(a, STR_PIN_WRONG));
     }
 }
@@ -1561,19 +1560,14 @@ static void pin_clear(struct app *a)
 
 static void pin_enter(struct app *a, int64_t now)
 {
-    pin_wrong_ms = 0;
+    a->staff.wrong_ms = 0;
 }
 
+/* OK: the PIN goes to be checked (main.c, off this thread); app_pin_checked opens the menu. */
 static void pin_submit(struct app *a, int64_t now)
 {
-    if (a->staff.pin_len > 0 && app_pin_submit(a, a->staff.pin, now) == PIN_RESULT_OK) {
-        a->staff.pin_open = false;
-        a->staff.menu_open = true;
-        a->staff.menu_until_ms = now + MENU_UNLOCK_MS;
-        pin_wrong_ms = 0;
-    } else {
-        pin_wrong_ms = now;
-    }
+    if (a->staff.pin_len > 0)
+        app_pin_begin(a, a->staff.pin, now);
     pin_clear(a);
 }
 
@@ -1584,10 +1578,10 @@ static void pin_key(struct app *a, int i, int64_t now)
             a->staff.pin[a->staff.pin_len++] = pin_labels[i][0];
             a->staff.pin[a->staff.pin_len] = '\0';
         }
-        pin_wrong_ms = 0;
+        a->staff.wrong_ms = 0;
     } else if (i == 9) {
         pin_clear(a);
-        pin_wrong_ms = 0;
+        a->staff.wrong_ms = 0;
         a->staff.pin_open = false;
     } else {
         pin_submit(a, now);

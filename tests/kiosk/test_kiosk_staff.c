@@ -284,6 +284,7 @@ static void test_staff_menu_runs_the_visit(void)
     for (int i = 0; i < 4; i++)
         send_line(&k, "tapname pin-1");
     send_line(&k, "tapname pin-ok");
+    CHECK(kf_wait_log(&k, "staff PIN: wrong (1 in a row)", 5000));  /* checked off the UI thread */
     CHECK(wait_screen(&k, "pin"));
     int after = pin_side_text(&k, "staff-pin-wrong");
     if (!(after > before * 3 / 2))

@@ -520,6 +520,20 @@ static void test_pin_backoff(void)
     CHECK_STR_EQ(b.staff.who, "sam");
     CHECK_INT_EQ(b.staff.lock.failures, 0);
     CHECK_INT_EQ(app_pin_submit(&b, "0000", T0 + 213000), PIN_RESULT_WRONG);
+
+    /* In two halves, as the kiosk does it (the hash off the UI thread): a PIN typed
+     * while another is being checked is checked next. */
+    b.staff.menu_open = false;
+    CHECK(app_pin_begin(&b, "1111", T0 + 214000));
+    CHECK(b.staff.checking);
+    CHECK(app_pin_begin(&b, "1357", T0 + 214100));
+    CHECK_INT_EQ(app_pin_checked(&b, NULL, T0 + 214200), PIN_RESULT_WRONG);
+    CHECK(b.staff.checking);
+    CHECK_STR_EQ(b.staff.check_pin, "1357");
+    CHECK_INT_EQ(app_pin_checked(&b, kcfg_pin_who(&cfg, b.staff.check_pin), T0 + 214400),
+                 PIN_RESULT_OK);
+    CHECK(b.staff.menu_open && !b.staff.checking);
+    CHECK_STR_EQ(b.staff.check_pin, "");
     outbox_close(ob);
     memset(&cfg.pins, 0, sizeof cfg.pins);
 }
