@@ -646,6 +646,7 @@ static void test_nothing_playable(void)
         send_line(&c.k, line);
     }
     send_line(&c.k, "tapname pin-ok");
+    CHECK(kf_wait_log(&c.k, "staff menu opened", 5000));  /* the PIN is checked off the UI thread */
     send_line(&c.k, "targets");
     CHECK(kf_wait_log(&c.k, "targets on staff", 5000));
     s = kf_shot(&c.k, "sound-staff-nothing-playable");
