@@ -168,6 +168,8 @@ static const config_setting_t *last_member(const config_setting_t *const *groups
     return NULL;
 }
 
+bool cfg_secrets_optional;
+
 /* Reads the first line of path (without its newline) into out. */
 static int read_password_file(const config_setting_t *at, const char *file, const char *path,
                               char *out, size_t outlen, struct cfg_error *err)
@@ -175,6 +177,8 @@ static int read_password_file(const config_setting_t *at, const char *file, cons
     FILE *fp = fopen(path, "r");
     size_t n;
 
+    if (!fp && cfg_secrets_optional && errno == ENOENT)
+        return 0;
     if (!fp)
         return cfg_fail(err, at, file, "'password_file' %s cannot be read: %s", path,
                         strerror(errno));
@@ -201,6 +205,8 @@ static int check_readable(const config_setting_t *const *groups, int n, const ch
     if (!path[0])
         return 0;
     fp = fopen(path, "r");
+    if (!fp && cfg_secrets_optional && errno == ENOENT)
+        return 0;
     if (!fp)
         return cfg_fail(err, last_member(groups, n, key), file, "'%s' %s cannot be read: %s",
                         key, path, strerror(errno));

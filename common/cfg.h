@@ -14,6 +14,7 @@
 
 #include <libconfig.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,6 +80,13 @@ struct cfg_auth {
  * have no line.  Returns 0, or HV_ECONFIG with err "file:line: ..." at the
  * setting that is wrong.
  */
+/*
+ * When true (haven-room list only), cfg_auth_finish skips a password_file,
+ * cafile, certfile or keyfile that does not exist yet: a first install lists
+ * the clinic to make those very files.  Default false.
+ */
+extern bool cfg_secrets_optional;
+
 int cfg_auth_finish(const config_setting_t *const *groups, int ngroups, const char *file,
                     const struct cfg_auth *auth, char *password, size_t pwsize,
                     struct cfg_error *err);

@@ -10,6 +10,7 @@
 #include "controller.h"
 #include "roomcfg.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +144,82 @@ static void print_light_topic(const struct light_def *l)
         printf("light %s\n", filter);
 }
 
+/*
+ * l's light bridge login (DESIGN P7) into out: a Tasmota device is a bridge
+ * of its own ("lights-<topic, / as ->"), zigbee2mqtt and Home Assistant
+ * lights share the bridge of their topic's first level ("lights-<first
+ * level>").  Characters a broker username may not hold become '-'.
+ */
+static void bridge_login(const struct light_def *l, char *out, size_t len)
+{
+    size_t n = l->driver == LIGHT_TASMOTA ? strlen(l->topic) : strcspn(l->topic, "/");
+
+    snprintf(out, len, "lights-%.*s", (int)n, l->topic);
+    for (char *c = out + strlen("lights-"); *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
+            *c = '-';
+}
+
+/* The configured lights (lamps, then the dome) in order: the i-th, or NULL past the end. */
+static const struct light_def *nth_light(const struct room_config *cfg, size_t i)
+{
+    for (size_t r = 0; r < cfg->nrooms; r++) {
+        const struct room_def *room = &cfg->rooms[r];
+        size_t here = (size_t)room->nlights + (room->has_dome ? 1 : 0);
+        if (i < here)
+            return i < (size_t)room->nlights ? &room->lights[i] : &room->dome;
+        i -= here;
+    }
+    return NULL;
+}
+
+/* True if light i publishes anything and no earlier light has login or (same login) filter. */
+static bool first_of(const struct room_config *cfg, size_t i, bool by_filter)
+{
+    char login[HV_TOPIC_MAX], other[HV_TOPIC_MAX], f1[HV_TOPIC_MAX], f2[HV_TOPIC_MAX];
+    const struct light_def *l = nth_light(cfg, i), *m;
+
+    if (light_topic_filter(l, f1, sizeof f1) != 0)
+        return false;
+    bridge_login(l, login, sizeof login);
+    for (size_t j = 0; j < i && (m = nth_light(cfg, j)); j++) {
+        if (light_topic_filter(m, f2, sizeof f2) != 0)
+            continue;
+        bridge_login(m, other, sizeof other);
+        if (!strcmp(login, other) && (!by_filter || !strcmp(f1, f2)))
+            return false;
+    }
+    return true;
+}
+
+/* "bridge <login> <command topic>...": one line per light bridge, each topic once. */
+static void print_bridges(const struct room_config *cfg)
+{
+    char login[HV_TOPIC_MAX], other[HV_TOPIC_MAX], filter[HV_TOPIC_MAX];
+    const struct light_def *l, *m;
+
+    for (size_t i = 0; (l = nth_light(cfg, i)); i++) {
+        if (!first_of(cfg, i, false))
+            continue;
+        bridge_login(l, login, sizeof login);
+        printf("bridge %s", login);
+        for (size_t j = i; (m = nth_light(cfg, j)); j++) {
+            bridge_login(m, other, sizeof other);
+            if (!strcmp(login, other) && first_of(cfg, j, true) &&
+                light_topic_filter(m, filter, sizeof filter) == 0)
+                printf(" %s", filter);
+        }
+        printf("\n");
+    }
+}
+
 int list_run(const char *config_path)
 {
     struct room_config cfg;
     struct cfg_error err;
 
+    /* A first install lists the clinic before its password files exist. */
+    cfg_secrets_optional = true;
     if (roomcfg_load(config_path, &cfg, &err) != 0) {
         fprintf(stderr, "haven-room: %s\n", err.text);
         return 2;
@@ -163,6 +235,7 @@ int list_run(const char *config_path)
         if (cfg.rooms[r].has_dome)
             print_light_topic(&cfg.rooms[r].dome);
     }
+    print_bridges(&cfg);
     roomcfg_free(&cfg);
     return 0;
 }

@@ -2,10 +2,14 @@
 #include "sec_kit.h"
 #include "check.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef HAVEN_SOURCE_DIR
 #error "HAVEN_SOURCE_DIR must name the source tree"
@@ -127,7 +131,8 @@ static char *prod_conf(const struct sec_env *e)
             addf(&out, "acl_file %s\n", sec_path(e, "creds/acl"));
         } else if (!strcmp(key, "persistence_location")) {
             addf(&out, "persistence_location %s/\n", sec_path(e, "mqtt"));
-        } else if (!strcmp(key, "cafile") || !strcmp(key, "certfile") || !strcmp(key, "keyfile")) {
+        } else if (!strcmp(key, "cafile") || !strcmp(key, "certfile") || !strcmp(key, "keyfile") ||
+                   !strcmp(key, "crlfile")) {
             const char *base = strrchr(line, '/');
             addf(&out, "%s %s/tls%s\n", key, e->dir, base ? base : "/missing");
         } else if (strcmp(key, "log_dest") != 0) {
@@ -138,24 +143,53 @@ static char *prod_conf(const struct sec_env *e)
     return out;
 }
 
+/* True when the tests run as root: the broker then drops to user mosquitto, as in production. */
+static bool as_root(void)
+{
+    return geteuid() == 0;
+}
+
+/* chown path to user:group (names; user NULL: root) and chmod it to mode.  0 or -1. */
+static int own(const char *path, const char *user, const char *group, mode_t mode)
+{
+    struct passwd *pw = user ? getpwnam(user) : NULL;
+    struct group *gr = getgrnam(group);
+
+    if ((user && !pw) || !gr || chown(path, pw ? pw->pw_uid : 0, gr->gr_gid) != 0 ||
+        chmod(path, mode) != 0) {
+        fprintf(stderr, "sec_kit: cannot give %s to %s:%s\n", path, user ? user : "root", group);
+        return -1;
+    }
+    return 0;
+}
+
 int sec_make_credentials(const struct sec_env *e, const char *extra)
 {
-    const char *argv[] = { HAVEN_SOURCE_DIR "/scripts/make-credentials", "--config",
-                           sec_path(e, "clinic.cfg"), "--out", sec_path(e, "creds"),
-                           "--room-bin", rf_room_bin(), "--pager", "pager-7", extra, NULL };
-    const char *obs_pass = "observer-password-for-tests";
-    const char *observer[] = { "/usr/bin/mosquitto_passwd", "-b", sec_path(e, "creds/passwd"),
-                               "observer", obs_pass, NULL };
+    /* As docs/deployment.md: the broker's group may read passwd and acl (as root only). */
+    const char *argv[20] = { HAVEN_SOURCE_DIR "/scripts/make-credentials", "--config",
+                             sec_path(e, "clinic.cfg"), "--out", sec_path(e, "creds"),
+                             "--room-bin", rf_room_bin(), "--pager", "pager-7",
+                             "--pager", "observer", "--pager", "observer-2",
+                             "--station", "desk-2" };
+    int n = 15;
     char acl[200];
 
-    if (run(e, argv) || run(e, observer))
+    if (as_root()) {
+        argv[n++] = "--broker-group";
+        argv[n++] = "mosquitto";
+    }
+    argv[n++] = extra;  /* may be NULL: the end */
+
+    if (run(e, argv))
         return -1;
-    /* The test's observer: reads everything under the prefix, publishes nothing. */
-    snprintf(acl, sizeof acl, "\nuser observer\ntopic read %s/#\n", e->prefix);
-    if (append(sec_path(e, "creds/acl"), acl) != 0 ||
-        hv_write_file(sec_path(e, "creds/secrets/observer.pass"), obs_pass) != 0)
-        return -1;
-    return 0;
+    /* The test's observers (pager logins): also read everything, the light bridges' too. */
+    snprintf(acl, sizeof acl, "\nuser observer\ntopic read #\n\nuser observer-2\ntopic read #\n");
+    return append(sec_path(e, "creds/acl"), acl);
+}
+
+int sec_run_tool(const struct sec_env *e, const char *const *argv)
+{
+    return run(e, argv);
 }
 
 /*
@@ -182,6 +216,16 @@ static char *sec_clinic_config(const char *prefix, const char *extra)
     addf(&out, "%.*s{ id = \"chair-1\"; label = \"Chair 1\";\n    lights = ( { driver = "
          "\"zigbee2mqtt\"; topic = \"%s-z2m/chair-1-lamp\"; } ); }%s",
          (int)(at - base), base, prefix, at + strlen(room));
+    /* chair-2: a Tasmota dome, a light bridge of its own ("lights-<prefix>-dome-2"). */
+    static const char room2[] = "{ id = \"chair-2\"; label = \"Chair 2\"; }";
+    char *two = out ? strstr(out, room2) : NULL, *with_dome = NULL;
+    if (two) {
+        addf(&with_dome, "%.*s{ id = \"chair-2\"; label = \"Chair 2\";\n    dome = { driver = "
+             "\"tasmota\"; topic = \"%s-dome-2\"; }; }%s", (int)(two - out), out, prefix,
+             two + strlen(room2));
+        free(out);
+        out = with_dome;
+    }
     free(base);
     return out;
 }
@@ -211,13 +255,22 @@ int sec_env_make(struct sec_env *e, const char *prefix)
                              sec_path(e, "tls"), "broker", "haven-broker", NULL };
     const char *devices[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
                               sec_path(e, "tls"), "device", e->controller, "kiosk-chair-1",
-                              "kiosk-chair-2", "pager-nurses", "observer", NULL };
+                              "kiosk-chair-2", "kiosk-chair-3", "pager-nurses", "observer", "observer-2",
+                              "station", NULL };
     const char *rogue_ca[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
                                sec_path(e, "rogue"), "ca", NULL };
     const char *rogue[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out",
                             sec_path(e, "rogue"), "device", "kiosk-chair-1", NULL };
     if (sec_make_credentials(e, NULL) || run(e, ca) || run(e, broker) || run(e, devices) ||
         run(e, rogue_ca) || run(e, rogue))
+        return -1;
+    /* Files owned as docs/deployment.md says, for a broker running as user mosquitto. */
+    if (as_root() && (own(e->dir, NULL, "mosquitto", 0750) ||
+                      own(sec_path(e, "tls"), NULL, "mosquitto", 0750) ||
+                      own(sec_path(e, "tls/broker.key"), NULL, "mosquitto", 0640)))
+        return -1;
+    if (mkdir(sec_path(e, "mqtt"), 0700) != 0 ||
+        (as_root() && own(sec_path(e, "mqtt"), "mosquitto", "mosquitto", 0700)))
         return -1;
     e->broker_conf = prod_conf(e);
     return e->broker_conf ? 0 : -1;
@@ -275,6 +328,9 @@ int sec_start(struct room_fixture *f, struct sec_env *e, bool tls, const char *e
         return -1;
     rc = rf_start_opts(f, &o);
     free(cfg);
+    /* rf_client (a late subscriber) logs in as observer-2: with the client id being the
+     * login (use_username_as_clientid), a second "observer" would take f->obs's session. */
+    f->client = sec_user(e, "observer-2", tls);
     /* The controller re-publishes the 4 rooms' (empty) calls as it starts: let them pass. */
     for (int i = 0; rc == 0 && i < 4; i++) {
         char *m = hv_client_expect(f->obs, rf_topic(f, "call/+"), 5000);

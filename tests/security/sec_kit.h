@@ -8,8 +8,12 @@
  * whose certificates the broker must refuse), and a mosquitto.conf made from
  * config/mosquitto/haven-prod.conf itself: every setting kept, only the
  * listeners' ports and the file paths moved into the test's temp dir.  An
- * extra user "observer" may read everything under the prefix, so the room
- * fixture can watch; it can publish nothing.
+ * extra login "observer" (made as a pager) may also read everything, so the
+ * room fixture can watch; "observer-2" likewise, for rf_client (late
+ * subscribers: a second client of one login would take the first's session).  Run as root, the broker drops to
+ * user mosquitto (haven-prod.conf's "user mosquitto") and the files are owned
+ * as docs/deployment.md says: passwd, acl and broker.key root:mosquitto 0640,
+ * their directories 0750, the persistence dir mosquitto's.
  */
 #ifndef HAVEN_SEC_KIT_H
 #define HAVEN_SEC_KIT_H
@@ -34,6 +38,8 @@ int sec_env_make(struct sec_env *e, const char *prefix);
  * argument such as "--rotate", or NULL).  0 if it succeeded.
  */
 int sec_make_credentials(const struct sec_env *e, const char *extra);
+/* Runs a tool (argv NULL-terminated) with its output in dir/tools.log.  0 if it exited 0. */
+int sec_run_tool(const struct sec_env *e, const char *const *argv);
 /* Removes the temp dir (kept if the current test failed). */
 void sec_env_free(struct sec_env *e);
 
@@ -46,7 +52,10 @@ const char *sec_path(const struct sec_env *e, const char *rest);
 /*
  * Client options for user: its username and password; with tls, the TLS port,
  * the clinic CA and the device certificate tls/<user>.crt (made for the
- * controller, kiosk-chair-1, kiosk-chair-2, pager-nurses and observer).
+ * controller, kiosk-chair-1..3, pager-nurses, observer and station).  Logins:
+ * those, kiosk-chair-4, pager-charge, pager-7, station-desk-2 and the light
+ * bridges lights-<prefix>-z2m (chair-1's lamp) and lights-<prefix>-dome-2
+ * (chair-2's Tasmota dome).
  * Strings point into static buffers valid for 32 further calls.
  */
 struct hv_client_opts sec_user(const struct sec_env *e, const char *user, bool tls);

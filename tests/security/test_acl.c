@@ -80,6 +80,8 @@ static void test_kiosk_cannot_call_for_another_chair(void)
     CHECK(pub(k1, &f, "call/chair-2", "{\"id\":\"forged-2\",\"room\":\"chair-2\"}", true) == 0);
     CHECK(pub(k1, &f, "page/nurses", "{\"id\":\"forged-3\",\"room\":\"chair-2\"}", false) == 0);
     CHECK(pub(k1, &f, "call/chair-2/ack", "{\"id\":\"forged-4\",\"by\":\"x\"}", false) == 0);
+    CHECK(pub(k1, &f, "call/chair-2/ack/kiosk-chair-1", "{\"id\":\"forged-5\"}", false) == 0);
+    CHECK(pub(k1, &f, "call/chair-2/ack/pager-nurses", "{\"id\":\"forged-6\"}", false) == 0);
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/#"), 1500));
     /* The observer (reads everything) saw none of it: the broker dropped them. */
     CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "room/chair-2/#")), 0);
@@ -157,16 +159,27 @@ static void test_pager_cannot_silence_an_urgent_call(void)
     CHECK_STR_EQ(json_str(page, "priority"), "urgent");
     free(page);
 
-    /* Every way a pager might try to make the call go away. */
+    /* Every way a pager might try to make the call go away, but its own remote clear. */
     CHECK(pub(pager, &f, "call/chair-1/clear", "{\"id\":\"u-1\",\"by\":\"pager\"}", false) == 0);
+    CHECK(pub(pager, &f, "call/chair-1/clear/station", "{\"id\":\"u-1\"}", false) == 0);
     CHECK(pub(pager, &f, "call/chair-1", "", true) == 0);   /* wipe the retained call */
     CHECK(pub(pager, &f, "room/chair-1/kiosk/clear", "{\"id\":\"u-1\",\"by\":\"pager\"}",
               false) == 0);                                  /* pose as the bedside */
     CHECK(pub(pager, &f, "room/chair-1/kiosk/cmd", "{\"cmd\":\"call_cleared\",\"id\":\"u-1\"}",
               false) == 0);                                  /* tell the kiosk it is over */
-    CHECK(wait_log(&f, "refused", 3000));  /* the remote clear reached the controller: refused */
+    /* Its remote clear, on its own login's topic, is what reaches the controller (which
+     * refuses it for an urgent call: tests/security/test_ack_login.c). */
+    CHECK(pub(pager, &f, "call/chair-1/clear/pager-nurses", "{\"id\":\"u-1\"}", false) == 0);
+    char *own = hv_client_expect(f.obs, rf_topic(&f, "call/chair-1/clear/+"), 3000);
+    CHECK(own && strstr(own, "u-1"));
+    free(own);
 
     /* The call stands: retained and open, and it escalates on time (urgent: charge at 1 s). */
+    hv_client *charge = login(&f, "pager-charge", "charge");
+    REQUIRE(charge && hv_client_sub(charge, rf_topic(&f, "page/charge"), 1) == 0);
+    page = hv_client_expect(charge, rf_topic(&f, "page/charge"), 3000);
+    CHECK(page && strstr(page, "u-1"));
+    free(page);
     char *call = retained_payload(&f, rf_topic(&f, "call/chair-1"), 1000);
     CHECK(call != NULL);
     CHECK_STR_EQ(call ? json_str(call, "id") : NULL, "u-1");
@@ -174,23 +187,16 @@ static void test_pager_cannot_silence_an_urgent_call(void)
     free(call);
     CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "room/chair-1/kiosk/clear")), 0);
     CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "room/chair-1/kiosk/cmd")), 0);
+    CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "call/chair-1/clear")), 0);
+    CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "call/chair-1/clear/station")), 0);
     /* The observer saw no empty P/call/chair-1. */
     for (char *upd; (upd = hv_client_expect(f.obs, rf_topic(&f, "call/chair-1"), 0)); free(upd))
         CHECK(upd[0] != '\0');
-    hv_client *charge = login(&f, "pager-charge", "charge");
-    REQUIRE(charge && hv_client_sub(charge, rf_topic(&f, "page/charge"), 1) == 0);
-    page = hv_client_expect(charge, rf_topic(&f, "page/charge"), 3000);
-    CHECK(page && strstr(page, "u-1"));
-    free(page);
 
-    /* What a pager may do: acknowledge.  The bedside (the kiosk) clears. */
-    CHECK(pub(pager, &f, "call/chair-1/ack", "{\"id\":\"u-1\",\"by\":\"Sam\"}", false) == 0);
-    char *ack = hv_client_expect(f.obs, rf_topic(&f, "room/chair-1/kiosk/cmd"), 3000);
-    CHECK(ack && strstr(ack, "call_acknowledged"));
-    free(ack);
+    /* The bedside (the kiosk) clears. */
     CHECK(pub(k1, &f, "room/chair-1/kiosk/clear", "{\"id\":\"u-1\",\"by\":\"Sam\"}", false) == 0);
     char *cleared = NULL;
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 20; i++) {
         free(cleared);
         cleared = hv_client_expect(f.obs, rf_topic(&f, "call/chair-1"), 3000);
         if (!cleared || !cleared[0])
@@ -202,6 +208,145 @@ static void test_pager_cannot_silence_an_urgent_call(void)
     hv_client_free(k1);
     hv_client_free(pager);
     hv_client_free(charge);
+    rf_finish(&f);
+}
+
+/*
+ * DESIGN P2: an acknowledgement or remote clear names its sender by topic,
+ * P/call/R/ack/<login>, and the ACL pins each login to its own last level.
+ * The old P/call/R/ack and P/call/R/clear are denied for everyone, and nobody
+ * may write under another login's name.  Checked at the broker by the observer.
+ */
+static void test_ack_and_clear_only_under_ones_own_login(void)
+{
+    static const char *const users[] = { "pager-nurses", "pager-7", "station", "station-desk-2",
+                                         "kiosk-chair-1", NULL };
+    struct room_fixture f;
+    char own[96], other[96], payload[96];
+    const char *ctl;
+
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    ctl = env.controller;
+    for (int i = 0; users[i]; i++) {
+        hv_client *c = login(&f, users[i], "acker");
+        REQUIRE(c != NULL);
+        bool may = strncmp(users[i], "kiosk-", 6) != 0;
+        for (int k = 0; k < 2; k++) {
+            const char *verb = k ? "clear" : "ack";
+            snprintf(payload, sizeof payload, "{\"id\":\"%s-%s\",\"by\":\"Dr. X\"}", users[i],
+                     verb);
+            snprintf(own, sizeof own, "call/chair-2/%s/%s", verb, users[i]);
+            snprintf(other, sizeof other, "call/chair-2/%s/%s", verb,
+                     strcmp(users[i], "station") ? "station" : "pager-nurses");
+            CHECK(pub(c, &f, own, payload, false) == 0);
+            CHECK(pub(c, &f, other, payload, false) == 0);
+            CHECK(pub(c, &f, k ? "call/chair-2/clear" : "call/chair-2/ack", payload, false) == 0);
+            char *got = hv_client_expect(f.obs, rf_topic(&f, "call/chair-2/+/+"), may ? 3000 : 800);
+            if (may) {
+                CHECK_STR_EQ(got, payload);
+            } else {
+                CHECK(got == NULL);
+            }
+            free(got);
+        }
+        hv_client_free(c);
+    }
+    /* The controller may not forge a nurse's acknowledgement either. */
+    hv_client *c = login(&f, ctl, "ctl-forger");
+    REQUIRE(c != NULL);
+    CHECK(pub(c, &f, "call/chair-2/ack/pager-nurses", "{\"id\":\"x\"}", false) == 0);
+    CHECK(pub(c, &f, "call/chair-2/ack", "{\"id\":\"x\"}", false) == 0);
+    hv_client_free(c);
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "call/chair-2/+/+"), 800));
+    CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "call/chair-2/+")), 0);
+    rf_finish(&f);
+}
+
+/*
+ * DESIGN P3/P5: kiosk/cmd is the stations' alone (not the controller's, not a
+ * pager's); the kiosk reads the controllers' status; the station reads the
+ * kiosks' security events; a kiosk writes exactly its seven topics.
+ */
+static void test_kiosk_cmd_from_stations_only(void)
+{
+    struct room_fixture f;
+
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    hv_client *k1 = login(&f, "kiosk-chair-1", "k1");
+    hv_client *pager = login(&f, "pager-nurses", "pager");
+    hv_client *desk = login(&f, "station-desk-2", "desk");
+    REQUIRE(k1 && pager && desk);
+    REQUIRE(hv_client_sub(k1, rf_topic(&f, "room/chair-1/kiosk/cmd"), 1) == 0);
+    REQUIRE(hv_client_sub(k1, rf_topic(&f, "controller/+/status"), 1) == 0);
+    REQUIRE(hv_client_sub(desk, rf_topic(&f, "room/+/kiosk/event"), 1) == 0);
+
+    /* The kiosk reads the controller's retained status (DESIGN P4). */
+    char *st = hv_client_expect(k1, rf_topic(&f, "controller/+/status"), 3000);
+    CHECK(st && strstr(st, "\"online\":true"));
+    free(st);
+
+    CHECK(pub(pager, &f, "room/chair-1/kiosk/cmd", "{\"cmd\":\"call_cleared\",\"id\":\"p\"}",
+              false) == 0);
+    CHECK(pub(desk, &f, "room/chair-1/kiosk/cmd", "{\"cmd\":\"phase\",\"phase\":\"infusion\"}",
+              false) == 0);
+    char *cmd = hv_client_expect(k1, rf_topic(&f, "room/chair-1/kiosk/cmd"), 3000);
+    CHECK(cmd && strstr(cmd, "infusion"));
+    free(cmd);
+    CHECK(hv_client_expect_none(k1, rf_topic(&f, "room/chair-1/kiosk/cmd"), 500));
+
+    /* The controller's own login can no longer write kiosk/cmd. */
+    rf_stop_room(&f);
+    hv_client *ctl = login(&f, env.controller, "ctl");
+    REQUIRE(ctl != NULL);
+    CHECK(pub(ctl, &f, "room/chair-1/kiosk/cmd", "{\"cmd\":\"call_acknowledged\",\"id\":\"c\"}",
+              false) == 0);
+    CHECK(hv_client_expect_none(k1, rf_topic(&f, "room/chair-1/kiosk/cmd"), 800));
+    hv_client_free(ctl);
+
+    /* The kiosk's security event reaches the station. */
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/event",
+              "{\"id\":\"e-1\",\"event\":\"pin_locked\",\"failures\":5}", false) == 0);
+    char *ev = hv_client_expect(desk, rf_topic(&f, "room/+/kiosk/event"), 3000);
+    CHECK(ev && strstr(ev, "pin_locked"));
+    free(ev);
+
+    hv_client_free(k1);
+    hv_client_free(pager);
+    hv_client_free(desk);
+    rf_finish(&f);
+}
+
+/*
+ * DESIGN P5: a kiosk writes exactly status, call, clear, checkin, response,
+ * theme and event under its own room: a retained message on any other
+ * P/room/R/kiosk/<anything> (on main, kiosk/# let it park megabytes there) is
+ * dropped, so a new subscriber finds none.
+ */
+static void test_kiosk_cannot_retain_on_other_topics(void)
+{
+    static const char *const denied[] = { "room/chair-1/kiosk/junk", "room/chair-1/kiosk/cmd",
+                                          "room/chair-1/kiosk/status/x", "room/chair-1/kiosk/a/b/c",
+                                          "room/chair-1/lights/set", "room/chair-1/lights/state",
+                                          NULL };
+    struct room_fixture f;
+
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    hv_client *k1 = login(&f, "kiosk-chair-1", "k1");
+    REQUIRE(k1 != NULL);
+    for (int i = 0; denied[i]; i++)
+        CHECK(pub(k1, &f, denied[i], "{\"retained\":\"junk\"}", true) == 0);
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/theme", "{\"theme\":\"night\"}", true) == 0);
+    char *theme = retained_payload(&f, rf_topic(&f, "room/chair-1/kiosk/theme"), 2000);
+    CHECK(theme && strstr(theme, "night"));
+    free(theme);
+    hv_client *late = login(&f, "observer-2", "late");
+    REQUIRE(late && hv_client_sub(late, rf_topic(&f, "room/chair-1/#"), 1) == 0);
+    CHECK(hv_client_expect(late, rf_topic(&f, "room/chair-1/kiosk/theme"), 2000) != NULL);
+    for (char *m; (m = hv_client_expect(late, NULL, 500)); free(m))
+        CHECK(!strstr(m, "junk"));
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/theme", "", true) == 0);
+    hv_client_free(late);
+    hv_client_free(k1);
     rf_finish(&f);
 }
 
@@ -229,31 +374,68 @@ static void test_station_drives_visits_but_cannot_raise_calls(void)
 
 /*
  * The lamps: the controller may drive chair-1's lamp (make-credentials grants
- * it exactly the configured lamp topic) and the light bridge hears it; a
- * kiosk may not drive a lamp, not even its own chair's.
+ * it exactly the configured lamp topic) and its light bridge hears it; a
+ * kiosk may not drive a lamp, not even its own chair's.  One login per bridge
+ * (DESIGN P7): the zigbee2mqtt bridge cannot switch chair-2's Tasmota dome,
+ * nor the dome's device chair-1's lamp, nor fake each other's state.
  */
 static void test_only_the_controller_drives_the_lamps(void)
 {
     struct room_fixture f;
-    char lamp[128];
+    char lamp[128], dome[128], z2m[64], tas[64];
 
     REQUIRE(sec_start(&f, &env, false, NULL) == 0);
     snprintf(lamp, sizeof lamp, "%s-z2m/chair-1-lamp/set", f.prefix);
-    hv_client *bridge = login(&f, "lights", "bridge");
+    snprintf(dome, sizeof dome, "cmnd/%s-dome-2/#", f.prefix);
+    snprintf(z2m, sizeof z2m, "lights-%s-z2m", f.prefix);
+    snprintf(tas, sizeof tas, "lights-%s-dome-2", f.prefix);
+    hv_client *bridge = login(&f, z2m, "bridge");
+    hv_client *tasmota = login(&f, tas, "tasmota");
     hv_client *k1 = login(&f, "kiosk-chair-1", "k1");
-    REQUIRE(bridge && k1 && hv_client_sub(bridge, lamp, 1) == 0);
+    REQUIRE(bridge && tasmota && k1 && hv_client_sub(bridge, lamp, 1) == 0 &&
+            hv_client_sub(tasmota, dome, 1) == 0);
+    /* A bridge reads only its own lights' commands: these grant nothing. */
+    hv_client_sub(bridge, dome, 1);
+    hv_client_sub(tasmota, lamp, 1);
 
     CHECK(pub(k1, &f, "room/chair-1/kiosk/status",
               "{\"online\":true,\"phase\":\"infusion\",\"visit\":\"V-9\"}", true) == 0);
     char *cmd = hv_client_expect(bridge, lamp, 3000);
     CHECK(cmd && strstr(cmd, "\"brightness\":30"));  /* infusion: 12 % of 254 */
     free(cmd);
+    CHECK(hv_client_expect_none(tasmota, lamp, 300));
 
     CHECK(hv_client_pub(k1, lamp, "{\"state\":\"ON\",\"brightness\":254}", 1, false) == 0);
     CHECK(hv_client_expect_none(bridge, lamp, 1000));
+
+    /* The zigbee2mqtt bridge switching chair-2's dome off, and the reverse: dropped. */
+    char dome_power[128], dome_state[128], lamp_state[128];
+    snprintf(dome_power, sizeof dome_power, "cmnd/%s-dome-2/Power", f.prefix);
+    snprintf(dome_state, sizeof dome_state, "stat/%s-dome-2/RESULT", f.prefix);
+    snprintf(lamp_state, sizeof lamp_state, "%s-z2m/chair-1-lamp", f.prefix);
+    REQUIRE(hv_client_sub(f.obs, dome_state, 1) == 0 && hv_client_sub(f.obs, lamp_state, 1) == 0);
+    CHECK(hv_client_pub(bridge, dome_power, "OFF", 1, false) == 0);
+    CHECK(hv_client_pub(tasmota, lamp, "{\"state\":\"OFF\"}", 1, false) == 0);
+    CHECK(hv_client_pub(bridge, dome_state, "{\"POWER\":\"OFF\"}", 1, false) == 0);
+    CHECK(hv_client_pub(tasmota, lamp_state, "{\"state\":\"OFF\"}", 1, false) == 0);
+    CHECK(hv_client_expect_none(tasmota, NULL, 1000));
+    CHECK(hv_client_expect_none(bridge, NULL, 200));
+    CHECK_INT_EQ(hv_client_count(f.obs, dome_state), 0);
+    CHECK_INT_EQ(hv_client_count(f.obs, lamp_state), 0);
+    /* Each bridge's own state goes through. */
+    CHECK(hv_client_pub(tasmota, dome_state, "{\"POWER\":\"ON\"}", 1, false) == 0);
+    CHECK(hv_client_pub(bridge, lamp_state, "{\"state\":\"ON\"}", 1, false) == 0);
+    char *lst = hv_client_expect(f.obs, lamp_state, 3000);
+    CHECK(lst && strstr(lst, "ON"));
+    free(lst);
+    char *st = hv_client_expect(f.obs, dome_state, 3000);
+    CHECK(st && strstr(st, "ON"));
+    free(st);
+
     CHECK(pub(k1, &f, "room/chair-1/kiosk/status", "", true) == 0);
     hv_client_free(k1);
     hv_client_free(bridge);
+    hv_client_free(tasmota);
     rf_finish(&f);
 }
 
@@ -272,7 +454,8 @@ static void test_credentials_rerun_keeps_passwords(void)
     REQUIRE(sec_make_credentials(&env, NULL) == 0);
     CHECK_STR_EQ(sec_password(&env, "kiosk-chair-1"), before);
     char *acl = hv_read_file(sec_path(&env, "creds/acl"));
-    CHECK(acl && strstr(acl, "user kiosk-chair-4\ntopic write hsec/room/chair-4/kiosk/#\n"));
+    CHECK(acl && strstr(acl, "user kiosk-chair-4\ntopic write hsec/room/chair-4/kiosk/status\n"));
+    CHECK(acl && !strstr(acl, "write hsec/room/chair-4/kiosk/#") && !strstr(acl, "user lights\n"));
     free(acl);
     /* The regenerated files still let the devices in (a new broker reads them). */
     struct room_fixture f;
@@ -296,6 +479,9 @@ int main(void)
     RUN(test_kiosk_cannot_call_for_another_chair);
     RUN(test_kiosk_reads_only_its_own_chair);
     RUN(test_pager_cannot_silence_an_urgent_call);
+    RUN(test_ack_and_clear_only_under_ones_own_login);
+    RUN(test_kiosk_cmd_from_stations_only);
+    RUN(test_kiosk_cannot_retain_on_other_topics);
     RUN(test_station_drives_visits_but_cannot_raise_calls);
     RUN(test_only_the_controller_drives_the_lamps);
     RUN(test_credentials_rerun_keeps_passwords);  /* last: it rotates every password */

@@ -1,15 +1,17 @@
 /*
  * test_tls.c - the production broker's TLS listener: only devices with a
- * certificate from the clinic CA AND their password get in, and the real
- * kiosk and controller page a nurse over it end to end.
+ * certificate from the clinic CA get in, the certificate's CN is the login
+ * (use_identity_as_username: whatever username and password are sent), a
+ * revoked certificate is refused once the broker has re-read the CRL, and the
+ * real kiosk and controller page a nurse over it end to end.
  */
 #include "check.h"
 #include "json_util.h"
 #include "kiosk_fixture.h"
 #include "kit.h"
 #include "sec_kit.h"
-#include "ui.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +53,12 @@ static void test_tls_refuses_what_it_should(void)
     o.keyfile = sec_path(&env, "rogue/kiosk-chair-1.key");
     CHECK(!gets_in(o, "tls-wrong-ca", &connack));
 
-    o = good;  /* a good certificate is not enough without the password */
+    /* On this listener the certificate is the credential (use_identity_as_username):
+     * Mosquitto does not check the password here; the loopback listener still does. */
+    o = good;
     o.password = NULL;
     o.username = NULL;
-    CHECK(!gets_in(o, "tls-nopass", &connack));
-    CHECK_INT_EQ(connack, 5);
-    o.username = "kiosk-chair-1";
-    o.password = "guess";
-    CHECK(!gets_in(o, "tls-badpass", &connack));
-    CHECK(connack == 4 || connack == 5);
+    CHECK(gets_in(o, "tls-nopass", &connack));
 
     o = good;  /* plain MQTT on the TLS port */
     o.cafile = o.certfile = o.keyfile = NULL;
@@ -105,11 +104,15 @@ static void test_call_paged_over_tls_end_to_end(void)
     if (page) {
         CHECK_STR_EQ(json_str(page->payload, "room"), "chair-1");
         CHECK_STR_EQ(json_str(page->payload, "reason"), "help");
+        /* The pager's acknowledgement over TLS, on its login's topic, reaches the broker
+         * (the controller's and kiosk's side of it: tests/security/test_ack_login.c). */
         char ack[160];
-        snprintf(ack, sizeof ack, "{\"id\":\"%s\",\"by\":\"Sam\"}", json_str(page->payload, "id"));
-        /* The pager acknowledges over TLS; the kiosk, over TLS, shows a nurse is coming. */
-        CHECK(hv_client_pub(pager, rf_topic(&f, "call/chair-1/ack"), ack, 1, false) == 0);
-        CHECK(kf_help_is(&k, "tls-help-coming", ui_theme_day.coming));
+        snprintf(ack, sizeof ack, "{\"id\":\"%s\"}", json_str(page->payload, "id"));
+        CHECK(hv_client_pub(pager, rf_topic(&f, "call/chair-1/ack/pager-nurses"), ack, 1,
+                            false) == 0);
+        char *seen = hv_client_expect(f.obs, rf_topic(&f, "call/chair-1/ack/pager-nurses"), 3000);
+        CHECK_STR_EQ(seen, ack);
+        free(seen);
     }
     hv_msg_free(page);
     char *log = hv_read_file(f.log_path);
@@ -118,6 +121,84 @@ static void test_call_paged_over_tls_end_to_end(void)
 
     kf_finish(&k);
     hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/*
+ * The certificate is the login: kiosk-chair-1's certificate with the
+ * station's username and password is kiosk-chair-1 on the TLS listener, so its
+ * station-only publish (kiosk/cmd) is dropped, and its own chair's call goes
+ * through.  Its client id is the login too: it cannot take the station's session.
+ */
+static void test_certificate_is_the_login(void)
+{
+    struct room_fixture f;
+    struct hv_client_opts o = sec_user(&env, "kiosk-chair-1", true);
+    struct hv_client_opts st = sec_user(&env, "station", true);
+
+    REQUIRE(sec_start(&f, &env, true, NULL) == 0);
+    st.client_id = "real-station";
+    hv_client *station = hv_client_new_opts(&st, NULL);
+    REQUIRE(station != NULL);
+    o.username = "station";
+    o.password = sec_password(&env, "station");
+    o.client_id = "station";
+    hv_client *posing = hv_client_new_opts(&o, NULL);
+    REQUIRE(posing != NULL);
+    CHECK(hv_client_pub(posing, rf_topic(&f, "room/chair-2/kiosk/cmd"),
+                        "{\"cmd\":\"end_visit\"}", 1, false) == 0);
+    CHECK(hv_client_pub(posing, rf_topic(&f, "call/chair-2/ack/station"), "{\"id\":\"x\"}", 1,
+                        false) == 0);
+    CHECK(hv_client_pub(posing, rf_topic(&f, "room/chair-1/kiosk/theme"), "{\"theme\":\"day\"}",
+                        1, false) == 0);
+    char *mine = hv_client_expect(f.obs, rf_topic(&f, "room/chair-1/kiosk/theme"), 3000);
+    CHECK(mine != NULL);  /* what kiosk-chair-1 may do, it did: it is kiosk-chair-1 */
+    free(mine);
+    CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "room/chair-2/kiosk/cmd")), 0);
+    CHECK_INT_EQ(hv_client_count(f.obs, rf_topic(&f, "call/chair-2/ack/station")), 0);
+    CHECK(hv_client_connected(station));  /* the real station's session was not taken */
+    /* ... and the station's own certificate can do what a station does. */
+    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-2/kiosk/cmd"), "{\"cmd\":\"end_visit\"}",
+                        1, false) == 0);
+    char *cmd = hv_client_expect(f.obs, rf_topic(&f, "room/chair-2/kiosk/cmd"), 3000);
+    CHECK(cmd && strstr(cmd, "end_visit"));
+    free(cmd);
+    hv_client_free(posing);
+    hv_client_free(station);
+    rf_finish(&f);
+}
+
+/* True once path contains needle (read every 20 ms, up to timeout_ms). */
+static bool file_has(const char *path, const char *needle, int timeout_ms)
+{
+    for (int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000;; hv_sleep_ms(20)) {
+        char *text = hv_read_file(path);
+        bool found = text && strstr(text, needle);
+        free(text);
+        if (found || hv_now_us() > end)
+            return found;
+    }
+}
+
+/* make-certs revoke kiosk-chair-3: refused over TLS once the broker re-read the CRL (SIGHUP). */
+static void test_revoked_certificate_is_refused(void)
+{
+    struct room_fixture f;
+    struct hv_client_opts o = sec_user(&env, "kiosk-chair-3", true);
+    const char *revoke[] = { HAVEN_SOURCE_DIR "/scripts/make-certs", "--out", sec_path(&env, "tls"),
+                             "revoke", "kiosk-chair-3", NULL };
+    char log[600];
+    int connack = 0;
+
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    CHECK(gets_in(o, "before", &connack));
+    REQUIRE(sec_run_tool(&env, revoke) == 0);
+    CHECK(gets_in(o, "not-yet-reloaded", &connack));  /* the broker has the old CRL */
+    snprintf(log, sizeof log, "%s/mosquitto.log", hv_broker_dir(f.broker));
+    REQUIRE(kill(hv_broker_pid(f.broker), SIGHUP) == 0);
+    REQUIRE(file_has(log, "Reloading config", 5000));
+    CHECK(!gets_in(o, "revoked", &connack));
+    CHECK(gets_in(sec_user(&env, "kiosk-chair-1", true), "others-still-in", &connack));
     rf_finish(&f);
 }
 
@@ -155,7 +236,9 @@ int main(void)
     }
     RUN(test_tls_refuses_what_it_should);
     RUN(test_call_paged_over_tls_end_to_end);
+    RUN(test_certificate_is_the_login);
     RUN(test_missing_tls_file_is_a_config_error);
+    RUN(test_revoked_certificate_is_refused);  /* last: it revokes kiosk-chair-3 */
     sec_env_free(&env);
     return CHECK_SUMMARY();
 }

@@ -35,6 +35,7 @@
 #include <mosquitto.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -599,8 +600,49 @@ int hv_free_port(void)
     return port;
 }
 
+/*
+ * The user named by a "user NAME" line of conf (e.g. haven-prod.conf's "user
+ * mosquitto") into out, or false if conf has none.
+ */
+static bool conf_user(const char *conf, char *out, size_t len)
+{
+    for (const char *line = conf; line && *line;) {
+        char key[16], name[64];
+        if (sscanf(line, "%15s %63s", key, name) == 2 && !strcmp(key, "user")) {
+            snprintf(out, len, "%s", name);
+            return true;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return false;
+}
+
+/*
+ * As root, a conf with its own "user NAME" makes mosquitto drop to NAME, as
+ * in production: dir (its log) becomes NAME's so that it can write there.
+ * Returns 0, or -1 (with a message) if NAME does not exist or chown failed.
+ */
+static int broker_dir_for_user(const char *dir, const char *extra_conf)
+{
+    char name[64];
+    struct passwd *pw;
+
+    if (geteuid() != 0 || !conf_user(extra_conf, name, sizeof name))
+        return 0;
+    pw = getpwnam(name);
+    if (!pw || chown(dir, pw->pw_uid, pw->pw_gid) != 0) {
+        fprintf(stderr, "harness: the broker's user %s: %s\n", name,
+                pw ? strerror(errno) : "no such user");
+        return -1;
+    }
+    return 0;
+}
+
 int hv_broker_write_conf(const char *dir, int port, const char *extra_conf)
 {
+    char user[64];
     char *path = xasprintf("%s/mosquitto.conf", dir);
     char *text = xasprintf(
         "# Written by Haven's test harness (tests/support/harness.c).\n"
@@ -619,10 +661,12 @@ int hv_broker_write_conf(const char *dir, int port, const char *extra_conf)
         "log_timestamp true\n"
         "log_timestamp_format %%Y-%%m-%%dT%%H:%%M:%%S\n"
         /* As root, mosquitto would drop to user "mosquitto", which cannot
-         * write the log into our 0700 temp dir. */
+         * write the log into our 0700 temp dir; a conf naming its own user
+         * (tests/security: haven-prod.conf's) gets the dir chowned instead. */
         "%s"
         "%s%s",
-        port, dir, geteuid() == 0 ? "user root\n" : "",
+        port, dir,
+        geteuid() == 0 && !conf_user(extra_conf, user, sizeof user) ? "user root\n" : "",
         extra_conf ? extra_conf : "",
         extra_conf && *extra_conf && extra_conf[strlen(extra_conf) - 1] != '\n'
             ? "\n" : "");
@@ -776,6 +820,10 @@ hv_broker *hv_broker_start_ex(const char *extra_conf)
     }
     b->conf = xasprintf("%s/mosquitto.conf", b->dir);
     b->out = xasprintf("%s/mosquitto.out", b->dir);
+    if (broker_dir_for_user(b->dir, extra_conf) != 0) {
+        hv_broker_free(b);
+        return NULL;
+    }
 
     for (int attempt = 0; attempt < HV_START_ATTEMPTS; attempt++) {
         b->port = hv_free_port();
