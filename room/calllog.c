@@ -13,6 +13,7 @@
 struct calllog {
     sqlite3 *db;
     bool dirty;              /* written since the last checkpoint */
+    int passive;             /* passive checkpoints since the last truncating one */
     sqlite3_stmt *insert, *update, *clear, *event, *delivered, *alias, *known;
 };
 
@@ -22,6 +23,8 @@ static const char schema[] =
     /* Checkpoints fsync; the controller runs them from its loop (calllog_checkpoint),
      * after the pages have gone, never inside the commit that opens a call. */
     "PRAGMA wal_autocheckpoint=0;"
+    /* After each checkpoint that resets it, the WAL is cut back to 1 MiB. */
+    "PRAGMA journal_size_limit=1048576;"
     "CREATE TABLE IF NOT EXISTS calls("
     "  id TEXT PRIMARY KEY, room TEXT NOT NULL, label TEXT NOT NULL,"
     "  reason TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL,"
@@ -371,11 +374,22 @@ void calllog_commit(calllog *log) { exec_simple(log, "COMMIT"); }
 
 void calllog_checkpoint(calllog *log)
 {
-    int rc;
+    int rc, mode = SQLITE_CHECKPOINT_PASSIVE;
 
     if (!log->dirty)
         return;
-    rc = sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    /* Every CALLLOG_TRUNCATE_EVERY-th: TRUNCATE, which empties the WAL file, but
+     * never waits on a reader (busy timeout 0 for it): a busy one is tried next time. */
+    if (++log->passive >= CALLLOG_TRUNCATE_EVERY) {
+        mode = SQLITE_CHECKPOINT_TRUNCATE;
+        sqlite3_busy_timeout(log->db, 0);
+    }
+    rc = sqlite3_wal_checkpoint_v2(log->db, NULL, mode, NULL, NULL);
+    if (mode == SQLITE_CHECKPOINT_TRUNCATE) {
+        sqlite3_busy_timeout(log->db, 2000);
+        if (rc == SQLITE_OK)
+            log->passive = 0;
+    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         log_error("call log: checkpoint failed: %s", sqlite3_errmsg(log->db));
     log->dirty = false;

@@ -79,8 +79,13 @@ void calllog_commit(calllog *log);
  * Copies the write-ahead log into the database (a passive checkpoint: never
  * waits for readers such as a running report).  Automatic checkpoints are
  * off, because their fsyncs would land in the commit that opens a call; the
- * controller calls this from its loop at most once a second instead.
+ * controller calls this from its loop at most once a second instead.  Every
+ * CALLLOG_TRUNCATE_EVERY-th call with writes is a TRUNCATE checkpoint, which
+ * empties the WAL file (skipped, not waited for, while a reader holds it);
+ * with journal_size_limit (1 MiB) the WAL stays bounded however many calls
+ * pass (docs/performance.md has the figure).
  */
+#define CALLLOG_TRUNCATE_EVERY 10
 void calllog_checkpoint(calllog *log);
 
 /* ---- the response-time report ---- */

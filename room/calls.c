@@ -7,13 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ALIASES 8
+#define MAX_ALIASES 8          /* other ids of a call kept in memory */
+#define MAX_LOGGED_ALIASES 64  /* ... and in the call log: a flood of ids cannot fill the disk */
 
 struct call {
     struct logged_call lc;
     char aliases[MAX_ALIASES][HV_ID_MAX];
     int naliases;
+    int nlogged;              /* aliases in the call log (at most MAX_LOGGED_ALIASES) */
     int64_t next_ms;          /* next escalation, repeat or reminder (wall clock) */
+    int64_t alerted_ms;       /* last page caused by the patient (raise, re-alert) */
 };
 
 /* What the controller knows of one room: its call and its kiosk. */
@@ -23,6 +26,11 @@ struct room_state {
     int online;               /* 1, 0, or -1 unknown */
     int phase;                /* enum phase, or -1 unknown */
     bool loaded;              /* online/phase read from the call log */
+    int logged_online;        /* what the call log holds (writes only on a real change) */
+    int64_t offline_due_ms;   /* offline during a visit: the kiosk_offline call opens then (0: none) */
+    int64_t settle_due_ms;    /* back online: its kiosk_offline call clears then (0: none) */
+    double tokens;            /* input rate limit: a token bucket of room_input_rate/s */
+    int64_t tokens_ms;        /* when tokens was last refilled (-1: never) */
 };
 
 struct calls {
@@ -33,7 +41,11 @@ struct calls {
     struct room_state *rooms; /* sorted by id */
     size_t nrooms, cap;
     size_t nopen;
+    struct calls_stats stats;
 };
+
+/* Merges and suppressed re-alerts under a flood: a few lines a second, the rest counted. */
+static struct log_ratelimit merge_rl = LOG_RATELIMIT_INIT(10, 1000);
 
 /* ---- rooms ------------------------------------------------------------------ */
 
@@ -71,7 +83,8 @@ static struct room_state *room_get(calls *cs, const char *id)
     rs = &cs->rooms[at];
     memset(rs, 0, sizeof *rs);
     snprintf(rs->id, sizeof rs->id, "%s", id);
-    rs->online = rs->phase = -1;
+    rs->online = rs->phase = rs->logged_online = -1;
+    rs->tokens_ms = -1;
     cs->nrooms++;
     return rs;
 }
@@ -165,7 +178,7 @@ static void open_call(calls *cs, struct room_state *rs, const char *id,
     w->priority = prio;
     w->state = CALL_OPEN;
     w->raised_ms = now;
-    c->lc.base_ms = c->lc.timer_ms = now;
+    c->lc.base_ms = c->lc.timer_ms = c->alerted_ms = now;
     rs->call = c;
     cs->nopen++;
 
@@ -198,27 +211,51 @@ static void close_call(calls *cs, struct room_state *rs, const char *by, const c
     cs->nopen--;
 }
 
-/* The patient asked again for the same call: page the group paged last, now. */
+/*
+ * The patient asked again for the same call (or the kiosk re-sent it): page
+ * the group paged last, now, unless the patient did so less than realert_min
+ * ago; then it is counted and logged (rate-limited), and nothing is written.
+ */
 static void realert(calls *cs, struct call *c, int64_t now)
 {
+    if (now - c->alerted_ms < cs->cfg->realert_min_ms) {
+        cs->stats.realerts_suppressed++;
+        log_limited(&merge_rl, LOG_INFO, "%s: call %s sent again within %lld s of its last "
+                    "page: not paged again (%llu so far)", c->lc.w.room, c->lc.w.id,
+                    (long long)(cs->cfg->realert_min_ms / 1000),
+                    (unsigned long long)cs->stats.realerts_suppressed);
+        return;
+    }
+    c->alerted_ms = now;
     calllog_begin(cs->log);
     send_page(cs, c, c->lc.group, "realert", now);
     log_info("%s: call %s re-alerted, paged %s again", c->lc.w.room, c->lc.w.id, c->lc.group);
 }
 
-/* A second call id for a room whose call is open: alias it, upgrade if more urgent. */
+/* Remembers id as another name of c: in memory and in the log, each up to its cap. */
+static void add_alias(calls *cs, struct call *c, const char *id)
+{
+    if (c->naliases < MAX_ALIASES)
+        snprintf(c->aliases[c->naliases++], HV_ID_MAX, "%s", id);
+    if (c->nlogged < MAX_LOGGED_ALIASES && calllog_add_alias(cs->log, id, c->lc.w.id) == 0)
+        c->nlogged++;
+}
+
+/*
+ * A second call id for a room whose call is open: alias it (counted, logged
+ * rate-limited, never paged), or, if more urgent, upgrade the call.
+ */
 static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t now)
 {
     enum priority p = priority_of_msg(cs, m);
     struct logged_call *lc = &c->lc;
 
-    if (c->naliases < MAX_ALIASES)
-        snprintf(c->aliases[c->naliases++], HV_ID_MAX, "%s", m->id);
-    calllog_add_alias(cs->log, m->id, lc->w.id);
+    add_alias(cs, c, m->id);
     if (p <= lc->w.priority) {
-        log_info("%s: call %s joins open call %s (%s)", lc->w.room, m->id, lc->w.id,
-                 reason_name(m->reason));
-        realert(cs, c, now);
+        cs->stats.merged++;
+        log_limited(&merge_rl, LOG_INFO, "%s: call %s joins open call %s (%s): not paged "
+                    "(%llu merged so far)", lc->w.room, m->id, lc->w.id, reason_name(m->reason),
+                    (unsigned long long)cs->stats.merged);
         return;
     }
     /* More urgent than what the nurses were told: a new chain, paged now, and an
@@ -232,7 +269,7 @@ static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t n
     lc->w.acknowledged_ms = 0;
     lc->w.by[0] = '\0';
     lc->step = 0;
-    lc->base_ms = lc->timer_ms = now;
+    lc->base_ms = lc->timer_ms = c->alerted_ms = now;
     /* Set before save(), so the log knows whom a re-alert or reminder goes to. */
     snprintf(lc->group, sizeof lc->group, "%s", policy_of(cs, c)->steps[0].group);
     calllog_begin(cs->log);
@@ -250,6 +287,7 @@ void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t 
         log_error("%s: out of memory: call %s cannot be tracked", room, m->id);
         return;
     }
+    rs->offline_due_ms = 0;  /* a kiosk that sends a call is evidently online */
     if (rs->call && call_matches(rs->call, m->id)) {
         realert(cs, rs->call, now);
         return;
@@ -321,44 +359,136 @@ void calls_clear(calls *cs, const char *room, const struct msg_ack *m, bool beds
 
 /* ---- kiosk supervision ---------------------------------------------------------- */
 
+/* Writes what the log should know of the room's kiosk, only when it changed. */
+static void log_room(calls *cs, struct room_state *rs, int phase_changed, int64_t now)
+{
+    int online = rs->online < 0 ? rs->logged_online : rs->online;
+
+    if (online == rs->logged_online && !phase_changed)
+        return;
+    calllog_set_room(cs->log, rs->id, online, phase_changed ? rs->phase : -1, now);
+    rs->logged_online = online;
+}
+
+/* The kiosk has been offline for offline_grace_ms during a visit: open its call. */
+static void open_offline_call(calls *cs, struct room_state *rs, int64_t now)
+{
+    char id[HV_ID_MAX], detail[HV_DETAIL_MAX];
+
+    rs->offline_due_ms = 0;
+    log_room(cs, rs, 0, now);
+    if (rs->call) {
+        log_warn("%s: kiosk offline during %s; call %s is already open", rs->id,
+                 phase_name(rs->phase), rs->call->lc.w.id);
+        return;
+    }
+    if (ids_new("offline", id, sizeof id) != 0)  /* no entropy: still unique per room */
+        snprintf(id, sizeof id, "offline-%s-%lld", rs->id, (long long)now);
+    snprintf(detail, sizeof detail, "kiosk offline during %s", phase_name(rs->phase));
+    log_warn("%s: kiosk went offline during %s", rs->id, phase_name(rs->phase));
+    open_call(cs, rs, id, REASON_KIOSK_OFFLINE, cs->cfg->reason_priority[REASON_KIOSK_OFFLINE],
+              detail, now);
+}
+
+static bool has_offline_call(const struct room_state *rs)
+{
+    return rs->call && rs->call->lc.w.reason == REASON_KIOSK_OFFLINE;
+}
+
+/* The kiosk has stayed online for online_settle: its outage is over. */
+static void settle_online(calls *cs, struct room_state *rs, int64_t now)
+{
+    rs->settle_due_ms = 0;
+    if (has_offline_call(rs))
+        close_call(cs, rs, NULL, "kiosk_online", now);
+}
+
+static void kiosk_online(calls *cs, struct room_state *rs, int64_t now)
+{
+    if (rs->offline_due_ms)  /* back within the grace (a stale will): nothing happened */
+        log_limited(&merge_rl, LOG_INFO, "%s: kiosk back within %d ms of going offline: "
+                    "no call", rs->id, cs->cfg->offline_grace_ms);
+    rs->offline_due_ms = 0;
+    if (has_offline_call(rs) && !rs->settle_due_ms) {
+        rs->settle_due_ms = now + cs->cfg->online_settle_ms;
+        if (cs->cfg->online_settle_ms <= 0)
+            settle_online(cs, rs, now);
+    }
+}
+
+static void kiosk_offline(calls *cs, struct room_state *rs, int was_online, int64_t now)
+{
+    if (rs->settle_due_ms)  /* offline again before it settled: the same outage */
+        log_limited(&merge_rl, LOG_WARN, "%s: kiosk offline again before settling: the "
+                    "same outage, call %s stays", rs->id, rs->call ? rs->call->lc.w.id : "-");
+    rs->settle_due_ms = 0;
+    if (was_online == 0 || rs->phase <= PHASE_IDLE || has_offline_call(rs) || rs->offline_due_ms)
+        return;
+    /* Online (or unknown) to offline, during a visit: the patient may have lost their
+     * help button.  Once per offline spell, however often the retained status is
+     * delivered again, and only if it lasts the grace. */
+    rs->offline_due_ms = now + cs->cfg->offline_grace_ms;
+    if (cs->cfg->offline_grace_ms <= 0)
+        open_offline_call(cs, rs, now);
+}
+
 void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st, int64_t now)
 {
     struct room_state *rs = room_get(cs, room);
-    int was_online, phase;
+    int was_online, phase_changed = 0;
 
     if (!rs)
         return;
     if (!rs->loaded) {
         calllog_get_room(cs->log, room, &rs->online, &rs->phase);
+        rs->logged_online = rs->online;
         rs->loaded = true;
     }
     was_online = rs->online;
-    if (st->has_phase)
+    if (st->has_phase && rs->phase != (int)st->phase) {
         rs->phase = (int)st->phase;
-    phase = rs->phase;
-    rs->online = st->online;
-    if (st->online) {
-        if (rs->call && rs->call->lc.w.reason == REASON_KIOSK_OFFLINE)
-            close_call(cs, rs, NULL, "kiosk_online", now);
-    } else if (was_online != 0 && phase > PHASE_IDLE) {
-        /* Online (or unknown) to offline, during a visit: the patient has lost
-         * their help button.  Once per offline spell, however often the
-         * retained status is delivered again. */
-        if (rs->call) {
-            log_warn("%s: kiosk offline during %s; call %s is already open", room,
-                     phase_name(phase), rs->call->lc.w.id);
-        } else {
-            char id[HV_ID_MAX], detail[HV_DETAIL_MAX];
-            if (ids_new("offline", id, sizeof id) != 0)  /* no entropy: still unique per room */
-                snprintf(id, sizeof id, "offline-%s-%lld", room, (long long)now);
-            snprintf(detail, sizeof detail, "kiosk offline during %s", phase_name(phase));
-            log_warn("%s: kiosk went offline during %s", room, phase_name(phase));
-            open_call(cs, rs, id, REASON_KIOSK_OFFLINE,
-                      cs->cfg->reason_priority[REASON_KIOSK_OFFLINE], detail, now);
-        }
+        phase_changed = 1;
     }
-    if (was_online != rs->online || st->has_phase)
-        calllog_set_room(cs->log, room, rs->online, st->has_phase ? (int)st->phase : -1, now);
+    rs->online = st->online;
+    if (st->online)
+        kiosk_online(cs, rs, now);
+    else
+        kiosk_offline(cs, rs, was_online, now);
+    /* An offline still in its grace is not written: a restart meanwhile sees the
+     * will again and starts the grace over. */
+    if (!rs->offline_due_ms && !rs->settle_due_ms)
+        log_room(cs, rs, phase_changed, now);
+    else if (phase_changed)
+        calllog_set_room(cs->log, room, rs->logged_online, rs->phase, now);
+}
+
+/* Per-room input budget: room_input_rate messages a second, bursts of twice that. */
+bool calls_admit(calls *cs, const char *room, int64_t now)
+{
+    struct room_state *rs = room_get(cs, room);
+    double rate = cs->cfg->room_input_rate > 0 ? cs->cfg->room_input_rate : 20;
+
+    if (!rs)
+        return false;
+    if (rs->tokens_ms < 0 || now < rs->tokens_ms) {
+        rs->tokens = 2 * rate;
+    } else {
+        rs->tokens += (double)(now - rs->tokens_ms) * rate / 1000.0;
+        if (rs->tokens > 2 * rate)
+            rs->tokens = 2 * rate;
+    }
+    rs->tokens_ms = now;
+    if (rs->tokens < 1) {
+        cs->stats.dropped++;
+        return false;
+    }
+    rs->tokens -= 1;
+    return true;
+}
+
+const struct calls_stats *calls_stats(const calls *cs)
+{
+    return &cs->stats;
 }
 
 /* ---- timers ------------------------------------------------------------------------ */
@@ -397,7 +527,12 @@ static void fire(calls *cs, struct call *c, int64_t now)
 void calls_tick(calls *cs, int64_t now)
 {
     for (size_t i = 0; i < cs->nrooms; i++) {
-        struct call *c = cs->rooms[i].call;
+        struct room_state *rs = &cs->rooms[i];
+        if (rs->offline_due_ms && rs->offline_due_ms <= now)
+            open_offline_call(cs, rs, now);
+        if (rs->settle_due_ms && rs->settle_due_ms <= now)
+            settle_online(cs, rs, now);
+        struct call *c = rs->call;
         /* Several steps may be due at once (after a restart): each one pages, in order. */
         for (int guard = 0; c && c->next_ms <= now && guard <= ROOMCFG_MAX_STEPS; guard++)
             fire(cs, c, now);
@@ -408,9 +543,15 @@ int64_t calls_next_due(const calls *cs)
 {
     int64_t next = INT64_MAX;
 
-    for (size_t i = 0; i < cs->nrooms; i++)
-        if (cs->rooms[i].call && cs->rooms[i].call->next_ms < next)
-            next = cs->rooms[i].call->next_ms;
+    for (size_t i = 0; i < cs->nrooms; i++) {
+        const struct room_state *rs = &cs->rooms[i];
+        if (rs->call && rs->call->next_ms < next)
+            next = rs->call->next_ms;
+        if (rs->offline_due_ms && rs->offline_due_ms < next)
+            next = rs->offline_due_ms;
+        if (rs->settle_due_ms && rs->settle_due_ms < next)
+            next = rs->settle_due_ms;
+    }
     return next;
 }
 
@@ -440,7 +581,25 @@ void calls_free(calls *cs)
     free(cs);
 }
 
-void calls_set_config(calls *cs, const struct room_config *cfg)
+/*
+ * The room of this call is gone from the configuration: nobody could clear
+ * the call at the bedside, and it would escalate for ever.  The group paged
+ * last is told why, then the call is closed.
+ */
+static void close_removed(calls *cs, struct room_state *rs, int64_t now)
+{
+    struct call *c = rs->call;
+
+    log_warn("%s: room removed from the configuration: closing its call %s (%s, paged %s)",
+             rs->id, c->lc.w.id, call_state_name(c->lc.w.state), c->lc.group);
+    snprintf(c->lc.w.detail, sizeof c->lc.w.detail, "%s", REMOVED_DETAIL);
+    calllog_begin(cs->log);
+    calllog_update(cs->log, &c->lc);
+    send_page(cs, c, c->lc.group, "closed", now);
+    close_call(cs, rs, NULL, "room_removed", now);
+}
+
+void calls_set_config(calls *cs, const struct room_config *cfg, int64_t now)
 {
     cs->cfg = cfg;
     for (size_t i = 0; i < cs->nrooms; i++) {
@@ -451,8 +610,7 @@ void calls_set_config(calls *cs, const struct room_config *cfg)
             c->lc.step = policy_of(cs, c)->nsteps - 1;
         c->next_ms = plan_next(cs, c);
         if (!roomcfg_room(cfg, c->lc.w.room))
-            log_warn("%s: no longer in the configuration, but call %s stays open until cleared",
-                     c->lc.w.room, c->lc.w.id);
+            close_removed(cs, &cs->rooms[i], now);
     }
 }
 
@@ -464,6 +622,7 @@ struct restore_ctx {
 static void restore_alias(void *ud, const char *alias)
 {
     struct call *c = ((struct restore_ctx *)ud)->c;
+    c->nlogged++;
     if (c->naliases < MAX_ALIASES)
         snprintf(c->aliases[c->naliases++], HV_ID_MAX, "%s", alias);
 }
@@ -495,6 +654,7 @@ static int restore_one(void *ud, const struct logged_call *lc)
         cs->nopen--;
     }
     c->lc = *lc;
+    c->alerted_ms = lc->timer_ms;
     rs->call = c;
     cs->nopen++;
     rc->c = c;

@@ -10,18 +10,25 @@
  *
  * Rules (docs/protocol.md has the full story):
  *   - A call whose id is already the room's call (or one of its aliases)
- *     re-pages the group paged last; it never opens a second call.  A call
- *     id the log knows as cleared is a late duplicate and is dropped.
+ *     re-pages the group paged last, at most once per realert_min; it never
+ *     opens a second call.  A call id the log knows as cleared is a late
+ *     duplicate and is dropped.
  *   - A call with a new id while the room's call is open joins it as an
- *     alias; if its priority is higher the call is upgraded and its chain
- *     restarts from the first step of the new priority.
+ *     alias (counted, never paged); if its priority is higher the call is
+ *     upgraded, paged, and its chain restarts from the first step of the new
+ *     priority.  Aliases are capped in memory and in the log.
  *   - Escalation: step i of the chain is paged chain[i].after after the
  *     call was raised (or upgraded); past the last step the last group is
  *     paged again every `repeat`.  Each step and repeat adds one to
  *     `escalation`.  An acknowledged call is re-paged to the group that was
  *     paged last every `ack_timeout` until it is cleared.
- *   - A kiosk that goes offline during a visit (phase other than idle)
- *     opens a kiosk_offline call, cleared by the kiosk coming back.
+ *   - A kiosk that goes offline during a visit (phase other than idle) for
+ *     offline_grace_ms opens a kiosk_offline call (a stale will followed by
+ *     online within the grace opens none); it clears once the kiosk has
+ *     stayed online for online_settle.  Offline again before that is the same
+ *     outage: one call, one page per outage.
+ *   - calls_admit is the per-room input budget the controller asks before it
+ *     decodes (or writes) anything a kiosk sent.
  */
 #ifndef HAVEN_CALLS_H
 #define HAVEN_CALLS_H
@@ -50,8 +57,14 @@ calls *calls_new(const struct room_config *cfg, calllog *log, const struct calls
                  void *ctx);
 void calls_free(calls *cs);
 
-/* A reloaded configuration: open calls keep going, timers re-planned on the new chains. */
-void calls_set_config(calls *cs, const struct room_config *cfg);
+/*
+ * A reloaded configuration: open calls keep going, timers re-planned on the
+ * new chains.  A call in a room the new configuration no longer has is
+ * closed (source "room_removed"), after a last page to the group paged last
+ * whose detail is REMOVED_DETAIL.
+ */
+void calls_set_config(calls *cs, const struct room_config *cfg, int64_t now_ms);
+#define REMOVED_DETAIL "room removed from the configuration: call closed"
 
 /* Loads open calls from the log and re-sends pages the broker never acknowledged. */
 int calls_restore(calls *cs, int64_t now_ms);
@@ -65,7 +78,21 @@ void calls_clear(calls *cs, const char *room, const struct msg_ack *m, bool beds
 void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st,
                         int64_t now_ms);
 
-/* Pages whatever escalation or reminder is due at now_ms. */
+/*
+ * The per-room input budget (room_input_rate a second, bursts of twice that):
+ * true if room may send one more message at now_ms; false (counted) to drop it.
+ */
+bool calls_admit(calls *cs, const char *room, int64_t now_ms);
+
+/* What floods cost: counters since calls_new. */
+struct calls_stats {
+    unsigned long long merged;              /* new ids folded into an open call, not paged */
+    unsigned long long realerts_suppressed; /* the same id again within realert_min */
+    unsigned long long dropped;             /* messages over a room's input budget */
+};
+const struct calls_stats *calls_stats(const calls *cs);
+
+/* Pages whatever escalation, reminder or kiosk-supervision deadline is due at now_ms. */
 void calls_tick(calls *cs, int64_t now_ms);
 /* Wall-clock ms of the next due escalation or reminder, or INT64_MAX when none. */
 int64_t calls_next_due(const calls *cs);

@@ -62,6 +62,8 @@ static void install_signals(void)
 
 /* Bad input is logged through one limiter: a flood costs a few lines, not the disk. */
 static struct log_ratelimit bad_input_rl = LOG_RATELIMIT_INIT(20, 1000);
+/* Messages over a room's input budget: one line a second, the rest counted. */
+static struct log_ratelimit flood_rl = LOG_RATELIMIT_INIT(1, 1000);
 
 /* ---- outgoing: struct calls_ops over MQTT ------------------------------------ */
 
@@ -194,6 +196,16 @@ static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
     }
     if (kind == TOPIC_KIOSK_STATUS && ev->len == 0)
         return;  /* a retained status being deleted: nothing to supervise */
+    if (kind != TOPIC_KIOSK_STATUS && kind != TOPIC_CALL_ACK && kind != TOPIC_CALL_CLEAR &&
+        !calls_admit(ctl->calls, room, now)) {
+        /* Over the room's budget: dropped before it is decoded or written anywhere.
+         * Statuses are exempt (the last one is the truth, and they write only on a
+         * change), and so are the nurses' acks and clears. */
+        log_limited(&flood_rl, LOG_WARN, "%s: over its input budget of %d messages/s: "
+                    "dropped %s (%llu dropped so far)", room, ctl->cfg.room_input_rate,
+                    ev->topic, (unsigned long long)calls_stats(ctl->calls)->dropped);
+        return;
+    }
     if (kind == TOPIC_LIGHTS_SET && ev->retained) {
         bad_input(ev->topic, "a retained override would replay on every restart; send it "
                   "without the retain flag");
@@ -321,7 +333,7 @@ static void reload(struct controller *ctl)
     memcpy(next.database, ctl->cfg.database, sizeof next.database);
     roomcfg_free(&ctl->cfg);
     ctl->cfg = next;
-    calls_set_config(ctl->calls, &ctl->cfg);
+    calls_set_config(ctl->calls, &ctl->cfg, clock_now_ms());
     if (lights_set_config(ctl->lights, &ctl->cfg) != 0)
         log_error("reload: out of memory for the lights; they keep the old rooms");
     if (mqtt_session_connected(ctl->mqtt))
@@ -394,6 +406,7 @@ static void loop(struct controller *ctl)
         if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
             calllog_checkpoint(ctl->log);
             log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
+            log_limited_flush(&flood_rl, LOG_WARN, "messages over a room's input budget");
             last_checkpoint = clock_mono_ms();
         }
     }

@@ -22,6 +22,10 @@ static const char *const top_extra[] = {
 static const struct cfg_field controller_fields[] = {
     F("id", CFG_STRING, controller_id, 0, 0, 0),
     F("database", CFG_STRING, database, 0, 0, 0),
+    F("realert_min", CFG_MS, realert_min_ms, 0, 3600, 0),
+    F("offline_grace_ms", CFG_INT, offline_grace_ms, 0, 60000, 0),
+    F("online_settle", CFG_MS, online_settle_ms, 0, 3600, 0),
+    F("room_input_rate", CFG_INT, room_input_rate, 1, 100000, 0),
     CFG_FIELD_END
 };
 static const char *const controller_extra[] = { "broker", NULL };
@@ -61,6 +65,10 @@ static void set_defaults(struct room_config *c)
     c->broker_port = 1883;
     c->keepalive = 10;
     strcpy(c->database, "/var/lib/haven/calls.db");
+    c->realert_min_ms = 30 * 1000;
+    c->offline_grace_ms = 500;
+    c->online_settle_ms = 5 * 1000;
+    c->room_input_rate = 20;
     memcpy(c->reason_priority, default_reason_priority, sizeof c->reason_priority);
     for (int p = 0; p < PRIO_COUNT; p++) {
         c->policy[p].repeat_ms = default_step_s[p] * 1000;

@@ -78,6 +78,10 @@ struct room_config {
     char password[128];
     struct cfg_auth auth;    /* password_file, TLS files */
     char database[PATH_MAX];
+    int64_t realert_min_ms;  /* the same call id again re-pages at most this often */
+    int offline_grace_ms;    /* a kiosk offline this long (ms) during a visit: kiosk_offline call */
+    int64_t online_settle_ms; /* ... which clears once the kiosk has stayed online this long */
+    int room_input_rate;     /* kiosk messages per second a room may send (burst: 2x) */
     char groups[ROOMCFG_MAX_GROUPS][HV_NAME_MAX];
     int ngroups;
     enum priority reason_priority[REASON_COUNT];

@@ -119,7 +119,7 @@ char *retained_call_(struct room_kit *t, const char *room, const char *file, int
 
 const char config_long_timers[] =
     "prefix = \"%PREFIX%\";\n"
-    "controller = { id = \"ctl-%PREFIX%\"; };\n"
+    "controller = { id = \"ctl-%PREFIX%\"; realert_min = 0; };\n"
     "groups = [ \"nurses\", \"charge\" ];\n"
     "priorities = {\n"
     "  routine = { chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 60; } );\n"

@@ -25,7 +25,8 @@ char *rf_default_config(const char *prefix, const char *extra)
 {
     static const char fmt[] =
         "prefix = \"%s\";\n"
-        "controller = { id = \"ctl-%s\"; };\n"
+        /* realert_min 0: the tests of re-alerts press again within a second */
+        "controller = { id = \"ctl-%s\"; realert_min = 0; };\n"
         "groups = [ \"nurses\", \"charge\" ];\n"
         "priorities = {\n"
         "  routine = { chain = ( { group = \"nurses\"; after = 0; }, { group = \"charge\"; after = 4; } );\n"

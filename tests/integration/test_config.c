@@ -372,11 +372,27 @@ static void test_reload_refuses_broken_config(void)
     expect_first_page(&f, pager, "chair-5", "Chair 5", "k-x5");
     CHECK(!wait_log(&f, "configuration reloaded", 0));
 
-    /* Fixed: the next SIGHUP takes it (chair-5 gone, its open call stays). */
+    /* Fixed: the next SIGHUP takes it.  chair-5 is gone: its open call, which
+     * nobody could clear at the bedside any more, is closed with a last page to
+     * the group paged last saying why (issue 12 item 9), and its retained call emptied. */
+    hv_client_drain(f.obs);
     REQUIRE(hv_write_file(f.cfg_path, clinic(f.prefix, 30, false)) == 0);
     REQUIRE(hv_proc_signal(f.room, SIGHUP) == 0);
     CHECK(wait_log(&f, "configuration reloaded: 3 room(s)", 2000));
-    CHECK(wait_log(&f, "chair-5: no longer in the configuration, but call k-x5 stays open", 100));
+    CHECK(wait_log(&f, "chair-5: room removed from the configuration: closing its call k-x5", 100));
+    {
+        char *topic = NULL;
+        char *page = hv_client_expect_t(pager, rf_topic(&f, "page/+"), 2000, &topic, NULL);
+        REQUIRE(page != NULL);
+        CHECK_STR_EQ(topic, rf_topic(&f, "page/nurses"));
+        CHECK_STR_EQ(json_str(page, "id"), "k-x5");
+        CHECK_STR_EQ(json_str(page, "detail"), "room removed from the configuration: call closed");
+        free(page);
+        free(topic);
+        hv_msg *m = hv_client_expect_msg(f.obs, rf_topic(&f, "call/chair-5"), 2000);
+        CHECK(m != NULL && m->payloadlen == 0);
+        hv_msg_free(m);
+    }
     CHECK(publish_call(kiosk, &f, "chair-2", "k-x2") == 0);
     expect_first_page(&f, pager, "chair-2", "Chair 2", "k-x2");
 

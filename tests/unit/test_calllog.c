@@ -390,7 +390,7 @@ static void test_checkpoint_bounds_wal(void)
     calllog_close(log);
 
     CHECK(grown > 1000 * 4096);           /* past SQLite's default autocheckpoint */
-    CHECK(bounded > 0 && bounded < grown / 4);
+    CHECK(bounded >= 0 && bounded < grown / 4);  /* 0 after a TRUNCATE checkpoint */
 }
 
 /* ---- report ---------------------------------------------------------------------- */

@@ -26,6 +26,9 @@
  * routine nurses@0, charge@60 s, nurses@120 s, repeat 60 s, ack_timeout 120 s. */
 static const char config_text[] =
     "prefix = \"haven\";\n"
+    /* The older tests check each rule alone: no re-alert limit, no offline grace or
+     * settling (config_p8 below has the defaults). */
+    "controller = { realert_min = 0; offline_grace_ms = 0; online_settle = 0; };\n"
     "groups = [ \"nurses\", \"charge\" ];\n"
     "priorities = {\n"
     "  routine = {\n"
@@ -63,7 +66,7 @@ struct ev {
     int64_t seq;
 };
 
-#define MAX_EVS 128
+#define MAX_EVS 8192
 
 struct rec {
     struct ev evs[MAX_EVS];
@@ -214,6 +217,12 @@ static const struct ev *last(const struct rec *r, enum ev_kind kind)
         if (r->evs[k].kind == kind)
             return &r->evs[k];
     return NULL;
+}
+
+static void count_alias(void *ud, const char *alias)
+{
+    (void)alias;
+    ++*(int *)ud;
 }
 
 /* ---- fixture ---------------------------------------------------------------------- */
@@ -820,8 +829,8 @@ static void test_lower_or_equal_priority_joins(void)
     calls_tick(f.cs, T + 3 * S);                              /* charge */
     f.rec.n = 0;
     raise_call(&f, "chair-1", "h-2", REASON_HELP, T + 4 * S); /* assist: lower */
-    CHECK_INT_EQ(f.rec.n, 1);                                 /* a re-alert, nothing else */
-    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "s-1", 1, CALL_OPEN);
+    CHECK_INT_EQ(f.rec.n, 0);                                 /* merged: never paged */
+    CHECK_INT_EQ(calls_stats(f.cs)->merged, 1);
     c = calls_get(f.cs, "chair-1");
     REQUIRE(c != NULL);
     CHECK_INT_EQ(c->priority, PRIO_URGENT);
@@ -829,16 +838,15 @@ static void test_lower_or_equal_priority_joins(void)
     CHECK_INT_EQ(calls_open_count(f.cs), 1);
     CHECK_INT_EQ(calls_next_due(f.cs), T + 5 * S);            /* the chain goes on as it was */
     raise_call(&f, "chair-1", "h-2", REASON_HELP, T + 4 * S + 1);  /* the alias again */
-    CHECK_INT_EQ(f.rec.n, 2);
-    CHECK_PAGE(nth(&f.rec, EV_PAGE, 1), "charge", "s-1", 1, CALL_OPEN);
+    CHECK_INT_EQ(f.rec.n, 1);                                 /* a re-alert of the call */
+    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "s-1", 1, CALL_OPEN);
     fx_close(&f);
 
     REQUIRE(fx_open(&f, config_text) == 0);
     raise_call(&f, "chair-1", "h-1", REASON_HELP, T);         /* assist */
     f.rec.n = 0;
     raise_call(&f, "chair-1", "u-2", REASON_UNWELL, T + S);   /* assist: equal */
-    CHECK_INT_EQ(f.rec.n, 1);
-    CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "nurses", "h-1", 0, CALL_OPEN);
+    CHECK_INT_EQ(f.rec.n, 0);
     c = calls_get(f.cs, "chair-1");
     REQUIRE(c != NULL);
     CHECK_INT_EQ(c->reason, REASON_HELP);
@@ -852,7 +860,7 @@ static void test_lower_or_equal_priority_joins(void)
     fx_close(&f);
 }
 
-/* More ids for one call than the call keeps in memory: each still re-alerts. */
+/* More ids for one call than the call keeps in memory: each, sent again, still re-alerts. */
 static void test_many_aliases(void)
 {
     struct fx f;
@@ -860,11 +868,12 @@ static void test_many_aliases(void)
 
     REQUIRE(fx_open(&f, config_text) == 0);
     raise_call(&f, "chair-1", "c-0", REASON_SAFETY, T);
+    f.rec.n = 0;
     for (int i = 1; i <= 12; i++) {
         snprintf(id, sizeof id, "c-%d", i);
         raise_call(&f, "chair-1", id, REASON_HELP, T + i);
     }
-    f.rec.n = 0;
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);  /* merged, not upgrading: never paged */
     for (int i = 1; i <= 12; i++) {
         snprintf(id, sizeof id, "c-%d", i);
         raise_call(&f, "chair-1", id, REASON_HELP, T + 100 + i);
@@ -1160,7 +1169,7 @@ static void test_set_config(void)
     REQUIRE(roomcfg_load(write_config(text), &shorter, &err) == 0);
     REQUIRE(shorter.policy[PRIO_ASSIST].nsteps == 1);
     f.rec.n = 0;
-    calls_set_config(f.cs, &shorter);
+    calls_set_config(f.cs, &shorter, T + 11 * S);
     CHECK_INT_EQ(f.rec.n, 0);
     CHECK_INT_EQ(calls_open_count(f.cs), 3);
     /* chair-1/2: past the (new) chain, repeat from their last page at 10 s: 17 s.
@@ -1187,7 +1196,7 @@ static void test_set_config(void)
                  (int)(a - config_text), config_text, b);
     }
     REQUIRE(roomcfg_load(write_config(text), &longer, &err) == 0);
-    calls_set_config(f.cs, &longer);
+    calls_set_config(f.cs, &longer, T + 18 * S);
     CHECK_INT_EQ(calls_next_due(f.cs), T + 30 * S);
     f.rec.n = 0;
     calls_tick(f.cs, T + 30 * S);
@@ -1201,7 +1210,7 @@ static void test_set_config(void)
     CHECK_PAGE(nth(&f.rec, EV_PAGE, 4), "charge", "h-3", 2, CALL_OPEN);
     CHECK_INT_EQ(calls_open_count(f.cs), 3);
 
-    calls_set_config(f.cs, &f.cfg);
+    calls_set_config(f.cs, &f.cfg, T + 41 * S);
     fx_close(&f);
     roomcfg_free(&shorter);
     roomcfg_free(&longer);
@@ -1239,17 +1248,28 @@ static void test_publish_all(void)
     CHECK_STR_EQ(f.rec.evs[2].call.id, "c-3");
     CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
 
-    /* chair-3 left the configuration with its call open: still published. */
+    /* chair-3 left the configuration with its call open: it is closed, with a last
+     * page to the group paged last saying why, and no longer published. */
     REQUIRE(roomcfg_load(write_config(fewer_text), &fewer, &err) == 0);
-    calls_set_config(f.cs, &fewer);
     f.rec.n = 0;
-    calls_publish_all(f.cs);
-    CHECK_INT_EQ(f.rec.n, 3);
+    calls_set_config(f.cs, &fewer, T + S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->group, "nurses");
+    CHECK_STR_EQ(e->id, "c-3");
+    CHECK_STR_EQ(e->call.detail, REMOVED_DETAIL);
     e = last(&f.rec, EV_PUBLISH);
     REQUIRE(e != NULL);
     CHECK_STR_EQ(e->room, "chair-3");
-    CHECK(e->has_call);
-    calls_set_config(f.cs, &f.cfg);
+    CHECK(!e->has_call);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK(calls_get(f.cs, "chair-3") == NULL);
+    CHECK_INT_EQ(calllog_known(f.log, "c-3", NULL), 1);       /* a late duplicate is dropped */
+    f.rec.n = 0;
+    calls_publish_all(f.cs);
+    CHECK_INT_EQ(f.rec.n, 2);
+    calls_set_config(f.cs, &f.cfg, T + 2 * S);
     roomcfg_free(&fewer);
     fx_close(&f);
 }
@@ -1271,6 +1291,161 @@ static void test_next_due_many_rooms(void)
     clear_call(&f, "chair-1", "a", "", false, T + 3 * S);
     CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
     CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* ---- floods and supervision with the defaults (DESIGN P8) ---------------------------- */
+
+/* config_text with the controller's defaults: realert_min 30 s, offline grace 500 ms,
+ * online settle 5 s, 20 messages/s per room. */
+static const char *config_p8(void)
+{
+    static char text[sizeof config_text];
+    const char *a = strstr(config_text, "controller = {");
+    const char *b = a ? strchr(a, '\n') : NULL;
+
+    if (!a || !b)
+        return config_text;
+    snprintf(text, sizeof text, "%.*s%s", (int)(a - config_text), config_text, b + 1);
+    return text;
+}
+
+/* 10,000 new ids for one open call: merged, counted, never paged; the log keeps a few. */
+static void test_flood_of_ids_pages_once(void)
+{
+    struct fx f;
+    char id[32];
+    int aliases = 0;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    raise_call(&f, "chair-1", "c-0", REASON_HELP, T);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    f.rec.n = 0;
+    for (int i = 1; i <= 10000; i++) {
+        snprintf(id, sizeof id, "flood-%d", i);
+        raise_call(&f, "chair-1", id, REASON_HELP, T + i / 10);
+    }
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_stats(f.cs)->merged, 10000);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_STR_EQ(calls_get(f.cs, "chair-1")->id, "c-0");
+    calllog_each_alias(f.log, "c-0", count_alias, &aliases);
+    CHECK(aliases > 0 && aliases <= 64);
+    /* Another room pages as ever. */
+    raise_call(&f, "chair-2", "d-0", REASON_HELP, T + 1001);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    /* A merge that upgrades does page. */
+    raise_call(&f, "chair-1", "s-1", REASON_SAFETY, T + 1002);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 2);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->priority, PRIO_URGENT);
+    fx_close(&f);
+}
+
+/* The same id again re-alerts at most once per realert_min (30 s). */
+static void test_realert_min(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
+    f.rec.n = 0;
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 1);        /* the kiosk's re-send */
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 29 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_stats(f.cs)->realerts_suppressed, 2);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 30 * S);   /* pressed again, later */
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 31 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    raise_call(&f, "chair-1", "c-1", REASON_HELP, T + 60 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 2);
+    fx_close(&f);
+}
+
+/* A stale will followed within the grace by online: no call, no page, nothing written. */
+static void test_offline_grace(void)
+{
+    struct fx f;
+    int online, phase;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T);
+    kiosk_status(&f, "chair-1", false, -1, T + S);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + S + 500);
+    calls_tick(f.cs, T + S + 499);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + S + 400);
+    calls_tick(f.cs, T + 10 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+    calllog_get_room(f.log, "chair-1", &online, &phase);
+    CHECK_INT_EQ(online, 1);
+
+    /* An offline that lasts the grace opens the call, paged once. */
+    kiosk_status(&f, "chair-1", false, -1, T + 20 * S);
+    calls_tick(f.cs, T + 20 * S + 500);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    calllog_get_room(f.log, "chair-1", &online, &phase);
+    CHECK_INT_EQ(online, 0);
+    fx_close(&f);
+}
+
+/* 2,000 statuses alternating offline/online: at most one kiosk_offline call, one page. */
+static void test_flapping_kiosk_one_call(void)
+{
+    struct fx f;
+    int64_t t = T;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, t);
+    for (int i = 0; i < 2000; i++) {  /* a burst: all within the grace */
+        kiosk_status(&f, "chair-1", i % 2 == 0 ? false : true, -1, t + i / 10);
+        calls_tick(f.cs, t + i / 10);
+    }
+    calls_tick(f.cs, t + 10 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
+
+    /* Slow flapping, each offline past the grace and each online short of the settle. */
+    for (int i = 0; i < 2000; i++) {
+        t += S;
+        kiosk_status(&f, "chair-1", i % 2 == 0 ? false : true, -1, t);
+        calls_tick(f.cs, t + 600);
+    }
+    int pages = 0;
+    for (int i = 0; i < f.rec.n; i++)
+        pages += f.rec.evs[i].kind == EV_PAGE && f.rec.evs[i].call.reason == REASON_KIOSK_OFFLINE &&
+                 f.rec.evs[i].call.escalation == 0;
+    CHECK_INT_EQ(pages, 1);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    /* Online for online_settle (5 s): the outage is over, the call clears. */
+    kiosk_status(&f, "chair-1", true, -1, t + S);  /* online since t already */
+    calls_tick(f.cs, t + 5 * S - 1);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    calls_tick(f.cs, t + 5 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+/* The per-room input budget: 20/s, bursts of 40; rooms are independent. */
+static void test_admit(void)
+{
+    struct fx f;
+    int ok = 0;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    for (int i = 0; i < 1000; i++)
+        ok += calls_admit(f.cs, "chair-1", T);
+    CHECK_INT_EQ(ok, 40);
+    CHECK_INT_EQ(calls_stats(f.cs)->dropped, 960);
+    CHECK(calls_admit(f.cs, "chair-2", T));
+    CHECK(!calls_admit(f.cs, "chair-1", T + 10));
+    CHECK(calls_admit(f.cs, "chair-1", T + 50));          /* one token back per 50 ms */
+    ok = 0;
+    for (int i = 0; i < 1000; i++)
+        ok += calls_admit(f.cs, "chair-1", T + 10 * S);
+    CHECK_INT_EQ(ok, 40);                                 /* refilled, capped at the burst */
     fx_close(&f);
 }
 
@@ -1301,6 +1476,11 @@ int main(void)
     RUN(test_set_config);
     RUN(test_publish_all);
     RUN(test_next_due_many_rooms);
+    RUN(test_flood_of_ids_pages_once);
+    RUN(test_realert_min);
+    RUN(test_offline_grace);
+    RUN(test_flapping_kiosk_one_call);
+    RUN(test_admit);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
