@@ -1,4 +1,20 @@
-/* mqtt.c - the MQTT session: libmosquitto, an event queue, reconnect with backoff. */
+/*
+ * mqtt.c - the MQTT session: libmosquitto, an event queue, reconnect with backoff,
+ * and a liveness probe.
+ *
+ * The probe (DESIGN P9): a link can die without a FIN or RST (the broker frozen,
+ * a cable pulled, a DROP rule).  libmosquitto 2.0.11 notices only when a PINGREQ
+ * it sent after `keepalive` of silence has had no answer for another `keepalive`
+ * (up to 2 x keepalive).  So once nothing has been received for keepalive/2 we
+ * send an UNSUBSCRIBE of a filter nobody uses and expect its UNSUBACK; any packet
+ * received counts as life.  No answer within another keepalive/2: the socket is
+ * shut down (no DISCONNECT, so the broker sends our will when it can), the
+ * session reports MQTT_EV_DISCONNECTED and reconnects with the usual backoff.
+ * Detection therefore takes keepalive (+ one loop turn) after the last packet.
+ * libmosquitto's own keepalive does not fight it: the probe is outgoing traffic,
+ * which postpones libmosquitto's PINGREQ, and the probe always decides first.
+ * A connect that has had no CONNACK within keepalive is given up the same way.
+ */
 #include "mqtt.h"
 #include "clock.h"
 #include "err.h"
@@ -8,9 +24,11 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000
+#define PROBE_FILTER "haven/$probe/unused"   /* never subscribed: UNSUBACK is all it gets */
 
 struct sub {
     char *filter;
@@ -32,6 +50,9 @@ struct mqtt_session {
     bool connecting;         /* a connect is under way */
     int64_t next_attempt_ms; /* monotonic time of the next reconnect */
     int backoff_ms;
+    int64_t last_rx_ms;      /* monotonic time a packet last came from the broker */
+    int64_t connect_ms;      /* when the current connect attempt started */
+    int64_t probe_ms;        /* when the outstanding probe was sent; 0: none */
     struct sub *subs;
     struct ev_node *head, *tail;
 };
@@ -88,6 +109,8 @@ static void on_connect(struct mosquitto *mosq, void *ud, int rc)
     struct mqtt_event ev = { .kind = MQTT_EV_CONNECTED };
 
     s->connecting = false;
+    s->last_rx_ms = clock_mono_ms();
+    s->probe_ms = 0;
     if (rc != 0) {
         log_warn("mqtt: broker %s:%d refused the connection: %s", s->host, s->port,
                  mosquitto_connack_string(rc));
@@ -125,10 +148,19 @@ static void on_disconnect(struct mosquitto *mosq, void *ud, int rc)
     link_down(ud, false);
 }
 
+/* Any packet from the broker: the link is alive, an outstanding probe is answered. */
+static void heard(mqtt_session *s)
+{
+    s->last_rx_ms = clock_mono_ms();
+    s->probe_ms = 0;
+}
+
 static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_message *m)
 {
     mqtt_session *s = ud;
     struct mqtt_event ev = { .kind = MQTT_EV_MESSAGE, .retained = m->retain };
+
+    heard(s);
 
     ev.len = m->payloadlen > 0 ? (size_t)m->payloadlen : 0;
     ev.topic = strdup(m->topic);
@@ -152,7 +184,19 @@ static void on_message(struct mosquitto *mosq, void *ud, const struct mosquitto_
 static void on_publish(struct mosquitto *mosq, void *ud, int mid)
 {
     struct mqtt_event ev = { .kind = MQTT_EV_PUBLISHED, .mid = mid };
+
+    heard(ud);
     ev_push(ud, &ev);
+}
+
+static void on_subscribe(struct mosquitto *mosq, void *ud, int mid, int n, const int *granted)
+{
+    heard(ud);
+}
+
+static void on_unsubscribe(struct mosquitto *mosq, void *ud, int mid)
+{
+    heard(ud);  /* the probe's UNSUBACK, usually */
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -164,6 +208,8 @@ static void start_connect(mqtt_session *s, bool first)
 
     if (rc == MOSQ_ERR_SUCCESS) {
         s->connecting = true;
+        s->connect_ms = clock_mono_ms();
+        s->probe_ms = 0;
         return;
     }
     log_limited(&connect_rl, LOG_WARN,
@@ -227,6 +273,8 @@ mqtt_session *mqtt_session_new(const struct mqtt_opts *o)
     mosquitto_disconnect_callback_set(s->mosq, on_disconnect);
     mosquitto_message_callback_set(s->mosq, on_message);
     mosquitto_publish_callback_set(s->mosq, on_publish);
+    mosquitto_subscribe_callback_set(s->mosq, on_subscribe);
+    mosquitto_unsubscribe_callback_set(s->mosq, on_unsubscribe);
     start_connect(s, true);
     return s;
 
@@ -303,6 +351,53 @@ bool mqtt_session_connected(const mqtt_session *s)
     return s->connected;
 }
 
+/* ---- liveness probe ----------------------------------------------------- */
+
+/*
+ * Declares the link dead: shuts the socket down without a DISCONNECT (so the
+ * broker will publish our will), reports the loss and schedules the reconnect.
+ */
+static void link_dead(mqtt_session *s, const char *why, int64_t silent_ms)
+{
+    int fd = mosquitto_socket(s->mosq);
+
+    log_warn("mqtt: broker %s:%d silent for %lld ms (%s); dropping the link", s->host, s->port,
+             (long long)silent_ms, why);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);  /* libmosquitto sees EOF on its next read and closes */
+    link_down(s, true);
+}
+
+/*
+ * Runs the probe's clock at now: sends the probe after keepalive/2 of
+ * silence, gives the link up after another keepalive/2 without an answer (or a
+ * connect after keepalive without a CONNACK).  Returns the ms until the probe
+ * next needs a look, to bound the caller's wait.
+ */
+static int64_t probe_tick(mqtt_session *s, int64_t now)
+{
+    int64_t half = (int64_t)s->keepalive * 500;
+
+    if (s->connecting && !s->connected) {
+        if (now - s->connect_ms >= 2 * half) {
+            link_dead(s, "no CONNACK", now - s->connect_ms);
+            return half;
+        }
+        return s->connect_ms + 2 * half - now;
+    }
+    if (!s->connected)
+        return half;
+    if (s->probe_ms && now - s->probe_ms >= half) {
+        link_dead(s, "no answer to the probe", now - s->last_rx_ms);
+        return half;
+    }
+    if (!s->probe_ms && now - s->last_rx_ms >= half) {
+        if (mosquitto_unsubscribe(s->mosq, NULL, PROBE_FILTER) == MOSQ_ERR_SUCCESS)
+            s->probe_ms = now;
+    }
+    return s->probe_ms ? s->probe_ms + half - now : s->last_rx_ms + half - now;
+}
+
 void mqtt_session_run(mqtt_session *s, int timeout_ms)
 {
     int64_t now = clock_mono_ms();
@@ -317,7 +412,12 @@ void mqtt_session_run(mqtt_session *s, int timeout_ms)
         if (!s->connecting)
             return;
     }
-    int rc = mosquitto_loop(s->mosq, timeout_ms, 1);
+    int64_t probe_in = probe_tick(s, now);
+    if (!s->connected && !s->connecting)
+        return;  /* the probe gave the link up */
+    if (probe_in < 1)
+        probe_in = 1;
+    int rc = mosquitto_loop(s->mosq, probe_in < timeout_ms ? (int)probe_in : timeout_ms, 1);
     /* The link broke without a DISCONNECT from the broker (it died, or the TCP
      * connect failed): libmosquitto may not have called on_disconnect. */
     if (rc != MOSQ_ERR_SUCCESS && (s->connected || s->connecting))
