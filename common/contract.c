@@ -64,7 +64,8 @@ bool topic_prefix_valid(const char *prefix)
     return true;
 }
 
-/* Table of the topics under P: which levels follow the prefix. "%" is the name. */
+/* Table of the topics under P: which levels follow the prefix. "%" is the name, "@" the
+ * sender's broker login (DESIGN P2). */
 static const struct {
     enum topic_kind kind;
     const char *pattern;
@@ -79,59 +80,105 @@ static const struct {
     { TOPIC_LIGHTS_SET,     "room/%/lights/set" },
     { TOPIC_LIGHTS_STATE,   "room/%/lights/state" },
     { TOPIC_CALL,           "call/%" },
-    { TOPIC_CALL_ACK,       "call/%/ack" },
-    { TOPIC_CALL_CLEAR,     "call/%/clear" },
+    { TOPIC_CALL_ACK,       "call/%/ack/@" },
+    { TOPIC_CALL_CLEAR,     "call/%/clear/@" },
     { TOPIC_PAGE,           "page/%" },
     { TOPIC_CONTROLLER,     "controller/%/status" },
 };
 
-/* Matches rest against pattern; the "%" level is copied into name. */
-static bool topic_match(const char *pattern, const char *rest, char name[HV_NAME_MAX])
+bool login_valid(const char *s)
 {
-    const char *pct = strchr(pattern, '%');
-    size_t head = (size_t)(pct - pattern);
-    const char *tail = pct + 1;
-    size_t restlen = strlen(rest), taillen = strlen(tail), n;
+    size_t n = 0;
 
-    if (strncmp(pattern, rest, head) != 0 || restlen < head + taillen)
+    for (; s && s[n]; n++) {
+        char c = s[n];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-') || n >= HV_LOGIN_MAX - 1)
+            return false;
+    }
+    return n > 0;
+}
+
+/* Copies the level at *rest (up to '/' or the end) into out (size outlen); false if empty
+ * or too long.  Advances *rest past it. */
+static bool take_level(const char **rest, char *out, size_t outlen)
+{
+    size_t n = strcspn(*rest, "/");
+
+    if (n == 0 || n >= outlen)
         return false;
-    if (strcmp(rest + restlen - taillen, tail) != 0)
-        return false;
-    n = restlen - head - taillen;
-    if (n == 0 || n >= HV_NAME_MAX || memchr(rest + head, '/', n))
-        return false;
-    memcpy(name, rest + head, n);
-    name[n] = '\0';
+    memcpy(out, *rest, n);
+    out[n] = '\0';
+    *rest += n;
     return true;
+}
+
+/* Matches rest against pattern; the "%" level is copied into name, "@" into login. */
+static bool topic_match(const char *pattern, const char *rest, char name[HV_NAME_MAX],
+                        char login[HV_LOGIN_MAX])
+{
+    for (const char *p = pattern; *p; p++, rest++) {
+        if (*p == '%' || *p == '@') {
+            if (*p == '%' ? !take_level(&rest, name, HV_NAME_MAX)
+                          : !take_level(&rest, login, HV_LOGIN_MAX))
+                return false;
+            rest--;
+        } else if (*p != *rest) {
+            return false;
+        }
+    }
+    return *rest == '\0';
 }
 
 enum topic_kind topic_parse(const char *prefix, const char *topic, char name[HV_NAME_MAX])
 {
+    char login[HV_LOGIN_MAX];
+    return topic_parse_login(prefix, topic, name, login);
+}
+
+enum topic_kind topic_parse_login(const char *prefix, const char *topic, char name[HV_NAME_MAX],
+                                  char login[HV_LOGIN_MAX])
+{
     size_t plen = strlen(prefix);
 
+    login[0] = '\0';
     if (strncmp(topic, prefix, plen) != 0 || topic[plen] != '/')
         return TOPIC_UNKNOWN;
     for (size_t i = 0; i < sizeof topic_table / sizeof topic_table[0]; i++) {
         enum topic_kind k = topic_table[i].kind;
-        if (!topic_match(topic_table[i].pattern, topic + plen + 1, name))
+        if (!topic_match(topic_table[i].pattern, topic + plen + 1, name, login))
             continue;
+        if (strchr(topic_table[i].pattern, '@') && !login_valid(login))
+            break;
         if ((k == TOPIC_PAGE || k == TOPIC_CONTROLLER) ? !strpbrk(name, "+#") : room_id_valid(name))
             return k;
-        return TOPIC_UNKNOWN;
+        break;
     }
+    login[0] = '\0';
     return TOPIC_UNKNOWN;
 }
 
 int topic_build(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
                 const char *name)
 {
+    return topic_build_login(out, outlen, prefix, kind, name, "+");
+}
+
+int topic_build_login(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
+                      const char *name, const char *login)
+{
     for (size_t i = 0; i < sizeof topic_table / sizeof topic_table[0]; i++) {
-        const char *pat = topic_table[i].pattern, *pct;
+        const char *pat = topic_table[i].pattern, *pct, *at;
         int n;
         if (topic_table[i].kind != kind)
             continue;
         pct = strchr(pat, '%');
-        n = snprintf(out, outlen, "%s/%.*s%s%s", prefix, (int)(pct - pat), pat, name, pct + 1);
+        at = strchr(pat, '@');
+        if (at)
+            n = snprintf(out, outlen, "%s/%.*s%s%.*s%s", prefix, (int)(pct - pat), pat, name,
+                         (int)(at - pct - 1), pct + 1, login);
+        else
+            n = snprintf(out, outlen, "%s/%.*s%s%s", prefix, (int)(pct - pat), pat, name, pct + 1);
         return n < 0 || (size_t)n >= outlen ? HV_EINVAL : 0;
     }
     return HV_EINVAL;
@@ -315,6 +362,18 @@ int contract_decode_ack(const char *payload, size_t len, struct msg_ack *out,
     return rc;
 }
 
+bool login_is_station(const char *login)
+{
+    return login && (strcmp(login, "station") == 0 || strncmp(login, "station-", 8) == 0);
+}
+
+void contract_ack_sender(struct msg_ack *m, const char *login)
+{
+    snprintf(m->via, sizeof m->via, "%s", login);
+    if (!login_is_station(login) || !m->by[0])
+        snprintf(m->by, sizeof m->by, "%s", login);
+}
+
 int contract_decode_status(const char *payload, size_t len, struct msg_status *out,
                            const char **why)
 {
@@ -374,6 +433,7 @@ int contract_decode_call_state(const char *payload, size_t len, struct contract_
         !get_opt_string(root, "room", out->room, sizeof out->room, false, why) ||
         !get_opt_string(root, "label", out->label, sizeof out->label, true, why) ||
         !get_opt_string(root, "by", out->by, sizeof out->by, true, why) ||
+        !get_opt_string(root, "via", out->via, sizeof out->via, true, why) ||
         !get_opt_string(root, "detail", out->detail, sizeof out->detail, true, why))
         goto out;
     v = cJSON_GetObjectItemCaseSensitive(root, "priority");
@@ -623,6 +683,7 @@ char *contract_encode_call(const struct contract_call *c)
     add_time(o, "raised", c->raised_ms);
     add_time(o, "acknowledged", c->acknowledged_ms);
     add_opt_string(o, "by", c->by);
+    add_opt_string(o, "via", c->via);
     cJSON_AddNumberToObject(o, "escalation", c->escalation);
     if (c->detail[0])
         cJSON_AddStringToObject(o, "detail", c->detail);

@@ -22,6 +22,7 @@
 #define HV_NAME_MAX   64   /* a nurse's name or staff id, a group, a label */
 #define HV_DETAIL_MAX 256
 #define HV_TOPIC_MAX  256
+#define HV_LOGIN_MAX  65   /* a broker login: [A-Za-z0-9._-]{1,64} plus NUL */
 
 /* ---- enumerations ------------------------------------------------------- */
 
@@ -59,8 +60,8 @@ enum topic_kind {
     TOPIC_LIGHTS_SET,      /* P/room/R/lights/set */
     TOPIC_LIGHTS_STATE,    /* P/room/R/lights/state */
     TOPIC_CALL,            /* P/call/R */
-    TOPIC_CALL_ACK,        /* P/call/R/ack */
-    TOPIC_CALL_CLEAR,      /* P/call/R/clear */
+    TOPIC_CALL_ACK,        /* P/call/R/ack/<login> */
+    TOPIC_CALL_CLEAR,      /* P/call/R/clear/<login> */
     TOPIC_PAGE,            /* P/page/G */
     TOPIC_CONTROLLER,      /* P/controller/C/status */
 };
@@ -72,9 +73,29 @@ enum topic_kind {
  */
 enum topic_kind topic_parse(const char *prefix, const char *topic, char name[HV_NAME_MAX]);
 
-/* Writes the topic of kind for name into out. Returns 0 or HV_EINVAL (too long). */
+/*
+ * Like topic_parse, and for the topics with a login level (TOPIC_CALL_ACK,
+ * TOPIC_CALL_CLEAR: the sender's broker username, which the production ACL
+ * pins to that user) copies it to login; "" for the others.  A login level
+ * that is not login_valid makes the topic TOPIC_UNKNOWN.
+ */
+enum topic_kind topic_parse_login(const char *prefix, const char *topic, char name[HV_NAME_MAX],
+                                  char login[HV_LOGIN_MAX]);
+
+/* True for a broker login as the contract allows it: 1..64 of [A-Za-z0-9._-]. */
+bool login_valid(const char *login);
+
+/* A station login ("station" or "station-..."): it authenticates its nurse, so its
+ * payload's "by" names the person (DESIGN P2); any other login is the person. */
+bool login_is_station(const char *login);
+
+/* Writes the topic of kind for name into out; a login level, if the kind has one, is "+"
+ * (a filter).  Returns 0 or HV_EINVAL (too long). */
 int topic_build(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
                 const char *name);
+/* The same with the login level given. */
+int topic_build_login(char *out, size_t outlen, const char *prefix, enum topic_kind kind,
+                      const char *name, const char *login);
 
 /*
  * True for a topic prefix Haven can build topics under: 1..63 bytes of UTF-8,
@@ -97,11 +118,20 @@ struct msg_call {
     enum priority priority;
 };
 
-/* P/room/R/kiosk/clear, P/call/R/ack, P/call/R/clear */
+/* P/room/R/kiosk/clear, P/call/R/ack/<login>, P/call/R/clear/<login> */
 struct msg_ack {
     char id[HV_ID_MAX];
-    char by[HV_NAME_MAX];        /* "" when absent or null */
+    char by[HV_NAME_MAX];        /* "" when absent or null; see contract_ack_sender */
+    char via[HV_LOGIN_MAX];      /* the login it came through; "" (the decoder's) for the kiosk */
 };
+
+/*
+ * Who acknowledged or cleared, from the login the message came through
+ * (DESIGN P2): from a station login, m->by (the nurse the station
+ * authenticated), or the login when by is empty; from any other login the
+ * payload's by is ignored and by is the login.  m->via becomes the login.
+ */
+void contract_ack_sender(struct msg_ack *m, const char *login);
 
 /* P/room/R/kiosk/status */
 struct msg_status {
@@ -125,6 +155,7 @@ struct contract_call {
     int64_t raised_ms;
     int64_t acknowledged_ms;
     char by[HV_NAME_MAX];
+    char via[HV_LOGIN_MAX];      /* the login that acknowledged ("" while open, or a bedside ack) */
     int escalation;
     char detail[HV_DETAIL_MAX];
 };

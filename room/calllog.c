@@ -32,7 +32,8 @@ static const char schema[] =
     "  raised_ms INTEGER NOT NULL, acknowledged_ms INTEGER, ack_by TEXT,"
     "  cleared_ms INTEGER, cleared_by TEXT, clear_source TEXT,"
     "  escalation INTEGER NOT NULL DEFAULT 0, step INTEGER NOT NULL DEFAULT 0,"
-    "  base_ms INTEGER NOT NULL, timer_ms INTEGER NOT NULL, grp TEXT NOT NULL DEFAULT '');"
+    "  base_ms INTEGER NOT NULL, timer_ms INTEGER NOT NULL, grp TEXT NOT NULL DEFAULT '',"
+    "  ack_via TEXT, cleared_via TEXT);"
     "CREATE INDEX IF NOT EXISTS calls_open ON calls(room) WHERE cleared_ms IS NULL;"
     "CREATE INDEX IF NOT EXISTS calls_raised ON calls(raised_ms);"
     "CREATE TABLE IF NOT EXISTS aliases(alias TEXT PRIMARY KEY, call_id TEXT NOT NULL);"
@@ -42,12 +43,21 @@ static const char schema[] =
     "  delivered INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS events_call ON events(call_id);"
     "CREATE TABLE IF NOT EXISTS rooms("
-    "  room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);"
-    "PRAGMA user_version=1;";
+    "  room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);";
+
+/*
+ * Version 2 (issue 12): the login an acknowledgement or clear came through
+ * (ack_via, cleared_via).  A version-1 log gets the two columns; its calls
+ * keep NULL there.
+ */
+static const char migrate_v2[] =
+    "ALTER TABLE calls ADD COLUMN ack_via TEXT;"
+    "ALTER TABLE calls ADD COLUMN cleared_via TEXT;";
+#define CALLLOG_VERSION 2
 
 static const char *const call_columns =
     "id, room, label, reason, priority, state, detail, raised_ms, acknowledged_ms, ack_by,"
-    " escalation, step, base_ms, timer_ms, grp";
+    " escalation, step, base_ms, timer_ms, grp, ack_via";
 
 static int prepare(calllog *log, sqlite3_stmt **st, const char *sql)
 {
@@ -55,6 +65,24 @@ static int prepare(calllog *log, sqlite3_stmt **st, const char *sql)
         return 0;
     log_error("call log: cannot prepare statement: %s", sqlite3_errmsg(log->db));
     return HV_EDB;
+}
+
+/* Brings a log written by an older Haven up to CALLLOG_VERSION. 0, or -1 with *errmsg. */
+static int migrate(calllog *log, char **errmsg)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[64];
+    int has_via = sqlite3_prepare_v2(log->db, "SELECT ack_via, cleared_via FROM calls LIMIT 0",
+                                     -1, &st, NULL) == SQLITE_OK;
+
+    sqlite3_finalize(st);
+    if (!has_via) {
+        log_info("call log: adding who-acknowledged-via columns (version %d)", CALLLOG_VERSION);
+        if (sqlite3_exec(log->db, migrate_v2, NULL, NULL, errmsg) != SQLITE_OK)
+            return -1;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", CALLLOG_VERSION);
+    return sqlite3_exec(log->db, sql, NULL, NULL, errmsg) == SQLITE_OK ? 0 : -1;
 }
 
 calllog *calllog_open(const char *path)
@@ -70,21 +98,22 @@ calllog *calllog_open(const char *path)
         goto fail;
     }
     sqlite3_busy_timeout(log->db, 2000);
-    if (sqlite3_exec(log->db, schema, NULL, NULL, &errmsg) != SQLITE_OK) {
-        log_error("call log %s: cannot set up: %s", path, errmsg);
+    if (sqlite3_exec(log->db, schema, NULL, NULL, &errmsg) != SQLITE_OK ||
+        migrate(log, &errmsg) != 0) {
+        log_error("call log %s: cannot set up: %s", path, errmsg ? errmsg : "?");
         sqlite3_free(errmsg);
         goto fail;
     }
     if (prepare(log, &log->insert,
                 "INSERT INTO calls(id, room, label, reason, priority, state, detail, raised_ms,"
-                " acknowledged_ms, ack_by, escalation, step, base_ms, timer_ms, grp)"
-                " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)") ||
+                " acknowledged_ms, ack_by, escalation, step, base_ms, timer_ms, grp, ack_via)"
+                " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)") ||
         prepare(log, &log->update,
                 "UPDATE calls SET reason=?4, priority=?5, state=?6, detail=?7,"
                 " acknowledged_ms=?9, ack_by=?10, escalation=?11, step=?12, base_ms=?13,"
-                " timer_ms=?14, grp=?15 WHERE id=?1") ||
+                " timer_ms=?14, grp=?15, ack_via=?16 WHERE id=?1") ||
         prepare(log, &log->clear,
-                "UPDATE calls SET cleared_ms=?2, cleared_by=?3, clear_source=?4"
+                "UPDATE calls SET cleared_ms=?2, cleared_by=?3, clear_source=?4, cleared_via=?5"
                 " WHERE id=?1 AND cleared_ms IS NULL") ||
         prepare(log, &log->event,
                 "INSERT INTO events(call_id, ts_ms, kind, grp, who, escalation)"
@@ -139,7 +168,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-/* Binds the 15 columns of a call in the order of call_columns. */
+/* Binds the 16 columns of a call in the order of call_columns. */
 static void bind_call(sqlite3_stmt *st, const struct logged_call *c)
 {
     const struct contract_call *w = &c->w;
@@ -162,6 +191,7 @@ static void bind_call(sqlite3_stmt *st, const struct logged_call *c)
     sqlite3_bind_int64(st, 13, c->base_ms);
     sqlite3_bind_int64(st, 14, c->timer_ms);
     sqlite3_bind_text(st, 15, c->group, -1, SQLITE_TRANSIENT);
+    bind_text(st, 16, w->via);
 }
 
 int calllog_insert(calllog *log, const struct logged_call *c)
@@ -178,12 +208,14 @@ int calllog_update(calllog *log, const struct logged_call *c)
     return step_done(log, log->update);
 }
 
-int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *source)
+int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *via,
+                  const char *source)
 {
     sqlite3_bind_text(log->clear, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(log->clear, 2, ms);
     bind_text(log->clear, 3, by);
     sqlite3_bind_text(log->clear, 4, source, -1, SQLITE_TRANSIENT);
+    bind_text(log->clear, 5, via);
     if (step_done(log, log->clear))
         return HV_EDB;
     return calllog_event(log, id, ms, "cleared", NULL, by, 0) > 0 ? 0 : HV_EDB;
@@ -270,6 +302,7 @@ static void row_to_call(sqlite3_stmt *st, struct logged_call *c)
     c->base_ms = sqlite3_column_int64(st, 12);
     c->timer_ms = sqlite3_column_int64(st, 13);
     col_text(st, 14, c->group, sizeof c->group);
+    col_text(st, 15, c->w.via, sizeof c->w.via);
 }
 
 int calllog_each_open(calllog *log, int (*fn)(void *ud, const struct logged_call *c), void *ud)

@@ -35,8 +35,10 @@ void calllog_close(calllog *log);
 int calllog_insert(calllog *log, const struct logged_call *c);
 /* Writes the call's current state (state, by, escalation, step, times, priority...). */
 int calllog_update(calllog *log, const struct logged_call *c);
-/* Marks the call cleared now, by whom and from where ("bedside", "nurse", "kiosk_online"). */
-int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *source);
+/* Marks the call cleared now, by whom, through which login (via; NULL or "" for none)
+ * and from where ("bedside", "nurse", "kiosk_online", "room_removed"). */
+int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *via,
+                  const char *source);
 
 /*
  * Appends an event ("page", "acknowledged", "reminder", "realert", "upgraded",

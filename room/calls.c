@@ -195,12 +195,15 @@ static void open_call(calls *cs, struct room_state *rs, const char *id,
              priority_name(w->priority), group);
 }
 
-static void close_call(calls *cs, struct room_state *rs, const char *by, const char *source,
-                       int64_t now)
+/* Clears the room's call: by whom, through which login (via, may be NULL), from where. */
+static void close_call(calls *cs, struct room_state *rs, const char *by, const char *via,
+                       const char *source, int64_t now)
 {
     struct call *c = rs->call;
 
-    calllog_clear(cs->log, c->lc.w.id, now, by, source);
+    calllog_clear(cs->log, c->lc.w.id, now, by, via, source);
+    /* The kiosk learns it from its room's retained call going empty (DESIGN P3); the
+     * legacy notice on kiosk/cmd is for older kiosks (the production ACL denies it). */
     if (c->lc.w.reason != REASON_KIOSK_OFFLINE)
         cs->ops->kiosk_cleared(cs->ctx, rs->id, c->lc.w.id);
     cs->ops->publish_call(cs->ctx, rs->id, NULL);
@@ -268,6 +271,7 @@ static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t n
     lc->w.state = CALL_OPEN;
     lc->w.acknowledged_ms = 0;
     lc->w.by[0] = '\0';
+    lc->w.via[0] = '\0';
     lc->step = 0;
     lc->base_ms = lc->timer_ms = c->alerted_ms = now;
     /* Set before save(), so the log knows whom a re-alert or reminder goes to. */
@@ -309,7 +313,7 @@ void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t 
     }
     /* A kiosk that sends a call is evidently back: its offline call gives way. */
     if (rs->call)
-        close_call(cs, rs, NULL, "kiosk_call", now);
+        close_call(cs, rs, NULL, NULL, "kiosk_call", now);
     open_call(cs, rs, m->id, m->reason, priority_of_msg(cs, m), m->detail, now);
 }
 
@@ -323,12 +327,14 @@ void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int
                  room, m->id);
         return;
     }
-    if (c->lc.w.state == CALL_ACKNOWLEDGED && strcmp(c->lc.w.by, m->by) == 0)
+    if (c->lc.w.state == CALL_ACKNOWLEDGED && strcmp(c->lc.w.by, m->by) == 0 &&
+        strcmp(c->lc.w.via, m->via) == 0)
         return;  /* the same acknowledgement delivered twice */
     if (c->lc.w.state == CALL_OPEN)
         c->lc.w.acknowledged_ms = now;
     c->lc.w.state = CALL_ACKNOWLEDGED;
     snprintf(c->lc.w.by, sizeof c->lc.w.by, "%s", m->by);
+    snprintf(c->lc.w.via, sizeof c->lc.w.via, "%s", m->via);
     c->lc.timer_ms = now;
     calllog_begin(cs->log);
     save(cs, c);
@@ -336,7 +342,8 @@ void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int
     calllog_commit(cs->log);
     cs->ops->kiosk_acknowledged(cs->ctx, room, c->lc.w.id, m->by);
     cs->ops->publish_call(cs->ctx, room, &c->lc.w);
-    log_info("%s: call %s acknowledged by %s", room, c->lc.w.id, m->by[0] ? m->by : "(unnamed)");
+    log_info("%s: call %s acknowledged by %s%s%s", room, c->lc.w.id,
+             m->by[0] ? m->by : "(unnamed)", m->via[0] ? " via " : "", m->via);
 }
 
 void calls_clear(calls *cs, const char *room, const struct msg_ack *m, bool bedside,
@@ -350,11 +357,11 @@ void calls_clear(calls *cs, const char *room, const struct msg_ack *m, bool beds
         return;
     }
     if (!bedside && c->lc.w.priority == PRIO_URGENT) {
-        log_warn("%s: urgent call %s clears only at the bedside: remote clear by %s refused",
-                 room, c->lc.w.id, m->by[0] ? m->by : "(unnamed)");
+        log_warn("%s: urgent call %s clears only at the bedside: remote clear by %s%s%s refused",
+                 room, c->lc.w.id, m->by[0] ? m->by : "(unnamed)", m->via[0] ? " via " : "", m->via);
         return;
     }
-    close_call(cs, rs, m->by, bedside ? "bedside" : "nurse", now);
+    close_call(cs, rs, m->by, m->via, bedside ? "bedside" : "nurse", now);
 }
 
 /* ---- kiosk supervision ---------------------------------------------------------- */
@@ -400,7 +407,7 @@ static void settle_online(calls *cs, struct room_state *rs, int64_t now)
 {
     rs->settle_due_ms = 0;
     if (has_offline_call(rs))
-        close_call(cs, rs, NULL, "kiosk_online", now);
+        close_call(cs, rs, NULL, NULL, "kiosk_online", now);
 }
 
 static void kiosk_online(calls *cs, struct room_state *rs, int64_t now)
@@ -596,7 +603,7 @@ static void close_removed(calls *cs, struct room_state *rs, int64_t now)
     calllog_begin(cs->log);
     calllog_update(cs->log, &c->lc);
     send_page(cs, c, c->lc.group, "closed", now);
-    close_call(cs, rs, NULL, "room_removed", now);
+    close_call(cs, rs, NULL, NULL, "room_removed", now);
 }
 
 void calls_set_config(calls *cs, const struct room_config *cfg, int64_t now)

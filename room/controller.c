@@ -181,8 +181,8 @@ static void bad_input(const char *topic, const char *why)
 /* Decodes and dispatches one message from a kiosk or a nurse. */
 static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
 {
-    char room[HV_NAME_MAX];
-    enum topic_kind kind = topic_parse(ctl->cfg.prefix, ev->topic, room);
+    char room[HV_NAME_MAX], login[HV_LOGIN_MAX];
+    enum topic_kind kind = topic_parse_login(ctl->cfg.prefix, ev->topic, room, login);
     const char *why = NULL;
     int64_t now = clock_now_ms();
 
@@ -224,6 +224,8 @@ static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
         struct msg_ack m;
         if (contract_decode_ack(ev->payload, ev->len, &m, &why) != 0)
             break;
+        if (kind != TOPIC_KIOSK_CLEAR)  /* who: from the login, not the payload (P2) */
+            contract_ack_sender(&m, login);
         if (kind == TOPIC_CALL_ACK)
             calls_acknowledge(ctl->calls, room, &m, now);
         else
@@ -272,9 +274,11 @@ static void handle_events(struct controller *ctl)
             break;
         case MQTT_EV_CONNECTED:
             log_info("connected to the broker; %zu open call(s)", calls_open_count(ctl->calls));
-            publish_status(ctl);
+            /* Every room's call before the status (DESIGN P4): a kiosk that resends its
+             * call on seeing us online has seen whether we already have it. */
             lights_connected(ctl->lights, clock_mono_ms());  /* before the calls: domes */
             calls_publish_all(ctl->calls);
+            publish_status(ctl);
             break;
         case MQTT_EV_DISCONNECTED:
             log_warn("lost the broker; reconnecting (calls are kept)");

@@ -293,7 +293,7 @@ static bool clear_call(const struct room_fixture *f, hv_client *c, const char *r
     if (!open_call(f, room, id, sizeof id))
         return true;
     snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"drill\"}", id);
-    snprintf(rest, sizeof rest, bedside ? "room/%s/kiosk/clear" : "call/%s/clear", room);
+    snprintf(rest, sizeof rest, bedside ? "room/%s/kiosk/clear" : "call/%s/clear/station", room);
     if (hv_client_pub(c, rf_topic(f, rest), body, 1, false) != 0)
         return false;
     for (int i = 0; i < 50; i++) {

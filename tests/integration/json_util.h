@@ -198,7 +198,13 @@ static inline bool json_check_call_(const char *payload, const char *id, const c
                            "expected detail", file, line);
     else
         ok &= check_true(!json_has(payload, "detail"), "no detail member", file, line);
-    ok &= check_int_eq(json_nkeys(payload), detail_expected ? 11 : 10, "number of members",
+    /* via: the login the acknowledgement came through (DESIGN P2), null until then. */
+    if (acked)
+        ok &= check_true(json_str(payload, "via") && json_str(payload, "via")[0],
+                         "via names the acknowledging login", file, line);
+    else
+        ok &= check_true(json_is_null(payload, "via"), "via is null", file, line);
+    ok &= check_int_eq(json_nkeys(payload), detail_expected ? 12 : 11, "number of members",
                        "expected number of members", file, line);
     if (!ok)
         fprintf(stderr, "%s:%d:   payload: %s\n", file, line, payload);

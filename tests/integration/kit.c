@@ -162,7 +162,7 @@ bool sync_room(const struct room_fixture *f, hv_client *c)
     snprintf(id, sizeof id, "probe-%d", ++n);
     snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"probe\"}", id);
     snprintf(needle, sizeof needle, "acknowledgement for %s,", id);
-    return hv_client_pub(c, rf_topic(f, "call/chair-2/ack"), body, 1, false) == 0 &&
+    return hv_client_pub(c, rf_topic(f, "call/chair-2/ack/station"), body, 1, false) == 0 &&
            wait_log(f, needle, 5000);
 }
 

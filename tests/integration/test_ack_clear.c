@@ -56,7 +56,7 @@ ROOM_TEST(test_ack_tells_kiosk_and_updates_call)
 {
     OPEN_CALL(t, "chair-1", "k-1", "help");
 
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_CMD(cmd, "call_acknowledged", "k-1", "Sam");
     free(cmd);
@@ -74,14 +74,15 @@ ROOM_TEST(test_ack_tells_kiosk_and_updates_call)
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 300));
     CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 0));
 
-    /* An ack without "by" acknowledges too; by stays null. */
+    /* An ack without "by" acknowledges too; by is then the login it came through. */
     OPEN_CALL(t, "chair-2", "k-2", "ready");
-    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"k-2\"}");
+    NURSE_PUB(t, "call/chair-2/ack/station", "{\"id\":\"k-2\"}");
     cmd = kiosk_cmd(t, "chair-2", 2000);
-    CHECK_CMD(cmd, "call_acknowledged", "k-2", NULL);
+    CHECK_CMD(cmd, "call_acknowledged", "k-2", "station");
     free(cmd);
     upd = call_update(t, "chair-2", 2000);
-    CHECK_CALL(upd, "k-2", "chair-2", "Chair 2", "routine", "ready", "acknowledged", 0, NULL, NULL);
+    CHECK_CALL(upd, "k-2", "chair-2", "Chair 2", "routine", "ready", "acknowledged", 0, "station",
+               NULL);
     free(upd);
 }
 
@@ -89,9 +90,9 @@ ROOM_TEST(test_ack_for_another_id_or_room_ignored)
 {
     OPEN_CALL(t, "chair-1", "k-1", "help");
 
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-999\",\"by\":\"Sam\"}");  /* wrong id */
-    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");    /* wrong room */
-    NURSE_PUB(t, "call/chair-3/ack", "{\"id\":\"k-3\",\"by\":\"Sam\"}");    /* room with no call */
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"k-999\",\"by\":\"Sam\"}");  /* wrong id */
+    NURSE_PUB(t, "call/chair-2/ack/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");    /* wrong room */
+    NURSE_PUB(t, "call/chair-3/ack/station", "{\"id\":\"k-3\",\"by\":\"Sam\"}");    /* room with no call */
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
     CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
     char *call = RETAINED_CALL(t, "chair-1");
@@ -102,7 +103,7 @@ ROOM_TEST(test_ack_for_another_id_or_room_ignored)
     free(log);
 
     /* The call is still live: the right ack still works. */
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_CMD(cmd, "call_acknowledged", "k-1", "Sam");
     free(cmd);
@@ -113,7 +114,7 @@ ROOM_TEST(test_same_ack_twice_tells_kiosk_once)
     static const char ack[] = "{\"id\":\"k-1\",\"by\":\"Sam\"}";
 
     OPEN_CALL(t, "chair-1", "k-1", "help");
-    NURSE_PUB(t, "call/chair-1/ack", ack);
+    NURSE_PUB(t, "call/chair-1/ack/station", ack);
     char *cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_CMD(cmd, "call_acknowledged", "k-1", "Sam");
     free(cmd);
@@ -124,12 +125,12 @@ ROOM_TEST(test_same_ack_twice_tells_kiosk_once)
     free(upd);
 
     /* The same acknowledgement delivered again: nothing. */
-    NURSE_PUB(t, "call/chair-1/ack", ack);
+    NURSE_PUB(t, "call/chair-1/ack/station", ack);
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
     CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
 
     /* Another nurse takes it over: by changes, the kiosk is told again, the time stays. */
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Alex\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"k-1\",\"by\":\"Alex\"}");
     cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_CMD(cmd, "call_acknowledged", "k-1", "Alex");
     free(cmd);
@@ -147,7 +148,7 @@ ROOM_TEST(test_remote_clear_of_assist_call)
 {
     OPEN_CALL(t, "chair-1", "k-1", "help");
 
-    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_CMD(cmd, "call_cleared", "k-1", NULL);
     free(cmd);
@@ -159,18 +160,18 @@ ROOM_TEST(test_remote_clear_of_assist_call)
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 300));
 
     /* Gone for good: an ack or clear for it now is ignored, and it does not escalate. */
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
-    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 500));
     CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
 
     /* An acknowledged routine call clears remotely too. */
     OPEN_CALL(t, "chair-2", "k-2", "ready");
-    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"k-2\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-2/ack/station", "{\"id\":\"k-2\",\"by\":\"Sam\"}");
     cmd = kiosk_cmd(t, "chair-2", 2000);
     CHECK_CMD(cmd, "call_acknowledged", "k-2", "Sam");
     free(cmd);
-    NURSE_PUB(t, "call/chair-2/clear", "{\"id\":\"k-2\",\"by\":null}");
+    NURSE_PUB(t, "call/chair-2/clear/station", "{\"id\":\"k-2\",\"by\":null}");
     cmd = kiosk_cmd(t, "chair-2", 2000);
     CHECK_CMD(cmd, "call_cleared", "k-2", NULL);
     free(cmd);
@@ -191,7 +192,7 @@ ROOM_TEST(test_urgent_call_clears_only_at_bedside)
     OPEN_CALL(t, "chair-1", "s-1", "safety");
 
     /* A nurse's remote clear of an urgent call is refused and logged. */
-    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear/station", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
     char *call = RETAINED_CALL(t, "chair-1");
     CHECK(call != NULL);
@@ -207,11 +208,11 @@ ROOM_TEST(test_urgent_call_clears_only_at_bedside)
     free(log);
 
     /* Acknowledged, it still cannot be cleared remotely. */
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_CMD(cmd, "call_acknowledged", "s-1", "Sam");
     free(cmd);
-    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear/station", "{\"id\":\"s-1\",\"by\":\"Sam\"}");
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 500));
     call = RETAINED_CALL(t, "chair-1");
     CHECK(call != NULL);
@@ -238,9 +239,9 @@ ROOM_TEST(test_clear_for_another_id_ignored)
 {
     OPEN_CALL(t, "chair-1", "k-1", "help");
 
-    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"k-999\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear/station", "{\"id\":\"k-999\",\"by\":\"Sam\"}");
     KIOSK_PUB(t, "room/chair-1/kiosk/clear", "{\"id\":\"k-998\",\"by\":\"nurse-7\"}");
-    NURSE_PUB(t, "call/chair-2/clear", "{\"id\":\"k-1\",\"by\":\"Sam\"}");   /* wrong room */
+    NURSE_PUB(t, "call/chair-2/clear/station", "{\"id\":\"k-1\",\"by\":\"Sam\"}");   /* wrong room */
     KIOSK_PUB(t, "room/chair-2/kiosk/clear", "{\"id\":\"k-1\",\"by\":null}"); /* wrong room */
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 700));
     CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));

@@ -194,7 +194,7 @@ ROOM_TEST(test_unknown_topics_and_room_ids_dropped)
         { "room/chair-1/x/kiosk/call", ok, -1, "an extra level in the middle" },
         { "room/chair-1/kiosk/calls", ok, -1, "an unknown topic" },
         { "call/chair-1/ack/extra", "{\"id\":\"bad-t\",\"by\":\"Sam\"}", -1, "ack, extra level" },
-        { "call/Chair-1/clear", "{\"id\":\"bad-t\",\"by\":\"Sam\"}", -1, "clear, uppercase room" },
+        { "call/Chair-1/clear/station", "{\"id\":\"bad-t\",\"by\":\"Sam\"}", -1, "clear, uppercase room" },
     };
 
     publish_all(t, bad, sizeof bad / sizeof bad[0]);
@@ -222,16 +222,16 @@ ROOM_TEST(test_malformed_acks_clears_and_status_dropped)
               "\"ts\":\"2026-11-21T10:00:00.000Z\"}");
     const struct bad bad[] = {
         /* None of these may acknowledge or clear good-1 ... */
-        { "call/chair-1/ack", "good-1", -1, "ack: not JSON" },
-        { "call/chair-1/ack", "[\"good-1\"]", -1, "ack: an array" },
-        { "call/chair-1/ack", "{\"by\":\"Sam\"}", -1, "ack: no id" },
-        { "call/chair-1/ack", "{\"id\":\"good-1\",\"by\":42}", -1, "ack: numeric by" },
-        { "call/chair-1/ack", "{\"id\":\"good-1\",\"by\":\"Sam\\u0007\"}", -1,
+        { "call/chair-1/ack/station", "good-1", -1, "ack: not JSON" },
+        { "call/chair-1/ack/station", "[\"good-1\"]", -1, "ack: an array" },
+        { "call/chair-1/ack/station", "{\"by\":\"Sam\"}", -1, "ack: no id" },
+        { "call/chair-1/ack/station", "{\"id\":\"good-1\",\"by\":42}", -1, "ack: numeric by" },
+        { "call/chair-1/ack/station", "{\"id\":\"good-1\",\"by\":\"Sam\\u0007\"}", -1,
           "ack: a control character in by" },
-        { "call/chair-1/ack", big, 70000, "ack: 70,000 bytes" },
-        { "call/chair-1/clear", "{\"id\":\"good-1\",\"by\":{\"x\":1}}", -1, "clear: object by" },
-        { "call/chair-1/clear", "{\"id\":[\"good-1\"]}", -1, "clear: an array id" },
-        { "call/chair-1/clear", "{\"id\":\"good-1\",\"by\":\"\xff\"}", -1, "clear: bad UTF-8" },
+        { "call/chair-1/ack/station", big, 70000, "ack: 70,000 bytes" },
+        { "call/chair-1/clear/station", "{\"id\":\"good-1\",\"by\":{\"x\":1}}", -1, "clear: object by" },
+        { "call/chair-1/clear/station", "{\"id\":[\"good-1\"]}", -1, "clear: an array id" },
+        { "call/chair-1/clear/station", "{\"id\":\"good-1\",\"by\":\"\xff\"}", -1, "clear: bad UTF-8" },
         { "room/chair-1/kiosk/clear", "", 0, "bedside clear: empty" },
         { "room/chair-1/kiosk/clear", "{\"id\":\"good-1\",\"by\":42}", -1, "bedside: numeric by" },
         { "room/chair-1/kiosk/clear", "{\"id\":\"good 1\"}", -1, "bedside: a space in the id" },
@@ -256,7 +256,7 @@ ROOM_TEST(test_malformed_acks_clears_and_status_dropped)
     CHECK_INT_EQ(log_count(t, "dropped message"), (int)(sizeof bad / sizeof bad[0]));
 
     /* The well-formed versions work: so the drops above were the payloads' fault. */
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"good-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"good-1\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-1", 1000);
     CHECK_STR_EQ(json_str(cmd, "cmd"), "call_acknowledged");
     CHECK_STR_EQ(json_str(cmd, "by"), "Sam");

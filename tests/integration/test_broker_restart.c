@@ -139,7 +139,7 @@ static void test_broker_crash_escalation_sent_after_reconnect(void)
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/+"), 500));
     check_new_call_paged(&f, kiosk, pager, "chair-2", "k-b2");
     REQUIRE(hv_client_sub(kiosk, rf_topic(&f, "room/chair-1/kiosk/cmd"), 1) == 0);
-    CHECK(hv_client_pub(pager, rf_topic(&f, "call/chair-1/ack"), "{\"id\":\"k-b1\",\"by\":\"Sam\"}",
+    CHECK(hv_client_pub(pager, rf_topic(&f, "call/chair-1/ack/station"), "{\"id\":\"k-b1\",\"by\":\"Sam\"}",
                         1, false) == 0);
     char *cmd = hv_client_expect(kiosk, rf_topic(&f, "room/chair-1/kiosk/cmd"), 3000);
     CHECK(cmd && strstr(cmd, "\"cmd\":\"call_acknowledged\"") && strstr(cmd, "\"by\":\"Sam\""));

@@ -245,7 +245,13 @@ static void test_list_shipped_config(void)
                        "light zigbee2mqtt/chair-1-lamp/set\nlight zigbee2mqtt/chair-1-dome/set\n"
                        "light zigbee2mqtt/chair-2-lamp/set\nlight zigbee2mqtt/chair-2-dome/set\n"
                        "light zigbee2mqtt/chair-3-lamp/set\nlight zigbee2mqtt/chair-3-dome/set\n"
-                       "light zigbee2mqtt/chair-4-lamp/set\nlight zigbee2mqtt/chair-4-dome/set\n");
+                       "light zigbee2mqtt/chair-4-lamp/set\nlight zigbee2mqtt/chair-4-dome/set\n"
+                       /* one login per light bridge: the clinic's one zigbee2mqtt */
+                       "bridge lights-zigbee2mqtt zigbee2mqtt/chair-1-lamp/set "
+                       "zigbee2mqtt/chair-1-dome/set zigbee2mqtt/chair-2-lamp/set "
+                       "zigbee2mqtt/chair-2-dome/set zigbee2mqtt/chair-3-lamp/set "
+                       "zigbee2mqtt/chair-3-dome/set zigbee2mqtt/chair-4-lamp/set "
+                       "zigbee2mqtt/chair-4-dome/set\n");
     free(text);
     /* A config that cannot be read: nothing listed, exit 2. */
     CHECK_INT_EQ(run_cli(dir, (const char *const[]){ "list", "--config", cfg, NULL }, out), 2);
@@ -315,7 +321,7 @@ static void test_reload_keeps_call_and_applies_new_chain(void)
     /* The new room takes calls. */
     CHECK(publish_call(kiosk, &f, "chair-5", "k-h5") == 0);
     expect_first_page(&f, pager, "chair-5", "Chair 5", "k-h5");
-    CHECK(hv_client_pub(kiosk, rf_topic(&f, "call/chair-5/clear"),
+    CHECK(hv_client_pub(kiosk, rf_topic(&f, "call/chair-5/clear/station"),
                         "{\"id\":\"k-h5\",\"by\":\"Sam\"}", 1, false) == 0);
     CHECK(wait_log(&f, "call k-h5 cleared (nurse by Sam)", 2000));
 
@@ -452,7 +458,7 @@ static void call_and_ack(const struct room_fixture *f, hv_client *kiosk, hv_clie
     int64_t paged = expect_first_page(f, pager, room, label, id);
     if (ack_ms >= 0) {
         sleep_until(paged, ack_ms);
-        snprintf(topic, sizeof topic, "call/%s/ack", room);
+        snprintf(topic, sizeof topic, "call/%s/ack/station", room);
         snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"nurse-3\"}", id);
         CHECK(hv_client_pub(nurse, rf_topic(f, topic), body, 1, false) == 0);
         char *cmd = hv_client_expect(kiosk, rf_topic(f, "room/+/kiosk/cmd"), 3000);

@@ -60,7 +60,7 @@ ROOM_TEST(test_assist_escalates_to_charge_then_repeats)
     /* Only this room's call pages: nothing went to another group or for another call. */
     CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 0));
     CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
-    NURSE_PUB(t, "call/chair-1/clear", "{\"id\":\"e-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/clear/station", "{\"id\":\"e-1\",\"by\":\"Sam\"}");
 }
 
 ROOM_TEST(test_urgent_escalates_every_second)
@@ -106,7 +106,7 @@ ROOM_TEST(test_ack_stops_escalation_then_reminds)
 
     /* The charge nurse acknowledges. */
     int64_t ta = hv_now_us();
-    NURSE_PUB(t, "call/chair-3/ack", "{\"id\":\"e-3\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-3/ack/station", "{\"id\":\"e-3\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-3", 2000);
     CHECK_STR_EQ(json_str(cmd, "cmd"), "call_acknowledged");
     CHECK_STR_EQ(json_str(cmd, "by"), "Sam");
@@ -169,7 +169,7 @@ ROOM_TEST(test_realert_does_not_move_schedule)
     CHECK_DBL_NEAR(secs_since(t0, m), 2.0, 0.4);  /* not 3 s */
     CHECK_INT_EQ(json_int(m->payload, "escalation"), 1);
     hv_msg_free(m);
-    NURSE_PUB(t, "call/chair-4/clear", "{\"id\":\"e-4\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-4/clear/station", "{\"id\":\"e-4\",\"by\":\"Sam\"}");
 }
 
 /*
@@ -182,7 +182,7 @@ ROOM_TEST(test_upgrade_restarts_chain)
     KIOSK_PUB(t, "room/chair-1/kiosk/call", "{\"id\":\"e-5\",\"reason\":\"help\"}");
     hv_msg *m = NEXT_PAGE_MSG(t, "nurses", 2000);
     hv_msg_free(m);
-    NURSE_PUB(t, "call/chair-1/ack", "{\"id\":\"e-5\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-1/ack/station", "{\"id\":\"e-5\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-1", 2000);
     CHECK_STR_EQ(json_str(cmd, "cmd"), "call_acknowledged");
     free(cmd);

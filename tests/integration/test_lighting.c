@@ -379,7 +379,7 @@ static void test_dome(void)
         CHECK_STR_EQ(p, want[k]);
         free(p);
     }
-    CHECK(hv_client_pub(t.staff, rf_topic(&t.f, "call/chair-1/ack"),
+    CHECK(hv_client_pub(t.staff, rf_topic(&t.f, "call/chair-1/ack/station"),
                         "{\"id\":\"d-1\",\"by\":\"nurse-7\"}", 1, false) == 0);
     CHECK(wait_log(&t.f, "acknowledged", 3000));
     hv_client_drain(t.light);

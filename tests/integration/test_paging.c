@@ -197,7 +197,7 @@ ROOM_TEST(test_new_id_same_or_lower_priority_realerts)
     free(call);
 
     /* The joined ids are aliases: one acknowledges the call, another clears it. */
-    NURSE_PUB(t, "call/chair-2/ack", "{\"id\":\"a-3\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-2/ack/station", "{\"id\":\"a-3\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-2", 2000);
     CHECK(cmd != NULL);
     CHECK_STR_EQ(json_str(cmd, "cmd"), "call_acknowledged");
@@ -208,7 +208,7 @@ ROOM_TEST(test_new_id_same_or_lower_priority_realerts)
     CHECK_CALL(upd, "a-1", "chair-2", "Chair 2", "assist", "help", "acknowledged", 0, "Sam",
                NULL);
     free(upd);
-    NURSE_PUB(t, "call/chair-2/clear", "{\"id\":\"a-2\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-2/clear/station", "{\"id\":\"a-2\",\"by\":\"Sam\"}");
     cmd = kiosk_cmd(t, "chair-2", 2000);
     CHECK(cmd != NULL);
     CHECK_STR_EQ(json_str(cmd, "cmd"), "call_cleared");
@@ -238,7 +238,7 @@ ROOM_TEST(test_higher_priority_upgrades_call)
     free(upd);
 
     /* A nurse acknowledges the help call ... */
-    NURSE_PUB(t, "call/chair-3/ack", "{\"id\":\"u-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-3/ack/station", "{\"id\":\"u-1\",\"by\":\"Sam\"}");
     char *cmd = kiosk_cmd(t, "chair-3", 2000);
     CHECK_STR_EQ(json_str(cmd, "cmd"), "call_acknowledged");
     free(cmd);
@@ -322,7 +322,7 @@ ROOM_TEST(test_cleared_call_id_again_is_dropped)
     KIOSK_PUB(t, "room/chair-4/kiosk/call", d1);
     CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 800));
     /* Nor did it become an alias: an ack for d-1 does not acknowledge d-2. */
-    NURSE_PUB(t, "call/chair-4/ack", "{\"id\":\"d-1\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-4/ack/station", "{\"id\":\"d-1\",\"by\":\"Sam\"}");
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 500));
     CHECK(hv_client_expect_none(t->f.obs, rf_topic(&t->f, "call/+"), 0));
     char *call = RETAINED_CALL(t, "chair-4");
@@ -335,7 +335,7 @@ ROOM_TEST(test_cleared_call_id_again_is_dropped)
 ROOM_TEST(test_room_not_in_config_is_ignored)
 {
     KIOSK_PUB(t, "room/chair-9/kiosk/call", "{\"id\":\"x-9\",\"reason\":\"safety\"}");
-    NURSE_PUB(t, "call/chair-9/ack", "{\"id\":\"x-9\",\"by\":\"Sam\"}");
+    NURSE_PUB(t, "call/chair-9/ack/station", "{\"id\":\"x-9\",\"by\":\"Sam\"}");
     KIOSK_PUB(t, "room/chair-9/kiosk/clear", "{\"id\":\"x-9\",\"by\":null}");
     CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 1000));
     CHECK(hv_client_expect_none(t->kiosk, rf_topic(&t->f, "room/+/kiosk/cmd"), 0));

@@ -96,7 +96,7 @@ static void test_crash_restores_call_and_ack(void)
     CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/+"), 500));
 
     /* An acknowledgement works on the restored call. */
-    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack"),
+    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack/station"),
                         "{\"id\":\"k-r1\",\"by\":\"nurse-7\"}", 1, false) == 0);
     char *cmd = hv_client_expect(kiosk, rf_topic(&f, "room/chair-1/kiosk/cmd"), 3000);
     REQUIRE(cmd != NULL);
@@ -117,7 +117,7 @@ static void test_crash_restores_call_and_ack(void)
     CHECK(json_str(c, "acknowledged") != NULL);
     free(c);
     /* The same acknowledgement again is a duplicate: the restored call knows who acknowledged. */
-    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack"),
+    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack/station"),
                         "{\"id\":\"k-r1\",\"by\":\"nurse-7\"}", 1, false) == 0);
     REQUIRE(sync_room(&f, nurse));
     CHECK(hv_client_expect_none(kiosk, rf_topic(&f, "room/chair-1/kiosk/cmd"), 300));

@@ -45,12 +45,10 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
     free(page);
     CHECK(kf_help_is(&k, "calls-help-called", ui_theme_day.called));
 
-    /* The nurse acknowledges: the button says who is coming.  (On the per-login topic of
-     * docs/protocol.md and on the older one: the controller reads one of them.) */
+    /* The nurse acknowledges through the station: the button says who is coming. */
     char body[160];
     snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"Sam\"}", call_id);
     CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack/station"), body, 1, false) == 0);
-    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/ack"), body, 1, false) == 0);
     CHECK(kf_help_is(&k, "calls-help-coming", ui_theme_day.coming));
 
     /* Touching again while the call is open re-alerts with the same id. */
@@ -62,7 +60,6 @@ static void test_touch_help_pages_nurse_then_ack_and_clear(void)
 
     /* Cleared: back to normal. */
     CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/clear/station"), body, 1, false) == 0);
-    CHECK(hv_client_pub(nurse, rf_topic(&f, "call/chair-1/clear"), body, 1, false) == 0);
     CHECK(kf_help_is(&k, "calls-help-cleared", ui_theme_day.help));
 
     kf_finish(&k);

@@ -490,7 +490,7 @@ static void test_chime_on_ack(void)
     char ack[160];
     snprintf(ack, sizeof ack, "{\"id\":\"%s\",\"by\":\"nurse-7\"}", json_str(m, "id"));
     free(m);
-    CHECK(hv_client_pub(nurse, rf_topic(&c.f, "call/" ROOM "/ack"), ack, 1, false) == 0);
+    CHECK(hv_client_pub(nurse, rf_topic(&c.f, "call/" ROOM "/ack/station"), ack, 1, false) == 0);
     CHECK(kf_wait_log(&c.k, "sound: chime", 5000));
     hv_sleep_ms(300);
     CHECK(log_count(&c.k, "sound: chime") == 1);

@@ -288,20 +288,24 @@ char *sec_room_config(const struct sec_env *e, bool tls, const char *extra)
 {
     char *base = sec_clinic_config(e->prefix, extra), *out = NULL;
     char ctl[128], user_pass[128];
-    const char *at;
+    const char *at, *end;
 
     if (!base)
         return NULL;
-    snprintf(ctl, sizeof ctl, "controller = { id = \"ctl-%s\"; };", e->prefix);
+    /* The fixture's controller section ("controller = { id = ...; <settings> };"):
+     * its settings are kept, the broker login is added. */
+    snprintf(ctl, sizeof ctl, "controller = { id = \"ctl-%s\";", e->prefix);
     at = strstr(base, ctl);
-    if (!at) {
+    end = at ? strstr(at + strlen(ctl), "};") : NULL;
+    if (!end) {
         free(base);
         return NULL;
     }
     snprintf(user_pass, sizeof user_pass, "creds/secrets/%s.pass", e->controller);
     addf(&out, "%.*s", (int)(at - base), base);
-    addf(&out, "controller = {\n  id = \"ctl-%s\";\n  broker = {\n    username = \"%s\";\n"
-         "    password_file = \"%s\";\n", e->prefix, e->controller, sec_path(e, user_pass));
+    addf(&out, "controller = {\n  id = \"ctl-%s\";%.*s\n  broker = {\n    username = \"%s\";\n"
+         "    password_file = \"%s\";\n", e->prefix, (int)(end - (at + strlen(ctl))),
+         at + strlen(ctl), e->controller, sec_path(e, user_pass));
     if (tls) {
         char crt[128], key[128];
         snprintf(crt, sizeof crt, "tls/%s.crt", e->controller);
@@ -309,7 +313,7 @@ char *sec_room_config(const struct sec_env *e, bool tls, const char *extra)
         addf(&out, "    cafile = \"%s\";\n    certfile = \"%s\";\n    keyfile = \"%s\";\n",
              sec_path(e, "tls/ca.crt"), sec_path(e, crt), sec_path(e, key));
     }
-    addf(&out, "  };\n};\n%s", at + strlen(ctl));
+    addf(&out, "  };\n};\n%s", end + 2);
     free(base);
     return out;
 }

@@ -418,8 +418,10 @@ static void test_only_the_controller_drives_the_lamps(void)
     CHECK(hv_client_pub(tasmota, lamp, "{\"state\":\"OFF\"}", 1, false) == 0);
     CHECK(hv_client_pub(bridge, dome_state, "{\"POWER\":\"OFF\"}", 1, false) == 0);
     CHECK(hv_client_pub(tasmota, lamp_state, "{\"state\":\"OFF\"}", 1, false) == 0);
-    CHECK(hv_client_expect_none(tasmota, NULL, 1000));
-    CHECK(hv_client_expect_none(bridge, NULL, 200));
+    /* Only the forged topics: the controller may legitimately re-send the dome's state
+     * (after a reconnect under load), which is not what this checks. */
+    CHECK(hv_client_expect_none(tasmota, dome_power, 1000));
+    CHECK(hv_client_expect_none(bridge, lamp, 200));
     CHECK_INT_EQ(hv_client_count(f.obs, dome_state), 0);
     CHECK_INT_EQ(hv_client_count(f.obs, lamp_state), 0);
     /* Each bridge's own state goes through. */

@@ -4,6 +4,7 @@
 #include "err.h"
 #include "unit_util.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -114,12 +115,12 @@ static void test_insert_update_clear(void)
     check_same(&l.calls[0], &b);
 
     /* Cleared calls are no longer open; clearing twice changes nothing. */
-    CHECK_INT_EQ(calllog_clear(log, "c-b", T0 + 10000, "nurse-3", "bedside"), 0);
+    CHECK_INT_EQ(calllog_clear(log, "c-b", T0 + 10000, "nurse-3", NULL, "bedside"), 0);
     l = open_calls(log);
     REQUIRE(l.n == 1);
     CHECK_STR_EQ(l.calls[0].w.id, "c-a");
-    CHECK_INT_EQ(calllog_clear(log, "c-b", T0 + 20000, NULL, "nurse"), 0);
-    CHECK_INT_EQ(calllog_clear(log, "c-a", T0 + 20000, NULL, "kiosk_online"), 0);
+    CHECK_INT_EQ(calllog_clear(log, "c-b", T0 + 20000, NULL, NULL, "nurse"), 0);
+    CHECK_INT_EQ(calllog_clear(log, "c-a", T0 + 20000, NULL, NULL, "kiosk_online"), 0);
     l = open_calls(log);
     CHECK_INT_EQ(l.n, 0);
 
@@ -248,7 +249,7 @@ static void test_aliases_known(void)
     CHECK_INT_EQ(l.n, 0);
 
     /* Known stays known after the call is cleared (late duplicates are recognised). */
-    CHECK_INT_EQ(calllog_clear(log, "c-a", T0 + 5, NULL, "bedside"), 0);
+    CHECK_INT_EQ(calllog_clear(log, "c-a", T0 + 5, NULL, NULL, "bedside"), 0);
     CHECK_INT_EQ(calllog_known(log, "c-a", primary), 1);
     CHECK_INT_EQ(calllog_known(log, "c-a2", primary), 1);
     CHECK_STR_EQ(primary, "c-a");
@@ -334,6 +335,50 @@ static void test_file_reopen(void)
     calllog_close(NULL);
 }
 
+/* A call log written before issue 12 (user_version 1, no ack_via/cleared_via) opens, keeps its
+ * open call, and takes the new columns. */
+static void test_old_log_opens(void)
+{
+    static const char v1[] =
+        "CREATE TABLE calls(id TEXT PRIMARY KEY, room TEXT NOT NULL, label TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT '', raised_ms INTEGER NOT NULL, acknowledged_ms INTEGER,"
+        "  ack_by TEXT, cleared_ms INTEGER, cleared_by TEXT, clear_source TEXT,"
+        "  escalation INTEGER NOT NULL DEFAULT 0, step INTEGER NOT NULL DEFAULT 0,"
+        "  base_ms INTEGER NOT NULL, timer_ms INTEGER NOT NULL, grp TEXT NOT NULL DEFAULT '');"
+        "CREATE TABLE aliases(alias TEXT PRIMARY KEY, call_id TEXT NOT NULL);"
+        "CREATE TABLE events(seq INTEGER PRIMARY KEY, call_id TEXT NOT NULL,"
+        "  ts_ms INTEGER NOT NULL, kind TEXT NOT NULL, grp TEXT, who TEXT, escalation INTEGER,"
+        "  delivered INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE rooms(room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);"
+        "INSERT INTO calls(id, room, label, reason, priority, state, raised_ms, acknowledged_ms,"
+        "  ack_by, base_ms, timer_ms, grp) VALUES('old-1', 'chair-1', 'Chair 1', 'help',"
+        "  'assist', 'acknowledged', 1000, 2000, 'Sam', 1000, 2000, 'nurses');"
+        "PRAGMA user_version=1;";
+    char path[600];
+    sqlite3 *db = NULL;
+    calllog *log;
+    struct open_list l;
+
+    snprintf(path, sizeof path, "%s/old.db", unit_dir());
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, v1, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+
+    log = calllog_open(path);
+    REQUIRE(log != NULL);
+    l = open_calls(log);
+    REQUIRE(l.n == 1);
+    CHECK_STR_EQ(l.calls[0].w.id, "old-1");
+    CHECK_STR_EQ(l.calls[0].w.by, "Sam");
+    CHECK_STR_EQ(l.calls[0].w.via, "");
+    snprintf(l.calls[0].w.via, sizeof l.calls[0].w.via, "station");
+    CHECK_INT_EQ(calllog_update(log, &l.calls[0]), 0);
+    CHECK_INT_EQ(calllog_clear(log, "old-1", 3000, "Sam", "station", "nurse"), 0);
+    CHECK_INT_EQ(open_calls(log).n, 0);
+    calllog_close(log);
+}
+
 /* Size of the file at path in bytes, or -1. */
 static long file_size(const char *path)
 {
@@ -353,7 +398,7 @@ static void write_calls(calllog *log, int n, int every, const char *tag)
         calllog_insert(log, &c);
         calllog_event(log, id, T0 + i, "page", "nurses", NULL, 0);
         calllog_commit(log);
-        calllog_clear(log, id, T0 + i + 1, "Sam", "bedside");
+        calllog_clear(log, id, T0 + i + 1, "Sam", NULL, "bedside");
         if (every && i % every == every - 1)
             calllog_checkpoint(log);
     }
@@ -429,7 +474,7 @@ static void test_report(void)
     }
     add_report_call(log, "c1-open", "chair-1", since + 2000000, -1, PRIO_ROUTINE);
     add_report_call(log, "c1-open2", "chair-1", since + 2100000, -1, PRIO_URGENT);
-    CHECK_INT_EQ(calllog_clear(log, "c1-open2", since + 2200000, NULL, "bedside"), 0);
+    CHECK_INT_EQ(calllog_clear(log, "c1-open2", since + 2200000, NULL, NULL, "bedside"), 0);
     /* Before the cut-off: not counted (it would be chair-1's worst). */
     add_report_call(log, "c1-old", "chair-1", since - 1, 1000, PRIO_URGENT);
     add_report_call(log, "c0-old", "chair-0", since - 5000, 1, PRIO_ASSIST);
@@ -564,6 +609,7 @@ int main(void)
     RUN(test_rooms);
     RUN(test_checkpoint_bounds_wal);
     RUN(test_file_reopen);
+    RUN(test_old_log_opens);
     RUN(test_report);
     RUN(test_report_none_acknowledged);
     RUN(test_report_large);

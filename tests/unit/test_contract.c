@@ -148,8 +148,8 @@ static void test_topic_parse_kinds(void)
         { P "/room/chair-3/lights/set", TOPIC_LIGHTS_SET, "chair-3" },
         { P "/room/chair-3/lights/state", TOPIC_LIGHTS_STATE, "chair-3" },
         { P "/call/chair-4", TOPIC_CALL, "chair-4" },
-        { P "/call/chair-4/ack", TOPIC_CALL_ACK, "chair-4" },
-        { P "/call/chair-4/clear", TOPIC_CALL_CLEAR, "chair-4" },
+        { P "/call/chair-4/ack/station", TOPIC_CALL_ACK, "chair-4" },
+        { P "/call/chair-4/clear/pager-nurses", TOPIC_CALL_CLEAR, "chair-4" },
         { P "/page/nurses", TOPIC_PAGE, "nurses" },
         { P "/page/Charge_Team", TOPIC_PAGE, "Charge_Team" },
         { P "/controller/room-1/status", TOPIC_CONTROLLER, "room-1" },
@@ -169,7 +169,7 @@ static void test_topic_parse_prefix(void)
 {
     char name[HV_NAME_MAX];
 
-    CHECK_INT_EQ(topic_parse("clinic/east", "clinic/east/call/chair-1/ack", name), TOPIC_CALL_ACK);
+    CHECK_INT_EQ(topic_parse("clinic/east", "clinic/east/call/chair-1/ack/station", name), TOPIC_CALL_ACK);
     CHECK_STR_EQ(name, "chair-1");
     CHECK_INT_EQ(topic_parse(P, "other/call/chair-1", name), TOPIC_UNKNOWN);
     CHECK_INT_EQ(topic_parse(P, "havenx/call/chair-1", name), TOPIC_UNKNOWN);
@@ -191,7 +191,12 @@ static void test_topic_parse_rejects(void)
         P "/room/chair-1/kiosk",
         P "/room/chair-1",
         P "/room/kiosk/call",
-        P "/call/chair-1/ack/extra",
+        P "/call/chair-1/ack",                /* no login: the old topic */
+        P "/call/chair-1/clear",
+        P "/call/chair-1/ack/station/extra",
+        P "/call/chair-1/ack/+",
+        P "/call/chair-1/ack/bad login",
+        P "/call/chair-1/clear/" "0123456789012345678901234567890123456789012345678901234567890123x",
         P "/call/chair-1/ack/",
         P "/call/chair-1/",
         P "/call",
@@ -237,6 +242,46 @@ static void test_topic_parse_rejects(void)
     }
 }
 
+/* The login level of an ack or clear (DESIGN P2), and who it makes the acknowledger. */
+static void test_topic_login(void)
+{
+    char name[HV_NAME_MAX], login[HV_LOGIN_MAX], topic[HV_TOPIC_MAX];
+    struct msg_ack m;
+
+    CHECK_INT_EQ(topic_build_login(topic, sizeof topic, P, TOPIC_CALL_ACK, "chair-4", "station"), 0);
+    CHECK_STR_EQ(topic, "haven/call/chair-4/ack/station");
+    CHECK_INT_EQ(topic_parse_login(P, topic, name, login), TOPIC_CALL_ACK);
+    CHECK_STR_EQ(name, "chair-4");
+    CHECK_STR_EQ(login, "station");
+    CHECK_INT_EQ(topic_build_login(topic, sizeof topic, P, TOPIC_CALL_CLEAR, "chair-2", "pager-7"), 0);
+    CHECK_INT_EQ(topic_parse_login(P, topic, name, login), TOPIC_CALL_CLEAR);
+    CHECK_STR_EQ(login, "pager-7");
+    CHECK_INT_EQ(topic_build(topic, sizeof topic, P, TOPIC_CALL_ACK, "+"), 0);
+    CHECK_STR_EQ(topic, "haven/call/+/ack/+");  /* the controller's filter */
+    CHECK_INT_EQ(topic_parse_login(P, "haven/call/chair-1", name, login), TOPIC_CALL);
+    CHECK_STR_EQ(login, "");
+
+    CHECK(login_is_station("station"));
+    CHECK(login_is_station("station-desk-2"));
+    CHECK(!login_is_station("stations"));
+    CHECK(!login_is_station("pager-station"));
+    CHECK(login_valid("pager-nurses") && !login_valid("") && !login_valid("a/b"));
+
+    /* A station vouches for its nurse; anyone else is named by the login alone. */
+    memset(&m, 0, sizeof m);
+    snprintf(m.by, sizeof m.by, "Sam");
+    contract_ack_sender(&m, "station-desk-2");
+    CHECK_STR_EQ(m.by, "Sam");
+    CHECK_STR_EQ(m.via, "station-desk-2");
+    snprintf(m.by, sizeof m.by, "Dr. Alvarez (attending)");
+    contract_ack_sender(&m, "pager-nurses");
+    CHECK_STR_EQ(m.by, "pager-nurses");
+    CHECK_STR_EQ(m.via, "pager-nurses");
+    m.by[0] = '\0';
+    contract_ack_sender(&m, "station");
+    CHECK_STR_EQ(m.by, "station");
+}
+
 static void test_topic_build(void)
 {
     static const struct {
@@ -254,8 +299,6 @@ static void test_topic_build(void)
         { TOPIC_LIGHTS_SET, "chair-3", "haven/room/chair-3/lights/set" },
         { TOPIC_LIGHTS_STATE, "chair-3", "haven/room/chair-3/lights/state" },
         { TOPIC_CALL, "chair-4", "haven/call/chair-4" },
-        { TOPIC_CALL_ACK, "chair-4", "haven/call/chair-4/ack" },
-        { TOPIC_CALL_CLEAR, "chair-4", "haven/call/chair-4/clear" },
         { TOPIC_PAGE, "charge", "haven/page/charge" },
         { TOPIC_CONTROLLER, "room-1", "haven/controller/room-1/status" },
     };
@@ -1087,6 +1130,7 @@ int main(void)
     RUN(test_topic_parse_prefix);
     RUN(test_topic_parse_rejects);
     RUN(test_topic_build);
+    RUN(test_topic_login);
     RUN(test_encode_kiosk_theme);
     RUN(test_decode_call_ok);
     RUN(test_call_priority);
