@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cfg_fail(struct cfg_error *err, const config_setting_t *at, const char *file,
              const char *fmt, ...)
@@ -175,6 +176,7 @@ static int read_password_file(const config_setting_t *at, const char *file, cons
                               char *out, size_t outlen, struct cfg_error *err)
 {
     FILE *fp = fopen(path, "r");
+    struct stat st;
     size_t n;
 
     if (!fp && cfg_secrets_optional && errno == ENOENT)
@@ -182,6 +184,13 @@ static int read_password_file(const config_setting_t *at, const char *file, cons
     if (!fp)
         return cfg_fail(err, at, file, "'password_file' %s cannot be read: %s", path,
                         strerror(errno));
+    /* A secret others may read is a secret no longer (issue 12 item 2). */
+    if (fstat(fileno(fp), &st) == 0 && (st.st_mode & 077)) {
+        fclose(fp);
+        return cfg_fail(err, at, file, "'password_file' %s is readable by others (mode %04o); "
+                        "chmod 600 it (owned by the user the program runs as)", path,
+                        (unsigned)(st.st_mode & 07777));
+    }
     if (!fgets(out, (int)outlen, fp))
         out[0] = '\0';
     fclose(fp);

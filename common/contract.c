@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -213,6 +214,59 @@ bool utf8_valid(const char *str, size_t len)
     return true;
 }
 
+/*
+ * True if a JSON text (already parsed, so backslashes occur only inside strings)
+ * has a \u0000 escape: cJSON would decode it into a NUL that silently cuts the
+ * string short, so "z2\u0000evil" would pass every check as "z2".
+ */
+static bool has_escaped_nul(const char *text, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (text[i] != '\\')
+            continue;
+        if (text[i + 1] == 'u' && i + 5 < len && memcmp(text + i + 2, "0000", 4) == 0)
+            return true;
+        i++;  /* the escaped character: "\\" must not start a second escape */
+    }
+    return false;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * True if an object anywhere in node has the same key twice.  cJSON keeps
+ * both and every lookup finds the first, so a checker and a later reader
+ * could see different values: such a message is refused whole.
+ */
+static bool has_duplicate_keys(const cJSON *node)
+{
+    const cJSON *c;
+    size_t n = 0, i = 0;
+    const char **keys;
+    bool dup = false;
+
+    for (c = node ? node->child : NULL; c; c = c->next) {
+        if (has_duplicate_keys(c))
+            return true;
+        n++;
+    }
+    if (!cJSON_IsObject(node) || n < 2)
+        return false;
+    keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return true;  /* cannot check: refuse rather than guess */
+    for (c = node->child; c; c = c->next)
+        keys[i++] = c->string ? c->string : "";
+    qsort(keys, n, sizeof *keys, key_cmp);
+    for (i = 1; i < n && !dup; i++)
+        dup = strcmp(keys[i - 1], keys[i]) == 0;
+    free(keys);
+    return dup;
+}
+
 /* Parses payload into a JSON object, or sets *why and returns NULL. */
 static cJSON *parse_object(const char *payload, size_t len, int *rc, const char **why)
 {
@@ -249,6 +303,12 @@ static cJSON *parse_object(const char *payload, size_t len, int *rc, const char 
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         *why = "payload is not a JSON object";
+        return NULL;
+    }
+    if (has_escaped_nul(payload, len) || has_duplicate_keys(root)) {
+        *why = has_escaped_nul(payload, len) ? "a string holds \\u0000"
+                                             : "an object has the same key twice";
+        cJSON_Delete(root);
         return NULL;
     }
     *rc = 0;

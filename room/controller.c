@@ -18,10 +18,15 @@
 #include "mqtt.h"
 #include "roomcfg.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Pages in flight: MQTT message id -> call log event, to mark them delivered. */
 #define INFLIGHT_MAX 4096
@@ -416,13 +421,57 @@ static void loop(struct controller *ctl)
     }
 }
 
+/*
+ * One controller per call log (issue 12 item 14): two on one clinic took the
+ * broker session from each other 19 times in 8 s.  An exclusive flock on
+ * "<db>.lock", held for the controller's life and taken before it connects,
+ * makes a second one refuse to start and leaves the first serving.  Returns the
+ * lock's descriptor, or -1 with the reason on stderr.
+ */
+static int lock_call_log(const char *db)
+{
+    char path[PATH_MAX + 8], pid[32] = "";
+    int fd;
+
+    snprintf(path, sizeof path, "%s.lock", db);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "haven-room: call log lock %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        ssize_t n = err == EWOULDBLOCK ? pread(fd, pid, sizeof pid - 1, 0) : -1;
+
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (err == EWOULDBLOCK)
+            fprintf(stderr, "haven-room: another haven-room (pid %s) already serves call log %s;"
+                    " refusing to start (stop it first, or give this one its own --db)\n",
+                    pid[0] ? pid : "?", db);
+        else
+            fprintf(stderr, "haven-room: call log lock %s: %s\n", path, strerror(err));
+        close(fd);
+        return -1;
+    }
+    if (ftruncate(fd, 0) == 0) {
+        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if (pwrite(fd, pid, (size_t)len, 0) != len)
+            log_warn("call log lock %s: cannot write our pid", path);
+    }
+    return fd;
+}
+
 int controller_run(const struct controller_args *args)
 {
     static struct controller ctl;  /* large (the in-flight table): not on the stack */
     struct cfg_error err;
-    int status = 1;
+    int status = 1, lock_fd = -1;
 
     log_set_tag("room");
+    /* The call log, its WAL and its lock hold patient-linked data: 0600 whatever the
+     * umask we were started with (issue 12 item 2), not only under systemd. */
+    umask(077);
     if (roomcfg_load(args->config_path, &ctl.cfg, &err) != 0) {
         fprintf(stderr, "haven-room: %s\n", err.text);
         return 2;
@@ -431,6 +480,8 @@ int controller_run(const struct controller_args *args)
     if ((status = apply_overrides(&ctl, args)) != 0)
         goto out_cfg;
     status = 1;
+    if ((lock_fd = lock_call_log(ctl.cfg.database)) < 0)
+        goto out_cfg;
     install_signals();
     ctl.log = calllog_open(ctl.cfg.database);
     if (!ctl.log)
@@ -452,6 +503,8 @@ out_calls:
     lights_free(ctl.lights);
     calllog_close(ctl.log);
 out_cfg:
+    if (lock_fd >= 0)
+        close(lock_fd);
     roomcfg_free(&ctl.cfg);
     return status;
 }

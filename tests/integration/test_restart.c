@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The fixture's short assist chain: nurses at 0, charge at 2 s, then every 2 s. */
 static const char config_short[] =
@@ -291,10 +292,55 @@ static void test_call_while_stopped_is_delivered(void)
     rf_finish(&f);
 }
 
+/* Issue 12 item 14: a second controller on the same call log refuses to start; the first
+ * keeps serving and never loses the broker to it. */
+static void test_second_controller_refuses(void)
+{
+    struct room_fixture f;
+    char broker[64], out[700];
+    mode_t was = umask(022);  /* as a hand-started controller might have it */
+
+    REQUIRE(rf_start(&f, config_long_timers, false) == 0);
+    umask(was);
+    hv_client *pager = rf_client(&f, "pager");
+    hv_client *kiosk = rf_client(&f, "kiosk-2");
+    REQUIRE(pager && kiosk && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    snprintf(broker, sizeof broker, "127.0.0.1:%d", f.port);
+    snprintf(out, sizeof out, "%s/second.log", f.dir);
+    const char *args[] = { "--config", f.cfg_path, "--broker", broker, "--db", f.db_path, NULL };
+    CHECK_INT_EQ(rf_run_room_cli(args, out), 1);
+    char *text = hv_read_file(out);
+    CHECK(text && strstr(text, "another haven-room (pid ") && strstr(text, f.db_path));
+    free(text);
+
+    CHECK(publish_call(kiosk, &f, "chair-2", "k-two") == 0);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 3000);
+    CHECK(page && json_str(page, "id") && strcmp(json_str(page, "id"), "k-two") == 0);
+    free(page);
+    char *log = hv_read_file(f.log_path);
+    CHECK(log && !strstr(log, "lost the broker"));
+    free(log);
+
+    /* Item 2: the call log, its WAL and its lock are the controller's alone. */
+    const char *suffix[] = { "", "-wal", ".lock" };
+    for (int i = 0; i < 3; i++) {
+        char path[700];
+        struct stat st;
+        snprintf(path, sizeof path, "%s%s", f.db_path, suffix[i]);
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    }
+
+    hv_client_free(kiosk);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     RUN(test_crash_restores_call_and_ack);
     RUN(test_escalation_keeps_schedule_across_crash);
     RUN(test_call_while_stopped_is_delivered);
+    RUN(test_second_controller_refuses);
     return CHECK_SUMMARY();
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct sample {
     int n;
@@ -305,6 +306,14 @@ static void test_broker_auth(void)
     snprintf(longpw, sizeof longpw, "%s",
              unit_file("long", "0123456789012345678901234567890123456789\n"));
     snprintf(crt, sizeof crt, "%s", unit_file("dev.crt", "-----BEGIN CERTIFICATE-----\n"));
+    /* Secrets are the owner's alone (issue 12 item 2): a file others may read is refused. */
+    CHECK_INT_EQ(chmod(pw, 0644), 0);
+    snprintf(body, sizeof body, "username = \"kiosk-chair-1\";\npassword_file = \"%s\";\n", pw);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(strstr(err.text, ":3: ") && strstr(err.text, "readable by others (mode 0644)"));
+    CHECK_INT_EQ(chmod(pw, 0640), 0);
+    CHECK_INT_EQ(read_broker(body, &b, &err), HV_ECONFIG);
+    CHECK(chmod(pw, 0600) == 0 && chmod(empty, 0600) == 0 && chmod(longpw, 0600) == 0);
 
     snprintf(body, sizeof body, "username = \"kiosk-chair-1\";\npassword_file = \"%s\";\n", pw);
     CHECK_INT_EQ(read_broker(body, &b, &err), 0);

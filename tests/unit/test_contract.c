@@ -242,6 +242,34 @@ static void test_topic_parse_rejects(void)
     }
 }
 
+/* Issue 12 item 9: an escaped NUL and a key given twice are refused, not cut or guessed. */
+static void test_decode_refuses_nul_and_duplicate_keys(void)
+{
+    static const char *const bad[] = {
+        "{\"id\":\"z2\\u0000evil\",\"reason\":\"help\"}",
+        "{\"id\":\"z2\",\"reason\":\"help\",\"detail\":\"a\\u0000b\"}",
+        "{\"id\":\"a-1\",\"id\":\"a-2\",\"reason\":\"help\"}",
+        "{\"id\":\"a-1\",\"reason\":\"help\",\"reason\":\"safety\"}",
+        "{\"id\":\"a-1\",\"reason\":\"help\",\"x\":{\"k\":1,\"k\":2}}",
+    };
+    static const char *const good[] = {
+        "{\"id\":\"a-1\",\"reason\":\"help\",\"detail\":\"back\\\\u0000slash\"}",
+        "{\"id\":\"a-1\",\"reason\":\"help\",\"x\":{\"id\":1},\"y\":{\"id\":2}}",
+    };
+    struct msg_call m;
+    const char *why;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why = NULL;
+        if (contract_decode_call(bad[i], strlen(bad[i]), &m, &why) == 0)
+            check_true(false, bad[i], __FILE__, __LINE__);
+        CHECK(why != NULL);
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (contract_decode_call(good[i], strlen(good[i]), &m, &why) != 0)
+            check_true(false, good[i], __FILE__, __LINE__);
+}
+
 /* The login level of an ack or clear (DESIGN P2), and who it makes the acknowledger. */
 static void test_topic_login(void)
 {
@@ -1131,6 +1159,7 @@ int main(void)
     RUN(test_topic_parse_rejects);
     RUN(test_topic_build);
     RUN(test_topic_login);
+    RUN(test_decode_refuses_nul_and_duplicate_keys);
     RUN(test_encode_kiosk_theme);
     RUN(test_decode_call_ok);
     RUN(test_call_priority);

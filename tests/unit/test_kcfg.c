@@ -602,6 +602,7 @@ static void test_own_broker_credentials(void)
     snprintf(pw1, sizeof pw1, "%s/kiosk-chair-1.pass", dir);
     snprintf(pw2, sizeof pw2, "%s/kiosk-chair-2.pass", dir);
     REQUIRE(hv_write_file(pw1, "one\n") == 0 && hv_write_file(pw2, "two\n") == 0);
+    REQUIRE(chmod(pw1, 0600) == 0 && chmod(pw2, 0600) == 0);  /* secrets: the owner's only */
     snprintf(text, sizeof text,
              "broker = { host = \"10.0.0.2\"; username = \"shared\"; };\n"
              "kiosk = { broker = { username = \"kiosk-%%r\";\n"
