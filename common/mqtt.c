@@ -20,6 +20,7 @@
 #include "err.h"
 #include "log.h"
 
+#include <errno.h>
 #include <mosquitto.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -418,6 +419,11 @@ void mqtt_session_run(mqtt_session *s, int timeout_ms)
     if (probe_in < 1)
         probe_in = 1;
     int rc = mosquitto_loop(s->mosq, probe_in < timeout_ms ? (int)probe_in : timeout_ms, 1);
+    /* A signal (the controller's SIGHUP reload) interrupted a system call: the link is
+     * fine as long as libmosquitto kept its socket.  Seen under valgrind: a reload
+     * dropped and re-made the connection, and the lamps were sent their state again. */
+    if (rc == MOSQ_ERR_ERRNO && errno == EINTR && mosquitto_socket(s->mosq) >= 0)
+        return;
     /* The link broke without a DISCONNECT from the broker (it died, or the TCP
      * connect failed): libmosquitto may not have called on_disconnect. */
     if (rc != MOSQ_ERR_SUCCESS && (s->connected || s->connecting))

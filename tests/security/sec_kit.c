@@ -284,6 +284,18 @@ void sec_env_free(struct sec_env *e)
     memset(e, 0, sizeof *e);
 }
 
+hv_client *sec_login(const struct sec_env *e, const struct room_fixture *f, const char *user,
+                     const char *name)
+{
+    struct hv_client_opts o = sec_user(e, user, false);
+    char id[96];
+
+    snprintf(id, sizeof id, "%s-%s", f->prefix, name);
+    o.client_id = id;
+    o.port = f->port;
+    return hv_client_new_opts(&o, NULL);
+}
+
 char *sec_room_config(const struct sec_env *e, bool tls, const char *extra)
 {
     char *base = sec_clinic_config(e->prefix, extra), *out = NULL;

@@ -60,6 +60,10 @@ const char *sec_path(const struct sec_env *e, const char *rest);
  */
 struct hv_client_opts sec_user(const struct sec_env *e, const char *user, bool tls);
 
+/* A client logged in as user on f's plain listener, client id "<prefix>-<name>", or NULL. */
+hv_client *sec_login(const struct sec_env *e, const struct room_fixture *f, const char *user,
+                     const char *name);
+
 /*
  * The controller's config for this clinic, its credentials in
  * controller { broker { } }, and with tls its device certificate as well

@@ -94,15 +94,10 @@ static bool wait_connects(struct attacker *a, int n, int timeout_ms)
     return false;
 }
 
+/* A client logged in as user on the plain listener (sec_login), or NULL. */
 static hv_client *login(const struct room_fixture *f, const char *user, const char *name)
 {
-    struct hv_client_opts o = sec_user(&env, user, false);
-    char id[96];
-
-    snprintf(id, sizeof id, "%s-%s", f->prefix, name);
-    o.client_id = id;
-    o.port = f->port;
-    return hv_client_new_opts(&o, NULL);
+    return sec_login(&env, f, user, name);
 }
 
 static void test_no_login_takes_over_another_session(void)
