@@ -123,9 +123,12 @@ bool rf_valgrind(void)
 
 int rf_start_room(struct room_fixture *f)
 {
-    char broker[64];
+    char broker[96];
 
-    snprintf(broker, sizeof broker, "127.0.0.1:%d", f->room_port ? f->room_port : f->port);
+    if (f->room_broker[0])
+        snprintf(broker, sizeof broker, "%s", f->room_broker);
+    else
+        snprintf(broker, sizeof broker, "127.0.0.1:%d", f->room_port ? f->room_port : f->port);
     char *const plain[] = { (char *)rf_room_bin(), "--config", f->cfg_path, "--broker", broker,
                             "--db", f->db_path, NULL };
     char *const memcheck[] = { "/usr/bin/valgrind", "--tool=memcheck", "--quiet",
@@ -135,7 +138,7 @@ int rf_start_room(struct room_fixture *f)
                                "--suppressions=" HAVEN_SOURCE_DIR "/tests/valgrind.supp",
                                (char *)rf_room_bin(), "--config", f->cfg_path, "--broker",
                                broker, "--db", f->db_path, NULL };
-    f->room = hv_proc_spawn(rf_valgrind() ? memcheck : plain, f->log_path);
+    f->room = hv_proc_spawn_netns(f->room_netns, rf_valgrind() ? memcheck : plain, f->log_path);
     if (!f->room) {
         fprintf(stderr, "room_fixture: cannot start %s\n", rf_room_bin());
         return -1;
@@ -166,6 +169,8 @@ int rf_start_opts(struct room_fixture *f, const struct rf_opts *o)
     f->broker = o->private_broker || o->broker_conf ? hv_broker_start_ex(o->broker_conf)
                                                     : hv_broker_attach();
     f->room_port = o->room_port;
+    snprintf(f->room_netns, sizeof f->room_netns, "%s", o->room_netns ? o->room_netns : "");
+    snprintf(f->room_broker, sizeof f->room_broker, "%s", o->room_broker ? o->room_broker : "");
     f->dir = hv_tmpdir("room");
     if (!f->broker || !f->dir)
         return -1;

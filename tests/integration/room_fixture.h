@@ -26,6 +26,8 @@ struct room_fixture {
     hv_client *obs;          /* subscribed to "<prefix>/#" since before the controller started */
     int room_port;           /* the port the controller and kiosk are told (--broker); 0: port */
     struct hv_client_opts client;  /* credentials / TLS for rf_client (from rf_opts.obs) */
+    char room_netns[64];     /* "": the controller runs in the test's network namespace */
+    char room_broker[80];    /* "": --broker 127.0.0.1:<room_port or port>; else this */
 };
 
 /* For rf_start_opts: a broker that wants credentials or TLS (tests/security, tests/drills). */
@@ -36,6 +38,9 @@ struct rf_opts {
     struct hv_client_opts obs;   /* the observer's credentials / TLS; port and id filled in */
     int room_port;               /* 0: the broker's port; or e.g. its TLS listener's */
     const char *prefix;          /* NULL: "t<random>"; a broker ACL needs it known in advance */
+    const char *room_netns;      /* NULL: as usual; else the controller runs in this named
+                                  * network namespace (`ip netns exec`, tests/drills) */
+    const char *room_broker;     /* NULL: as usual; else its --broker ("host:port") */
 };
 
 /*

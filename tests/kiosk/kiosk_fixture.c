@@ -43,10 +43,13 @@ out:
 
 int kf_restart(struct kiosk_fixture *k, bool wait)
 {
-    char broker[64], size[32];
+    char broker[96], size[32];
 
-    snprintf(broker, sizeof broker, "127.0.0.1:%d",
-             k->rf->room_port ? k->rf->room_port : k->rf->port);
+    if (k->broker[0])
+        snprintf(broker, sizeof broker, "%s", k->broker);
+    else
+        snprintf(broker, sizeof broker, "127.0.0.1:%d",
+                 k->rf->room_port ? k->rf->room_port : k->rf->port);
     snprintf(size, sizeof size, "%dx%d", k->w, k->h);
     setenv("SDL_VIDEODRIVER", "dummy", 1);  /* offscreen dlopens EGL, which LeakSanitizer blames on us */
     setenv("SDL_AUDIODRIVER", k->audio_file[0] ? "disk" : "dummy", 1);
@@ -55,7 +58,7 @@ int kf_restart(struct kiosk_fixture *k, bool wait)
     setenv("HAVEN_KIOSK_CONTROL", k->fifo, 1);
     char *const argv[] = { HAVEN_KIOSK_BIN, "--config", (char *)k->rf->cfg_path, "--room", k->room,
                            "--broker", broker, "--windowed", size, "--state", k->state, NULL };
-    k->proc = hv_proc_spawn(argv, k->log_path);
+    k->proc = hv_proc_spawn_netns(k->netns, argv, k->log_path);
     unsetenv("HAVEN_KIOSK_CONTROL");
     unsetenv("SDL_DISKAUDIOFILE");
     if (!k->proc)
@@ -97,6 +100,16 @@ int kf_start(struct kiosk_fixture *k, const struct room_fixture *rf, const char 
              int h)
 {
     return prepare(k, rf, room, w, h) == 0 ? kf_restart(k, true) : -1;
+}
+
+int kf_start_netns(struct kiosk_fixture *k, const struct room_fixture *rf, const char *room,
+                   int w, int h, const char *netns, const char *broker)
+{
+    if (prepare(k, rf, room, w, h) != 0)
+        return -1;
+    snprintf(k->netns, sizeof k->netns, "%s", netns ? netns : "");
+    snprintf(k->broker, sizeof k->broker, "%s", broker ? broker : "");
+    return kf_restart(k, true);
 }
 
 int kf_start_disk_audio(struct kiosk_fixture *k, const struct room_fixture *rf,

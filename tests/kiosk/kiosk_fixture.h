@@ -26,6 +26,8 @@ struct kiosk_fixture {
     char audio_file[600];            /* "": dummy audio; else SDL's disk driver writes here */
     hv_proc *proc;
     FILE *ctl;
+    char netns[64];                  /* "": the test's own network namespace */
+    char broker[80];                 /* "": 127.0.0.1:<rf's port>; else the --broker given */
 };
 
 /*
@@ -40,6 +42,13 @@ int kf_start(struct kiosk_fixture *k, const struct room_fixture *rf, const char 
  */
 int kf_start_disk_audio(struct kiosk_fixture *k, const struct room_fixture *rf,
                         const char *room, int w, int h);
+/*
+ * As kf_start, with the kiosk inside the network namespace netns (made by the
+ * test, e.g. with `ip netns add`) and told --broker broker ("host:port" that
+ * namespace can reach).  Returns 0 or -1.
+ */
+int kf_start_netns(struct kiosk_fixture *k, const struct room_fixture *rf, const char *room,
+                   int w, int h, const char *netns, const char *broker);
 /* Starts it again with the same state (after kf_kill/kf_stop). wait_online: wait for the status. */
 int kf_restart(struct kiosk_fixture *k, bool wait_online);
 void kf_kill(struct kiosk_fixture *k);    /* SIGKILL */

@@ -445,6 +445,42 @@ hv_proc *hv_proc_spawn(char *const argv[], const char *log_path)
     return p;
 }
 
+const char *hv_ip_path(void)
+{
+    static const char *const paths[] = { "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip" };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
+    return NULL;
+}
+
+hv_proc *hv_proc_spawn_netns(const char *netns, char *const argv[],
+                             const char *log_path)
+{
+    if (!netns || !*netns)
+        return hv_proc_spawn(argv, log_path);
+    const char *ip = hv_ip_path();
+    if (!ip) {
+        fputs("harness: no `ip` binary (iproute2) to enter a network namespace\n", stderr);
+        return NULL;
+    }
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **full = calloc(n + 5, sizeof *full);
+    if (!full)
+        return NULL;
+    full[0] = (char *)ip;
+    full[1] = "netns";
+    full[2] = "exec";
+    full[3] = (char *)netns;
+    for (size_t i = 0; i < n; i++)
+        full[4 + i] = argv[i];
+    hv_proc *p = hv_proc_spawn(full, log_path);
+    free(full);
+    return p;
+}
+
 pid_t hv_proc_pid(const hv_proc *p)
 {
     return p->pid;

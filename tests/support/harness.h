@@ -98,6 +98,17 @@ typedef struct hv_proc hv_proc;
  * the exec failed. */
 hv_proc *hv_proc_spawn(char *const argv[], const char *log_path);
 
+/* Like hv_proc_spawn, but when netns is neither NULL nor "" the child runs
+ * inside the named network namespace (`ip netns exec netns argv...`, which
+ * execs argv in the same process, so the pid is argv's).
+ * Returns the handle, or NULL on failure. */
+hv_proc *hv_proc_spawn_netns(const char *netns, char *const argv[],
+                             const char *log_path);
+
+/* Returns iproute2's `ip` binary (/usr/sbin/ip, /sbin/ip, /usr/bin/ip or
+ * /bin/ip, the first that is executable), or NULL if there is none. */
+const char *hv_ip_path(void);
+
 /* Returns the child's pid. */
 pid_t hv_proc_pid(const hv_proc *p);
 
