@@ -353,6 +353,172 @@ static double sec(int64_t us)
 
 /* ---- drill: the kiosk's link goes silent during a visit --------------------------------------- */
 
+/* What one round of the kiosk drill saw (times are hv_now_us()). */
+struct kround {
+    char id[64];             /* the help call pressed during the outage */
+    int64_t cut, kiosk, will, ctl, heal, back, help;
+    int offline_pages, help_pages, other_pages;
+};
+
+/* Begins a visit on chair-1's kiosk and waits until the controller has heard of it. */
+static bool begin_visit(const struct room_fixture *f, hv_client *station)
+{
+    bool in_visit = false;
+
+    if (hv_client_pub(station, rf_topic(f, "room/chair-1/kiosk/cmd"),
+                      "{\"cmd\":\"begin_visit\",\"visit\":\"V-NS1\",\"lang\":\"en\"}", 1,
+                      false) != 0)
+        return false;
+    for (char *st; !in_visit &&
+         (st = hv_client_expect(f->obs, rf_topic(f, "room/chair-1/kiosk/status"), 5000));) {
+        in_visit = json_str(st, "phase") && strcmp(json_str(st, "phase"), "intake") == 0;
+        free(st);
+    }
+    return in_visit && sync_room(f, station);
+}
+
+/* Taps help and reads the call's id from the kiosk's log. */
+static bool press_help(struct kiosk_fixture *k, struct kround *r)
+{
+    long off = file_size(k->log_path);
+
+    return kf_tap_help(k) == 0 && kiosk_call_id(k, off, r->id);
+}
+
+/*
+ * During the outage: waits for the controller's kiosk_offline page (the
+ * broker times the kiosk out and publishes its will, the controller pages
+ * after its grace), noting when the will came; any other page is counted.
+ */
+static void watch_outage(const struct room_fixture *f, hv_client *pager, struct kround *r)
+{
+    const char *status = rf_topic(f, "room/chair-1/kiosk/status");
+
+    for (int64_t end = r->cut + (BROKER_BOUND_MS + 5000) * 1000LL;
+         !r->ctl && hv_now_us() < end;) {
+        hv_msg *m = hv_client_expect_msg(pager, rf_topic(f, "page/#"), 100), *w;
+        const char *reason = m ? json_str(m->payload, "reason") : NULL;
+        if (m && reason && strcmp(reason, "kiosk_offline") == 0 &&
+            strcmp(m->topic, rf_topic(f, "page/nurses")) == 0) {
+            r->offline_pages++;
+            r->ctl = m->recv_us;
+        } else if (m) {
+            r->other_pages++;
+            fprintf(stderr, "netns: page during the outage: %s %s\n", m->topic, m->payload);
+        }
+        hv_msg_free(m);
+        while (!r->will && (w = hv_client_expect_msg(f->obs, status, 0))) {
+            if (json_is_false(w->payload, "online"))
+                r->will = w->recv_us;
+            hv_msg_free(w);
+        }
+    }
+}
+
+/*
+ * After the heal: counts the pages until the help call has been paged and 3 s
+ * more have passed (a duplicate would come at the reconnect: the kiosk's
+ * resend on the controller's status, libmosquitto's redelivery), or 30 s.
+ */
+static void watch_heal(const struct room_fixture *f, hv_client *pager, struct kround *r)
+{
+    for (int64_t end = hv_now_us() + 30000000; hv_now_us() < end;) {
+        if (r->help && hv_now_us() > r->help + 3000000)
+            break;
+        hv_msg *m = hv_client_expect_msg(pager, rf_topic(f, "page/#"), 100);
+        if (!m)
+            continue;
+        const char *id = json_str(m->payload, "id"), *reason = json_str(m->payload, "reason");
+        if (id && strcmp(id, r->id) == 0) {
+            if (r->help_pages++ == 0)
+                r->help = m->recv_us;
+        } else if (reason && strcmp(reason, "kiosk_offline") == 0) {
+            r->offline_pages++;
+        } else {
+            r->other_pages++;
+            fprintf(stderr, "netns: unexpected page: %s %s\n", m->topic, m->payload);
+        }
+        hv_msg_free(m);
+    }
+}
+
+/* A nurse (a station) clears room's call id; true once its retained call is gone. */
+static bool clear_call(const struct room_fixture *f, hv_client *station, const char *room,
+                       const char *id)
+{
+    char body[160], rest[64], *c;
+
+    snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"drill\"}", id);
+    snprintf(rest, sizeof rest, "call/%s/clear/station", room);
+    if (hv_client_pub(station, rf_topic(f, rest), body, 1, false) != 0)
+        return false;
+    for (int i = 0; i < 50; i++) {
+        c = retained_call(f, room);
+        free(c);
+        if (!c)
+            return true;
+    }
+    return false;
+}
+
+static void print_kround(int n, bool press_first, const struct kround *r)
+{
+    printf("netns kiosk %d (pressed %s the kiosk noticed): kiosk offline after %.3f s, "
+           "kiosk's will at %.3f s, controller's kiosk_offline page after %.3f s "
+           "(issue's bound %.1f s%s, broker's %.1f s); healed: kiosk reconnected after %.3f s, "
+           "call %s paged %d time(s), %.3f s after the heal\n", n,
+           press_first ? "before" : "after", sec(r->kiosk - r->cut),
+           r->will ? sec(r->will - r->cut) : -1.0, sec(r->ctl - r->cut), BOUND_MS / 1000.0,
+           r->ctl && r->ctl - r->cut <= BOUND_MS * 1000LL ? ": met" : ": NOT MET",
+           BROKER_BOUND_MS / 1000.0, r->back ? sec(r->back - r->heal) : -1.0, r->id,
+           r->help_pages, r->help ? sec(r->help - r->heal) : -1.0);
+}
+
+/*
+ * One round: the kiosk's link silenced, help pressed before (press_first) or
+ * after the kiosk noticed, healed once the controller has paged kiosk_offline.
+ */
+static void kiosk_round(const struct room_fixture *f, struct kiosk_fixture *k, hv_client *pager,
+                        hv_client *station, int n, bool press_first)
+{
+    struct kround r;
+    long off = file_size(k->log_path);
+
+    memset(&r, 0, sizeof r);
+    hv_client_drain(pager);
+    hv_client_drain(f->obs);
+    r.cut = hv_now_us();
+    REQUIRE(ip("link set vk0 down") == 0);
+    if (press_first)
+        CHECK(press_help(k, &r));
+    r.kiosk = log_seen(k->log_path, off, "cannot reach the broker", BOUND_MS + 5000);
+    CHECK(r.kiosk != 0);
+    if (!press_first)
+        CHECK(press_help(k, &r));
+    watch_outage(f, pager, &r);
+    CHECK(r.ctl != 0);
+
+    off = file_size(k->log_path);
+    r.heal = hv_now_us();
+    REQUIRE(ip("link set vk0 up") == 0);
+    r.back = log_seen(k->log_path, off, "connected;", 30000);
+    CHECK(r.back != 0);
+    watch_heal(f, pager, &r);
+    print_kround(n, press_first, &r);
+
+    CHECK(r.kiosk && r.kiosk - r.cut <= BOUND_MS * 1000LL);
+    CHECK(r.ctl && r.ctl - r.cut <= (strict ? BOUND_MS : BROKER_BOUND_MS) * 1000LL);
+    CHECK_INT_EQ(r.offline_pages, 1);  /* one kiosk_offline call per outage */
+    CHECK_INT_EQ(r.help_pages, 1);     /* the call pressed in the outage: paged exactly once */
+    CHECK_INT_EQ(r.other_pages, 0);
+    CHECK(r.help > r.heal);
+    CHECK_INT_EQ(db_rows(f->db_path, NULL, r.id, 0), 1);
+    char *c = retained_call(f, "chair-1");
+    CHECK(c && json_str(c, "id") && strcmp(json_str(c, "id"), r.id) == 0);
+    free(c);
+    CHECK(clear_call(f, station, "chair-1", r.id));  /* the next round starts quiet */
+}
+
 static void test_kiosk_link_silent(void)
 {
     struct room_fixture f;
@@ -366,129 +532,10 @@ static void test_kiosk_link_silent(void)
     REQUIRE(kf_start_netns(&k, &f, "chair-1", 1280, 800, ns_kiosk, broker) == 0);
     hv_client *pager = pager_for(&f), *station = rf_client(&f, "netns-station");
     REQUIRE(pager && station);
+    REQUIRE(begin_visit(&f, station));  /* the controller supervises the kiosk from now on */
 
-    /* A visit: the controller supervises the kiosk from now on. */
-    CHECK(hv_client_pub(station, rf_topic(&f, "room/chair-1/kiosk/cmd"),
-                        "{\"cmd\":\"begin_visit\",\"visit\":\"V-NS1\",\"lang\":\"en\"}", 1,
-                        false) == 0);
-    bool in_visit = false;
-    for (char *st; !in_visit &&
-         (st = hv_client_expect(f.obs, rf_topic(&f, "room/chair-1/kiosk/status"), 5000));) {
-        in_visit = json_str(st, "phase") && strcmp(json_str(st, "phase"), "intake") == 0;
-        free(st);
-    }
-    REQUIRE(in_visit);
-    REQUIRE(sync_room(&f, station));
-
-    for (int r = 0; r < 2 && !check_current_failed; r++) {
-        bool press_first = r == 0;  /* before the kiosk noticed; else after */
-        long koff = file_size(k.log_path);
-        char id[64] = "";
-        int offline_pages = 0, help_pages = 0, other_pages = 0;
-        int64_t t_will = 0, t_ctl = 0, t_kiosk;
-
-        hv_client_drain(pager);
-        hv_client_drain(f.obs);
-        int64_t t_cut = hv_now_us();
-        REQUIRE(ip("link set vk0 down") == 0);
-        if (press_first) {
-            CHECK(kf_tap_help(&k) == 0);
-            CHECK(kiosk_call_id(&k, koff, id));
-        }
-        t_kiosk = log_seen(k.log_path, koff, "cannot reach the broker", BOUND_MS + 5000);
-        CHECK(t_kiosk != 0);
-        if (!press_first) {
-            long off2 = file_size(k.log_path);
-            CHECK(kf_tap_help(&k) == 0);
-            CHECK(kiosk_call_id(&k, off2, id));
-        }
-        /* The broker times the kiosk out, publishes its will; the controller pages. */
-        for (int64_t end = t_cut + (BROKER_BOUND_MS + 5000) * 1000LL; !t_ctl && hv_now_us() < end;) {
-            hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/#"), 100);
-            if (m) {
-                const char *reason = json_str(m->payload, "reason");
-                if (reason && strcmp(reason, "kiosk_offline") == 0 &&
-                    strcmp(m->topic, rf_topic(&f, "page/nurses")) == 0) {
-                    offline_pages++;
-                    t_ctl = m->recv_us;
-                } else {
-                    other_pages++;
-                    fprintf(stderr, "netns: page during the outage: %s %s\n", m->topic,
-                            m->payload);
-                }
-                hv_msg_free(m);
-            }
-            hv_msg *w;
-            while (!t_will &&
-                   (w = hv_client_expect_msg(f.obs, rf_topic(&f, "room/chair-1/kiosk/status"),
-                                             0))) {
-                if (json_is_false(w->payload, "online"))
-                    t_will = w->recv_us;
-                hv_msg_free(w);
-            }
-        }
-        CHECK(t_ctl != 0);
-        CHECK(id[0] != '\0');
-
-        /* Heal: the kiosk comes back and its call is paged, once. */
-        long koff2 = file_size(k.log_path);
-        int64_t t_heal = hv_now_us();
-        REQUIRE(ip("link set vk0 up") == 0);
-        int64_t t_back = log_seen(k.log_path, koff2, "connected;", 30000);
-        CHECK(t_back != 0);
-        int64_t t_help = 0;
-        for (int64_t end = hv_now_us() + 30000000; hv_now_us() < end;) {
-            /* Once it is paged: 3 s more for a duplicate (the kiosk's resend on the
-             * controller's status, libmosquitto's redelivery are both at reconnect). */
-            if (t_help && hv_now_us() > t_help + 3000000)
-                break;
-            hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/#"), 100);
-            if (!m)
-                continue;
-            const char *pid = json_str(m->payload, "id");
-            const char *reason = json_str(m->payload, "reason");
-            if (pid && strcmp(pid, id) == 0) {
-                if (help_pages++ == 0)
-                    t_help = m->recv_us;
-            } else if (reason && strcmp(reason, "kiosk_offline") == 0) {
-                offline_pages++;
-            } else {
-                other_pages++;
-                fprintf(stderr, "netns: unexpected page: %s %s\n", m->topic, m->payload);
-            }
-            hv_msg_free(m);
-        }
-        printf("netns kiosk %d (pressed %s the kiosk noticed): kiosk offline after %.3f s, "
-               "kiosk's will at %.3f s, controller's kiosk_offline page after %.3f s "
-               "(issue's bound %.1f s%s, broker's %.1f s); healed: kiosk reconnected after %.3f s, call %s paged %d time(s), "
-               "%.3f s after the heal\n", r + 1, press_first ? "before" : "after",
-               sec(t_kiosk - t_cut), t_will ? sec(t_will - t_cut) : -1.0, sec(t_ctl - t_cut),
-               BOUND_MS / 1000.0, t_ctl - t_cut <= BOUND_MS * 1000LL ? ": met" : ": NOT MET",
-               BROKER_BOUND_MS / 1000.0, t_back ? sec(t_back - t_heal) : -1.0, id, help_pages,
-               t_help ? sec(t_help - t_heal) : -1.0);
-        CHECK(t_kiosk && t_kiosk - t_cut <= BOUND_MS * 1000LL);
-        CHECK(t_ctl && t_ctl - t_cut <= (strict ? BOUND_MS : BROKER_BOUND_MS) * 1000LL);
-        CHECK_INT_EQ(offline_pages, 1);   /* one kiosk_offline call per outage */
-        CHECK_INT_EQ(help_pages, 1);      /* the call pressed in the outage: paged exactly once */
-        CHECK_INT_EQ(other_pages, 0);
-        CHECK(t_help > t_heal);
-        CHECK_INT_EQ(db_rows(f.db_path, NULL, id, 0), 1);
-
-        /* A nurse clears it; the next round starts from a quiet room. */
-        char body[160], *c = retained_call(&f, "chair-1");
-        CHECK(c && json_str(c, "id") && strcmp(json_str(c, "id"), id) == 0);
-        free(c);
-        snprintf(body, sizeof body, "{\"id\":\"%s\",\"by\":\"drill\"}", id);
-        CHECK(hv_client_pub(station, rf_topic(&f, "call/chair-1/clear/station"), body, 1,
-                            false) == 0);
-        bool gone = false;
-        for (int i = 0; i < 50 && !gone; i++) {
-            c = retained_call(&f, "chair-1");
-            gone = c == NULL;
-            free(c);
-        }
-        CHECK(gone);
-    }
+    for (int r = 0; r < 2 && !check_current_failed; r++)
+        kiosk_round(&f, &k, pager, station, r + 1, r == 0);
     ip("link set vk0 up");
     hv_client_free(pager);
     hv_client_free(station);
@@ -498,11 +545,100 @@ static void test_kiosk_link_silent(void)
 
 /* ---- drill: the controller's link goes silent with open calls --------------------------------- */
 
+#define NCALLS 3
+static const char *const ctl_rooms[NCALLS] = { "chair-1", "chair-2", "chair-3" };
+static const char *const ctl_reasons[NCALLS] = { "help", "help", "safety" };
+
+/* What the controller drill saw (times are hv_now_us()). */
+struct cround {
+    char ids[NCALLS][64];
+    int64_t cut, lost, will, heal, back, esc_at[NCALLS];
+    int esc[NCALLS], foreign[NCALLS], during;
+};
+
+/*
+ * Puts every chair in its infusion (its kiosk online, retained), raises a call
+ * in each and waits for their first pages.  True when all three were paged.
+ */
+static bool open_calls(const struct room_fixture *f, hv_client *kiosks, hv_client *pager,
+                       struct cround *r)
+{
+    char rest[64], body[200];
+    int pages = 0;
+
+    for (int i = 0; i < NCALLS; i++) {
+        snprintf(rest, sizeof rest, "room/%s/kiosk/status", ctl_rooms[i]);
+        if (hv_client_pub(kiosks, rf_topic(f, rest), "{\"online\":true,\"phase\":\"infusion\","
+                          "\"visit\":\"V-NS2\"}", 1, true) != 0)
+            return false;
+    }
+    for (int i = 0; i < NCALLS; i++) {
+        snprintf(r->ids[i], sizeof r->ids[i], "ns-%.12s-%d", f->prefix, i);
+        snprintf(rest, sizeof rest, "room/%s/kiosk/call", ctl_rooms[i]);
+        snprintf(body, sizeof body, "{\"id\":\"%s\",\"reason\":\"%s\"}", r->ids[i],
+                 ctl_reasons[i]);
+        if (hv_client_pub(kiosks, rf_topic(f, rest), body, 1, false) != 0)
+            return false;
+    }
+    for (hv_msg *m; pages < NCALLS &&
+         (m = hv_client_expect_msg(pager, rf_topic(f, "page/nurses"), 5000));) {
+        pages++;
+        hv_msg_free(m);
+    }
+    return pages == NCALLS;
+}
+
+/*
+ * After the heal: waits until every call has escalated on its own id (pages
+ * received after the heal, escalation >= 1), counting pages for its room that
+ * carry another id; up to one escalation interval + 5 s.
+ */
+static void watch_escalations(const struct room_fixture *f, hv_client *pager, struct cround *r)
+{
+    for (int64_t end = hv_now_us() + (ESC_MS + 5000) * 1000LL; hv_now_us() < end;) {
+        if (r->esc[0] && r->esc[1] && r->esc[2])
+            break;
+        hv_msg *m = hv_client_expect_msg(pager, rf_topic(f, "page/#"), 100);
+        if (!m)
+            continue;
+        const char *room = json_str(m->payload, "room"), *id = json_str(m->payload, "id");
+        for (int i = 0; i < NCALLS && room && id; i++) {
+            if (strcmp(room, ctl_rooms[i]) != 0)
+                continue;
+            if (strcmp(id, r->ids[i]) != 0) {
+                r->foreign[i]++;
+                fprintf(stderr, "netns: %s paged with id %s, not %s\n", room, id, r->ids[i]);
+            } else if (json_int(m->payload, "escalation") >= 1 && m->recv_us > r->heal) {
+                if (r->esc[i]++ == 0)
+                    r->esc_at[i] = m->recv_us;
+            }
+        }
+        hv_msg_free(m);
+    }
+}
+
+/* The controller's will (its status offline, from the broker): when it came, or 0. */
+static int64_t controller_will(const struct room_fixture *f)
+{
+    int64_t at = 0;
+
+    for (hv_msg *w; !at && (w = hv_client_expect_msg(f->obs, status_topic(f), BOUND_MS + 3000));) {
+        if (json_is_false(w->payload, "online"))
+            at = w->recv_us;
+        hv_msg_free(w);
+    }
+    return at;
+}
+
+static double since_heal(const struct cround *r, int64_t t)
+{
+    return t ? sec(t - r->heal) : -1.0;
+}
+
 static void test_controller_link_silent(void)
 {
-    static const char *const rooms[] = { "chair-1", "chair-2", "chair-3" };
-    static const char *const reasons[] = { "help", "help", "safety" };
     struct room_fixture f;
+    struct cround r;
     char broker[64];
 
     snprintf(broker, sizeof broker, CTL_ADDR ":%d", NS_PORT);
@@ -511,94 +647,45 @@ static void test_controller_link_silent(void)
                          .room_broker = broker };
     int64_t since = wall_ms() - 1000;
 
+    memset(&r, 0, sizeof r);
     REQUIRE(rf_start_opts(&f, &o) == 0);
     hv_client *kiosks = rf_client(&f, "netns-kiosks"), *pager = pager_for(&f);
     REQUIRE(kiosks && pager);
-    for (int i = 0; i < 3; i++) {  /* every chair in its infusion, its kiosk online */
-        char rest[64];
-        snprintf(rest, sizeof rest, "room/%s/kiosk/status", rooms[i]);
-        CHECK(hv_client_pub(kiosks, rf_topic(&f, rest), "{\"online\":true,\"phase\":\"infusion\","
-                            "\"visit\":\"V-NS2\"}", 1, true) == 0);
-    }
-    char ids[3][64];
-    for (int i = 0; i < 3; i++) {
-        char rest[64], body[200];
-        snprintf(ids[i], sizeof ids[i], "ns-%.12s-%d", f.prefix, i);
-        snprintf(rest, sizeof rest, "room/%s/kiosk/call", rooms[i]);
-        snprintf(body, sizeof body, "{\"id\":\"%s\",\"reason\":\"%s\"}", ids[i], reasons[i]);
-        CHECK(hv_client_pub(kiosks, rf_topic(&f, rest), body, 1, false) == 0);
-    }
-    int first_pages = 0;
-    for (hv_msg *m; first_pages < 3 && (m = hv_client_expect_msg(pager, rf_topic(&f,
-                                                                  "page/nurses"), 5000));) {
-        first_pages++;
-        hv_msg_free(m);
-    }
-    REQUIRE(first_pages == 3);
+    REQUIRE(open_calls(&f, kiosks, pager, &r));
     hv_client_drain(pager);
     hv_client_drain(f.obs);
 
-    long coff = file_size(f.log_path);
-    int64_t t_cut = hv_now_us();
+    long off = file_size(f.log_path);
+    r.cut = hv_now_us();
     REQUIRE(ip("link set vc0 down") == 0);
-    int64_t t_lost = log_seen(f.log_path, coff, "lost the broker", BOUND_MS + 5000);
-    CHECK(t_lost != 0);
-    /* Its will, from the broker, for the boards (informational). */
-    int64_t t_will = 0;
-    for (hv_msg *w; !t_will && (w = hv_client_expect_msg(f.obs, status_topic(&f),
-                                                         BOUND_MS + 3000));) {
-        if (json_is_false(w->payload, "online"))
-            t_will = w->recv_us;
-        hv_msg_free(w);
-    }
-    int during = hv_client_count(pager, rf_topic(&f, "page/#"));  /* none can get through */
+    r.lost = log_seen(f.log_path, off, "lost the broker", BOUND_MS + 5000);
+    CHECK(r.lost != 0);
+    r.will = controller_will(&f);                            /* for the boards; informational */
+    r.during = hv_client_count(pager, rf_topic(&f, "page/#"));  /* none can get out */
 
-    long coff2 = file_size(f.log_path);
-    int64_t t_heal = hv_now_us();
+    off = file_size(f.log_path);
+    r.heal = hv_now_us();
     REQUIRE(ip("link set vc0 up") == 0);
-    int64_t t_back = log_seen(f.log_path, coff2, "connected to the broker", 30000);
-    CHECK(t_back != 0);
-
-    /* Every call escalates on its own id after the heal; no other id for its room. */
-    int esc[3] = { 0 }, foreign[3] = { 0 };
-    int64_t t_esc[3] = { 0 };
-    for (int64_t end = hv_now_us() + (ESC_MS + 5000) * 1000LL; hv_now_us() < end;) {
-        if (esc[0] && esc[1] && esc[2])
-            break;
-        hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/#"), 100);
-        if (!m)
-            continue;
-        const char *room = json_str(m->payload, "room"), *id = json_str(m->payload, "id");
-        for (int i = 0; i < 3 && room && id; i++) {
-            if (strcmp(room, rooms[i]) != 0)
-                continue;
-            if (strcmp(id, ids[i]) != 0) {
-                foreign[i]++;
-                fprintf(stderr, "netns: %s paged with id %s, not %s\n", room, id, ids[i]);
-            } else if (json_int(m->payload, "escalation") >= 1 && m->recv_us > t_heal) {
-                if (esc[i]++ == 0)
-                    t_esc[i] = m->recv_us;
-            }
-        }
-        hv_msg_free(m);
-    }
+    r.back = log_seen(f.log_path, off, "connected to the broker", 30000);
+    CHECK(r.back != 0);
+    watch_escalations(&f, pager, &r);
     printf("netns controller: its link silent; it noticed after %.3f s (bound %.1f s), its will "
            "at %.3f s, %d page(s) got out meanwhile; healed: reconnected after %.3f s, "
-           "escalations after the heal at %.3f / %.3f / %.3f s\n", sec(t_lost - t_cut),
-           BOUND_MS / 1000.0, t_will ? sec(t_will - t_cut) : -1.0, during,
-           t_back ? sec(t_back - t_heal) : -1.0, t_esc[0] ? sec(t_esc[0] - t_heal) : -1.0,
-           t_esc[1] ? sec(t_esc[1] - t_heal) : -1.0, t_esc[2] ? sec(t_esc[2] - t_heal) : -1.0);
-    CHECK(t_lost && t_lost - t_cut <= BOUND_MS * 1000LL);
-    for (int i = 0; i < 3; i++) {
-        char *c = retained_call(&f, rooms[i]);
+           "escalations after the heal at %.3f / %.3f / %.3f s\n", sec(r.lost - r.cut),
+           BOUND_MS / 1000.0, r.will ? sec(r.will - r.cut) : -1.0, r.during,
+           since_heal(&r, r.back), since_heal(&r, r.esc_at[0]), since_heal(&r, r.esc_at[1]),
+           since_heal(&r, r.esc_at[2]));
+    CHECK(r.lost && r.lost - r.cut <= BOUND_MS * 1000LL);
+    for (int i = 0; i < NCALLS; i++) {
+        char *c = retained_call(&f, ctl_rooms[i]);
         const char *st = c ? json_str(c, "state") : NULL;
-        CHECK(c && json_str(c, "id") && strcmp(json_str(c, "id"), ids[i]) == 0);
-        CHECK(st && strcmp(st, "open") == 0);
+        CHECK(c && json_str(c, "id") && strcmp(json_str(c, "id"), r.ids[i]) == 0);
+        CHECK(st && strcmp(st, "open") == 0);  /* still open */
         free(c);
-        CHECK(esc[i] >= 1);                  /* still escalates */
-        CHECK_INT_EQ(foreign[i], 0);         /* not duplicated into another call */
-        CHECK_INT_EQ(db_rows(f.db_path, rooms[i], NULL, since), 1);
-        CHECK_INT_EQ(db_rows(f.db_path, NULL, ids[i], 0), 1);
+        CHECK(r.esc[i] >= 1);                  /* still escalates */
+        CHECK_INT_EQ(r.foreign[i], 0);         /* not duplicated into another call */
+        CHECK_INT_EQ(db_rows(f.db_path, ctl_rooms[i], NULL, since), 1);
+        CHECK_INT_EQ(db_rows(f.db_path, NULL, r.ids[i], 0), 1);
     }
     ip("link set vc0 up");
     hv_client_free(kiosks);
