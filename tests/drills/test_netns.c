@@ -392,7 +392,9 @@ static bool press_help(struct kiosk_fixture *k, struct kround *r)
  */
 static void watch_outage(const struct room_fixture *f, hv_client *pager, struct kround *r)
 {
-    const char *status = rf_topic(f, "room/chair-1/kiosk/status");
+    char status[256];
+
+    snprintf(status, sizeof status, "%s", rf_topic(f, "room/chair-1/kiosk/status"));
 
     for (int64_t end = r->cut + (BROKER_BOUND_MS + 5000) * 1000LL;
          !r->ctl && hv_now_us() < end;) {
