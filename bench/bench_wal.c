@@ -44,17 +44,7 @@ static void null_page(void *ctx, const char *group, const struct contract_call *
     (void)ctx, (void)group, (void)call, (void)seq;
 }
 
-static void null_ack(void *ctx, const char *room, const char *id, const char *by)
-{
-    (void)ctx, (void)room, (void)id, (void)by;
-}
-
-static void null_cleared(void *ctx, const char *room, const char *id)
-{
-    (void)ctx, (void)room, (void)id;
-}
-
-static const struct calls_ops null_ops = { null_publish, null_page, null_ack, null_cleared };
+static const struct calls_ops null_ops = { null_publish, null_page };
 
 static long file_size(const char *path)
 {

@@ -750,29 +750,6 @@ char *contract_encode_call(const struct contract_call *c)
     return finish(o);
 }
 
-char *contract_encode_kiosk_cmd_ack(const char *id, const char *by)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "cmd", "call_acknowledged");
-    cJSON_AddStringToObject(o, "id", id);
-    add_opt_string(o, "by", by);
-    return finish(o);
-}
-
-char *contract_encode_kiosk_cmd_cleared(const char *id)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "cmd", "call_cleared");
-    cJSON_AddStringToObject(o, "id", id);
-    return finish(o);
-}
-
 char *contract_encode_controller_status(bool online, const char *const *rooms,
                                         size_t nrooms, int64_t ts_ms)
 {

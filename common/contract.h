@@ -203,8 +203,6 @@ int contract_decode_kiosk_theme(const char *payload, size_t len, struct msg_kios
 
 /* Encoders return a malloc'd JSON string (caller frees), or NULL when out of memory. */
 char *contract_encode_call(const struct contract_call *call);
-char *contract_encode_kiosk_cmd_ack(const char *id, const char *by);
-char *contract_encode_kiosk_cmd_cleared(const char *id);
 char *contract_encode_controller_status(bool online, const char *const *rooms,
                                         size_t nrooms, int64_t ts_ms);
 /* P/room/R/lights/state: brightness rounded to whole %. */

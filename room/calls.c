@@ -202,10 +202,8 @@ static void close_call(calls *cs, struct room_state *rs, const char *by, const c
     struct call *c = rs->call;
 
     calllog_clear(cs->log, c->lc.w.id, now, by, via, source);
-    /* The kiosk learns it from its room's retained call going empty (DESIGN P3); the
-     * legacy notice on kiosk/cmd is for older kiosks (the production ACL denies it). */
-    if (c->lc.w.reason != REASON_KIOSK_OFFLINE)
-        cs->ops->kiosk_cleared(cs->ctx, rs->id, c->lc.w.id);
+    /* The kiosk learns it from its room's retained call going empty: only the controller
+     * may write P/call/R, so nobody else can make the bedside screen say it (protocol.md). */
     cs->ops->publish_call(cs->ctx, rs->id, NULL);
     log_info("%s: call %s cleared (%s%s%s)", rs->id, c->lc.w.id, source,
              by && by[0] ? " by " : "", by && by[0] ? by : "");
@@ -340,7 +338,6 @@ void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int
     save(cs, c);
     calllog_event(cs->log, c->lc.w.id, now, "acknowledged", NULL, m->by, c->lc.w.escalation);
     calllog_commit(cs->log);
-    cs->ops->kiosk_acknowledged(cs->ctx, room, c->lc.w.id, m->by);
     cs->ops->publish_call(cs->ctx, room, &c->lc.w);
     log_info("%s: call %s acknowledged by %s%s%s", room, c->lc.w.id,
              m->by[0] ? m->by : "(unnamed)", m->via[0] ? " via " : "", m->via);

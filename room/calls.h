@@ -46,10 +46,6 @@ struct calls_ops {
     /* Page group with call; event_seq is the call log's page event, to mark delivered. */
     void (*page)(void *ctx, const char *group, const struct contract_call *call,
                  int64_t event_seq);
-    /* Legacy notices on kiosk/cmd, kept for kiosks older than DESIGN P3 (a kiosk now reads
-     * its room's retained call; the production ACL denies the controller kiosk/cmd). */
-    void (*kiosk_acknowledged)(void *ctx, const char *room, const char *id, const char *by);
-    void (*kiosk_cleared)(void *ctx, const char *room, const char *id);
 };
 
 typedef struct calls calls;

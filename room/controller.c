@@ -110,27 +110,7 @@ static void op_page(void *ctx, const char *group, const struct contract_call *ca
         mqtt_inflight_add(&ctl->inflight, mid, seq);
 }
 
-static void op_kiosk_acknowledged(void *ctx, const char *room, const char *id, const char *by)
-{
-    struct controller *ctl = ctx;
-    char topic[HV_TOPIC_MAX];
-
-    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_KIOSK_CMD, room);
-    publish_json(ctl, topic, contract_encode_kiosk_cmd_ack(id, by), false, NULL);
-}
-
-static void op_kiosk_cleared(void *ctx, const char *room, const char *id)
-{
-    struct controller *ctl = ctx;
-    char topic[HV_TOPIC_MAX];
-
-    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_KIOSK_CMD, room);
-    publish_json(ctl, topic, contract_encode_kiosk_cmd_cleared(id), false, NULL);
-}
-
-static const struct calls_ops mqtt_ops = {
-    op_publish_call, op_page, op_kiosk_acknowledged, op_kiosk_cleared,
-};
+static const struct calls_ops mqtt_ops = { op_publish_call, op_page };
 
 /* ---- outgoing: struct lights_ops over MQTT ----------------------------------------- */
 

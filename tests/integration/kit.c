@@ -38,9 +38,13 @@ void room_kit_run(void (*body)(struct room_kit *t))
         t.nurse = rf_client(&t.f, "nurse");
         if (t.kiosk && t.pager && t.nurse &&
             hv_client_sub(t.kiosk, rf_topic(&t.f, "room/+/kiosk/cmd"), 1) == 0 &&
-            hv_client_sub(t.pager, rf_topic(&t.f, "page/+"), 1) == 0)
+            hv_client_sub(t.kiosk, rf_topic(&t.f, "call/+"), 1) == 0 &&
+            hv_client_sub(t.pager, rf_topic(&t.f, "page/+"), 1) == 0) {
             body(&t);
-        else
+            /* Only stations write kiosk/cmd: the controller tells a kiosk about its call
+             * through P/call/R alone (protocol.md), in every test. */
+            CHECK_INT_EQ(hv_client_count(t.kiosk, rf_topic(&t.f, "room/+/kiosk/cmd")), 0);
+        } else
             CHECK(!"test clients connected and subscribed");
         CHECK(t.f.room && hv_proc_wait(t.f.room, 0) == -1);  /* the controller still runs */
     } else {
@@ -78,12 +82,26 @@ char *next_page_(struct room_kit *t, const char *group, int timeout_ms, const ch
     return p;
 }
 
-char *kiosk_cmd(struct room_kit *t, const char *room, int timeout_ms)
+char *kiosk_told(struct room_kit *t, const char *room, const char *state, int timeout_ms)
+{
+    return expect_call_state(t->kiosk, &t->f, room, state, timeout_ms);
+}
+
+char *expect_call_state(hv_client *c, const struct room_fixture *f, const char *room,
+                        const char *state, int timeout_ms)
 {
     char rest[96];
+    int64_t end = hv_now_us() + (int64_t)timeout_ms * 1000;
 
-    snprintf(rest, sizeof rest, "room/%s/kiosk/cmd", room);
-    return hv_client_expect(t->kiosk, rf_topic(&t->f, rest), timeout_ms);
+    snprintf(rest, sizeof rest, "call/%s", room);
+    for (int64_t left; (left = end - hv_now_us()) > 0;) {
+        char *p = hv_client_expect(c, rf_topic(f, rest), (int)(left / 1000) + 1);
+        const char *st = p && p[0] ? json_str(p, "state") : NULL;
+        if (!p || (state ? st && strcmp(st, state) == 0 : p[0] == '\0'))
+            return p;
+        free(p);  /* an earlier state of the call: the kiosk waits on */
+    }
+    return NULL;
 }
 
 char *call_update(struct room_kit *t, const char *room, int timeout_ms)

@@ -79,8 +79,16 @@ char *next_page_(struct room_kit *t, const char *group, int timeout_ms, const ch
                  int line);
 #define NEXT_PAGE(t, group, ms) next_page_((t), (group), (ms), __FILE__, __LINE__)
 
-/* The next command to room's kiosk within timeout_ms (malloc'd), or NULL. */
-char *kiosk_cmd(struct room_kit *t, const char *room, int timeout_ms);
+/*
+ * What room's kiosk is told, as the real kiosk learns it: the next P/call/room
+ * the kit's kiosk client sees whose state is state ("acknowledged"), or, for a
+ * NULL state, the next empty one (cleared), within timeout_ms; other updates
+ * on the way are skipped.  malloc'd, or NULL.
+ */
+char *kiosk_told(struct room_kit *t, const char *room, const char *state, int timeout_ms);
+/* The same for any client subscribed to P/call/room (or P/call/+). */
+char *expect_call_state(hv_client *c, const struct room_fixture *f, const char *room,
+                        const char *state, int timeout_ms);
 
 /*
  * The next P/call/room the observer saw within timeout_ms (malloc'd; an empty

@@ -53,14 +53,13 @@ static const char config_text[] =
 
 /* ---- the recorder ------------------------------------------------------------------ */
 
-enum ev_kind { EV_PUBLISH, EV_PAGE, EV_KIOSK_ACK, EV_KIOSK_CLEARED };
+enum ev_kind { EV_PUBLISH, EV_PAGE };
 
 struct ev {
     enum ev_kind kind;
     char room[HV_ROOM_MAX];
     char group[HV_NAME_MAX];
     char id[HV_ID_MAX];
-    char by[HV_NAME_MAX];
     int has_call;
     struct contract_call call;
     int64_t seq;
@@ -73,6 +72,7 @@ struct rec {
     int n;
     calllog *log;
     int restoring;       /* re-sent pages may be to an earlier group */
+    struct { char room[HV_ROOM_MAX], id[HV_ID_MAX]; } shown[16];  /* each room's retained call */
     int not_logged;      /* announcements the log did not match */
 };
 
@@ -137,15 +137,36 @@ static struct ev *rec_add(struct rec *r, enum ev_kind kind, const char *room)
     return e;
 }
 
+/* What the room's kiosk sees: the id its retained call shows becomes id (NULL: none);
+ * was gets the id shown now, so an empty publish records the call it took away. */
+static void shown_call(struct rec *r, const char *room, const char *id, char was[HV_ID_MAX])
+{
+    size_t n = sizeof r->shown / sizeof r->shown[0], i, free_slot = n;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(r->shown[i].room, room) == 0)
+            break;
+        if (!r->shown[i].room[0] && free_slot == n)
+            free_slot = i;
+    }
+    if (i == n && (i = free_slot) == n) {
+        CHECK(!"too many rooms for the recorder");
+        return;
+    }
+    snprintf(r->shown[i].room, sizeof r->shown[i].room, "%s", room);
+    snprintf(was, HV_ID_MAX, "%s", id ? id : r->shown[i].id);
+    snprintf(r->shown[i].id, sizeof r->shown[i].id, "%s", id ? id : "");
+}
+
 static void rec_publish_call(void *ctx, const char *room, const struct contract_call *call)
 {
     struct rec *r = ctx;
     struct ev *e = rec_add(r, EV_PUBLISH, room);
 
+    shown_call(r, room, call ? call->id : NULL, e->id);
     if (call) {
         e->has_call = 1;
         e->call = *call;
-        snprintf(e->id, sizeof e->id, "%s", call->id);
         check_logged(r, call, NULL);
     } else if (log_lookup(r->log, NULL, room).n != 0) {
         fprintf(stderr, "  %s published empty, but the log has an open call\n", room);
@@ -169,29 +190,8 @@ static void rec_page(void *ctx, const char *group, const struct contract_call *c
     check_logged(r, call, r->restoring ? NULL : group);
 }
 
-static void rec_kiosk_ack(void *ctx, const char *room, const char *id, const char *by)
-{
-    struct rec *r = ctx;
-    struct ev *e = rec_add(r, EV_KIOSK_ACK, room);
-
-    snprintf(e->id, sizeof e->id, "%s", id);
-    snprintf(e->by, sizeof e->by, "%s", by ? by : "");
-}
-
-static void rec_kiosk_cleared(void *ctx, const char *room, const char *id)
-{
-    struct rec *r = ctx;
-    struct ev *e = rec_add(r, EV_KIOSK_CLEARED, room);
-
-    snprintf(e->id, sizeof e->id, "%s", id);
-    if (log_lookup(r->log, id, NULL).n != 0) {
-        fprintf(stderr, "  kiosk told %s is cleared, but the log has it open\n", id);
-        r->not_logged++;
-    }
-}
-
 static const struct calls_ops rec_ops = {
-    rec_publish_call, rec_page, rec_kiosk_ack, rec_kiosk_cleared,
+    rec_publish_call, rec_page,
 };
 
 static int count(const struct rec *r, enum ev_kind kind)
@@ -218,6 +218,32 @@ static const struct ev *last(const struct rec *r, enum ev_kind kind)
             return &r->evs[k];
     return NULL;
 }
+
+/* The kiosk is told its call was acknowledged or cleared only through its room's retained
+ * call (protocol.md): the i-th publish of an acknowledged call, or of an empty one. */
+static bool is_told(const struct ev *e, bool acknowledged)
+{
+    return e->kind == EV_PUBLISH &&
+           (acknowledged ? e->has_call && e->call.state == CALL_ACKNOWLEDGED : !e->has_call);
+}
+
+static const struct ev *nth_told(const struct rec *r, bool acknowledged, int i)
+{
+    for (int k = 0; k < r->n; k++)
+        if (is_told(&r->evs[k], acknowledged) && i-- == 0)
+            return &r->evs[k];
+    return NULL;
+}
+
+static int count_told(const struct rec *r, bool acknowledged)
+{
+    int n = 0;
+    for (int k = 0; k < r->n; k++)
+        n += is_told(&r->evs[k], acknowledged);
+    return n;
+}
+#define TOLD_ACK true
+#define TOLD_CLEARED false
 
 static void count_alias(void *ud, const char *alias)
 {
@@ -593,13 +619,13 @@ static void test_acknowledge(void)
     f.rec.n = 0;
 
     ack_call(&f, "chair-1", "c-1", "nurse-7", T + 12 * S);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_ACK), 1);
+    CHECK_INT_EQ(count_told(&f.rec, TOLD_ACK), 1);
     CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
-    e = nth(&f.rec, EV_KIOSK_ACK, 0);
+    e = nth_told(&f.rec, TOLD_ACK, 0);
     REQUIRE(e != NULL);
     CHECK_STR_EQ(e->room, "chair-1");
     CHECK_STR_EQ(e->id, "c-1");
-    CHECK_STR_EQ(e->by, "nurse-7");
+    CHECK_STR_EQ(e->call.by, "nurse-7");
     e = last(&f.rec, EV_PUBLISH);
     REQUIRE(e != NULL && e->has_call);
     CHECK_INT_EQ(e->call.state, CALL_ACKNOWLEDGED);
@@ -641,9 +667,9 @@ static void test_acknowledge(void)
 
     /* Someone else takes it over: the kiosk is told, the first ack time stays. */
     ack_call(&f, "chair-1", "c-1", "nurse-8", T + 60 * S);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_ACK), 1);
-    REQUIRE(nth(&f.rec, EV_KIOSK_ACK, 0) != NULL);
-    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_ACK, 0)->by, "nurse-8");
+    CHECK_INT_EQ(count_told(&f.rec, TOLD_ACK), 1);
+    REQUIRE(nth_told(&f.rec, TOLD_ACK, 0) != NULL);
+    CHECK_STR_EQ(nth_told(&f.rec, TOLD_ACK, 0)->call.by, "nurse-8");
     c = calls_get(f.cs, "chair-1");
     REQUIRE(c != NULL);
     CHECK_STR_EQ(c->by, "nurse-8");
@@ -660,8 +686,8 @@ static void test_acknowledge_then_remind_first_group(void)
     REQUIRE(fx_open(&f, config_text) == 0);
     raise_call(&f, "chair-1", "c-1", REASON_HELP, T);
     ack_call(&f, "chair-1", "c-1", "", T + 2 * S);  /* unnamed */
-    REQUIRE(nth(&f.rec, EV_KIOSK_ACK, 0) != NULL);
-    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_ACK, 0)->by, "");
+    REQUIRE(nth_told(&f.rec, TOLD_ACK, 0) != NULL);
+    CHECK_STR_EQ(nth_told(&f.rec, TOLD_ACK, 0)->call.by, "");
     f.rec.n = 0;
     calls_tick(f.cs, T + 10 * S);  /* the chain's charge step does not fire */
     CHECK_INT_EQ(f.rec.n, 0);
@@ -686,8 +712,8 @@ static void test_remote_clear(void)
     CHECK_INT_EQ(calls_open_count(f.cs), 1);
 
     clear_call(&f, "chair-1", "c-1", "nurse-3", false, T + 2 * S);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 1);
-    e = nth(&f.rec, EV_KIOSK_CLEARED, 0);
+    CHECK_INT_EQ(count_told(&f.rec, TOLD_CLEARED), 1);
+    e = nth_told(&f.rec, TOLD_CLEARED, 0);
     REQUIRE(e != NULL);
     CHECK_STR_EQ(e->room, "chair-1");
     CHECK_STR_EQ(e->id, "c-1");
@@ -728,7 +754,7 @@ static void test_urgent_clears_only_at_bedside(void)
     CHECK_INT_EQ(calls_next_due(f.cs), T + 11 * S);  /* still reminding */
 
     clear_call(&f, "chair-1", "s-1", "nurse-7", true, T + 3 * S);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 1);
+    CHECK_INT_EQ(count_told(&f.rec, TOLD_CLEARED), 1);
     CHECK(last(&f.rec, EV_PUBLISH) && !last(&f.rec, EV_PUBLISH)->has_call);
     CHECK_INT_EQ(calls_open_count(f.cs), 0);
     fx_close(&f);
@@ -776,14 +802,14 @@ static void test_upgrade(void)
     /* Either id now names the call: ack by the new id, clear (at the bedside) by it. */
     f.rec.n = 0;
     ack_call(&f, "chair-1", "s-2", "nurse-2", T + 16 * S);
-    REQUIRE(nth(&f.rec, EV_KIOSK_ACK, 0) != NULL);
-    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_ACK, 0)->id, "h-1");
+    REQUIRE(nth_told(&f.rec, TOLD_ACK, 0) != NULL);
+    CHECK_STR_EQ(nth_told(&f.rec, TOLD_ACK, 0)->call.id, "h-1");
     clear_call(&f, "chair-1", "s-2", "nurse-2", false, T + 17 * S);  /* urgent: refused */
     CHECK_INT_EQ(calls_open_count(f.cs), 1);
     clear_call(&f, "chair-1", "s-2", "nurse-2", true, T + 18 * S);
     CHECK_INT_EQ(calls_open_count(f.cs), 0);
-    REQUIRE(nth(&f.rec, EV_KIOSK_CLEARED, 0) != NULL);
-    CHECK_STR_EQ(nth(&f.rec, EV_KIOSK_CLEARED, 0)->id, "h-1");
+    REQUIRE(nth_told(&f.rec, TOLD_CLEARED, 0) != NULL);
+    CHECK_STR_EQ(nth_told(&f.rec, TOLD_CLEARED, 0)->id, "h-1");
     /* Both ids are now old news. */
     f.rec.n = 0;
     raise_call(&f, "chair-1", "s-2", REASON_SAFETY, T + 19 * S);
@@ -910,6 +936,9 @@ static void test_kiosk_offline(void)
     CHECK_INT_EQ(c->reason, REASON_KIOSK_OFFLINE);
     CHECK_INT_EQ(calls_next_due(f.cs), T + 11 * S);  /* it escalates like any call */
 
+    char offline_id[HV_ID_MAX];
+    snprintf(offline_id, sizeof offline_id, "%s", c->id);
+
     /* The retained will delivered again: still one call, no page. */
     f.rec.n = 0;
     kiosk_status(&f, "chair-1", false, -1, T + 2 * S);
@@ -917,10 +946,14 @@ static void test_kiosk_offline(void)
     CHECK_INT_EQ(f.rec.n, 0);
     CHECK_INT_EQ(calls_open_count(f.cs), 1);
 
-    /* Back online: the call clears by itself, and the kiosk is not told about it. */
+    /* Back online: the call clears by itself.  The retained call goes empty; what it took
+     * away is the controller's offline call, never an id of the kiosk's, so the bedside
+     * screen has nothing to say about it. */
     kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + 4 * S);
     CHECK_INT_EQ(calls_open_count(f.cs), 0);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 0);
+    CHECK_INT_EQ(count_told(&f.rec, TOLD_CLEARED), 1);
+    REQUIRE(nth_told(&f.rec, TOLD_CLEARED, 0) != NULL);
+    CHECK_STR_EQ(nth_told(&f.rec, TOLD_CLEARED, 0)->id, offline_id);
     e = last(&f.rec, EV_PUBLISH);
     REQUIRE(e != NULL);
     CHECK_STR_EQ(e->room, "chair-1");
@@ -986,7 +1019,9 @@ static void test_kiosk_offline_then_call(void)
     REQUIRE(c != NULL);
     CHECK_STR_EQ(c->id, "c-1");
     CHECK_INT_EQ(c->reason, REASON_HELP);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED), 0);  /* the offline call is not the kiosk's */
+    /* Whatever went empty took away the offline call, never the patient's call c-1. */
+    for (int i = 0; nth_told(&f.rec, TOLD_CLEARED, i); i++)
+        CHECK(strcmp(nth_told(&f.rec, TOLD_CLEARED, i)->id, "c-1") != 0);
     CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
     /* The kiosk coming back does not clear the patient's call. */
     kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T + 3 * S);
@@ -1071,7 +1106,7 @@ static void test_restore(void)
     CHECK_PAGE(e, "charge", "h-1", 1, CALL_OPEN);
     REQUIRE(e != NULL);
     CHECK_INT_EQ(e->seq, undelivered_seq);
-    CHECK_INT_EQ(count(&f.rec, EV_KIOSK_CLEARED) + count(&f.rec, EV_KIOSK_ACK), 0);
+    CHECK_INT_EQ(count_told(&f.rec, TOLD_CLEARED), 0);  /* no call vanishes from a screen */
 
     c = calls_get(f.cs, "chair-1");
     REQUIRE(c != NULL);

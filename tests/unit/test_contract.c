@@ -792,48 +792,6 @@ static void test_decode_call_state_rejects(void)
 
 /* ---- other encoders --------------------------------------------------------------------- */
 
-static void test_encode_kiosk_cmds(void)
-{
-    char *json = contract_encode_kiosk_cmd_ack("c-1", "nurse-7");
-    cJSON *o;
-
-    REQUIRE(json != NULL);
-    o = cJSON_Parse(json);
-    REQUIRE(o != NULL);
-    CHECK_INT_EQ(cJSON_GetArraySize(o), 3);
-    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "cmd")), "call_acknowledged");
-    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id")), "c-1");
-    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "by")), "nurse-7");
-    cJSON_Delete(o);
-    free(json);
-
-    json = contract_encode_kiosk_cmd_ack("c-2", "");
-    REQUIRE(json != NULL);
-    o = cJSON_Parse(json);
-    REQUIRE(o != NULL);
-    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "by")));
-    cJSON_Delete(o);
-    free(json);
-
-    json = contract_encode_kiosk_cmd_ack("c-3", NULL);
-    REQUIRE(json != NULL);
-    o = cJSON_Parse(json);
-    REQUIRE(o != NULL);
-    CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "by")));
-    cJSON_Delete(o);
-    free(json);
-
-    json = contract_encode_kiosk_cmd_cleared("c-1");
-    REQUIRE(json != NULL);
-    o = cJSON_Parse(json);
-    REQUIRE(o != NULL);
-    CHECK_INT_EQ(cJSON_GetArraySize(o), 2);
-    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "cmd")), "call_cleared");
-    CHECK_STR_EQ(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id")), "c-1");
-    cJSON_Delete(o);
-    free(json);
-}
-
 static void test_encode_controller_status(void)
 {
     const char *const rooms[] = { "chair-1", "chair-2", "chair-10" };
@@ -1173,7 +1131,6 @@ int main(void)
     RUN(test_call_round_trip_open);
     RUN(test_call_round_trip_acknowledged);
     RUN(test_decode_call_state_rejects);
-    RUN(test_encode_kiosk_cmds);
     RUN(test_encode_controller_status);
     RUN(test_utf8);
     RUN(test_topic_prefix_valid);
