@@ -114,7 +114,9 @@ static void test_flood_of_call_ids_pages_once(void)
             "chair-2's call, sent after %d of them, paged in %.1f ms\n",
             FLOOD_IDS, flood_s, pages, during, latency_ms);
     CHECK_INT_EQ(pages, 1);
-    CHECK(latency_ms < 1000.0);
+    /* The bound is the usual latency with room for a busy machine; under valgrind memcheck
+     * haven-room runs 20-50x slower, so there it only proves the call was not starved. */
+    CHECK(latency_ms < (rf_valgrind() ? 5000.0 : 1000.0));
     CHECK_INT_EQ(log_lines_with(&f, "chair-1: call ", " opened ("), 1);
     CHECK(wait_log(&f, "over its input budget", 0));
     char *c = retained_payload(&f, rf_topic(&f, "call/chair-1"), 2000);

@@ -200,7 +200,7 @@ static void test_escalation_keeps_schedule_across_crash(void)
     CHECK_INT_EQ(json_int(m->payload, "escalation"), 1);
     hv_msg_free(m);
     fprintf(stderr, "escalation 1 at %lld ms after the call\n", (long long)at);
-    CHECK(at >= 1000 && at <= 3000);
+    CHECK(at >= 1000 && at <= (rf_valgrind() ? 4500 : 3000));
 
     /* Nothing more until the repeat, due 2 s after the escalation (4 s). */
     int64_t quiet = t0 / 1000 + 3600 - hv_now_us() / 1000;
@@ -210,7 +210,7 @@ static void test_escalation_keeps_schedule_across_crash(void)
     at = ms_since(t0, m->recv_us);
     CHECK_STR_EQ(m->topic, rf_topic(&f, "page/charge"));
     CHECK(strstr(m->payload, "\"escalation\":2") != NULL);
-    CHECK(at >= 3000 && at <= 5000);
+    CHECK(at >= 3000 && at <= (rf_valgrind() ? 6500 : 5000));
     hv_msg_free(m);
 
     /* The board saw the one call, with escalation 0, 1, 2: one page per step. */
