@@ -419,10 +419,12 @@ void mqtt_session_run(mqtt_session *s, int timeout_ms)
     if (probe_in < 1)
         probe_in = 1;
     int rc = mosquitto_loop(s->mosq, probe_in < timeout_ms ? (int)probe_in : timeout_ms, 1);
-    /* A signal (the controller's SIGHUP reload) interrupted a system call: the link is
-     * fine as long as libmosquitto kept its socket.  Seen under valgrind: a reload
-     * dropped and re-made the connection, and the lamps were sent their state again. */
-    if (rc == MOSQ_ERR_ERRNO && errno == EINTR && mosquitto_socket(s->mosq) >= 0)
+    /* The wait itself failed but libmosquitto kept its socket (it closes it on every read
+     * or write error): the link is not known to be broken, and the probe gives it up
+     * within keepalive if it is.  Seen: EINTR from the controller's SIGHUP reload, and
+     * under valgrind EFAULT from the same interrupted pselect; taken for a lost link, a
+     * reload re-sent the lamps their state and the nurses an undelivered page. */
+    if (rc == MOSQ_ERR_ERRNO && mosquitto_socket(s->mosq) >= 0)
         return;
     /* The link broke without a DISCONNECT from the broker (it died, or the TCP
      * connect failed): libmosquitto may not have called on_disconnect. */

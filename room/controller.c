@@ -57,7 +57,12 @@ static void install_signals(void)
     struct sigaction sa;
 
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;  /* no SA_RESTART: a blocking poll returns at once */
+    sa.sa_handler = on_signal;
+    /* SA_RESTART: a read or write on the broker's socket that the signal interrupts is
+     * restarted, not reported as a broken link (under valgrind a SIGHUP reload made
+     * libmosquitto drop the connection and the controller re-send a page).  A blocking
+     * select/poll is never restarted (signal(7)), so a signal still wakes the loop at once. */
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
