@@ -10,6 +10,9 @@
  *               its SQLite outbox must send the call when it starts again
  *   controller  the controller SIGKILLed with open and escalating calls, and
  *               a call raised while it is down
+ *   resend      the broker SIGKILLed 2 ms after a touch, and the kiosk back
+ *               before the controller (made certain with SIGSTOP): the call
+ *               paged within 1 s of the controller's status online, once
  *
  * Each round asserts, for every press: no call lost (the controller's call
  * log has it and a nurse was paged for it), none duplicated into two calls
@@ -22,7 +25,7 @@
  *
  * Timing is random, from a seed printed at the start (HAVEN_DRILL_SEED=N
  * repeats a run).  HAVEN_DRILL_ROUNDS=N rounds of each drill (default 2);
- * HAVEN_DRILL_ONLY=broker|kiosk|controller runs one.  bench/drills runs a
+ * HAVEN_DRILL_ONLY=broker|kiosk|controller|resend runs one.  bench/drills runs a
  * long round; docs/reliability.md has its tally.
  *
  * To extend a drill, add the check to check_round(): it runs after every
@@ -542,12 +545,145 @@ static void drill_controller(int rounds)
     rf_finish(&f);
 }
 
+/* ---- drill: the kiosk back before the controller (issue 12 item 10, deliberately) ------------ */
+
+/*
+ * The race a random seed found once (HAVEN_DRILL_SEED=1796621398): help
+ * touched, the broker SIGKILLed 2 ms later and down ~600 ms, the kiosk back
+ * first with its call while the fresh broker (no sessions saved) has no
+ * controller subscribed, so the call goes nowhere.  Made certain here: the
+ * broker is frozen (SIGSTOP) before the touch, so the call cannot reach it;
+ * the controller and the kiosk are frozen while it is down; the kiosk is let
+ * go first and its re-sent call seen on the fresh broker; only then the
+ * controller.  The kiosk must send its call again on seeing the controller's
+ * status online: paged within ON_TIME_MS of that status, exactly once, with
+ * the kiosk's id (without the re-send it would wait for the kiosk's 10 s
+ * timer).
+ */
+static int64_t worst_resend_ms = -1;
+
+static void drill_resend(int rounds)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char *mqtt_dir = NULL, *conf = persistent_broker_conf(&mqtt_dir);
+    struct rf_opts o = { .cfg_text = drill_config, .private_broker = true, .broker_conf = conf };
+
+    REQUIRE(conf && rf_start_opts(&f, &o) == 0);
+    REQUIRE(kf_start(&k, &f, "chair-3", 1280, 800) == 0);
+    hv_client *pager = pager_for(&f), *nurse = rf_client(&f, "drill-nurse");
+    REQUIRE(pager && nurse);
+    for (int r = 0; r < rounds && !check_current_failed; r++) {
+        struct press p;
+        int64_t since = wall_ms() - 1000;
+        int down = rnd(550, 650);
+        long off = log_size(k.log_path);
+        pid_t broker = hv_broker_pid(f.broker), room = hv_proc_pid(f.room);
+        pid_t kiosk = hv_proc_pid(k.proc);
+        const char *call_topic = rf_topic(&f, "room/chair-3/kiosk/call");
+        char calls[128], status[128];
+
+        snprintf(calls, sizeof calls, "%s", call_topic);
+        snprintf(status, sizeof status, "%s", rf_topic(&f, "controller/+/status"));
+        press_init(&p, "chair-3", ASSIST_AFTER_MS, "idle");
+        hv_client_drain(pager);
+        CHECK(kill(broker, SIGSTOP) == 0);  /* the call cannot reach this broker */
+        p.pressed_us = hv_now_us();
+        CHECK(kf_tap_help(&k) == 0);
+        CHECK(kiosk_call_id(&k, off, p.id, sizeof p.id, 5000));
+        hv_sleep_ms(2);  /* the fault's timing: killed 2 ms after the touch was taken */
+        CHECK(hv_broker_kill(f.broker) == 0);
+        CHECK(kill(room, SIGSTOP) == 0);
+        CHECK(kill(kiosk, SIGSTOP) == 0);
+        hv_sleep_ms(down);  /* the fault's timing: the broker is down this long */
+        CHECK(hv_broker_restart(f.broker) == 0);
+        /* Our observers on the fresh broker before anyone else is back. */
+        CHECK(hv_client_wait_ready(pager, 5000) == 0);
+        CHECK(hv_client_wait_ready(f.obs, 5000) == 0);
+        hv_client_drain(f.obs);
+        /* The kiosk back first: it re-sends its call to a broker with no controller. */
+        CHECK(kill(kiosk, SIGCONT) == 0);
+        bool resent = false;
+        int64_t resent_us = 0;
+        for (hv_msg *m; !resent && (m = hv_client_expect_msg(f.obs, calls, 15000));
+             hv_msg_free(m)) {
+            const char *id = json_str(m->payload, "id");
+            resent = id && strcmp(id, p.id) == 0;
+            resent_us = m->recv_us;
+        }
+        CHECK(resent);
+        CHECK(hv_client_expect_none(pager, rf_topic(&f, "page/#"), 0));  /* nobody had it */
+        /* Now the controller: it reconnects, publishes the (empty) calls and its status. */
+        hv_client_drain(f.obs);
+        CHECK(kill(room, SIGCONT) == 0);
+        int64_t online_us = 0;
+        for (hv_msg *m; !online_us && (m = hv_client_expect_msg(f.obs, status, 15000));
+             hv_msg_free(m))
+            if (!m->retain && strstr(m->payload, "\"online\":true"))
+                online_us = m->recv_us;
+        CHECK(online_us > 0);
+        p.back_us = online_us;
+        hv_msg *page = hv_client_expect_msg(pager, rf_topic(&f, "page/#"), 12000);
+        CHECK(page != NULL);
+        int64_t late_ms = page && online_us ? (page->recv_us - online_us) / 1000 : -1;
+        if (page) {
+            record_page(&p, 1, page);
+            CHECK_STR_EQ(json_str(page->payload, "id"), p.id);
+            CHECK_STR_EQ(json_str(page->payload, "room"), "chair-3");
+        }
+        hv_msg_free(page);
+        printf("drill resend %d: broker killed 2 ms after the touch, down %d ms; the kiosk re-sent "
+               "call %s %lld ms after the restart, before the controller was back; paged %lld ms "
+               "after the controller's status online\n", r + 1, down, p.id,
+               (long long)((resent_us - p.pressed_us) / 1000 - down), (long long)late_ms);
+        CHECK(late_ms >= 0 && late_ms <= ON_TIME_MS);
+        if (late_ms > worst_resend_ms)
+            worst_resend_ms = late_ms;
+        if (late_ms < 0 || late_ms > ON_TIME_MS)
+            tally.off_time++;
+        /* Exactly once: no second page before the first escalation step is due. */
+        int64_t esc_due = online_us + (ASSIST_AFTER_MS - 500) * 1000LL;
+        for (int64_t left; (left = (esc_due - hv_now_us()) / 1000) > 0;) {
+            hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/#"), (int)left);
+            if (!m)
+                break;
+            if (json_int(m->payload, "escalation") < 1)
+                record_page(&p, 1, m);
+            hv_msg_free(m);
+        }
+        int rows = db_calls(f.db_path, "chair-3", since);
+        bool dup = p.pages != 1 || rows != 1 || p.n_page_ids != 1;
+        tally.calls++;
+        if (p.pages == 0 || rows < 1)
+            tally.lost++;
+        else if (dup)
+            tally.duplicated++;
+        if (dup)
+            fprintf(stderr, "drill: resend: %d page(s) before the escalation, %d row(s), %d id(s)\n",
+                    p.pages, rows, p.n_page_ids);
+        CHECK_INT_EQ(p.pages, 1);
+        CHECK_INT_EQ(rows, 1);
+        CHECK(clear_call(&f, nurse, "chair-3", false));
+        check_lights(&f, "chair-3", p.scene_after);
+        tally.drills++;
+    }
+    hv_client_free(pager);
+    hv_client_free(nurse);
+    kf_finish(&k);
+    rf_finish(&f);
+    if (mqtt_dir)
+        hv_rm_rf(mqtt_dir);
+    free(mqtt_dir);
+    free(conf);
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static int rounds;
 static void test_drill_broker(void) { drill_broker(rounds); }
 static void test_drill_kiosk(void) { drill_kiosk(rounds); }
 static void test_drill_controller(void) { drill_controller(rounds); }
+static void test_drill_resend(void) { drill_resend(rounds); }
 
 int main(void)
 {
@@ -569,6 +705,11 @@ int main(void)
         RUN(test_drill_kiosk);
     if (!only || !strcmp(only, "controller"))
         RUN(test_drill_controller);
+    if (!only || !strcmp(only, "resend"))
+        RUN(test_drill_resend);
+    if (worst_resend_ms >= 0)
+        printf("drill resend: the call paged at most %lld ms after the controller was back\n",
+               (long long)worst_resend_ms);
     printf("drill tally: seed %u, drills run %d, calls %d, lost %d, duplicated %d, "
            "escalations off time %d (latest %lld ms after max(due, back)), lights wrong %d\n",
            seed0, tally.drills, tally.calls, tally.lost, tally.duplicated, tally.off_time,

@@ -638,8 +638,9 @@ static void test_nothing_playable(void)
     SDL_FreeSurface(s);
     /* the staff menu: the PIN pad after a long press on the corner, then the reason */
     send_line(&c.k, "hold 30 30 2500");
-    CHECK(kf_wait_log(&c.k, "screenshot", 5000));
-    hv_sleep_ms(2800);
+    /* The control thread reads "targets" once the hold is over: the PIN pad is up. */
+    send_line(&c.k, "targets");
+    CHECK(kf_wait_log(&c.k, " targets on pin: ", 8000));
     for (const char *d = PIN; *d; d++) {
         char line[32];
         snprintf(line, sizeof line, "tapname pin-%c", *d);
