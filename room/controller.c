@@ -262,6 +262,7 @@ static void handle_events(struct controller *ctl)
             /* Every room's call before the status (DESIGN P4): a kiosk that resends its
              * call on seeing us online has seen whether we already have it. */
             lights_connected(ctl->lights, clock_mono_ms());  /* before the calls: domes */
+            calls_link_up(ctl->calls, clock_now_ms());
             calls_publish_all(ctl->calls);
             publish_status(ctl);
             break;
@@ -386,6 +387,8 @@ static void loop(struct controller *ctl)
             reload_requested = 0;
             reload(ctl);
         }
+        /* When the broker last spoke to us, on the calls' wall clock. */
+        calls_link_heard(ctl->calls, now - (mono - mqtt_session_last_rx_ms(ctl->mqtt)));
         calls_tick(ctl->calls, now);
         lights_tick(ctl->lights, mono);
         timeout = until_due(timeout, calls_next_due(ctl->calls), now);
