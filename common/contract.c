@@ -434,6 +434,24 @@ void contract_ack_sender(struct msg_ack *m, const char *login)
         snprintf(m->by, sizeof m->by, "%s", login);
 }
 
+/* The status's optional "beat": a whole number of ms in range, or absent (0). */
+static bool get_beat(const cJSON *root, int *beat_ms, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "beat");
+
+    *beat_ms = 0;
+    if (!v)
+        return true;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= STATUS_BEAT_MIN &&
+                                v->valuedouble <= STATUS_BEAT_MAX) ||
+        v->valuedouble != (double)(int)v->valuedouble) {
+        *why = "\"beat\" is not a whole number of ms in 1000..60000";
+        return false;
+    }
+    *beat_ms = (int)v->valuedouble;
+    return true;
+}
+
 int contract_decode_status(const char *payload, size_t len, struct msg_status *out,
                            const char **why)
 {
@@ -462,6 +480,8 @@ int contract_decode_status(const char *payload, size_t len, struct msg_status *o
         out->phase = (enum phase)p;
     }
     if (!get_opt_string(root, "visit", out->visit, sizeof out->visit, true, why))
+        goto out;
+    if (!get_beat(root, &out->beat_ms, why))
         goto out;
     rc = 0;
 out:
@@ -767,6 +787,12 @@ char *contract_encode_controller_status(bool online, const char *const *rooms,
 
 char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t ts_ms)
 {
+    return contract_encode_kiosk_status_beat(phase, visit, 0, ts_ms);
+}
+
+char *contract_encode_kiosk_status_beat(enum phase phase, const char *visit, int beat_ms,
+                                        int64_t ts_ms)
+{
     cJSON *o = cJSON_CreateObject();
 
     if (!o)
@@ -774,6 +800,8 @@ char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t 
     cJSON_AddBoolToObject(o, "online", true);
     cJSON_AddStringToObject(o, "phase", phase_name(phase));
     add_opt_string(o, "visit", visit);
+    if (beat_ms > 0)
+        cJSON_AddNumberToObject(o, "beat", beat_ms);
     add_time(o, "ts", ts_ms);
     return finish(o);
 }

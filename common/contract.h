@@ -139,6 +139,7 @@ struct msg_status {
     bool has_phase;              /* the will carries no phase */
     enum phase phase;
     char visit[HV_ID_MAX];       /* "" when null or absent */
+    int beat_ms;                 /* the kiosk's heartbeat, 1000..60000; 0 when absent (a will) */
 };
 
 /*
@@ -234,6 +235,12 @@ int contract_decode_kiosk_cmd(const char *payload, size_t len, struct msg_kiosk_
 
 /* visit may be "" (null on the wire). */
 char *contract_encode_kiosk_status(enum phase phase, const char *visit, int64_t ts_ms);
+/* The same with "beat" (ms, STATUS_BEAT_MIN..STATUS_BEAT_MAX; 0 leaves it out): the
+ * interval at which the kiosk re-publishes its status while connected. */
+char *contract_encode_kiosk_status_beat(enum phase phase, const char *visit, int beat_ms,
+                                        int64_t ts_ms);
+#define STATUS_BEAT_MIN 1000
+#define STATUS_BEAT_MAX 60000
 char *contract_encode_kiosk_call(const char *id, enum call_reason reason, const char *detail,
                                  int64_t ts_ms);
 /* The same with the optional "priority" (an enum priority; -1 leaves it out): a

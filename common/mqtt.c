@@ -352,6 +352,11 @@ bool mqtt_session_connected(const mqtt_session *s)
     return s->connected;
 }
 
+int64_t mqtt_session_last_rx_ms(const mqtt_session *s)
+{
+    return s->last_rx_ms;
+}
+
 /* ---- liveness probe ----------------------------------------------------- */
 
 /*

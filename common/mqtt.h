@@ -91,6 +91,14 @@ void mqtt_event_free(struct mqtt_event *ev);
 bool mqtt_session_connected(const mqtt_session *s);
 
 /*
+ * Monotonic ms (clock_mono_ms) at which a packet last came from the broker: the
+ * CONNACK, a message, an ack, the probe's answer.  It stops moving while the
+ * link is down or the broker is frozen, which is how a caller tells "the broker
+ * is alive for us" from "everything went quiet".
+ */
+int64_t mqtt_session_last_rx_ms(const mqtt_session *s);
+
+/*
  * Clean goodbye: publishes (topic, payload) retained at QoS 1 if topic is not
  * NULL, waits up to timeout_ms for the broker to take it and for queued
  * messages to drain, then disconnects.  A will is not sent on a clean

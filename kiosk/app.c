@@ -141,16 +141,39 @@ static void send_call(struct app *a, enum call_reason reason, const char *detail
     a->call_sent_link = a->connected ? a->link_gen : -1;
 }
 
+/* The status heartbeat's interval: half the keepalive, within what the contract allows. */
+static int beat_ms(const struct app *a)
+{
+    int ms = a->cfg->keepalive * 500;
+
+    return ms < STATUS_BEAT_MIN ? STATUS_BEAT_MIN : ms > STATUS_BEAT_MAX ? STATUS_BEAT_MAX : ms;
+}
+
 void app_publish_status(struct app *a, int64_t now)
 {
     char *json;
 
     if (!a->link)
         return;
-    json = contract_encode_kiosk_status(a->phase, a->visit, now);
+    a->status_ms = now;
+    json = contract_encode_kiosk_status_beat(a->phase, a->visit, beat_ms(a), now);
     if (json)
         link_publish(a, a->topic_status, json, true, NULL);
     free(json);
+}
+
+/*
+ * The heartbeat: while connected, the same status again (fresh "ts") once a beat
+ * has passed since the last one.  Returns when the next one is due (INT64_MAX while
+ * offline: the connect publishes it).  A wall clock set back counts as due.
+ */
+static int64_t beat_tick(struct app *a, int64_t now)
+{
+    if (!a->connected || !a->link)
+        return INT64_MAX;
+    if (now >= a->status_ms + beat_ms(a) || now < a->status_ms)
+        app_publish_status(a, now);
+    return a->status_ms + beat_ms(a);
 }
 
 /* ---- calls ------------------------------------------------------------------------------ */
@@ -438,7 +461,9 @@ int64_t app_tick(struct app *a, int64_t now)
     int64_t next = INT64_MAX;
 
     resend_unconfirmed(a, now);
-    if (a->call != CALL_UI_NONE && !a->call_confirmed && a->call_resend_ms && a->connected)
+    next = beat_tick(a, now);
+    if (a->call != CALL_UI_NONE && !a->call_confirmed && a->call_resend_ms && a->connected &&
+        a->call_resend_ms < next)
         next = a->call_resend_ms;
     if (a->checkin == CHECKIN_PROMPT && now >= a->checkin_shown_ms + a->cfg->checkin_timeout_ms) {
         char id[HV_ID_MAX];

@@ -76,6 +76,7 @@ struct app {
     bool connected;             /* broker reachable */
     int link_gen;               /* counts connections, for call_sent_link */
     int64_t disconnected_since_ms;
+    int64_t status_ms;          /* wall clock the retained status last went out (the beat's base) */
     int pending;                /* outbox messages not yet acknowledged by the broker */
 
     /* check-ins */
@@ -163,10 +164,15 @@ void app_on_message(struct app *a, const char *topic, const char *payload, size_
 /* The broker acknowledged the publish with this mid. */
 void app_on_published(struct app *a, int mid);
 
-/* Timers: check-in prompts, their fading, the recovery countdown's end. Returns the next wake-up (wall ms). */
+/* Timers: check-in prompts, their fading, the recovery countdown's end, the status
+ * heartbeat. Returns the next wake-up (wall ms). */
 int64_t app_tick(struct app *a, int64_t now_ms);
 
-/* Publishes the retained status (online, phase, visit). Called on connect and on phase changes. */
+/*
+ * Publishes the retained status (online, phase, visit, beat). Called on connect, on phase
+ * changes, and every beat (keepalive/2) while connected: the controller takes 2.5 beats
+ * without one as the kiosk's link gone silent (docs/protocol.md, Supervision).
+ */
 void app_publish_status(struct app *a, int64_t now_ms);
 
 /* The visit's language ("en", "es"), from the welcome screen; saved with the visit. */

@@ -29,6 +29,8 @@ struct room_state {
     int logged_online;        /* what the call log holds (writes only on a real change) */
     int64_t offline_due_ms;   /* offline during a visit: the kiosk_offline call opens then (0: none) */
     int64_t settle_due_ms;    /* back online: its kiosk_offline call clears then (0: none) */
+    int64_t heard_ms;         /* the kiosk's status last arrived (or our link last came up) */
+    int beat_ms;              /* its status's "beat" (0: none, the will alone tells) */
     double tokens;            /* input rate limit: a token bucket of room_input_rate/s */
     int64_t tokens_ms;        /* when tokens was last refilled (-1: never) */
 };
@@ -42,6 +44,7 @@ struct calls {
     size_t nrooms, cap;
     size_t nopen;
     struct calls_stats stats;
+    int64_t link_rx_ms;       /* our session last heard the broker (wall clock; 0: unknown) */
 };
 
 /* Merges and suppressed re-alerts under a flood: a few lines a second, the rest counted. */
@@ -454,6 +457,8 @@ void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st
         phase_changed = 1;
     }
     rs->online = st->online;
+    rs->heard_ms = now;
+    rs->beat_ms = st->online ? st->beat_ms : 0;
     if (st->online)
         kiosk_online(cs, rs, now);
     else
@@ -464,6 +469,50 @@ void calls_kiosk_status(calls *cs, const char *room, const struct msg_status *st
         log_room(cs, rs, phase_changed, now);
     else if (phase_changed)
         calllog_set_room(cs->log, room, rs->logged_online, rs->phase, now);
+}
+
+/*
+ * Heartbeat silence.  A kiosk that announced a beat and then sent nothing for 2.5
+ * beats has lost its link; Mosquitto would publish its will only at its next
+ * keepalive check (every ~6 s), too late for the 1.5 x keepalive + 1 s bound.
+ * The silence counts only while the broker is demonstrably alive for us: our
+ * session heard it half a beat after the kiosk's next beat was due.  A frozen
+ * broker stops both, and then no room is judged (a page for every chair).
+ */
+
+/* When the kiosk's silence is due to be judged, or 0 when it is not watched. */
+static int64_t silence_due(const struct room_state *rs)
+{
+    if (rs->online != 1 || rs->beat_ms <= 0)
+        return 0;
+    return rs->heard_ms + (int64_t)rs->beat_ms * 5 / 2;
+}
+
+/* True when the broker has been heard since well after the kiosk's next beat was due. */
+static bool broker_vouches(const calls *cs, const struct room_state *rs)
+{
+    return cs->link_rx_ms > rs->heard_ms + (int64_t)rs->beat_ms * 3 / 2;
+}
+
+/* 2.5 beats of silence from a kiosk while the broker answers us: taken as its will. */
+static void kiosk_silent(calls *cs, struct room_state *rs, int64_t now)
+{
+    static const struct msg_status will = { .online = false };
+
+    log_warn("%s: nothing from the kiosk for %lld ms (beat %d ms): taken as offline", rs->id,
+             (long long)(now - rs->heard_ms), rs->beat_ms);
+    calls_kiosk_status(cs, rs->id, &will, now);
+}
+
+void calls_link_heard(calls *cs, int64_t rx_ms)
+{
+    cs->link_rx_ms = rx_ms;
+}
+
+void calls_link_up(calls *cs, int64_t now)
+{
+    for (size_t i = 0; i < cs->nrooms; i++)
+        cs->rooms[i].heard_ms = now;
 }
 
 /* Per-room input budget: room_input_rate messages a second, bursts of twice that. */
@@ -532,6 +581,9 @@ void calls_tick(calls *cs, int64_t now)
 {
     for (size_t i = 0; i < cs->nrooms; i++) {
         struct room_state *rs = &cs->rooms[i];
+        int64_t silent = silence_due(rs);
+        if (silent && silent <= now && broker_vouches(cs, rs))
+            kiosk_silent(cs, rs, now);
         if (rs->offline_due_ms && rs->offline_due_ms <= now)
             open_offline_call(cs, rs, now);
         if (rs->settle_due_ms && rs->settle_due_ms <= now)
@@ -549,8 +601,13 @@ int64_t calls_next_due(const calls *cs)
 
     for (size_t i = 0; i < cs->nrooms; i++) {
         const struct room_state *rs = &cs->rooms[i];
+        int64_t silent = silence_due(rs);
         if (rs->call && rs->call->next_ms < next)
             next = rs->call->next_ms;
+        /* Only once the broker vouches: until then each message (or the caller's own
+         * wake-up) is the moment to look again, and a due time past would spin. */
+        if (silent && broker_vouches(cs, rs) && silent < next)
+            next = silent;
         if (rs->offline_due_ms && rs->offline_due_ms < next)
             next = rs->offline_due_ms;
         if (rs->settle_due_ms && rs->settle_due_ms < next)

@@ -27,6 +27,10 @@
  *     online within the grace opens none); it clears once the kiosk has
  *     stayed online for online_settle.  Offline again before that is the same
  *     outage: one call, one page per outage.
+ *   - A kiosk whose status announces a beat and from which nothing has come
+ *     for 2.5 beats is taken as offline (as if its will had come), but only
+ *     while our own session hears the broker (calls_link_heard) more than
+ *     1.5 beats after the kiosk's last status: a frozen broker pages no one.
  *   - calls_admit is the per-room input budget the controller asks before it
  *     decodes (or writes) anything a kiosk sent.
  */
@@ -94,6 +98,15 @@ const struct calls_stats *calls_stats(const calls *cs);
 void calls_tick(calls *cs, int64_t now_ms);
 /* Wall-clock ms of the next due escalation or reminder, or INT64_MAX when none. */
 int64_t calls_next_due(const calls *cs);
+
+/*
+ * Our session's view of the broker, for the heartbeat silence: rx_ms is the wall
+ * clock at which it last heard the broker (any packet).  Called before calls_tick.
+ */
+void calls_link_heard(calls *cs, int64_t rx_ms);
+/* After a (re)connect: every kiosk counts as heard at now_ms, so the statuses the
+ * broker replays (or does not) are judged from here on. */
+void calls_link_up(calls *cs, int64_t now_ms);
 
 /* Re-publishes every configured room's retained call (or empty): after a (re)connect. */
 void calls_publish_all(calls *cs);

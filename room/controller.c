@@ -40,6 +40,7 @@ struct controller {
     char status_topic[HV_TOPIC_MAX];
     struct mqtt_pending pending[INFLIGHT_MAX];
     struct mqtt_inflight inflight;   /* over pending[] */
+    int64_t wall_minus_mono;         /* clock_now_ms - clock_mono_ms, to see the wall clock step */
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -267,6 +268,7 @@ static void handle_events(struct controller *ctl)
             /* Every room's call before the status (DESIGN P4): a kiosk that resends its
              * call on seeing us online has seen whether we already have it. */
             lights_connected(ctl->lights, clock_mono_ms());  /* before the calls: domes */
+            calls_link_up(ctl->calls, clock_now_ms());
             calls_publish_all(ctl->calls);
             publish_status(ctl);
             break;
@@ -379,6 +381,24 @@ static int until_due(int timeout_ms, int64_t due, int64_t now)
     return due <= now ? 0 : (int)(due - now);
 }
 
+/*
+ * Tells the calls when the broker last spoke to us, on their wall clock.  A wall
+ * clock that stepped (NTP at boot) would make every kiosk look silent, or none:
+ * then every kiosk counts as heard now, as after a reconnect.
+ */
+static void link_heard(struct controller *ctl, int64_t now, int64_t mono)
+{
+    int64_t offset = now - mono, step = offset - ctl->wall_minus_mono;
+
+    if (step > 1000 || step < -1000) {
+        log_info("the wall clock stepped by %lld ms: kiosks' heartbeats timed from now",
+                 (long long)step);
+        calls_link_up(ctl->calls, now);
+    }
+    ctl->wall_minus_mono = offset;
+    calls_link_heard(ctl->calls, now - (mono - mqtt_session_last_rx_ms(ctl->mqtt)));
+}
+
 static void loop(struct controller *ctl)
 {
     int64_t last_checkpoint = clock_mono_ms();
@@ -391,6 +411,7 @@ static void loop(struct controller *ctl)
             reload_requested = 0;
             reload(ctl);
         }
+        link_heard(ctl, now, mono);
         calls_tick(ctl->calls, now);
         lights_tick(ctl->lights, mono);
         timeout = until_due(timeout, calls_next_due(ctl->calls), now);
@@ -462,6 +483,7 @@ int controller_run(const struct controller_args *args)
         return 2;
     }
     ctl.inflight = (struct mqtt_inflight){ ctl.pending, INFLIGHT_MAX, 0 };
+    ctl.wall_minus_mono = clock_now_ms() - clock_mono_ms();
     if ((status = apply_overrides(&ctl, args)) != 0)
         goto out_cfg;
     status = 1;

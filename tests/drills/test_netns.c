@@ -58,18 +58,17 @@
 #define NS_PORT      1883                         /* free: the namespace is ours */
 #define ESC_MS       5000  /* the controller drill: charge after 5 s, then every 5 s */
 /*
- * The controller hears of a silent kiosk only through the kiosk's will, which
- * the broker publishes when it times the kiosk out.  Mosquitto 2.0.x
- * (src/keepalive.c, keepalive__check) looks only every 6 s
- * (`last_keepalive_check + 5 < db.now_s`) for a client silent for more than
- * keepalive*3/2 whole seconds, so the will comes 7..14 s after the kiosk's
- * last packet with keepalive 5, and the page offline_grace (0.5 s) later:
- * the issue's 1.5 x keepalive + 1 s is out of the controller's reach until it
- * supervises kiosks by itself (a heartbeat).  By default the page is held to
- * what the broker allows (+ 1 s); HAVEN_NETNS_STRICT=1 holds it to the issue's.
+ * The controller's kiosk_offline page is held to the issue's bound too.  The
+ * kiosk's will is no help there: Mosquitto 2.0.x (src/keepalive.c,
+ * keepalive__check) looks only every 6 s (`last_keepalive_check + 5 <
+ * db.now_s`) for a client silent for more than keepalive*3/2 whole seconds, so
+ * the will comes 7..14 s after the kiosk's last packet with keepalive 5.  The
+ * controller judges the kiosk's heartbeat instead (its status every
+ * keepalive/2, offline after 2.5 beats of silence, the page offline_grace
+ * (0.5 s) later: docs/protocol.md, Supervision), so the will usually comes
+ * after the page, or not before the heal; it is reported, not required.
  */
-#define BROKER_CHECK_S 6
-#define BROKER_BOUND_MS ((KEEPALIVE_S * 3 / 2 + 1 + BROKER_CHECK_S) * 1000 + 500 + 1000)
+#define WATCH_MS (BOUND_MS + 5000)  /* how long to wait for the page, to report a late one */
 
 /* The kiosk drill: nothing escalates for a minute, so every page is counted. */
 static const char kiosk_config[] =
@@ -110,7 +109,6 @@ static const char broker_conf[] =
 
 /* ---- namespaces --------------------------------------------------------------------------- */
 
-static bool strict;  /* HAVEN_NETNS_STRICT: kiosk_offline held to the issue's bound */
 static char ns_kiosk[64], ns_ctl[64];
 static char ns_path_kiosk[128], ns_path_ctl[128];
 
@@ -387,8 +385,8 @@ static bool press_help(struct kiosk_fixture *k, struct kround *r)
 
 /*
  * During the outage: waits for the controller's kiosk_offline page (the
- * broker times the kiosk out and publishes its will, the controller pages
- * after its grace), noting when the will came; any other page is counted.
+ * kiosk's heartbeat stops, the controller pages after 2.5 beats and its
+ * grace), noting when the will came if before it; any other page is counted.
  */
 static void watch_outage(const struct room_fixture *f, hv_client *pager, struct kround *r)
 {
@@ -396,7 +394,7 @@ static void watch_outage(const struct room_fixture *f, hv_client *pager, struct 
 
     snprintf(status, sizeof status, "%s", rf_topic(f, "room/chair-1/kiosk/status"));
 
-    for (int64_t end = r->cut + (BROKER_BOUND_MS + 5000) * 1000LL;
+    for (int64_t end = r->cut + WATCH_MS * 1000LL;
          !r->ctl && hv_now_us() < end;) {
         hv_msg *m = hv_client_expect_msg(pager, rf_topic(f, "page/#"), 100), *w;
         const char *reason = m ? json_str(m->payload, "reason") : NULL;
@@ -466,13 +464,12 @@ static bool clear_call(const struct room_fixture *f, hv_client *station, const c
 static void print_kround(int n, bool press_first, const struct kround *r)
 {
     printf("netns kiosk %d (pressed %s the kiosk noticed): kiosk offline after %.3f s, "
-           "kiosk's will at %.3f s, controller's kiosk_offline page after %.3f s "
-           "(issue's bound %.1f s%s, broker's %.1f s); healed: kiosk reconnected after %.3f s, "
+           "kiosk's will at %.3f s (-1: not before the page), controller's kiosk_offline page "
+           "after %.3f s (issue's bound %.1f s%s); healed: kiosk reconnected after %.3f s, "
            "call %s paged %d time(s), %.3f s after the heal\n", n,
            press_first ? "before" : "after", sec(r->kiosk - r->cut),
            r->will ? sec(r->will - r->cut) : -1.0, sec(r->ctl - r->cut), BOUND_MS / 1000.0,
-           r->ctl && r->ctl - r->cut <= BOUND_MS * 1000LL ? ": met" : ": NOT MET",
-           BROKER_BOUND_MS / 1000.0, r->back ? sec(r->back - r->heal) : -1.0, r->id,
+           r->ctl && r->ctl - r->cut <= BOUND_MS * 1000LL ? ": met" : ": NOT MET", r->back ? sec(r->back - r->heal) : -1.0, r->id,
            r->help_pages, r->help ? sec(r->help - r->heal) : -1.0);
 }
 
@@ -509,7 +506,7 @@ static void kiosk_round(const struct room_fixture *f, struct kiosk_fixture *k, h
     print_kround(n, press_first, &r);
 
     CHECK(r.kiosk && r.kiosk - r.cut <= BOUND_MS * 1000LL);
-    CHECK(r.ctl && r.ctl - r.cut <= (strict ? BOUND_MS : BROKER_BOUND_MS) * 1000LL);
+    CHECK(r.ctl && r.ctl - r.cut <= BOUND_MS * 1000LL);  /* the issue's 1.5 x keepalive + 1 s */
     CHECK_INT_EQ(r.offline_pages, 1);  /* one kiosk_offline call per outage */
     CHECK_INT_EQ(r.help_pages, 1);     /* the call pressed in the outage: paged exactly once */
     CHECK_INT_EQ(r.other_pages, 0);
@@ -707,12 +704,9 @@ int main(void)
         fprintf(stderr, "netns: cannot set up the namespaces\n");
         return 1;
     }
-    const char *st = getenv("HAVEN_NETNS_STRICT");
-    strict = st && *st && strcmp(st, "0") != 0;
-    printf("netns: keepalive %d s, bound 1.5 x keepalive + 1 s = %d ms; the controller's "
-           "kiosk_offline page held to %d ms%s\n", KEEPALIVE_S, BOUND_MS,
-           strict ? BOUND_MS : BROKER_BOUND_MS,
-           strict ? " (HAVEN_NETNS_STRICT)" : " (mosquitto 2.0.x times a client out every 6 s)");
+    printf("netns: keepalive %d s, bound 1.5 x keepalive + 1 s = %d ms, for the kiosk's "
+           "offline screen and the controller's kiosk_offline page alike\n", KEEPALIVE_S,
+           BOUND_MS);
     RUN(test_kiosk_link_silent);
     RUN(test_controller_link_silent);
     return CHECK_SUMMARY();

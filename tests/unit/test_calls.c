@@ -365,6 +365,30 @@ static void kiosk_status(struct fx *f, const char *room, bool online, int phase,
     calls_kiosk_status(f->cs, room, &st, now);
 }
 
+/* An online status announcing a heartbeat of beat ms (the kiosk's every beat). */
+static void beat_status(struct fx *f, const char *room, int phase, int beat, int64_t now)
+{
+    struct msg_status st;
+
+    memset(&st, 0, sizeof st);
+    st.online = true;
+    st.has_phase = true;
+    st.phase = (enum phase)phase;
+    st.beat_ms = beat;
+    calls_kiosk_status(f->cs, room, &st, now);
+}
+
+/* Pages of kiosk_offline calls at their first step (not their escalations). */
+static int offline_pages(const struct rec *r)
+{
+    int n = 0;
+
+    for (int i = 0; i < r->n; i++)
+        n += r->evs[i].kind == EV_PAGE && r->evs[i].call.reason == REASON_KIOSK_OFFLINE &&
+             r->evs[i].call.escalation == 0;
+    return n;
+}
+
 /* Checks a recorded page: to group, for call id, at escalation esc, in state. */
 static void check_page(const struct ev *e, const char *group, const char *id, int esc,
                        enum call_state state, int line)
@@ -1463,6 +1487,150 @@ static void test_flapping_kiosk_one_call(void)
     fx_close(&f);
 }
 
+/* ---- heartbeat silence (beat 2.5 s, grace 500 ms) ------------------------------------------ */
+
+#define BEAT 2500
+
+/* 2.5 beats without a status while the broker answers us: offline after the grace, paged
+ * once; the real will later changes nothing; back online, it clears after the settle. */
+static void test_beat_silence_pages_once(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T);
+    calls_link_heard(f.cs, T + 3751);  /* the broker spoke 1.5 beats + 1 ms later */
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 6250);
+    calls_tick(f.cs, T + 6249);
+    CHECK_INT_EQ(f.rec.n, 0);
+    calls_tick(f.cs, T + 6250);  /* silent: as if the will came now; the grace runs */
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 6750);
+    calls_tick(f.cs, T + 6749);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    calls_tick(f.cs, T + 6750);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(offline_pages(&f.rec), 1);
+    REQUIRE(calls_get(f.cs, "chair-1") != NULL);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->reason, REASON_KIOSK_OFFLINE);
+
+    /* Mosquitto's will, seconds later, and more silence: the same outage. */
+    calls_link_heard(f.cs, T + 9000);
+    kiosk_status(&f, "chair-1", false, -1, T + 9000);
+    calls_tick(f.cs, T + 9500);
+    calls_tick(f.cs, T + 12000);
+    CHECK_INT_EQ(offline_pages(&f.rec), 1);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+
+    /* Back, beating: the call clears once it has settled (5 s). */
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T + 12000);
+    calls_tick(f.cs, T + 16999);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    calls_tick(f.cs, T + 17000);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    CHECK_INT_EQ(offline_pages(&f.rec), 1);
+    fx_close(&f);
+}
+
+/* A frozen broker: nothing from the kiosks, nothing for us either.  No room is judged,
+ * however long it lasts, and nothing is scheduled (no spinning on a past due time). */
+static void test_beat_silence_needs_live_broker(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T);
+    beat_status(&f, "chair-2", PHASE_INTAKE, BEAT, T + 1000);
+    calls_link_heard(f.cs, T + 1000);  /* the last thing the broker said before it froze */
+    for (int64_t t = T; t <= T + 60 * S; t += 250)
+        calls_tick(f.cs, t);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+
+    /* Heard exactly 1.5 beats after chair-1's last status: not yet proof. */
+    calls_link_heard(f.cs, T + 3750);
+    calls_tick(f.cs, T + 61 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    /* The broker answers us again and the kiosks still say nothing: now they are silent. */
+    calls_link_heard(f.cs, T + 61 * S);
+    calls_tick(f.cs, T + 61 * S);
+    calls_tick(f.cs, T + 61 * S + 500);
+    CHECK_INT_EQ(calls_open_count(f.cs), 2);
+    CHECK_INT_EQ(offline_pages(&f.rec), 2);
+    fx_close(&f);
+}
+
+/* Each beat starts the 2.5 beats over; while the broker has not been heard past the
+ * last one, nothing is due. */
+static void test_beat_resets_silence(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T);
+    calls_link_heard(f.cs, T + 4000);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T + 2500);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T + 5000);
+    calls_tick(f.cs, T + 6250);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);  /* T + 4000 says nothing of T + 5000 */
+    calls_link_heard(f.cs, T + 9000);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 11250);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T + 7500);
+    calls_link_heard(f.cs, T + 11251);
+    calls_tick(f.cs, T + 11250);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 7500 + 6250);
+    fx_close(&f);
+}
+
+/* A status without "beat" (an older kiosk): only its will says it is gone, as before. */
+static void test_no_beat_will_only(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    kiosk_status(&f, "chair-1", true, PHASE_INFUSION, T);
+    calls_link_heard(f.cs, T + 60 * S);
+    calls_tick(f.cs, T + 60 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), INT64_MAX);
+    kiosk_status(&f, "chair-1", false, -1, T + 61 * S);
+    calls_tick(f.cs, T + 61 * S + 500);
+    CHECK_INT_EQ(offline_pages(&f.rec), 1);
+    fx_close(&f);
+}
+
+/* Our own link was down for a while: on the reconnect every kiosk counts as heard now,
+ * so no room is judged on the gap; a kiosk that stays silent is judged 2.5 beats on. */
+static void test_beat_reconnect_resets(void)
+{
+    struct fx f;
+
+    REQUIRE(fx_open(&f, config_p8()) == 0);
+    beat_status(&f, "chair-1", PHASE_INFUSION, BEAT, T);
+    beat_status(&f, "chair-2", PHASE_INFUSION, BEAT, T);
+    calls_link_heard(f.cs, T + 100);   /* then our link went */
+    calls_tick(f.cs, T + 30 * S);
+    calls_link_up(f.cs, T + 30 * S);  /* reconnected: CONNACK, retained statuses follow */
+    calls_link_heard(f.cs, T + 30 * S);
+    calls_tick(f.cs, T + 30 * S);
+    CHECK_INT_EQ(f.rec.n, 0);
+    beat_status(&f, "chair-2", PHASE_INFUSION, BEAT, T + 30 * S + 10);  /* replayed, retained */
+    calls_link_heard(f.cs, T + 34 * S);
+    calls_tick(f.cs, T + 36249);
+    CHECK_INT_EQ(f.rec.n, 0);
+    calls_tick(f.cs, T + 36250);                    /* chair-1: 2.5 beats after the reconnect */
+    calls_tick(f.cs, T + 36750);
+    CHECK(calls_get(f.cs, "chair-1") != NULL);
+    CHECK(calls_get(f.cs, "chair-2") == NULL);
+    calls_tick(f.cs, T + 36760);
+    calls_tick(f.cs, T + 36760 + 500);              /* chair-2: from its replayed status */
+    CHECK(calls_get(f.cs, "chair-2") != NULL);
+    CHECK_INT_EQ(offline_pages(&f.rec), 2);
+    fx_close(&f);
+}
+
 /* The per-room input budget: 20/s, bursts of 40; rooms are independent. */
 static void test_admit(void)
 {
@@ -1506,6 +1674,11 @@ int main(void)
     RUN(test_kiosk_offline_then_call);
     RUN(test_kiosk_offline_priority_from_config);
     RUN(test_kiosk_state_survives_restart);
+    RUN(test_beat_silence_pages_once);
+    RUN(test_beat_silence_needs_live_broker);
+    RUN(test_beat_resets_silence);
+    RUN(test_no_beat_will_only);
+    RUN(test_beat_reconnect_resets);
     RUN(test_restore);
     RUN(test_restore_overdue);
     RUN(test_set_config);

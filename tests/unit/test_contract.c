@@ -625,6 +625,7 @@ static void test_decode_status(void)
     CHECK(m.has_phase);
     CHECK_INT_EQ(m.phase, PHASE_INFUSION);
     CHECK_STR_EQ(m.visit, "V-1042");
+    CHECK_INT_EQ(m.beat_ms, 0);  /* no "beat": an older kiosk, the will alone tells */
 
     t = "{\"online\":false}";  /* the will */
     memset(&m, 0x5a, sizeof m);
@@ -632,6 +633,28 @@ static void test_decode_status(void)
     CHECK(!m.online);
     CHECK(!m.has_phase);
     CHECK_STR_EQ(m.visit, "");
+    CHECK_INT_EQ(m.beat_ms, 0);
+
+    /* The heartbeat's interval, 1000..60000 ms, whole. */
+    static const struct { const char *beat; int ms; } beats[] = {
+        { "2500", 2500 }, { "1000", 1000 }, { "60000", 60000 }, { "5e3", 5000 },
+    };
+    for (size_t i = 0; i < sizeof beats / sizeof beats[0]; i++) {
+        char text[128];
+        snprintf(text, sizeof text, "{\"online\":true,\"phase\":\"infusion\",\"beat\":%s}",
+                 beats[i].beat);
+        memset(&m, 0x5a, sizeof m);
+        CHECK_INT_EQ(dec_status(text, strlen(text), &m, &why), 0);
+        CHECK_INT_EQ(m.beat_ms, beats[i].ms);
+    }
+    STATUS_REJECTED("{\"online\":true,\"beat\":999}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":60001}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":0}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":-2500}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":2500.5}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":\"2500\"}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":null}");
+    STATUS_REJECTED("{\"online\":true,\"beat\":1e300}");
 
     t = "{\"online\":true,\"phase\":null,\"visit\":null}";
     memset(&m, 0x5a, sizeof m);
@@ -963,9 +986,14 @@ static void test_encode_kiosk_messages(void)
     CHECK_STR_EQ(cJSON_GetObjectItem(o, "phase")->valuestring, "infusion");
     CHECK_STR_EQ(cJSON_GetObjectItem(o, "visit")->valuestring, "V-1042");
     CHECK_STR_EQ(cJSON_GetObjectItem(o, "ts")->valuestring, "2026-11-21T14:03:07.412Z");
+    CHECK(cJSON_GetObjectItem(o, "beat") == NULL);
     cJSON_Delete(o);
     o = parse_ok(contract_encode_kiosk_status(PHASE_IDLE, "", ms));
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "visit")));
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_kiosk_status_beat(PHASE_INFUSION, "V-1042", 2500, ms));
+    CHECK_INT_EQ(cJSON_GetObjectItem(o, "beat")->valueint, 2500);
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "ts")->valuestring, "2026-11-21T14:03:07.412Z");
     cJSON_Delete(o);
 
     o = parse_ok(contract_encode_kiosk_call("c-1", REASON_UNWELL, "check-in", ms));
