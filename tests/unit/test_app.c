@@ -240,6 +240,67 @@ static void test_controller_online_resends_unconfirmed_call(void)
     outbox_close(ob);
 }
 
+/* A link that records the kiosk's statuses: (time, retain) of each publish on kiosk/status. */
+struct beats { int n; int64_t at[64]; bool retained[64]; char last[512]; int64_t now; };
+
+static int record_status(void *ctx, const char *topic, const char *payload, bool retain, int *mid)
+{
+    struct beats *b = ctx;
+
+    if (mid)
+        *mid = 1;
+    if (!strstr(topic, "/kiosk/status") || b->n >= 64)
+        return 0;
+    b->at[b->n] = b->now;
+    b->retained[b->n++] = retain;
+    snprintf(b->last, sizeof b->last, "%s", payload);
+    return 0;
+}
+
+/*
+ * The heartbeat (protocol.md, Supervision): while connected the kiosk publishes its
+ * retained status again every keepalive/2 with "beat" saying so; offline, none.
+ */
+static void test_status_heartbeat(void)
+{
+    struct app a;
+    struct beats b = { 0 };
+    const struct app_link link = { record_status, &b };
+    char path[600], buf[64];
+
+    snprintf(path, sizeof path, "%s/heartbeat.db", unit_dir());
+    unlink(path);
+    struct outbox *ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    setup_cfg();
+    cfg.keepalive = 5;
+    app_init(&a, &cfg, ob, &link, T0);
+    b.now = T0;
+    app_on_connected(&a, true, T0);
+    int first = b.n;
+    REQUIRE(first >= 1);
+    CHECK(b.retained[first - 1]);
+    CHECK_STR_EQ(field(b.last, "beat", buf, sizeof buf), "2500");
+    for (int64_t t = T0; t <= T0 + 10000; t += 100) {
+        b.now = t;
+        app_tick(&a, t);
+    }
+    CHECK_INT_EQ(b.n - first, 4);  /* at 2.5, 5, 7.5 and 10 s */
+    for (int i = first; i < b.n; i++) {
+        CHECK(b.retained[i]);
+        CHECK_INT_EQ(b.at[i] - b.at[i - 1], 2500);
+    }
+    /* Offline: no heartbeat however long. */
+    app_on_connected(&a, false, T0 + 10050);
+    int offline = b.n;
+    for (int64_t t = T0 + 10100; t <= T0 + 30000; t += 100) {
+        b.now = t;
+        app_tick(&a, t);
+    }
+    CHECK_INT_EQ(b.n, offline);
+    outbox_close(ob);
+}
+
 static void test_state_survives_restart(void)
 {
     struct app a, b;
@@ -699,6 +760,7 @@ int main(void)
     RUN(test_retained_command_is_ignored);
     RUN(test_same_phase_writes_nothing);
     RUN(test_controller_online_resends_unconfirmed_call);
+    RUN(test_status_heartbeat);
     RUN(test_state_survives_restart);
     RUN(test_end_visit_forgets_visit);
     RUN(test_checkin_prompt_answer_and_unwell);
