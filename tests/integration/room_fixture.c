@@ -204,7 +204,7 @@ int rf_start_opts(struct room_fixture *f, const struct rf_opts *o)
     f->obs = hv_client_new_opts(&obs, NULL);
     if (!f->obs || hv_client_sub(f->obs, rf_topic(f, "#"), 1) != 0)
         return -1;
-    return rf_start_room(f);
+    return o->room_later ? 0 : rf_start_room(f);
 }
 
 int rf_stop_room(struct room_fixture *f)

@@ -41,6 +41,9 @@ struct rf_opts {
     const char *room_netns;      /* NULL: as usual; else the controller runs in this named
                                   * network namespace (`ip netns exec`, tests/drills) */
     const char *room_broker;     /* NULL: as usual; else its --broker ("host:port") */
+    bool room_later;             /* set up broker, config and observer only: the test
+                                  * subscribes its own clients, then calls rf_start_room, so
+                                  * they hear everything the controller sends as it connects */
 };
 
 /*
