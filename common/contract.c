@@ -85,7 +85,26 @@ static const struct {
     { TOPIC_CALL_CLEAR,     "call/%/clear/@" },
     { TOPIC_PAGE,           "page/%" },
     { TOPIC_CONTROLLER,     "controller/%/status" },
+    { TOPIC_STATION_STATUS, "station/%/status" },
+    { TOPIC_REPORT_REQUEST, "report/%/request/@" },
+    { TOPIC_REPORT_REPLY,   "report/%/reply/@" },
 };
+
+/* Whether name is of the right shape for kind's "%" level. */
+static bool topic_name_valid(enum topic_kind kind, const char *name)
+{
+    switch (kind) {
+    case TOPIC_PAGE:
+    case TOPIC_CONTROLLER:
+    case TOPIC_REPORT_REQUEST:
+    case TOPIC_REPORT_REPLY:
+        return !strpbrk(name, "+#");  /* a group or controller id */
+    case TOPIC_STATION_STATUS:
+        return login_valid(name);
+    default:
+        return room_id_valid(name);
+    }
+}
 
 bool login_valid(const char *s)
 {
@@ -151,7 +170,7 @@ enum topic_kind topic_parse_login(const char *prefix, const char *topic, char na
             continue;
         if (strchr(topic_table[i].pattern, '@') && !login_valid(login))
             break;
-        if ((k == TOPIC_PAGE || k == TOPIC_CONTROLLER) ? !strpbrk(name, "+#") : room_id_valid(name))
+        if (topic_name_valid(k, name))
             return k;
         break;
     }

@@ -64,6 +64,9 @@ enum topic_kind {
     TOPIC_CALL_CLEAR,      /* P/call/R/clear/<login> */
     TOPIC_PAGE,            /* P/page/G */
     TOPIC_CONTROLLER,      /* P/controller/C/status */
+    TOPIC_STATION_STATUS,  /* P/station/S/status: S is the station's broker login */
+    TOPIC_REPORT_REQUEST,  /* P/report/C/request/<login>: a station asks controller C */
+    TOPIC_REPORT_REPLY,    /* P/report/C/reply/<login>: C answers that station */
 };
 
 /*

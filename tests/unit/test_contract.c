@@ -153,6 +153,9 @@ static void test_topic_parse_kinds(void)
         { P "/page/nurses", TOPIC_PAGE, "nurses" },
         { P "/page/Charge_Team", TOPIC_PAGE, "Charge_Team" },
         { P "/controller/room-1/status", TOPIC_CONTROLLER, "room-1" },
+        { P "/station/station-desk-2/status", TOPIC_STATION_STATUS, "station-desk-2" },
+        { P "/report/room-1/request/station", TOPIC_REPORT_REQUEST, "room-1" },
+        { P "/report/room-1/reply/station-desk-2", TOPIC_REPORT_REPLY, "room-1" },
         { P "/call/abcdefghijklmnopqrstuvwxyz012345", TOPIC_CALL,
           "abcdefghijklmnopqrstuvwxyz012345" },
     };
@@ -329,6 +332,7 @@ static void test_topic_build(void)
         { TOPIC_CALL, "chair-4", "haven/call/chair-4" },
         { TOPIC_PAGE, "charge", "haven/page/charge" },
         { TOPIC_CONTROLLER, "room-1", "haven/controller/room-1/status" },
+        { TOPIC_STATION_STATUS, "station", "haven/station/station/status" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char topic[HV_TOPIC_MAX], name[HV_NAME_MAX] = "";
@@ -336,6 +340,17 @@ static void test_topic_build(void)
         CHECK_STR_EQ(topic, cases[i].topic);
         CHECK_INT_EQ(topic_parse(P, topic, name), cases[i].kind);
         CHECK_STR_EQ(name, cases[i].name);
+    }
+    {   /* the report's topics carry the station's login, like ack and clear */
+        char topic[HV_TOPIC_MAX], name[HV_NAME_MAX], login[HV_LOGIN_MAX];
+        CHECK_INT_EQ(topic_build(topic, sizeof topic, P, TOPIC_REPORT_REQUEST, "room-1"), 0);
+        CHECK_STR_EQ(topic, "haven/report/room-1/request/+");
+        CHECK_INT_EQ(topic_build_login(topic, sizeof topic, P, TOPIC_REPORT_REPLY, "room-1",
+                                       "station-desk-2"), 0);
+        CHECK_STR_EQ(topic, "haven/report/room-1/reply/station-desk-2");
+        CHECK_INT_EQ(topic_parse_login(P, topic, name, login), TOPIC_REPORT_REPLY);
+        CHECK_STR_EQ(name, "room-1");
+        CHECK_STR_EQ(login, "station-desk-2");
     }
     {
         char topic[HV_TOPIC_MAX], small[19];
