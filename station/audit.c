@@ -1,0 +1,2 @@
+/* audit.c - see audit.h (being written). */
+#include "audit.h"

@@ -1,0 +1,2 @@
+/* board.c - see board.h (being written). */
+#include "board.h"

@@ -1,0 +1,2 @@
+/* report.c - see report.h (being written). */
+#include "report.h"

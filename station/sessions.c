@@ -1,0 +1,2 @@
+/* sessions.c - see sessions.h (being written). */
+#include "sessions.h"

@@ -1,0 +1,2 @@
+/* station.c - (being written). */
+#include "web_assets.h"

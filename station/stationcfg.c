@@ -1,0 +1,2 @@
+/* stationcfg.c - the station { } group (being written). */
+#include "stationcfg.h"

@@ -1,0 +1,2 @@
+/* users.c - see users.h (being written). */
+#include "users.h"
