@@ -238,64 +238,51 @@ static char *station_render(const board *b)
 }
 
 /*
- * Makes next the tile at t: renders it, and if the text differs from what the
- * boards were shown, keeps the new text and announces it.  Returns 0, or
- * HV_ENOMEM with the tile unchanged.
+ * Makes s (malloc'd, taken; NULL: out of memory) the text at *slot if it
+ * differs from it, and announces it as event name (NULL: the starting
+ * picture, not an event).  Returns 0 or HV_ENOMEM (*slot unchanged).
+ */
+static int text_swap(board *b, struct text **slot, char *s, const char *name)
+{
+    struct text *txt;
+
+    if (!s)
+        return HV_ENOMEM;
+    if (*slot && strcmp((*slot)->s, s) == 0) {
+        free(s);
+        return 0;
+    }
+    txt = text_new(s);
+    free(s);
+    if (!txt)
+        return HV_ENOMEM;
+    text_unref(*slot);
+    *slot = txt;
+    if (name)
+        ring_push(b, name, txt);
+    return 0;
+}
+
+/*
+ * Makes next (a changed copy of *t) the tile, announcing it if what it shows
+ * changed.  What is not shown (a beat, a chain's time zero) is kept either
+ * way.  Returns 0, or HV_ENOMEM with the tile unchanged.
  */
 static int tile_commit(board *b, struct tile *t, struct tile next)
 {
-    char *s = tile_render(b, &next);
-    struct text *txt;
+    int rc = text_swap(b, &next.json, tile_render(b, &next), "room");
 
-    if (!s)
-        return HV_ENOMEM;
-    if (t->json && strcmp(t->json->s, s) == 0) {
-        free(s);
-        *t = next;  /* what is not shown (a beat, a chain's time zero) still counts */
-        return 0;
-    }
-    txt = text_new(s);
-    free(s);
-    if (!txt)
-        return HV_ENOMEM;
-    text_unref(t->json);
-    next.json = txt;
-    *t = next;
-    ring_push(b, "room", txt);
-    return 0;
+    if (rc == 0)
+        *t = next;
+    return rc;
 }
 
-/* Re-renders the station object; announces it if it changed.  Returns 0 or HV_ENOMEM. */
 static int station_commit(board *b)
 {
-    char *s = station_render(b);
-    struct text *txt;
-
-    if (!s)
-        return HV_ENOMEM;
-    if (b->station && strcmp(b->station->s, s) == 0) {
-        free(s);
-        return 0;
-    }
-    txt = text_new(s);
-    free(s);
-    if (!txt)
-        return HV_ENOMEM;
-    text_unref(b->station);
-    b->station = txt;
-    ring_push(b, "station", txt);
-    return 0;
+    return text_swap(b, &b->station, station_render(b), "station");
 }
 
 /* ---- tiles --------------------------------------------------------------------- */
-
-static void tile_init(struct tile *t, const char *id)
-{
-    memset(t, 0, sizeof *t);
-    snprintf(t->id, sizeof t->id, "%s", id);
-    t->kiosk = -1;
-    t->phase = -1;
-}
 
 static int tile_cmp(const void *key, const void *elem)
 {
@@ -315,8 +302,10 @@ static struct tile *tiles_new(const struct room_config *cfg)
 {
     struct tile *tiles = calloc(cfg->nrooms ? cfg->nrooms : 1, sizeof *tiles);
 
-    for (size_t i = 0; tiles && i < cfg->nrooms; i++)
-        tile_init(&tiles[i], cfg->rooms[i].id);
+    for (size_t i = 0; tiles && i < cfg->nrooms; i++) {
+        snprintf(tiles[i].id, sizeof tiles[i].id, "%s", cfg->rooms[i].id);
+        tiles[i].kiosk = tiles[i].phase = -1;
+    }
     return tiles;
 }
 
@@ -332,7 +321,6 @@ static void tiles_free(struct tile *tiles, size_t n)
 board *board_new(const struct room_config *cfg, int64_t recovery_ms, size_t ring)
 {
     board *b;
-    char *s;
 
     if (!cfg)
         return NULL;
@@ -350,17 +338,10 @@ board *board_new(const struct room_config *cfg, int64_t recovery_ms, size_t ring
         goto fail_tiles;
     b->ntiles = cfg->nrooms;
     /* The first renderings are the starting picture, not events: seq stays 0. */
-    for (size_t i = 0; i < b->ntiles; i++) {
-        s = tile_render(b, &b->tiles[i]);
-        b->tiles[i].json = s ? text_new(s) : NULL;
-        free(s);
-        if (!b->tiles[i].json)
+    for (size_t i = 0; i < b->ntiles; i++)
+        if (text_swap(b, &b->tiles[i].json, tile_render(b, &b->tiles[i]), NULL) != 0)
             goto fail_render;
-    }
-    s = station_render(b);
-    b->station = s ? text_new(s) : NULL;
-    free(s);
-    if (!b->station)
+    if (text_swap(b, &b->station, station_render(b), NULL) != 0)
         goto fail_render;
     return b;
 
@@ -590,36 +571,26 @@ static bool controller_id_valid(const char *id)
            strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
-/* Where id is (found) or would go in the sorted list. */
-static int controller_slot(const board *b, const char *id, bool *found)
-{
-    int i = 0;
-
-    while (i < b->ncontrollers && strcmp(b->controllers[i], id) < 0)
-        i++;
-    *found = i < b->ncontrollers && strcmp(b->controllers[i], id) == 0;
-    return i;
-}
-
-/* Marks controller id online or not.  HV_EINVAL when the list is full. */
+/* Marks controller id online or not, keeping the list sorted.  HV_EINVAL when it is full. */
 static int controller_mark(board *b, const char *id, bool online)
 {
-    bool found;
-    int i = controller_slot(b, id, &found);
-    size_t tail = (size_t)(b->ncontrollers - i) * sizeof b->controllers[0];
+    int i = 0, n = b->ncontrollers;
+    char (*at)[HV_NAME_MAX];
 
-    if (online == found)
+    while (i < n && strcmp(b->controllers[i], id) < 0)
+        i++;
+    at = &b->controllers[i];
+    if (online == (i < n && strcmp(*at, id) == 0))
         return 0;
-    if (!online) {
-        memmove(b->controllers[i], b->controllers[i + 1], tail - sizeof b->controllers[0]);
-        b->ncontrollers--;
-        return 0;
-    }
-    if (b->ncontrollers == MAX_CONTROLLERS)
+    if (online && n == MAX_CONTROLLERS)
         return HV_EINVAL;
-    memmove(b->controllers[i + 1], b->controllers[i], tail);
-    snprintf(b->controllers[i], sizeof b->controllers[i], "%s", id);
-    b->ncontrollers++;
+    if (online)
+        memmove(at + 1, at, (size_t)(n - i) * sizeof *at);
+    else
+        memmove(at, at + 1, (size_t)(n - i - 1) * sizeof *at);
+    if (online)
+        snprintf(*at, sizeof *at, "%s", id);
+    b->ncontrollers += online ? 1 : -1;
     return 0;
 }
 
@@ -682,63 +653,35 @@ char *board_tile_json(const board *b, const char *room)
     return t && t->json ? strdup(t->json->s) : NULL;
 }
 
-/* A growing string; oom latches. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct sbuf *sb, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (sb->oom)
-        return;
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 4096;
-        while (cap < sb->len + n + 1)
-            cap *= 2;
-        char *grown = realloc(sb->p, cap);
-        if (!grown) {
-            sb->oom = true;
-            return;
-        }
-        sb->p = grown;
-        sb->cap = cap;
-    }
-    memcpy(sb->p + sb->len, s, n + 1);
-    sb->len += n;
-}
-
 /*
  * Joined from the texts the boards were sent rather than rebuilt with cJSON:
- * a snapshot of 1,000 rooms is a copy, and it cannot differ from the events.
+ * a snapshot of 1,000 rooms is one copy, and it cannot differ from the events.
  */
 char *board_snapshot_json(const board *b, int64_t now_ms)
 {
-    struct sbuf sb = { 0 };
-    char head[96];
+    char head[96], *out, *at;
+    size_t len;
 
     if (!b)
         return NULL;
     snprintf(head, sizeof head, "{\"seq\":%lld,\"now\":%lld,\"station\":", (long long)b->seq,
              (long long)now_ms);
-    sb_add(&sb, head);
-    sb_add(&sb, b->station->s);
-    sb_add(&sb, ",\"rooms\":[");
-    for (size_t i = 0, shown = 0; i < b->ntiles; i++) {
-        if (!b->tiles[i].json)
-            continue;  /* out of memory at a reload: not shown until it changes */
-        sb_add(&sb, shown++ ? "," : "");
-        sb_add(&sb, b->tiles[i].json->s);
-    }
-    sb_add(&sb, "]}");
-    if (sb.oom) {
-        free(sb.p);
+    len = strlen(head) + strlen(b->station->s) + sizeof ",\"rooms\":[]}";
+    for (size_t i = 0; i < b->ntiles; i++)
+        len += b->tiles[i].json ? strlen(b->tiles[i].json->s) + 1 : 0;
+    out = malloc(len);
+    if (!out)
         return NULL;
+    at = out + sprintf(out, "%s%s,\"rooms\":[", head, b->station->s);
+    for (size_t i = 0; i < b->ntiles; i++) {
+        if (!b->tiles[i].json)
+            continue;  /* out of memory at a reload: shown once it changes */
+        if (at[-1] != '[')
+            *at++ = ',';
+        at = stpcpy(at, b->tiles[i].json->s);
     }
-    return sb.p;
+    strcpy(at, "]}");
+    return out;
 }
 
 int board_events_since(const board *b, int64_t seq, board_event_fn fn, void *ctx)

@@ -519,12 +519,35 @@ static void test_station(void)
     cJSON_Delete(o);
     free(snap);
 
+    /* At most 16 controllers are followed; the 17th is refused, nothing changes. */
+    for (int i = 2; i < 16; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "room-%02d", i);
+        CHECK_INT_EQ(feed(b, board_on_controller_status, id, "{\"online\":true}", T), 0);
+        CHECK_INT_EQ(feed(b, board_on_controller_status, id, "{\"online\":false}", T), 0);
+    }
+    for (int i = 2; i < 16; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "room-%02d", i);
+        CHECK_INT_EQ(feed(b, board_on_controller_status, id, "{\"online\":true}", T), 0);
+    }
+    int64_t full = board_seq(b);
+    CHECK_INT_EQ(feed(b, board_on_controller_status, "room-99", "{\"online\":true}", T),
+                 HV_EINVAL);
+    CHECK_INT_EQ(board_seq(b), full);
+    for (int i = 2; i < 16; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "room-%02d", i);
+        CHECK_INT_EQ(feed(b, board_on_controller_status, id, "", T), 0);
+    }
+    CHECK_INT_EQ(board_seq(b), full + 14);
+
     /* The will of one, the empty status of the other: no controller. */
     CHECK_INT_EQ(feed(b, board_on_controller_status, "room-1", "{\"online\":false}", T), 0);
     CHECK_INT_EQ(board_on_controller_status(b, "room-0", "", 0, T), 0);
     board_on_link(b, false);
     memset(&s, 0, sizeof s);
-    CHECK_INT_EQ(board_events_since(b, 4, on_event, &s), 3);
+    CHECK_INT_EQ(board_events_since(b, board_seq(b) - 3, on_event, &s), 3);
     CHECK_INT_EQ(s.bad, 0);
     CHECK_STR_EQ(s.name[2], "station");
     char *t = board_snapshot_json(b, T);
@@ -700,9 +723,20 @@ static void test_set_config(void)
     seq = board_seq(b);
     board_set_config(b, &cfg_b, RECOVERY);
     CHECK_INT_EQ(board_seq(b), seq);
-    /* A new recovery time changes only tiles in recovery (none): no event. */
+    /* A new recovery time changes only tiles in recovery (none yet): no event. */
     board_set_config(b, &cfg_b, 10 * S);
     CHECK_INT_EQ(board_seq(b), seq);
+    p = contract_encode_kiosk_status(PHASE_RECOVERY, "V-2", T + 60 * S);
+    CHECK_INT_EQ(status(b, "chair-2", p, T + 60 * S), 0);
+    free(p);
+    seq = board_seq(b);
+    board_set_config(b, &cfg_b, 20 * S);  /* ... now chair-2's countdown moves */
+    memset(&s, 0, sizeof s);
+    CHECK_INT_EQ(board_events_since(b, seq, on_event, &s), 1);
+    CHECK_STR_EQ(s.room[0], "chair-2");
+    o = tile(b, "chair-2");
+    CHECK_INT_EQ(num(o, "observe_until"), T + 80 * S);
+    cJSON_Delete(o);
     board_free(b);
     roomcfg_free(&cfg_b);
 }
