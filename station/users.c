@@ -360,6 +360,7 @@ bool users_verify(const users *u, const char *name, const char *password, enum u
     char dummy[USERS_HASH_MAX];
     const char *hash;
     size_t len;
+    int rc;
     bool ok;
 
     if (u && name && user_name_valid(name))
@@ -377,7 +378,11 @@ bool users_verify(const users *u, const char *name, const char *password, enum u
         len = USERS_PASSWORD_MAX;
     }
     hash = a ? a->hash : dummy;
-    ok = argon2id_verify(hash, password, len) == ARGON2_OK && a != NULL;
+    rc = argon2id_verify(hash, password, len);
+    if (rc != ARGON2_OK && rc != ARGON2_VERIFY_MISMATCH)
+        log_warn("users: %s's hash cannot be checked: %s", a ? a->name : "(dummy)",
+                 argon2_error_message(rc));
+    ok = rc == ARGON2_OK && a != NULL;
     if (ok && role)
         *role = a->role;
     return ok;

@@ -241,6 +241,39 @@ static void test_group_or_world_readable_refused(void)
     users_free(u);
 }
 
+static void test_not_owned_refused(void)
+{
+    const char *path = fresh_path("users-owner");
+    users *u;
+
+    REQUIRE(users_put(path, "sam", ROLE_NURSE, "password-1", err, sizeof err) == 0);
+    if (chown(path, geteuid() + 1, (gid_t)-1) != 0) {
+        fprintf(stderr, "  (not root: cannot give the file away; skipped)\n");
+        return;
+    }
+    u = users_load(path, err, sizeof err);
+    CHECK(u == NULL);
+    CHECK(strstr(err, "not by the user running the station") != NULL);
+    users_free(u);
+}
+
+/* A hash of the right shape that libargon2 rejects: never verifies, and says why. */
+static void test_unusable_hash_logged(void)
+{
+    const char *path = users_file("users-unusable",
+                                  "sam:nurse:$argon2id$v=19$m=1024,t=1,p=1$AAAA$AAAAAAAA\n");
+    users *u = users_load(path, err, sizeof err);
+    char *log;
+
+    REQUIRE(u != NULL);
+    unit_capture_begin();
+    CHECK(!users_verify(u, "sam", "password-1", NULL));
+    log = unit_capture_end();
+    CHECK(strstr(log, "sam's hash cannot be checked") != NULL);
+    free(log);
+    users_free(u);
+}
+
 static void test_missing_file_is_an_error(void)
 {
     const char *path = fresh_path("users-missing");
@@ -582,6 +615,8 @@ int main(void)
     RUN(test_put_refuses_bad_input);
     RUN(test_file_is_0600_after_put);
     RUN(test_group_or_world_readable_refused);
+    RUN(test_not_owned_refused);
+    RUN(test_unusable_hash_logged);
     RUN(test_missing_file_is_an_error);
     RUN(test_malformed_lines);
     RUN(test_at_most_10000_accounts);
