@@ -134,6 +134,22 @@ fail:
     return NULL;
 }
 
+calllog *calllog_open_reader(const char *path)
+{
+    calllog *log = calloc(1, sizeof *log);
+
+    if (!log)
+        return NULL;
+    if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READONLY, NULL)) {
+        log_error("call log %s: cannot open for reading: %s", path,
+                  log->db ? sqlite3_errmsg(log->db) : "out of memory");
+        calllog_close(log);
+        return NULL;
+    }
+    sqlite3_busy_timeout(log->db, 2000);
+    return log;
+}
+
 void calllog_close(calllog *log)
 {
     if (!log)

@@ -29,6 +29,12 @@ struct logged_call {
 
 /* Opens (creating if needed) the log at path (":memory:" for tests). NULL on failure (logged). */
 calllog *calllog_open(const char *path);
+/*
+ * Opens an existing log read-only, for queries on another thread than the
+ * writer's (the report: WAL lets it read while the controller writes).  Only
+ * the report queries may be used on it.  NULL on failure (logged).
+ */
+calllog *calllog_open_reader(const char *path);
 void calllog_close(calllog *log);
 
 /* Inserts a new call and its "raised" event. Returns 0 or HV_EDB. */

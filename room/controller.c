@@ -40,6 +40,7 @@ struct controller {
     lights *lights;
     watch *watch;                    /* the nurse station's boards (stations { }) */
     struct report_limiter reports;   /* report requests: 1/s per station login */
+    report_worker *reporter;         /* answers them off the loop (reportreply.h) */
     mqtt_session *mqtt;
     char status_topic[HV_TOPIC_MAX];
     struct mqtt_pending pending[INFLIGHT_MAX];
@@ -205,10 +206,8 @@ static void handle_report_request(struct controller *ctl, const struct mqtt_even
                                   const char *ctl_id, const char *login)
 {
     struct msg_report_request rq;
-    char topic[HV_TOPIC_MAX];
     const char *why = NULL;
     int64_t t0 = clock_mono_ms();
-    char *json;
 
     if (strcmp(ctl_id, ctl->cfg.controller_id) != 0 || !ev->payload) {
         bad_input(ev->topic, ev->payload ? "a report request for another controller"
@@ -224,17 +223,28 @@ static void handle_report_request(struct controller *ctl, const struct mqtt_even
         bad_input(ev->topic, why);
         return;
     }
-    json = report_reply_json(ctl->log, &rq, ctl->cfg.controller_id, clock_now_ms());
-    if (!json)
-        return;
-    if (topic_build_login(topic, sizeof topic, ctl->cfg.prefix, TOPIC_REPORT_REPLY,
-                          ctl->cfg.controller_id, login) == 0) {
-        log_info("report %s for %s: %lld days, %zu bytes in %lld ms", rq.id, login,
-                 (long long)((rq.until_ms - rq.since_ms + 86399999) / 86400000), strlen(json),
-                 (long long)(clock_mono_ms() - t0));
-        publish_json(ctl, topic, json, false, NULL);
-    } else {
-        free(json);
+    if (report_worker_submit(ctl->reporter, &rq, login) != 0)
+        log_limited(&report_rl, LOG_WARN, "report request %s from %s dropped: %d reports "
+                    "already waiting", rq.id, login, REPORT_QUEUE_MAX);
+}
+
+/* Publishes the reports the worker has finished, each to the station that asked. */
+static void publish_reports(struct controller *ctl)
+{
+    struct report_done d;
+    char topic[HV_TOPIC_MAX];
+
+    while (report_worker_take(ctl->reporter, &d)) {
+        if (!d.json)
+            continue;   /* the worker logged why */
+        if (topic_build_login(topic, sizeof topic, ctl->cfg.prefix, TOPIC_REPORT_REPLY,
+                              ctl->cfg.controller_id, d.login) != 0) {
+            free(d.json);
+            continue;
+        }
+        log_info("report %s for %s: %zu bytes in %lld ms", d.id, d.login, strlen(d.json),
+                 (long long)d.ms);
+        publish_json(ctl, topic, d.json, false, NULL);
     }
 }
 
@@ -522,8 +532,11 @@ static void loop(struct controller *ctl)
         timeout = until_due(timeout, calls_next_due(ctl->calls), now);
         timeout = until_due(timeout, watch_next_due(ctl->watch), now);
         timeout = until_due(timeout, lights_next_due(ctl->lights), mono);
+        if (report_worker_pending(ctl->reporter))   /* a report being computed: look often */
+            timeout = timeout < 20 ? timeout : 20;
         mqtt_session_run(ctl->mqtt, timeout);
         handle_events(ctl);
+        publish_reports(ctl);
         if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
             calllog_checkpoint(ctl->log);
             log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
@@ -613,7 +626,8 @@ int controller_run(const struct controller_args *args)
     ctl.lights = lights_new(&ctl.cfg, &mqtt_lights_ops, &ctl);
     ctl.calls = calls_new(&ctl.cfg, ctl.log, &mqtt_ops, &ctl);
     ctl.watch = new_watch(&ctl);
-    if (!ctl.lights || !ctl.calls || !ctl.watch || start_session(&ctl) != 0)
+    ctl.reporter = report_worker_new(ctl.cfg.database, ctl.cfg.controller_id);
+    if (!ctl.lights || !ctl.calls || !ctl.watch || !ctl.reporter || start_session(&ctl) != 0)
         goto out_calls;
     calls_restore(ctl.calls, clock_now_ms());
     log_info("controller %s serving %zu room(s) via %s:%d, call log %s", ctl.cfg.controller_id,
@@ -626,6 +640,7 @@ out_calls:
     mqtt_session_free(ctl.mqtt);
     calls_free(ctl.calls);
     watch_free(ctl.watch);
+    report_worker_free(ctl.reporter);
     lights_free(ctl.lights);
     calllog_close(ctl.log);
 out_cfg:

@@ -1,11 +1,13 @@
 /* reportreply.c - see reportreply.h. */
 #include "reportreply.h"
 #include "clock.h"
+#include "err.h"
 #include "log.h"
 #include "mqtt.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,4 +142,159 @@ out:
     if (!text)
         log_error("report %s: out of memory", rq->id);
     return text;
+}
+
+/* ---- the worker thread ------------------------------------------------------------ */
+
+enum job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct job {
+    enum job_state state;
+    uint64_t seq;                   /* submission order */
+    struct msg_report_request rq;
+    struct report_done done;
+};
+
+struct report_worker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+    uint64_t next_seq;
+    calllog *log;                   /* read-only, the worker's own */
+    char controller_id[HV_NAME_MAX];
+    struct job jobs[REPORT_QUEUE_MAX];
+};
+
+/* The oldest queued job, or NULL.  Under mu. */
+static struct job *oldest_queued(report_worker *w)
+{
+    struct job *best = NULL;
+
+    for (int i = 0; i < REPORT_QUEUE_MAX; i++)
+        if (w->jobs[i].state == JOB_QUEUED && (!best || w->jobs[i].seq < best->seq))
+            best = &w->jobs[i];
+    return best;
+}
+
+static void *worker_main(void *arg)
+{
+    report_worker *w = arg;
+    struct job *j;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->stop && !(j = oldest_queued(w)))
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->stop)
+            break;
+        j->state = JOB_RUNNING;
+        pthread_mutex_unlock(&w->mu);   /* j is ours while RUNNING */
+        int64_t t0 = clock_mono_ms();
+        char *json = report_reply_json(w->log, &j->rq, w->controller_id, clock_now_ms());
+        pthread_mutex_lock(&w->mu);
+        j->done.json = json;
+        j->done.ms = clock_mono_ms() - t0;
+        j->state = JOB_DONE;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+report_worker *report_worker_new(const char *db_path, const char *controller_id)
+{
+    report_worker *w = calloc(1, sizeof *w);
+
+    if (!w)
+        return NULL;
+    snprintf(w->controller_id, sizeof w->controller_id, "%s", controller_id);
+    w->log = calllog_open_reader(db_path);
+    if (!w->log)
+        goto fail_log;
+    if (pthread_mutex_init(&w->mu, NULL) != 0)
+        goto fail_mutex;
+    if (pthread_cond_init(&w->cv, NULL) != 0)
+        goto fail_cond;
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        goto fail_thread;
+    return w;
+fail_thread:
+    pthread_cond_destroy(&w->cv);
+fail_cond:
+    pthread_mutex_destroy(&w->mu);
+fail_mutex:
+    calllog_close(w->log);
+fail_log:
+    log_error("report: cannot start the report worker");
+    free(w);
+    return NULL;
+}
+
+void report_worker_free(report_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    for (int i = 0; i < REPORT_QUEUE_MAX; i++)
+        free(w->jobs[i].done.json);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    calllog_close(w->log);
+    free(w);
+}
+
+int report_worker_submit(report_worker *w, const struct msg_report_request *rq,
+                         const char *login)
+{
+    int rc = HV_ESTATE;
+
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < REPORT_QUEUE_MAX; i++) {
+        struct job *j = &w->jobs[i];
+        if (j->state != JOB_FREE)
+            continue;
+        memset(j, 0, sizeof *j);
+        j->rq = *rq;
+        snprintf(j->done.login, sizeof j->done.login, "%s", login);
+        snprintf(j->done.id, sizeof j->done.id, "%s", rq->id);
+        j->seq = w->next_seq++;
+        j->state = JOB_QUEUED;
+        pthread_cond_signal(&w->cv);
+        rc = 0;
+        break;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+bool report_worker_take(report_worker *w, struct report_done *out)
+{
+    struct job *best = NULL;
+
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < REPORT_QUEUE_MAX; i++)
+        if (w->jobs[i].state == JOB_DONE && (!best || w->jobs[i].seq < best->seq))
+            best = &w->jobs[i];
+    if (best) {
+        *out = best->done;
+        best->done.json = NULL;
+        best->state = JOB_FREE;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return best != NULL;
+}
+
+bool report_worker_pending(report_worker *w)
+{
+    bool any = false;
+
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < REPORT_QUEUE_MAX && !any; i++)
+        any = w->jobs[i].state != JOB_FREE;
+    pthread_mutex_unlock(&w->mu);
+    return any;
 }

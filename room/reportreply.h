@@ -36,4 +36,40 @@ bool report_admit(struct report_limiter *l, const char *login, int64_t mono_ms);
 char *report_reply_json(calllog *log, const struct msg_report_request *rq,
                         const char *controller_id, int64_t now_ms);
 
+/*
+ * The report is computed off the controller's loop: over a year of calls the
+ * query takes about half a second (docs/performance.md), and a page must not
+ * wait for it.  A worker thread with its own read-only connection to the
+ * call log answers the requests in order; the loop submits them and takes
+ * the finished replies (and publishes them itself).
+ */
+#define REPORT_QUEUE_MAX 8          /* requests waiting or being answered */
+
+typedef struct report_worker report_worker;
+
+/* A worker over the call log at db_path for controller_id.  NULL on failure (logged). */
+report_worker *report_worker_new(const char *db_path, const char *controller_id);
+/* Stops the worker (after the request it is answering, if any) and frees it. */
+void report_worker_free(report_worker *w);
+
+/* Queues rq from login.  Returns 0, or HV_ESTATE when REPORT_QUEUE_MAX are pending. */
+int report_worker_submit(report_worker *w, const struct msg_report_request *rq,
+                         const char *login);
+
+/*
+ * A finished reply (malloc'd JSON, or NULL when the query failed: *failed is
+ * then true) with the login it is for and its request's id; returns false
+ * when none is finished.
+ */
+struct report_done {
+    char login[HV_LOGIN_MAX];
+    char id[HV_ID_MAX];
+    char *json;                     /* the caller frees it */
+    int64_t ms;                     /* how long the query and encoding took */
+};
+bool report_worker_take(report_worker *w, struct report_done *out);
+
+/* True while a request is queued or being answered (the loop then polls often). */
+bool report_worker_pending(report_worker *w);
+
 #endif
