@@ -38,8 +38,8 @@ char *report_reply_json(calllog *log, const struct msg_report_request *rq,
 
 /*
  * The report is computed off the controller's loop: over a year of calls the
- * query takes about half a second (docs/performance.md), and a page must not
- * wait for it.  A worker thread with its own read-only connection to the
+ * query takes about half a second (300,000 calls: 514-601 ms on the 2-core
+ * build machine), and a page must not wait for it.  A worker thread with its own read-only connection to the
  * call log answers the requests in order; the loop submits them and takes
  * the finished replies (and publishes them itself).
  */
