@@ -738,6 +738,129 @@ int contract_decode_kiosk_theme(const char *payload, size_t len, struct msg_kios
     return decode_with(payload, len, out, sizeof *out, kiosk_theme_fields, why);
 }
 
+/* ---- the nurse station (issue 13) ----------------------------------------------------- */
+
+/* A whole number member in [min, max] into *out; false (and *why) if absent or not. */
+static bool get_count(const cJSON *root, const char *key, int min, int max, int *out,
+                      const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max) ||
+        v->valuedouble != (double)(int)v->valuedouble) {
+        *why = "a count is missing, not a whole number or out of range";
+        return false;
+    }
+    *out = (int)v->valuedouble;
+    return true;
+}
+
+/* An optional "ts": absent, null or an RFC 3339 time. */
+static bool opt_time_valid(const cJSON *root, const char *key, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    int64_t ms;
+
+    if (!v || cJSON_IsNull(v) ||
+        (cJSON_IsString(v) && clock_parse_rfc3339(v->valuestring, &ms) == 0))
+        return true;
+    *why = "\"ts\" is not an RFC 3339 time";
+    return false;
+}
+
+static bool station_status_fields(const cJSON *root, void *dest, const char **why)
+{
+    struct msg_station_status *out = dest;
+    const cJSON *online = cJSON_GetObjectItemCaseSensitive(root, "online");
+
+    if (!cJSON_IsBool(online)) {
+        *why = "missing or non-boolean \"online\"";
+        return false;
+    }
+    out->online = cJSON_IsTrue(online);
+    if (!opt_time_valid(root, "ts", why))
+        return false;
+    if (!out->online)  /* the will: counts, if any, mean nothing */
+        return true;
+    if (!get_count(root, "boards", 0, STATION_BOARDS_MAX, &out->boards, why) ||
+        !get_count(root, "armed", 0, STATION_BOARDS_MAX, &out->armed, why))
+        return false;
+    if (out->armed > out->boards) {
+        *why = "\"armed\" is more than \"boards\"";
+        return false;
+    }
+    return true;
+}
+
+int contract_decode_station_status(const char *payload, size_t len,
+                                   struct msg_station_status *out, const char **why)
+{
+    return decode_with(payload, len, out, sizeof *out, station_status_fields, why);
+}
+
+/* A required RFC 3339 time member. */
+static bool get_req_time(const cJSON *root, const char *key, int64_t *ms, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+
+    if (!cJSON_IsString(v) || clock_parse_rfc3339(v->valuestring, ms) != 0 || *ms <= 0) {
+        *why = "\"since\" or \"until\" is missing or not an RFC 3339 time";
+        return false;
+    }
+    return true;
+}
+
+/* A required "HH:MM" member, as minutes after midnight. */
+static bool get_hhmm(const cJSON *root, const char *key, int *min, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    const char *s = cJSON_IsString(v) ? v->valuestring : "";
+
+    if (strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '2' || s[1] < '0' ||
+        s[1] > '9' || s[3] < '0' || s[3] > '5' || s[4] < '0' || s[4] > '9' ||
+        (s[0] - '0') * 10 + (s[1] - '0') > 23) {
+        *why = "\"day_starts\" or \"night_starts\" is missing or not \"HH:MM\"";
+        return false;
+    }
+    *min = ((s[0] - '0') * 10 + (s[1] - '0')) * 60 + (s[3] - '0') * 10 + (s[4] - '0');
+    return true;
+}
+
+static bool report_request_fields(const cJSON *root, void *dest, const char **why)
+{
+    struct msg_report_request *out = dest;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "target_s");
+
+    if (!get_id(root, out->id, why) || !get_req_time(root, "since", &out->since_ms, why) ||
+        !get_req_time(root, "until", &out->until_ms, why) ||
+        !get_hhmm(root, "day_starts", &out->day_starts_min, why) ||
+        !get_hhmm(root, "night_starts", &out->night_starts_min, why))
+        return false;
+    if (out->until_ms <= out->since_ms || out->until_ms - out->since_ms > REPORT_RANGE_MAX_MS) {
+        *why = "\"until\" must be after \"since\", at most 366 days later";
+        return false;
+    }
+    if (out->day_starts_min == out->night_starts_min) {
+        *why = "\"day_starts\" and \"night_starts\" are the same time";
+        return false;
+    }
+    if (!cJSON_IsObject(t)) {
+        *why = "missing \"target_s\" object";
+        return false;
+    }
+    for (int p = 0; p < PRIO_COUNT; p++)
+        if (!get_count(t, priority_name((enum priority)p), 1, REPORT_TARGET_MAX_S,
+                       &out->target_s[p], why))
+            return false;
+    return true;
+}
+
+int contract_decode_report_request(const char *payload, size_t len,
+                                   struct msg_report_request *out, const char **why)
+{
+    return decode_with(payload, len, out, sizeof *out, report_request_fields, why);
+}
+
 /* ---- encoders ------------------------------------------------------------------------ */
 
 static void add_time(cJSON *o, const char *key, int64_t ms)
@@ -767,7 +890,8 @@ static char *finish(cJSON *o)
     return text;
 }
 
-char *contract_encode_call(const struct contract_call *c)
+/* The call object (P/call/R, P/page/G) as cJSON, or NULL. */
+static cJSON *encode_call_object(const struct contract_call *c)
 {
     cJSON *o = cJSON_CreateObject();
 
@@ -786,6 +910,31 @@ char *contract_encode_call(const struct contract_call *c)
     cJSON_AddNumberToObject(o, "escalation", c->escalation);
     if (c->detail[0])
         cJSON_AddStringToObject(o, "detail", c->detail);
+    return o;
+}
+
+char *contract_encode_call(const struct contract_call *c)
+{
+    return finish(encode_call_object(c));
+}
+
+char *contract_encode_no_board_page(int64_t raised_ms)
+{
+    struct contract_call c;
+    cJSON *o;
+
+    memset(&c, 0, sizeof c);
+    snprintf(c.id, sizeof c.id, "noboard-%lld", (long long)raised_ms);
+    strcpy(c.room, "station");
+    strcpy(c.label, "Nurse station");
+    c.priority = PRIO_ASSIST;
+    c.state = CALL_OPEN;
+    c.raised_ms = raised_ms;
+    strcpy(c.detail, "no nurse-station board has sound on");
+    o = encode_call_object(&c);
+    if (o)
+        cJSON_ReplaceItemInObjectCaseSensitive(o, "reason",
+                                               cJSON_CreateString(REASON_NAME_NO_BOARD));
     return finish(o);
 }
 

@@ -205,10 +205,53 @@ int contract_decode_lights_set(const char *payload, size_t len, struct msg_light
 int contract_decode_kiosk_theme(const char *payload, size_t len, struct msg_kiosk_theme *out,
                                 const char **why);
 
+/*
+ * P/station/S/status (retained, issue 13): a nurse station's boards.
+ * {"online":true,"boards":N,"armed":M,"ts":..} while connected, its will
+ * {"online":false} when not.  0 <= armed <= boards <= STATION_BOARDS_MAX.
+ */
+#define STATION_BOARDS_MAX 100000
+struct msg_station_status {
+    bool online;
+    int boards;                  /* browsers showing the board (0 for the will) */
+    int armed;                   /* of those, with sound on */
+};
+
+int contract_decode_station_status(const char *payload, size_t len,
+                                   struct msg_station_status *out, const char **why);
+
+/*
+ * P/report/C/request/<login> (issue 13, station/report.h has both shapes):
+ * {"id":"r-..","since":<RFC 3339>,"until":<RFC 3339>,"day_starts":"HH:MM",
+ *  "night_starts":"HH:MM","target_s":{"urgent":s,"assist":s,"routine":s}}.
+ * All fields required; since < until, a range of at most REPORT_RANGE_MAX_MS;
+ * day_starts != night_starts; targets 1..REPORT_TARGET_MAX_S.
+ */
+#define REPORT_RANGE_MAX_MS (366LL * 86400 * 1000)
+#define REPORT_TARGET_MAX_S 86400
+struct msg_report_request {
+    char id[HV_ID_MAX];
+    int64_t since_ms, until_ms;
+    int day_starts_min, night_starts_min;   /* minutes after local midnight, 0..1439 */
+    int target_s[PRIO_COUNT];               /* by enum priority */
+};
+
+int contract_decode_report_request(const char *payload, size_t len,
+                                   struct msg_report_request *out, const char **why);
+
 /* Encoders return a malloc'd JSON string (caller frees), or NULL when out of memory. */
 char *contract_encode_call(const struct contract_call *call);
 char *contract_encode_controller_status(bool online, const char *const *rooms,
                                         size_t nrooms, int64_t ts_ms);
+/*
+ * The page on P/page/G when no nurse-station board has sound on (issue 13):
+ * the call object's shape, id "noboard-<raised_ms>", room "station", label
+ * "Nurse station", priority assist, reason "no_board", state open.  Its reason
+ * is not an enum call_reason: it is no room's call (never on P/call/R, never
+ * in the call log, nothing to acknowledge), so it is named only here.
+ */
+#define REASON_NAME_NO_BOARD "no_board"
+char *contract_encode_no_board_page(int64_t raised_ms);
 /* P/room/R/lights/state: brightness rounded to whole %. */
 char *contract_encode_lights_state(const char *scene, double brightness, int kelvin,
                                    int64_t ts_ms);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct calllog {
     sqlite3 *db;
@@ -43,7 +44,10 @@ static const char schema[] =
     "  delivered INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS events_call ON events(call_id);"
     "CREATE TABLE IF NOT EXISTS rooms("
-    "  room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);";
+    "  room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);"
+    /* Small facts the controller keeps across restarts (issue 13: the station outage
+     * paged).  New in a version-2 log too: created if missing, no migration needed. */
+    "CREATE TABLE IF NOT EXISTS marks(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 /*
  * Version 2 (issue 12): the login an acknowledgement or clear came through
@@ -128,6 +132,22 @@ calllog *calllog_open(const char *path)
 fail:
     calllog_close(log);
     return NULL;
+}
+
+calllog *calllog_open_reader(const char *path)
+{
+    calllog *log = calloc(1, sizeof *log);
+
+    if (!log)
+        return NULL;
+    if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READONLY, NULL)) {
+        log_error("call log %s: cannot open for reading: %s", path,
+                  log->db ? sqlite3_errmsg(log->db) : "out of memory");
+        calllog_close(log);
+        return NULL;
+    }
+    sqlite3_busy_timeout(log->db, 2000);
+    return log;
 }
 
 void calllog_close(calllog *log)
@@ -392,6 +412,38 @@ int calllog_get_room(calllog *log, const char *room, int *online, int *phase)
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : HV_EDB;
 }
 
+int calllog_set_mark(calllog *log, const char *key, int64_t value)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (prepare(log, &st, "INSERT INTO marks(key, value) VALUES(?1,?2)"
+                          " ON CONFLICT(key) DO UPDATE SET value=?2"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, value);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    log->dirty = true;
+    return rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+int calllog_get_mark(calllog *log, const char *key, int64_t *value)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    *value = 0;
+    if (prepare(log, &st, "SELECT value FROM marks WHERE key=?1"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
 static void exec_simple(calllog *log, const char *sql)
 {
     char *errmsg = NULL;
@@ -516,4 +568,170 @@ fail:
     free(times);
     free(out);
     return HV_EDB;
+}
+
+/* ---- the response-time report by priority and shift (issue 13) ---- */
+
+/* A growable list of seconds. */
+struct times {
+    double *v;
+    int n, cap;
+};
+
+static int times_add(struct times *t, double s)
+{
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 64;
+        double *grown = realloc(t->v, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return HV_ENOMEM;
+        t->v = grown;
+        t->cap = cap;
+    }
+    t->v[t->n++] = s;
+    return 0;
+}
+
+/* p50, p90 and max of t (sorted here); -1 each when empty. */
+static void times_finish(struct times *t, double *p50, double *p90, double *max)
+{
+    if (t->n > 1)
+        qsort(t->v, (size_t)t->n, sizeof *t->v, cmp_double);
+    *p50 = percentile_sorted(t->v, t->n, 0.50);
+    *p90 = percentile_sorted(t->v, t->n, 0.90);
+    *max = t->n ? t->v[t->n - 1] : -1;
+}
+
+/* One shift of one room and priority being added up. */
+struct bucket {
+    struct report_cell cell;
+    struct times ack, clear;
+};
+
+/* True if ms, in local time, falls in the night shift of q. */
+static bool is_night(const struct report_query *q, int64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    int m;
+
+    if (!localtime_r(&t, &tm))
+        return false;
+    m = tm.tm_hour * 60 + tm.tm_min;
+    if (q->day_starts_min < q->night_starts_min)
+        return !(m >= q->day_starts_min && m < q->night_starts_min);
+    return m >= q->night_starts_min && m < q->day_starts_min;
+}
+
+/* Appends the buckets of the room and priority just read that have calls; resets them. */
+static int flush_buckets(struct bucket b[2], struct report_cell **out, int *n, int *cap)
+{
+    for (int s = 0; s < 2; s++) {
+        struct report_cell *c = &b[s].cell;
+        if (c->calls > 0) {
+            if (*n == *cap) {
+                int grown_cap = *cap ? *cap * 2 : 32;
+                struct report_cell *grown = realloc(*out, (size_t)grown_cap * sizeof *grown);
+                if (!grown)
+                    return HV_ENOMEM;
+                *out = grown;
+                *cap = grown_cap;
+            }
+            times_finish(&b[s].ack, &c->ack_p50_s, &c->ack_p90_s, &c->ack_max_s);
+            times_finish(&b[s].clear, &c->clear_p50_s, &c->clear_p90_s, &c->clear_max_s);
+            (*out)[(*n)++] = *c;
+        }
+        memset(&b[s].cell, 0, sizeof b[s].cell);
+        b[s].ack.n = b[s].clear.n = 0;
+    }
+    return 0;
+}
+
+/* Adds one call to its bucket: ack_ms, clear_ms after raised, -1 when not yet. */
+static int bucket_add(struct bucket *b, const struct report_query *q, int64_t ack_ms,
+                      int64_t clear_ms)
+{
+    struct report_cell *c = &b->cell;
+
+    c->calls++;
+    if (ack_ms >= 0) {
+        c->acknowledged++;
+        c->within += ack_ms <= (int64_t)q->target_s[c->priority] * 1000;
+        if (times_add(&b->ack, ack_ms / 1000.0))
+            return HV_ENOMEM;
+    }
+    if (clear_ms >= 0) {
+        c->cleared++;
+        if (times_add(&b->clear, clear_ms / 1000.0))
+            return HV_ENOMEM;
+    }
+    return 0;
+}
+
+/* A duration column: -1 when NULL (not yet), else at least 0 (a wall clock that stepped
+ * back between raise and ack must not give a negative response time). */
+static int64_t column_ms_or_none(sqlite3_stmt *st, int col)
+{
+    int64_t v;
+
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return -1;
+    v = sqlite3_column_int64(st, col);
+    return v < 0 ? 0 : v;
+}
+
+int calllog_report_shifts(calllog *log, const struct report_query *q,
+                          struct report_cell **cells)
+{
+    sqlite3_stmt *st;
+    struct bucket b[2];
+    struct report_cell *out = NULL;
+    int n = 0, cap = 0, rc = 0, step;
+
+    *cells = NULL;
+    memset(b, 0, sizeof b);
+    if (prepare(log, &st, "SELECT room, priority, raised_ms, acknowledged_ms - raised_ms,"
+                          " cleared_ms - raised_ms FROM calls"
+                          " WHERE raised_ms >= ?1 AND raised_ms < ?2 ORDER BY room,"
+                          " CASE priority WHEN 'urgent' THEN 0 WHEN 'assist' THEN 1 ELSE 2 END"))
+        return HV_EDB;
+    sqlite3_bind_int64(st, 1, q->since_ms);
+    sqlite3_bind_int64(st, 2, q->until_ms);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *room = (const char *)sqlite3_column_text(st, 0);
+        int p = priority_from_name((const char *)sqlite3_column_text(st, 1));
+        bool night = is_night(q, sqlite3_column_int64(st, 2));
+        int64_t ack = column_ms_or_none(st, 3), clr = column_ms_or_none(st, 4);
+
+        if (p < 0 || !room)
+            continue;   /* not a row this Haven wrote */
+        if ((b[0].cell.calls || b[1].cell.calls) &&
+            (strcmp(b[0].cell.room, room) != 0 || (int)b[0].cell.priority != p))
+            rc = flush_buckets(b, &out, &n, &cap);
+        for (int s = 0; s < 2; s++) {
+            snprintf(b[s].cell.room, sizeof b[s].cell.room, "%s", room);
+            b[s].cell.priority = (enum priority)p;
+            b[s].cell.night = s == 1;
+        }
+        if (rc == 0)
+            rc = bucket_add(&b[night], q, ack, clr);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = HV_EDB;
+    if (rc == 0)
+        rc = flush_buckets(b, &out, &n, &cap);
+    if (rc != 0)
+        log_error("call log: report failed: %s",
+                  rc == HV_EDB ? sqlite3_errmsg(log->db) : "out of memory");
+    sqlite3_finalize(st);
+    for (int s = 0; s < 2; s++) {
+        free(b[s].ack.v);
+        free(b[s].clear.v);
+    }
+    if (rc != 0) {
+        free(out);
+        return rc;
+    }
+    *cells = out;
+    return n;
 }

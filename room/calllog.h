@@ -29,6 +29,12 @@ struct logged_call {
 
 /* Opens (creating if needed) the log at path (":memory:" for tests). NULL on failure (logged). */
 calllog *calllog_open(const char *path);
+/*
+ * Opens an existing log read-only, for queries on another thread than the
+ * writer's (the report: WAL lets it read while the controller writes).  Only
+ * the report queries may be used on it.  NULL on failure (logged).
+ */
+calllog *calllog_open_reader(const char *path);
 void calllog_close(calllog *log);
 
 /* Inserts a new call and its "raised" event. Returns 0 or HV_EDB. */
@@ -73,6 +79,11 @@ int calllog_set_room(calllog *log, const char *room, int online, int phase, int6
 /* Fills *online (0/1, or -1 when unknown) and *phase (or -1) from the log. */
 int calllog_get_room(calllog *log, const char *room, int *online, int *phase);
 
+/* A small fact kept across restarts under key (e.g. "stations.paged_since"); get gives 0
+ * for a key never set.  Return 0 or HV_EDB. */
+int calllog_set_mark(calllog *log, const char *key, int64_t value);
+int calllog_get_mark(calllog *log, const char *key, int64_t *value);
+
 /* Groups writes into one transaction (atomic, and one commit instead of several). */
 void calllog_begin(calllog *log);
 void calllog_commit(calllog *log);
@@ -105,6 +116,37 @@ struct report_row {
  * sorted by room id; *rows is malloc'd.  Returns the number of rows or HV_EDB.
  */
 int calllog_report(calllog *log, int64_t since_ms, struct report_row **rows);
+
+/*
+ * The report the nurse station asks for (issue 13, station/report.h): one cell
+ * per room, priority and shift with calls raised in [since_ms, until_ms).  The
+ * shift is the local time of raised: day from day_starts to night_starts
+ * (minutes after midnight), night the rest.  Times are raised -> acknowledged
+ * and raised -> cleared; "within" counts the calls acknowledged within their
+ * priority's target (of all the cell's calls, so a call never acknowledged
+ * counts against it).
+ */
+struct report_query {
+    int64_t since_ms, until_ms;
+    int day_starts_min, night_starts_min;
+    int target_s[PRIO_COUNT];   /* by enum priority */
+};
+
+struct report_cell {
+    char room[HV_ROOM_MAX];
+    enum priority priority;
+    bool night;
+    int calls, acknowledged, cleared, within;
+    double ack_p50_s, ack_p90_s, ack_max_s;       /* -1 when none acknowledged */
+    double clear_p50_s, clear_p90_s, clear_max_s; /* -1 when none cleared */
+};
+
+/*
+ * Fills *cells (malloc'd) sorted by room, then urgent, assist, routine, then
+ * day before night.  Returns the number of cells, HV_EDB or HV_ENOMEM.
+ */
+int calllog_report_shifts(calllog *log, const struct report_query *q,
+                          struct report_cell **cells);
 
 /* Nearest-rank percentile q (0..1] of the n sorted values. */
 double percentile_sorted(const double *sorted, int n, double q);

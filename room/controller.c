@@ -16,7 +16,9 @@
 #include "lights.h"
 #include "log.h"
 #include "mqtt.h"
+#include "reportreply.h"
 #include "roomcfg.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +38,9 @@ struct controller {
     calllog *log;
     calls *calls;
     lights *lights;
+    watch *watch;                    /* the nurse station's boards (stations { }) */
+    struct report_limiter reports;   /* report requests: 1/s per station login */
+    report_worker *reporter;         /* answers them off the loop (reportreply.h) */
     mqtt_session *mqtt;
     char status_topic[HV_TOPIC_MAX];
     struct mqtt_pending pending[INFLIGHT_MAX];
@@ -140,6 +145,30 @@ static void op_lights_state(void *ctx, const char *room, const char *scene,
 
 static const struct lights_ops mqtt_lights_ops = { op_light_command, op_lights_state };
 
+/* ---- outgoing: struct watch_ops over MQTT and the call log ---------------------- */
+
+/* The call log's key for the outage already paged (watch.h: no second page on restart). */
+#define WATCH_MARK "stations.paged_since"
+
+static void op_no_board_page(void *ctx, const char *group, int64_t since_ms)
+{
+    struct controller *ctl = ctx;
+    char topic[HV_TOPIC_MAX];
+
+    topic_build(topic, sizeof topic, ctl->cfg.prefix, TOPIC_PAGE, group);
+    publish_json(ctl, topic, contract_encode_no_board_page(since_ms), false, NULL);
+}
+
+static void op_watch_save(void *ctx, int64_t paged_since_ms)
+{
+    struct controller *ctl = ctx;
+
+    if (calllog_set_mark(ctl->log, WATCH_MARK, paged_since_ms) != 0)
+        log_warn("stations: cannot note the outage in the call log: a restart may page again");
+}
+
+static const struct watch_ops mqtt_watch_ops = { op_no_board_page, op_watch_save };
+
 static void page_delivered(struct controller *ctl, int mid)
 {
     int64_t seq = mqtt_inflight_take(&ctl->inflight, mid);
@@ -169,7 +198,74 @@ static void bad_input(const char *topic, const char *why)
     log_limited(&bad_input_rl, LOG_WARN, "dropped message on %s: %s", topic, why);
 }
 
-/* Decodes and dispatches one message from a kiosk or a nurse. */
+/* Report requests over a login's 1/s: one line a second, the rest counted. */
+static struct log_ratelimit report_rl = LOG_RATELIMIT_INIT(1, 1000);
+
+/* P/report/C/request/<login>: answered on P/report/C/reply/<login>. */
+static void handle_report_request(struct controller *ctl, const struct mqtt_event *ev,
+                                  const char *ctl_id, const char *login)
+{
+    struct msg_report_request rq;
+    const char *why = NULL;
+    int64_t t0 = clock_mono_ms();
+
+    if (strcmp(ctl_id, ctl->cfg.controller_id) != 0 || !ev->payload) {
+        bad_input(ev->topic, ev->payload ? "a report request for another controller"
+                                         : "payload larger than 64 KiB");
+        return;
+    }
+    if (!report_admit(&ctl->reports, login, t0)) {
+        log_limited(&report_rl, LOG_WARN, "report request from %s dropped: more than one a "
+                    "second", login);
+        return;
+    }
+    if (contract_decode_report_request(ev->payload, ev->len, &rq, &why) != 0) {
+        bad_input(ev->topic, why);
+        return;
+    }
+    if (report_worker_submit(ctl->reporter, &rq, login) != 0)
+        log_limited(&report_rl, LOG_WARN, "report request %s from %s dropped: %d reports "
+                    "already waiting", rq.id, login, REPORT_QUEUE_MAX);
+}
+
+/* Publishes the reports the worker has finished, each to the station that asked. */
+static void publish_reports(struct controller *ctl)
+{
+    struct report_done d;
+    char topic[HV_TOPIC_MAX];
+
+    while (report_worker_take(ctl->reporter, &d)) {
+        if (!d.json)
+            continue;   /* the worker logged why */
+        if (topic_build_login(topic, sizeof topic, ctl->cfg.prefix, TOPIC_REPORT_REPLY,
+                              ctl->cfg.controller_id, d.login) != 0) {
+            free(d.json);
+            continue;
+        }
+        log_info("report %s for %s: %zu bytes in %lld ms", d.id, d.login, strlen(d.json),
+                 (long long)d.ms);
+        publish_json(ctl, topic, d.json, false, NULL);
+    }
+}
+
+/* P/station/S/status (retained): what the watch needs; a deleted one is as good as offline. */
+static void handle_station_status(struct controller *ctl, const struct mqtt_event *ev,
+                                  const char *login, int64_t now)
+{
+    struct msg_station_status m;
+    const char *why = NULL;
+
+    if (!ev->payload)
+        bad_input(ev->topic, "payload larger than 64 KiB");
+    else if (ev->len == 0)
+        watch_station(ctl->watch, login, NULL, now);
+    else if (contract_decode_station_status(ev->payload, ev->len, &m, &why) == 0)
+        watch_station(ctl->watch, login, &m, now);
+    else
+        bad_input(ev->topic, why);
+}
+
+/* Decodes and dispatches one message from a kiosk, a nurse or a nurse station. */
 static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
 {
     char room[HV_NAME_MAX], login[HV_LOGIN_MAX];
@@ -177,6 +273,14 @@ static void handle_message(struct controller *ctl, const struct mqtt_event *ev)
     const char *why = NULL;
     int64_t now = clock_now_ms();
 
+    if (kind == TOPIC_STATION_STATUS) {   /* room is the station's login */
+        handle_station_status(ctl, ev, room, now);
+        return;
+    }
+    if (kind == TOPIC_REPORT_REQUEST) {   /* room is the controller's id */
+        handle_report_request(ctl, ev, room, login);
+        return;
+    }
     if (kind == TOPIC_UNKNOWN || !roomcfg_room(&ctl->cfg, room)) {
         bad_input(ev->topic, "not a topic or room of this controller");
         return;
@@ -271,6 +375,7 @@ static void handle_events(struct controller *ctl)
             calls_link_up(ctl->calls, clock_now_ms());
             calls_publish_all(ctl->calls);
             publish_status(ctl);
+            watch_link_up(ctl->watch, clock_now_ms());
             break;
         case MQTT_EV_DISCONNECTED:
             log_warn("lost the broker; reconnecting (calls are kept)");
@@ -298,6 +403,14 @@ static int subscribe_all(struct controller *ctl)
             mqtt_session_subscribe(ctl->mqtt, filter, 1))
             return HV_EMQTT;
     }
+    /* The nurse station (issue 13): its boards (followed only with stations { watch }, but
+     * subscribed always, so a reload can turn the watch on) and its report requests to us. */
+    if (topic_build(filter, sizeof filter, ctl->cfg.prefix, TOPIC_STATION_STATUS, "+") ||
+        mqtt_session_subscribe(ctl->mqtt, filter, 1) ||
+        topic_build(filter, sizeof filter, ctl->cfg.prefix, TOPIC_REPORT_REQUEST,
+                    ctl->cfg.controller_id) ||
+        mqtt_session_subscribe(ctl->mqtt, filter, 1))
+        return HV_EMQTT;
     return 0;
 }
 
@@ -330,6 +443,7 @@ static void reload(struct controller *ctl)
     roomcfg_free(&ctl->cfg);
     ctl->cfg = next;
     calls_set_config(ctl->calls, &ctl->cfg, clock_now_ms());
+    watch_set_config(ctl->watch, &ctl->cfg, clock_now_ms());
     if (lights_set_config(ctl->lights, &ctl->cfg) != 0)
         log_error("reload: out of memory for the lights; they keep the old rooms");
     if (mqtt_session_connected(ctl->mqtt))
@@ -414,14 +528,20 @@ static void loop(struct controller *ctl)
         link_heard(ctl, now, mono);
         calls_tick(ctl->calls, now);
         lights_tick(ctl->lights, mono);
+        watch_tick(ctl->watch, now);
         timeout = until_due(timeout, calls_next_due(ctl->calls), now);
+        timeout = until_due(timeout, watch_next_due(ctl->watch), now);
         timeout = until_due(timeout, lights_next_due(ctl->lights), mono);
+        if (report_worker_pending(ctl->reporter))   /* a report being computed: look often */
+            timeout = timeout < 20 ? timeout : 20;
         mqtt_session_run(ctl->mqtt, timeout);
         handle_events(ctl);
+        publish_reports(ctl);
         if (clock_mono_ms() - last_checkpoint >= 1000) {  /* after the pages went out */
             calllog_checkpoint(ctl->log);
             log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
             log_limited_flush(&flood_rl, LOG_WARN, "messages over a room's input budget");
+            log_limited_flush(&report_rl, LOG_WARN, "report requests over 1/s");
             last_checkpoint = clock_mono_ms();
         }
     }
@@ -468,6 +588,16 @@ static int lock_call_log(const char *db)
     return fd;
 }
 
+/* The watch, with the outage the call log says was paged before a restart. */
+static watch *new_watch(struct controller *ctl)
+{
+    int64_t paged = 0;
+
+    if (calllog_get_mark(ctl->log, WATCH_MARK, &paged) != 0)
+        paged = 0;
+    return watch_new(&ctl->cfg, &mqtt_watch_ops, ctl, paged, clock_now_ms());
+}
+
 int controller_run(const struct controller_args *args)
 {
     static struct controller ctl;  /* large (the in-flight table): not on the stack */
@@ -495,7 +625,9 @@ int controller_run(const struct controller_args *args)
         goto out_cfg;
     ctl.lights = lights_new(&ctl.cfg, &mqtt_lights_ops, &ctl);
     ctl.calls = calls_new(&ctl.cfg, ctl.log, &mqtt_ops, &ctl);
-    if (!ctl.lights || !ctl.calls || start_session(&ctl) != 0)
+    ctl.watch = new_watch(&ctl);
+    ctl.reporter = report_worker_new(ctl.cfg.database, ctl.cfg.controller_id);
+    if (!ctl.lights || !ctl.calls || !ctl.watch || !ctl.reporter || start_session(&ctl) != 0)
         goto out_calls;
     calls_restore(ctl.calls, clock_now_ms());
     log_info("controller %s serving %zu room(s) via %s:%d, call log %s", ctl.cfg.controller_id,
@@ -507,6 +639,8 @@ int controller_run(const struct controller_args *args)
 out_calls:
     mqtt_session_free(ctl.mqtt);
     calls_free(ctl.calls);
+    watch_free(ctl.watch);
+    report_worker_free(ctl.reporter);
     lights_free(ctl.lights);
     calllog_close(ctl.log);
 out_cfg:

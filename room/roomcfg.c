@@ -17,7 +17,10 @@ static const struct cfg_field top_fields[] = {
 /* Sections read by other parts of Haven (the kiosk, lighting, questionnaires). */
 static const char *const top_extra[] = {
     "controller", "broker", "groups", "reasons", "priorities", "rooms",
-    "kiosk", "audio", "scenes", "lighting", "questionnaires", "themes", NULL
+    "kiosk", "audio", "scenes", "lighting", "questionnaires", "themes",
+    "station",   /* haven-station's own group (station/stationcfg.c) */
+    "stations",  /* read below (read_stations) */
+    NULL
 };
 static const struct cfg_field controller_fields[] = {
     F("id", CFG_STRING, controller_id, 0, 0, 0),
@@ -29,6 +32,12 @@ static const struct cfg_field controller_fields[] = {
     CFG_FIELD_END
 };
 static const char *const controller_extra[] = { "broker", NULL };
+static const struct cfg_field stations_fields[] = {
+    F("watch", CFG_BOOL, stations.watch, 0, 0, 0),
+    F("group", CFG_STRING, stations.group, 0, 0, 0),
+    F("grace", CFG_MS, stations.grace_ms, 1, 86400, 0),
+    CFG_FIELD_END
+};
 static const struct cfg_field broker_fields[] = {
     CFG_BROKER_FIELDS(struct room_config),
     CFG_FIELD_END
@@ -69,6 +78,7 @@ static void set_defaults(struct room_config *c)
     c->offline_grace_ms = 500;
     c->online_settle_ms = 5 * 1000;
     c->room_input_rate = 20;
+    c->stations.grace_ms = 60 * 1000;
     memcpy(c->reason_priority, default_reason_priority, sizeof c->reason_priority);
     for (int p = 0; p < PRIO_COUNT; p++) {
         c->policy[p].repeat_ms = default_step_s[p] * 1000;
@@ -211,6 +221,30 @@ static int read_priorities(const config_t *cfg, struct room_config *c, struct cf
     return 0;
 }
 
+/* stations { watch; group; grace; }: absent, or watch = false, leaves supervision off. */
+static int read_stations(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+{
+    const config_setting_t *g = config_lookup(cfg, "stations");
+    int rc;
+
+    if (!g)
+        return 0;
+    if (!config_setting_is_group(g))
+        return cfg_fail(err, g, NULL, "'stations' must be a group "
+                        "{ watch = true; group = \"charge\"; grace = 60; }");
+    cfg_warn_unknown(g, stations_fields, NULL);
+    if ((rc = cfg_read(g, stations_fields, c, err)) != 0)
+        return rc;
+    if (!c->stations.watch)
+        return 0;
+    if (!c->stations.group[0] || !roomcfg_has_group(c, c->stations.group)) {
+        const config_setting_t *at = config_setting_get_member(g, "group");
+        return cfg_fail(err, at ? at : g, NULL, "stations: 'group' must be one of 'groups' "
+                        "(the group paged when no nurse-station board has sound on)");
+    }
+    return 0;
+}
+
 static int room_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct room_def *)a)->id, ((const struct room_def *)b)->id);
@@ -309,6 +343,7 @@ int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *er
         return rc;
     if ((rc = read_scalars(&cfg, out, err)) || (rc = read_groups(&cfg, out, err)) ||
         (rc = read_reasons(&cfg, out, err)) || (rc = read_priorities(&cfg, out, err)) ||
+        (rc = read_stations(&cfg, out, err)) ||
         (rc = read_rooms(&cfg, out, err)) || (rc = lightcfg_read(&cfg, out, err)))
         roomcfg_free(out);
     config_destroy(&cfg);

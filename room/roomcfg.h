@@ -67,6 +67,13 @@ struct lighting_config {
     int64_t flash_ms;                 /* an unacknowledged urgent call: one on+off cycle */
 };
 
+/* The stations { } group: supervision of the nurse station's boards (issue 13). */
+struct stations_config {
+    int watch;                  /* 0: off (the default), the controller ignores stations */
+    char group[HV_NAME_MAX];    /* paged once per outage; one of groups */
+    int64_t grace_ms;           /* no board armed for this long is an outage */
+};
+
 struct room_config {
     char path[PATH_MAX];
     char prefix[64];
@@ -89,6 +96,7 @@ struct room_config {
     struct room_def *rooms;  /* sorted by id */
     size_t nrooms;
     struct lighting_config lighting;
+    struct stations_config stations;
 };
 
 /*

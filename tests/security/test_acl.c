@@ -467,6 +467,82 @@ static void test_credentials_rerun_keeps_passwords(void)
     CHECK(strcmp(sec_password(&env, "kiosk-chair-1"), before) != 0);
 }
 
+/*
+ * The nurse station's own topics (issue 13): a station writes its status and
+ * report requests only under its own login and reads only its own replies;
+ * the controller reads the statuses and requests and answers; a kiosk cannot
+ * ask for a report.
+ */
+static void test_station_topics_are_its_own(void)
+{
+    struct room_fixture f;
+    char rest[160], req_st[256], req_desk[256], req_kiosk[256], reply_st[256], reply_desk[256];
+    static const char armed[] = "{\"online\":true,\"boards\":1,\"armed\":1}";
+    static const char rq[] = "{\"id\":\"r-%s\",\"since\":\"2026-01-01T00:00:00Z\","
+                             "\"until\":\"2026-12-31T00:00:00Z\",\"day_starts\":\"07:00\","
+                             "\"night_starts\":\"19:00\",\"target_s\":{\"urgent\":60,"
+                             "\"assist\":180,\"routine\":600}}";
+    char body[512];
+
+    REQUIRE(sec_start(&f, &env, false,
+                      "stations = { watch = true; group = \"charge\"; grace = 60; };\n") == 0);
+    hv_client *station = login(&f, "station", "station");
+    hv_client *desk = login(&f, "station-desk-2", "desk");
+    hv_client *k1 = login(&f, "kiosk-chair-1", "k1");
+    REQUIRE(station && desk && k1);
+#define TOPIC(buf, fmt, login) \
+    (snprintf(rest, sizeof rest, fmt, env.prefix, login), \
+     snprintf(buf, sizeof buf, "%s", rf_topic(&f, rest)))
+    TOPIC(req_st, "report/ctl-%s/request/%s", "station");
+    TOPIC(req_desk, "report/ctl-%s/request/%s", "station-desk-2");
+    TOPIC(req_kiosk, "report/ctl-%s/request/%s", "kiosk-chair-1");
+    TOPIC(reply_st, "report/ctl-%s/reply/%s", "station");
+    TOPIC(reply_desk, "report/ctl-%s/reply/%s", "station-desk-2");
+#undef TOPIC
+    REQUIRE(hv_client_sub(station, reply_st, 1) == 0);
+    REQUIRE(hv_client_sub(desk, reply_desk, 1) == 0);
+    /* desk-2 tries to read station's replies: never delivered. */
+    REQUIRE(hv_client_sub(desk, reply_st, 1) == 0);
+    REQUIRE(hv_client_sub(k1, rf_topic(&f, "report/#"), 1) == 0);
+
+    /* Statuses: station speaks for itself only; the controller hears it. */
+    CHECK(pub(station, &f, "station/station-desk-2/status", "{\"online\":true,\"boards\":9,"
+              "\"armed\":9,\"forged\":1}", true) == 0);
+    CHECK(pub(k1, &f, "station/kiosk-chair-1/status", armed, true) == 0);
+    CHECK(pub(station, &f, "station/station/status", armed, true) == 0);
+    CHECK(wait_log(&f, "stations: a board has sound on at station", 5000));
+    char *forged = retained_payload(&f, rf_topic(&f, "station/station-desk-2/status"), 800);
+    CHECK(forged == NULL);
+    free(forged);
+    char *log = hv_read_file(f.log_path);
+    CHECK(log && !strstr(log, "at station-desk-2") && !strstr(log, "kiosk-chair-1/status"));
+    free(log);
+
+    /* Requests under another login (station as desk-2) or from a kiosk: dropped. */
+    snprintf(body, sizeof body, rq, "f0rged");
+    CHECK(hv_client_pub(station, req_desk, body, 1, false) == 0);
+    snprintf(body, sizeof body, rq, "k10sk");
+    CHECK(hv_client_pub(k1, req_kiosk, body, 1, false) == 0);
+    /* station's own: answered on its own reply topic, which desk-2 cannot read. */
+    snprintf(body, sizeof body, rq, "0wn");
+    CHECK(hv_client_pub(station, req_st, body, 1, false) == 0);
+    char *reply = hv_client_expect(station, reply_st, 5000);
+    CHECK(reply && strstr(reply, "\"id\":\"r-0wn\""));
+    free(reply);
+    CHECK(hv_client_expect_none(desk, NULL, 500));
+    CHECK(hv_client_expect_none(k1, NULL, 0));   /* no report topic reached the kiosk */
+    log = hv_read_file(f.log_path);
+    CHECK(log && strstr(log, "report r-0wn for station:"));
+    CHECK(log && !strstr(log, "f0rged") && !strstr(log, "k10sk"));
+    free(log);
+
+    CHECK(pub(station, &f, "station/station/status", "", true) == 0);
+    hv_client_free(station);
+    hv_client_free(desk);
+    hv_client_free(k1);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     if (sec_env_make(&env, "hsec") != 0) {
@@ -482,6 +558,7 @@ int main(void)
     RUN(test_kiosk_cannot_retain_on_other_topics);
     RUN(test_station_drives_visits_but_cannot_raise_calls);
     RUN(test_only_the_controller_drives_the_lamps);
+    RUN(test_station_topics_are_its_own);
     RUN(test_credentials_rerun_keeps_passwords);  /* last: it rotates every password */
     sec_env_free(&env);
     return CHECK_SUMMARY();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define T0 1795000000000LL  /* some time in 2026 */
 
@@ -601,6 +602,169 @@ static void test_percentile_sorted(void)
     CHECK_DBL_NEAR(percentile_sorted(v, 9, 0.5), 5, 0);    /* ceil(4.5) = 5th */
 }
 
+/* ---- the report by priority and shift (issue 13) ---- */
+
+#define D0 (T0 - T0 % 86400000)   /* a UTC midnight (the test runs with TZ=UTC) */
+#define H(h) ((int64_t)(h) * 3600000)
+
+/* A call raised at raised, acknowledged ack_s later (-1: never), cleared clear_s later
+ * (-1: never). */
+static void add_shift_call(calllog *log, const char *id, const char *room, int64_t raised,
+                           double ack_s, double clear_s, enum priority prio)
+{
+    add_report_call(log, id, room, raised, ack_s, prio);
+    if (clear_s >= 0)
+        CHECK_INT_EQ(calllog_clear(log, id, raised + (int64_t)(clear_s * 1000), "n", NULL,
+                                   "bedside"), 0);
+}
+
+static struct report_query shift_query(void)
+{
+    struct report_query q = {
+        .since_ms = D0, .until_ms = D0 + H(24),
+        .day_starts_min = 7 * 60, .night_starts_min = 19 * 60,
+        .target_s = { [PRIO_ROUTINE] = 600, [PRIO_ASSIST] = 180, [PRIO_URGENT] = 60 },
+    };
+    return q;
+}
+
+static void test_report_shifts(void)
+{
+    calllog *log = calllog_open(":memory:");
+    struct report_query q = shift_query();
+    struct report_cell *c = NULL;
+    int n;
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    REQUIRE(log != NULL);
+    /* chair-1 assist, day (10:00 to 18:59): acked 30 s / 200 s / never, cleared 100 / 300 / - */
+    add_shift_call(log, "a1", "chair-1", D0 + H(10), 30, 100, PRIO_ASSIST);
+    add_shift_call(log, "a2", "chair-1", D0 + H(18) + 59 * 60000, 200, 300, PRIO_ASSIST);
+    add_shift_call(log, "a3", "chair-1", D0 + H(12), -1, -1, PRIO_ASSIST);
+    /* ... and night (19:00 and 03:00) */
+    add_shift_call(log, "a4", "chair-1", D0 + H(19), 10, -1, PRIO_ASSIST);
+    add_shift_call(log, "a5", "chair-1", D0 + H(3), 20, 40, PRIO_ASSIST);
+    /* chair-1 urgent, day (07:00 is day): 50 s within the 60 s target, 70 s not */
+    add_shift_call(log, "u1", "chair-1", D0 + H(7), 50, 90, PRIO_URGENT);
+    add_shift_call(log, "u2", "chair-1", D0 + H(8), 70, 80, PRIO_URGENT);
+    /* chair-2 routine, night: cleared at the bedside with no acknowledgement */
+    add_shift_call(log, "r1", "chair-2", D0 + H(23), -1, 120, PRIO_ROUTINE);
+    /* Outside [since, until): not counted. */
+    add_shift_call(log, "old", "chair-1", D0 - 1, 5, 5, PRIO_ASSIST);
+    add_shift_call(log, "new", "chair-1", D0 + H(24), 5, 5, PRIO_ASSIST);
+
+    n = calllog_report_shifts(log, &q, &c);
+    REQUIRE(n == 4);
+    /* urgent before assist, day before night */
+    CHECK_STR_EQ(c[0].room, "chair-1");
+    CHECK_INT_EQ(c[0].priority, PRIO_URGENT);
+    CHECK(!c[0].night);
+    CHECK_INT_EQ(c[0].calls, 2);
+    CHECK_INT_EQ(c[0].acknowledged, 2);
+    CHECK_INT_EQ(c[0].within, 1);
+    CHECK_DBL_NEAR(c[0].ack_p50_s, 50, 1e-9);
+    CHECK_DBL_NEAR(c[0].ack_p90_s, 70, 1e-9);
+    CHECK_DBL_NEAR(c[0].ack_max_s, 70, 1e-9);
+    CHECK_DBL_NEAR(c[0].clear_p50_s, 80, 1e-9);
+    CHECK_DBL_NEAR(c[0].clear_max_s, 90, 1e-9);
+
+    CHECK_INT_EQ(c[1].priority, PRIO_ASSIST);
+    CHECK(!c[1].night);
+    CHECK_INT_EQ(c[1].calls, 3);
+    CHECK_INT_EQ(c[1].acknowledged, 2);
+    CHECK_INT_EQ(c[1].cleared, 2);
+    CHECK_INT_EQ(c[1].within, 1);             /* 30 s yes, 200 s no, never: no */
+    CHECK_DBL_NEAR(c[1].ack_p50_s, 30, 1e-9);
+    CHECK_DBL_NEAR(c[1].ack_max_s, 200, 1e-9);
+    CHECK_DBL_NEAR(c[1].clear_p90_s, 300, 1e-9);
+
+    CHECK_INT_EQ(c[2].priority, PRIO_ASSIST);
+    CHECK(c[2].night);
+    CHECK_INT_EQ(c[2].calls, 2);
+    CHECK_INT_EQ(c[2].within, 2);
+    CHECK_INT_EQ(c[2].cleared, 1);
+    CHECK_DBL_NEAR(c[2].ack_p50_s, 10, 1e-9);
+    CHECK_DBL_NEAR(c[2].ack_max_s, 20, 1e-9);
+    CHECK_DBL_NEAR(c[2].clear_max_s, 40, 1e-9);
+
+    CHECK_STR_EQ(c[3].room, "chair-2");
+    CHECK_INT_EQ(c[3].priority, PRIO_ROUTINE);
+    CHECK(c[3].night);
+    CHECK_INT_EQ(c[3].calls, 1);
+    CHECK_INT_EQ(c[3].acknowledged, 0);
+    CHECK_INT_EQ(c[3].cleared, 1);
+    CHECK_INT_EQ(c[3].within, 0);
+    CHECK_DBL_NEAR(c[3].ack_p50_s, -1, 0);
+    CHECK_DBL_NEAR(c[3].ack_max_s, -1, 0);
+    CHECK_DBL_NEAR(c[3].clear_p50_s, 120, 1e-9);
+    free(c);
+
+    /* A night shift that wraps the other way (day 19:00..07:00, say a night clinic's
+     * names swapped): a call at 10:00 is then night. */
+    q.day_starts_min = 19 * 60;
+    q.night_starts_min = 7 * 60;
+    n = calllog_report_shifts(log, &q, &c);
+    REQUIRE(n == 4);
+    CHECK(c[0].night);                         /* urgent 07:00, 08:00 */
+    free(c);
+
+    /* An empty range: no cells, NULL. */
+    q = shift_query();
+    q.since_ms = D0 + H(48);
+    q.until_ms = D0 + H(49);
+    c = (struct report_cell *)&n;
+    CHECK_INT_EQ(calllog_report_shifts(log, &q, &c), 0);
+    CHECK(c == NULL);
+    calllog_close(log);
+}
+
+/* Thousands of calls in many rooms: the buffers grow, every call is counted once. */
+static void test_report_shifts_large(void)
+{
+    calllog *log = calllog_open(":memory:");
+    struct report_query q = shift_query();
+    struct report_cell *c = NULL;
+    char id[32], room[16];
+    int n, total = 0;
+
+    REQUIRE(log != NULL);
+    q.until_ms = D0 + H(24 * 30);
+    calllog_begin(log);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(id, sizeof id, "c-%d", i);
+        snprintf(room, sizeof room, "r%02d", i % 40);
+        add_shift_call(log, id, room, D0 + (int64_t)i * 600000, i % 100, i % 100 + 10,
+                       (enum priority)(i % 3));
+    }
+    calllog_commit(log);
+    n = calllog_report_shifts(log, &q, &c);
+    REQUIRE(n == 40 * 3 * 2);
+    for (int i = 0; i < n; i++)
+        total += c[i].calls;
+    CHECK_INT_EQ(total, 3000);
+    free(c);
+    calllog_close(log);
+}
+
+/* Marks: kept, overwritten, 0 when never set. */
+static void test_marks(void)
+{
+    calllog *log = calllog_open(":memory:");
+    int64_t v = -1;
+
+    REQUIRE(log != NULL);
+    CHECK_INT_EQ(calllog_get_mark(log, "stations.paged_since", &v), 0);
+    CHECK_INT_EQ(v, 0);
+    CHECK_INT_EQ(calllog_set_mark(log, "stations.paged_since", T0), 0);
+    CHECK_INT_EQ(calllog_get_mark(log, "stations.paged_since", &v), 0);
+    CHECK_INT_EQ(v, T0);
+    CHECK_INT_EQ(calllog_set_mark(log, "stations.paged_since", 0), 0);
+    CHECK_INT_EQ(calllog_get_mark(log, "stations.paged_since", &v), 0);
+    CHECK_INT_EQ(v, 0);
+    calllog_close(log);
+}
+
 int main(void)
 {
     RUN(test_insert_update_clear);
@@ -614,6 +778,9 @@ int main(void)
     RUN(test_report_none_acknowledged);
     RUN(test_report_large);
     RUN(test_percentile_sorted);
+    RUN(test_report_shifts);
+    RUN(test_report_shifts_large);
+    RUN(test_marks);
     unit_cleanup();
     return CHECK_SUMMARY();
 }

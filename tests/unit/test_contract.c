@@ -1151,6 +1151,142 @@ static void test_encode_lights_state(void)
     free(s);
 }
 
+/* ---- the nurse station (issue 13) ---- */
+
+static int dec_station(const char *text, struct msg_station_status *m, const char **why)
+{
+    char *b = exact(text, strlen(text));
+    int rc = contract_decode_station_status(b, strlen(text), m, why);
+    free(b);
+    return rc;
+}
+
+static void test_decode_station_status(void)
+{
+    struct msg_station_status m;
+    const char *why = NULL;
+    static const char *const bad[] = {
+        "{}", "{\"online\":1}", "{\"online\":true}", "{\"online\":true,\"boards\":2}",
+        "{\"online\":true,\"boards\":2,\"armed\":3}", "{\"online\":true,\"boards\":-1,\"armed\":0}",
+        "{\"online\":true,\"boards\":1.5,\"armed\":0}", "{\"online\":true,\"boards\":\"2\",\"armed\":0}",
+        "{\"online\":true,\"boards\":100001,\"armed\":0}",
+        "{\"online\":true,\"boards\":2,\"armed\":1,\"ts\":\"yesterday\"}",
+        "{\"online\":true,\"boards\":2,\"armed\":1,\"armed\":2}", "[]", "",
+        "{\"online\":false,\"ts\":5}",
+    };
+
+    CHECK_INT_EQ(dec_station("{\"online\":true,\"boards\":3,\"armed\":1,"
+                             "\"ts\":\"2026-11-21T14:03:07.412Z\"}", &m, &why), 0);
+    CHECK(m.online);
+    CHECK_INT_EQ(m.boards, 3);
+    CHECK_INT_EQ(m.armed, 1);
+    CHECK_INT_EQ(dec_station("{\"online\":true,\"boards\":0,\"armed\":0}", &m, &why), 0);
+    CHECK_INT_EQ(m.boards, 0);
+    CHECK_INT_EQ(dec_station("{\"online\":false}", &m, &why), 0);   /* the will */
+    CHECK(!m.online);
+    CHECK_INT_EQ(m.armed, 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why = NULL;
+        if (dec_station(bad[i], &m, &why) == 0 || !why)
+            check_true(false, bad[i], __FILE__, __LINE__);
+    }
+}
+
+#define RQ_OK "{\"id\":\"r-0123456789abcdef\",\"since\":\"2026-11-01T00:00:00Z\"," \
+              "\"until\":\"2026-12-01T00:00:00.000Z\",\"day_starts\":\"07:00\"," \
+              "\"night_starts\":\"19:30\",\"target_s\":{\"urgent\":60,\"assist\":180," \
+              "\"routine\":600}}"
+
+static int dec_request(const char *text, struct msg_report_request *m, const char **why)
+{
+    char *b = exact(text, strlen(text));
+    int rc = contract_decode_report_request(b, strlen(text), m, why);
+    free(b);
+    return rc;
+}
+
+/* RQ_OK with from replaced by to. */
+static int dec_request_with(const char *from, const char *to, const char **why)
+{
+    struct msg_report_request m;
+    char text[1024];
+    const char *at = strstr(RQ_OK, from);
+
+    if (!at)
+        return 99;
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - RQ_OK), RQ_OK, to, at + strlen(from));
+    return dec_request(text, &m, why);
+}
+
+static void test_decode_report_request(void)
+{
+    struct msg_report_request m;
+    const char *why = NULL;
+    int64_t since, until;
+    static const char *const bad[][2] = {
+        { "\"r-0123456789abcdef\"", "\"r 1\"" },
+        { "\"since\":\"2026-11-01T00:00:00Z\",", "" },
+        { "2026-11-01T00:00:00Z", "November" },
+        { "2026-12-01T00:00:00.000Z", "2026-10-01T00:00:00Z" },       /* until before since */
+        { "2026-12-01T00:00:00.000Z", "2026-11-01T00:00:00Z" },       /* empty range */
+        { "2026-11-01T00:00:00Z", "2025-11-01T00:00:00Z" },           /* 395 days */
+        { "\"07:00\"", "\"7:00\"" },
+        { "\"07:00\"", "\"24:00\"" },
+        { "\"07:00\"", "\"07:60\"" },
+        { "\"07:00\"", "\"19:30\"" },                                 /* day == night */
+        { "\"07:00\"", "420" },
+        { "\"urgent\":60", "\"urgent\":0" },
+        { "\"urgent\":60", "\"urgent\":86401" },
+        { "\"assist\":180,", "" },
+        { "\"routine\":600", "\"routine\":6.5" },
+        { "{\"urgent\":60,\"assist\":180,\"routine\":600}", "60" },
+    };
+
+    CHECK_INT_EQ(dec_request(RQ_OK, &m, &why), 0);
+    CHECK_STR_EQ(m.id, "r-0123456789abcdef");
+    clock_parse_rfc3339("2026-11-01T00:00:00Z", &since);
+    clock_parse_rfc3339("2026-12-01T00:00:00Z", &until);
+    CHECK_INT_EQ(m.since_ms, since);
+    CHECK_INT_EQ(m.until_ms, until);
+    CHECK_INT_EQ(m.day_starts_min, 7 * 60);
+    CHECK_INT_EQ(m.night_starts_min, 19 * 60 + 30);
+    CHECK_INT_EQ(m.target_s[PRIO_URGENT], 60);
+    CHECK_INT_EQ(m.target_s[PRIO_ASSIST], 180);
+    CHECK_INT_EQ(m.target_s[PRIO_ROUTINE], 600);
+    /* 366 days is allowed (a leap year's report). */
+    CHECK_INT_EQ(dec_request_with("2026-11-01T00:00:00Z", "2025-11-30T00:00:00Z", &why), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        why = NULL;
+        if (dec_request_with(bad[i][0], bad[i][1], &why) == 0 || !why)
+            check_true(false, bad[i][1], __FILE__, __LINE__);
+    }
+}
+
+static void test_encode_no_board_page(void)
+{
+    char *json = contract_encode_no_board_page(1795000000000LL);
+    cJSON *o;
+    int64_t ms = 0;
+
+    REQUIRE(json);
+    o = cJSON_Parse(json);
+    REQUIRE(o);
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "id")->valuestring, "noboard-1795000000000");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "room")->valuestring, "station");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "label")->valuestring, "Nurse station");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "priority")->valuestring, "assist");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "reason")->valuestring, "no_board");
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "state")->valuestring, "open");
+    CHECK_INT_EQ(cJSON_GetObjectItem(o, "escalation")->valueint, 0);
+    CHECK_STR_EQ(cJSON_GetObjectItem(o, "detail")->valuestring,
+                 "no nurse-station board has sound on");
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "acknowledged")));
+    CHECK_INT_EQ(clock_parse_rfc3339(cJSON_GetObjectItem(o, "raised")->valuestring, &ms), 0);
+    CHECK_INT_EQ(ms, 1795000000000LL);
+    cJSON_Delete(o);
+    free(json);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -1183,5 +1319,8 @@ int main(void)
     RUN(test_decode_lights_set_rejects);
     RUN(test_decode_kiosk_theme);
     RUN(test_encode_lights_state);
+    RUN(test_decode_station_status);
+    RUN(test_decode_report_request);
+    RUN(test_encode_no_board_page);
     return CHECK_SUMMARY();
 }

@@ -96,6 +96,9 @@ static void test_shipped_config(void)
     CHECK(roomcfg_has_group(&cfg, "nurses"));
     CHECK(roomcfg_has_group(&cfg, "charge"));
     CHECK(!roomcfg_has_group(&cfg, "porters"));
+    CHECK_INT_EQ(cfg.stations.watch, 1);
+    CHECK_STR_EQ(cfg.stations.group, "charge");
+    CHECK_INT_EQ(cfg.stations.grace_ms, 60000);
 
     CHECK_INT_EQ(cfg.reason_priority[REASON_HELP], PRIO_ASSIST);
     CHECK_INT_EQ(cfg.reason_priority[REASON_UNWELL], PRIO_ASSIST);
@@ -562,6 +565,63 @@ static void test_lighting_errors(void)
                  "rooms = ( { id = \"chair-1\"; " LAMP " } );\n", "phase 'intake' has no scene");
 }
 
+/* ---- stations { } (issue 13) ---- */
+
+static void test_stations(void)
+{
+    struct room_config cfg;
+    struct cfg_error err;
+    char *out;
+
+    /* Absent: off, and a grace of 60 s should it be turned on. */
+    REQUIRE(load_text(HEAD GROUPS ROOMS, &cfg, &err, NULL) == 0);
+    CHECK_INT_EQ(cfg.stations.watch, 0);
+    CHECK_INT_EQ(cfg.stations.grace_ms, 60000);
+    roomcfg_free(&cfg);
+
+    /* The station's own group is haven-station's: no warning about it or its members. */
+    unit_capture_begin();
+    int rc = load_text(HEAD GROUPS ROOMS
+                       "station = { listen = \"127.0.0.1:8080\"; phone_idle = 900;\n"
+                       "  report = { day_starts = \"07:00\"; }; };\n"
+                       "stations = { watch = true; group = \"charge\"; grace = 1.5; };\n",
+                       &cfg, &err, NULL);
+    out = unit_capture_end();
+    REQUIRE(rc == 0);
+    CHECK(strstr(out, "unknown setting") == NULL);
+    free(out);
+    CHECK_INT_EQ(cfg.stations.watch, 1);
+    CHECK_STR_EQ(cfg.stations.group, "charge");
+    CHECK_INT_EQ(cfg.stations.grace_ms, 1500);
+    roomcfg_free(&cfg);
+
+    /* watch = false needs no group. */
+    REQUIRE(load_text(HEAD GROUPS ROOMS "stations = { watch = false; };\n", &cfg, &err,
+                      NULL) == 0);
+    CHECK_INT_EQ(cfg.stations.watch, 0);
+    roomcfg_free(&cfg);
+
+    EXPECT_ERROR(HEAD GROUPS ROOMS "stations = {\n  watch = true;\n  group = \"night\"; #!\n};\n",
+                 "'group' must be one of 'groups'");
+    EXPECT_ERROR(HEAD GROUPS ROOMS "stations = { watch = true; }; #!\n",
+                 "'group' must be one of 'groups'");
+    EXPECT_ERROR(HEAD GROUPS ROOMS "stations = {\n  watch = \"yes\"; #!\n};\n",
+                 "must be true or false");
+    EXPECT_ERROR(HEAD GROUPS ROOMS "stations = {\n  watch = true; group = \"charge\";\n"
+                 "  grace = 0; #!\n};\n", "grace");
+    EXPECT_ERROR(HEAD GROUPS ROOMS "stations = [ 1 ]; #!\n", "'stations' must be a group");
+
+    /* A misspelt key warns with its line. */
+    unit_capture_begin();
+    rc = load_text(HEAD GROUPS ROOMS "stations = { watch = true; group = \"charge\";\n"
+                   "  grase = 5; };\n", &cfg, &err, NULL);
+    out = unit_capture_end();
+    REQUIRE(rc == 0);
+    CHECK(strstr(out, "unknown setting 'grase' ignored") != NULL);
+    free(out);
+    roomcfg_free(&cfg);
+}
+
 int main(void)
 {
     RUN(test_shipped_config);
@@ -574,6 +634,7 @@ int main(void)
     RUN(test_errors_without_line);
     RUN(test_unknown_keys_warn);
     RUN(test_room_lookup);
+    RUN(test_stations);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
