@@ -342,6 +342,24 @@ class SseReader(threading.Thread):
                     raise TimeoutError("no %s event in %.1f s" % (event, timeout))
                 self.cond.wait(left)
 
+    def wait_any(self, pred, timeout=DEFAULT_TIMEOUT, since=0):
+        """The first event (the whole dict: event, id, data, raw, t) for which pred is true."""
+        deadline = time.monotonic() + timeout
+        i = since
+        with self.cond:
+            while True:
+                while i < len(self.events):
+                    e = self.events[i]
+                    i += 1
+                    if pred(e):
+                        return e
+                if self.closed:
+                    raise EOFError("event stream closed (status %s, %s)" % (self.status, self.error))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no matching event in %.1f s" % timeout)
+                self.cond.wait(left)
+
     def wait_closed(self, timeout=DEFAULT_TIMEOUT):
         with self.cond:
             if not self.cond.wait_for(lambda: self.closed, timeout):
@@ -355,9 +373,15 @@ class SseReader(threading.Thread):
         try:
             if self.sock:
                 self.sock.shutdown(socket.SHUT_RDWR)
-                self.sock.close()
         except OSError:
             pass
+        self.join(DEFAULT_TIMEOUT)
+        for f in (getattr(self, "f", None), self.sock):
+            try:
+                if f:
+                    f.close()
+            except OSError:
+                pass
 
 
 def default_config(prefix, station_port, tmp, station_extra=""):
