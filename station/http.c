@@ -1,2 +1,676 @@
-/* http.c - (being written). */
+/*
+ * http.c - the station's web server on libmicrohttpd (one internal thread,
+ * epoll): the routes of DESIGN-13 "HTTP", cookies, bounded bodies, security
+ * headers on every response we make, the embedded web files, SSE streams and
+ * the report's long wait as suspended connections.  No MQTT here: the
+ * station.h API does the work, under the station's lock.
+ */
+#include "http.h"
+#include "log.h"
+#include "report.h"
+#include "station.h"
 #include "web_assets.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define BODY_MAX 8192                 /* a POST body; past it: 413 */
+#define MEMORY_LIMIT (16 * 1024)      /* request line and headers, per connection */
+#define CONN_LIMIT 600
+#define PER_IP_LIMIT 400              /* a clinic's station and the tests' 200 streams */
+#define CONN_TIMEOUT_S 15
+#define STREAM_BLOCK 4096
+
+struct http_server {
+    struct MHD_Daemon *d;
+    station *st;
+    bool tls;
+};
+
+/* One request's state, in *con_cls from the first call to the completed callback. */
+struct req {
+    bool post;
+    bool too_big;
+    size_t len;
+    char *body;                 /* BODY_MAX + 1, POST only */
+    station_report *report;     /* a /api/report or /report.csv waiting for the controller */
+};
+
+/* The content reader's context of one event stream. */
+struct stream_ctx {
+    station *st;
+    station_stream *s;
+};
+
+static struct log_ratelimit http_rl = LOG_RATELIMIT_INIT(20, 1000);
+
+/* ---- responses --------------------------------------------------------------------- */
+
+static void add_security_headers(struct MHD_Response *r, bool tls)
+{
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self'; script-src 'self'");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (tls)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+}
+
+struct reply {
+    unsigned status;
+    const char *type;           /* Content-Type, or NULL */
+    const void *body;
+    size_t len;
+    enum MHD_ResponseMemoryMode mode;
+    const char *location;       /* a redirect's, or NULL */
+    const char *cookie;         /* Set-Cookie, or NULL */
+    const char *disposition;    /* Content-Disposition, or NULL */
+};
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, const struct http_server *h,
+                                  const struct reply *rp)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(rp->len, (void *)rp->body, rp->mode);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    add_security_headers(r, h->tls);
+    if (rp->type)
+        MHD_add_response_header(r, "Content-Type", rp->type);
+    if (rp->location)
+        MHD_add_response_header(r, "Location", rp->location);
+    if (rp->cookie)
+        MHD_add_response_header(r, "Set-Cookie", rp->cookie);
+    if (rp->disposition)
+        MHD_add_response_header(r, "Content-Disposition", rp->disposition);
+    ret = MHD_queue_response(c, rp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A JSON reply from a buffer we own only for this call (copied by MHD). */
+static enum MHD_Result send_json(struct MHD_Connection *c, const struct http_server *h,
+                                 unsigned status, const char *json)
+{
+    struct reply rp = { status, "application/json", json, strlen(json), MHD_RESPMEM_MUST_COPY,
+                        NULL, NULL, NULL };
+    return send_reply(c, h, &rp);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, const struct http_server *h,
+                                  unsigned status, const char *what)
+{
+    char json[160];
+
+    snprintf(json, sizeof json, "{\"error\":\"%s\"}", what);
+    return send_json(c, h, status, json);
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *c, const struct http_server *h,
+                                const char *location, const char *cookie)
+{
+    struct reply rp = { MHD_HTTP_SEE_OTHER, "text/plain", "", 0, MHD_RESPMEM_PERSISTENT,
+                        location, cookie, NULL };
+    return send_reply(c, h, &rp);
+}
+
+static const struct web_asset *asset(const char *path)
+{
+    for (const struct web_asset *a = web_assets; a->path; a++)
+        if (!strcmp(a->path, path))
+            return a;
+    return NULL;
+}
+
+static enum MHD_Result send_asset(struct MHD_Connection *c, const struct http_server *h,
+                                  const char *path)
+{
+    const struct web_asset *a = asset(path);
+    struct reply rp = { MHD_HTTP_OK, NULL, NULL, 0, MHD_RESPMEM_PERSISTENT, NULL, NULL, NULL };
+
+    if (!a)
+        return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
+    rp.type = a->content_type;
+    rp.body = a->data;
+    rp.len = a->len;
+    return send_reply(c, h, &rp);
+}
+
+/* ---- request helpers --------------------------------------------------------------- */
+
+static void client_of(struct MHD_Connection *c, struct http_client *cl, char *addr, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    addr[0] = '\0';
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, (socklen_t)len);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr, (socklen_t)len);
+    cl->addr = addr;
+    cl->agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+}
+
+/* The session of the request's cookie, copied into *se.  False when none is live. */
+static bool session_of(struct MHD_Connection *c, const struct http_server *h, struct session *se)
+{
+    const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "haven_session");
+
+    return tok && strlen(tok) == SESSION_TOKEN_LEN - 1 && station_session(h->st, tok, se);
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/*
+ * The value of key in an application/x-www-form-urlencoded body, decoded into
+ * out (at most outlen - 1 bytes).  A small decoder rather than MHD's post
+ * processor: the body is already whole and bounded (8 KiB), and three keys are
+ * read.  Returns 0, or -1 when key is absent, malformed or too long.
+ */
+static int form_value(const char *body, size_t len, const char *key, char *out, size_t outlen)
+{
+    size_t klen = strlen(key), i = 0;
+
+    while (i < len) {
+        size_t end = i;
+        while (end < len && body[end] != '&')
+            end++;
+        if (end - i > klen && !memcmp(body + i, key, klen) && body[i + klen] == '=') {
+            size_t o = 0;
+            for (size_t p = i + klen + 1; p < end; p++) {
+                int ch = (unsigned char)body[p];
+                if (ch == '+')
+                    ch = ' ';
+                else if (ch == '%') {
+                    int hi = p + 2 < end ? hexval(body[p + 1]) : -1;
+                    int lo = hi >= 0 ? hexval(body[p + 2]) : -1;
+                    if (lo < 0)
+                        return -1;
+                    ch = hi * 16 + lo;
+                    p += 2;
+                }
+                if (ch == 0 || o + 1 >= outlen)
+                    return -1;
+                out[o++] = (char)ch;
+            }
+            out[o] = '\0';
+            return 0;
+        }
+        i = end + 1;
+    }
+    return -1;
+}
+
+/* ---- routes ------------------------------------------------------------------------- */
+
+static enum MHD_Result do_login(struct MHD_Connection *c, const struct http_server *h,
+                                struct req *rq)
+{
+    char user[128], password[300], view[16] = "board", addr[64], where[64];
+    char cookie[160], token[SESSION_TOKEN_LEN];
+    struct http_client cl;
+    int wait_s = 0;
+
+    client_of(c, &cl, addr, sizeof addr);
+    if (form_value(rq->body, rq->len, "user", user, sizeof user) ||
+        form_value(rq->body, rq->len, "password", password, sizeof password)) {
+        log_limited(&http_rl, LOG_WARN, "login from %s: malformed form", addr);
+        return redirect(c, h, "/login?e=1", NULL);
+    }
+    if (form_value(rq->body, rq->len, "view", view, sizeof view))
+        strcpy(view, "board");
+    switch (station_login(h->st, user, password, view, &cl, token, &wait_s)) {
+    case LOGIN_OK:
+        snprintf(cookie, sizeof cookie, "haven_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                 token, h->tls ? "; Secure" : "");
+        memset(password, 0, sizeof password);
+        return redirect(c, h, "/", cookie);
+    case LOGIN_WAIT:
+        snprintf(where, sizeof where, "/login?e=wait&s=%d", wait_s);
+        memset(password, 0, sizeof password);
+        return redirect(c, h, where, NULL);
+    case LOGIN_WRONG:
+        break;
+    }
+    memset(password, 0, sizeof password);
+    return redirect(c, h, "/login?e=1", NULL);
+}
+
+/* A POST that needs a session and its CSRF token: true when both are good, else replied. */
+static bool post_allowed(struct MHD_Connection *c, const struct http_server *h,
+                         struct session *se, const char *what, enum MHD_Result *ret)
+{
+    const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+    struct http_client cl;
+    char addr[64];
+
+    if (!session_of(c, h, se)) {
+        *ret = send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+        return false;
+    }
+    if (!csrf || !sessions_csrf_ok(se, csrf)) {
+        client_of(c, &cl, addr, sizeof addr);
+        log_limited(&http_rl, LOG_WARN, "%s %s from %s (%s): %s CSRF token: refused", what,
+                    se->user, addr, cl.agent ? cl.agent : "?", csrf ? "wrong" : "no");
+        station_audit_refusal(h->st, se, what, &cl);
+        *ret = send_error(c, h, MHD_HTTP_FORBIDDEN, "csrf");
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result do_logout(struct MHD_Connection *c, const struct http_server *h)
+{
+    struct session se;
+    struct http_client cl;
+    char addr[64];
+    enum MHD_Result ret;
+
+    if (!post_allowed(c, h, &se, "logout", &ret))
+        return ret;
+    client_of(c, &cl, addr, sizeof addr);
+    station_logout(h->st, &se, &cl);
+    return redirect(c, h, "/login", "haven_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+static enum MHD_Result do_action(struct MHD_Connection *c, const struct http_server *h,
+                                 struct req *rq)
+{
+    struct session se;
+    struct http_client cl;
+    char addr[64], reply[256];
+    enum MHD_Result ret;
+    int status;
+
+    if (!post_allowed(c, h, &se, "action", &ret))
+        return ret;
+    client_of(c, &cl, addr, sizeof addr);
+    status = station_action(h->st, &se, rq->body, rq->len, &cl, reply, sizeof reply);
+    return send_json(c, h, (unsigned)status, reply);
+}
+
+static enum MHD_Result do_me(struct MHD_Connection *c, const struct http_server *h)
+{
+    struct session se;
+    char json[256];
+
+    if (!session_of(c, h, &se))
+        return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+    snprintf(json, sizeof json, "{\"user\":\"%s\",\"role\":\"%s\",\"view\":\"%s\",\"csrf\":\"%s\"}",
+             se.user, user_role_name(se.role), se.view == VIEW_PHONE ? "phone" : "board", se.csrf);
+    return send_json(c, h, MHD_HTTP_OK, json);
+}
+
+/* The page itself: index.html for a live session, else the login page. */
+static enum MHD_Result do_page(struct MHD_Connection *c, const struct http_server *h,
+                               const char *page, bool charge_only)
+{
+    struct session se;
+
+    if (!session_of(c, h, &se))
+        return redirect(c, h, "/login", NULL);
+    if (charge_only && se.role != ROLE_CHARGE)
+        return send_error(c, h, MHD_HTTP_FORBIDDEN, "charge nurses only");
+    return send_asset(c, h, page);
+}
+
+/* ---- event streams ------------------------------------------------------------------ */
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream_ctx *sc = cls;
+    ssize_t n = station_stream_read(sc->st, sc->s, buf, max);
+
+    (void)pos;
+    return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream_ctx *sc = cls;
+
+    station_stream_close(sc->st, sc->s);
+    free(sc);
+}
+
+/* Last-Event-ID (header) or ?last=N: the id to resume after, or -1. */
+static int64_t last_event_id(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
+    char *end;
+    long long n;
+
+    if (!v)
+        v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "last");
+    if (!v || !*v)
+        return -1;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    return *end || errno || n <= 0 ? -1 : (int64_t)n;
+}
+
+static enum MHD_Result do_events(struct MHD_Connection *c, const struct http_server *h)
+{
+    const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "haven_session");
+    struct stream_ctx *sc;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    int status = MHD_HTTP_UNAUTHORIZED;
+
+    if (!tok || strlen(tok) != SESSION_TOKEN_LEN - 1)
+        return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+    sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return send_error(c, h, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+    sc->st = h->st;
+    sc->s = station_stream_open(h->st, tok, last_event_id(c), c, &status);
+    if (!sc->s) {
+        free(sc);
+        return send_error(c, h, (unsigned)status, status == MHD_HTTP_UNAUTHORIZED ? "login"
+                                                                                : "too many streams");
+    }
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_reader, sc,
+                                          stream_free);
+    if (!r) {
+        stream_free(sc);
+        return MHD_NO;
+    }
+    add_security_headers(r, h->tls);
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no");
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ---- the report ---------------------------------------------------------------------- */
+
+static int days_arg(struct MHD_Connection *c)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "days");
+    char *end;
+    long n;
+
+    if (!v)
+        return 7;
+    n = strtol(v, &end, 10);
+    return *end || end == v || n < 1 || n > 366 ? -1 : (int)n;
+}
+
+/* Starts the request (first call) or answers it (after the station resumed us). */
+static enum MHD_Result do_report(struct MHD_Connection *c, const struct http_server *h,
+                                 struct req *rq, bool csv)
+{
+    struct session se;
+    struct http_client cl;
+    char addr[64], *json = NULL;
+    int status = 0, days = days_arg(c);
+
+    if (!rq->report) {
+        if (!session_of(c, h, &se))
+            return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+        if (days < 0)
+            return send_error(c, h, MHD_HTTP_BAD_REQUEST, "days must be 1 to 366");
+        client_of(c, &cl, addr, sizeof addr);
+        rq->report = station_report_start(h->st, &se, days, &cl, c, &status);
+        if (!rq->report)
+            return send_error(c, h, (unsigned)status, status == MHD_HTTP_FORBIDDEN
+                              ? "charge nurses only" : "no controller to ask");
+        return MHD_YES;  /* suspended: the reply or the deadline resumes us */
+    }
+    status = station_report_result(h->st, rq->report, &json);
+    if (status == 0)
+        return MHD_YES;  /* woken early: suspended again */
+    station_report_free(h->st, rq->report);
+    rq->report = NULL;
+    if (status != MHD_HTTP_OK)
+        return send_error(c, h, (unsigned)status, "the controller did not answer in 5 s");
+    if (!csv) {
+        struct reply rp = { MHD_HTTP_OK, "application/json", json, strlen(json),
+                            MHD_RESPMEM_MUST_FREE, NULL, NULL, NULL };
+        return send_reply(c, h, &rp);
+    }
+    char *text = report_reply_csv(json, strlen(json));
+    free(json);
+    if (!text)
+        return send_error(c, h, MHD_HTTP_BAD_GATEWAY, "the controller's reply is malformed");
+    struct reply rp = { MHD_HTTP_OK, "text/csv; charset=utf-8", text, strlen(text),
+                        MHD_RESPMEM_MUST_FREE, NULL, NULL,
+                        "attachment; filename=\"haven-report.csv\"" };
+    return send_reply(c, h, &rp);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+
+static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_server *h,
+                                 const char *url, struct req *rq)
+{
+    if (!strcmp(url, "/"))
+        return do_page(c, h, "/index.html", false);
+    if (!strcmp(url, "/login"))
+        return send_asset(c, h, "/login.html");
+    if (!strcmp(url, "/report"))
+        return do_page(c, h, "/report.html", true);
+    if (!strcmp(url, "/app.js") || !strcmp(url, "/app.css") || !strcmp(url, "/report.js"))
+        return send_asset(c, h, url);
+    if (!strcmp(url, "/api/me"))
+        return do_me(c, h);
+    if (!strcmp(url, "/events"))
+        return do_events(c, h);
+    if (!strcmp(url, "/api/report"))
+        return do_report(c, h, rq, false);
+    if (!strcmp(url, "/report.csv"))
+        return do_report(c, h, rq, true);
+    return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+static enum MHD_Result route_post(struct MHD_Connection *c, const struct http_server *h,
+                                  const char *url, struct req *rq)
+{
+    if (rq->too_big)
+        return send_error(c, h, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than 8 KiB");
+    rq->body[rq->len] = '\0';
+    if (!strcmp(url, "/login"))
+        return do_login(c, h, rq);
+    if (!strcmp(url, "/logout"))
+        return do_logout(c, h);
+    if (!strcmp(url, "/api/action"))
+        return do_action(c, h, rq);
+    return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
+}
+
+/* First call of a POST: its state, or a reply at once for a declared body over the limit. */
+static enum MHD_Result begin_post(struct MHD_Connection *c, const struct http_server *h,
+                                  struct req *rq)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    char addr[64];
+    struct http_client who;
+
+    rq->post = true;
+    if (cl && strtoull(cl, NULL, 10) > BODY_MAX) {
+        client_of(c, &who, addr, sizeof addr);
+        log_limited(&http_rl, LOG_WARN, "refused a %s-byte body from %s (at most %d)", cl, addr,
+                    BODY_MAX);
+        return send_error(c, h, MHD_HTTP_CONTENT_TOO_LARGE, "body larger than 8 KiB");
+    }
+    rq->body = malloc(BODY_MAX + 1);
+    return rq->body ? MHD_YES : MHD_NO;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+    const struct http_server *h = cls;
+    struct req *rq = *con_cls;
+    bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+
+    (void)version;
+    if (!rq) {
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *con_cls = rq;
+        if (!strcmp(method, "POST"))
+            return begin_post(c, h, rq);
+        if (!get)
+            return send_error(c, h, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+        return route_get(c, h, url, rq);
+    }
+    if (!rq->post)
+        return route_get(c, h, url, rq);  /* resumed (the report) */
+    if (*upload_size) {
+        if (rq->len + *upload_size > BODY_MAX)
+            rq->too_big = true;
+        else
+            memcpy(rq->body + rq->len, upload, *upload_size);
+        if (!rq->too_big)
+            rq->len += *upload_size;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return route_post(c, h, url, rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    const struct http_server *h = cls;
+    struct req *rq = *con_cls;
+
+    (void)c;
+    (void)why;
+    if (!rq)
+        return;
+    if (rq->report)
+        station_report_free(h->st, rq->report);
+    free(rq->body);
+    free(rq);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char line[512];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(line, sizeof line, fmt, ap);
+    n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    log_limited(&http_rl, LOG_WARN, "http: %s", line);
+}
+
+/* ---- the station's waker: MHD suspend/resume ------------------------------------------ */
+
+static void waker_suspend(void *conn)
+{
+    MHD_suspend_connection(conn);
+}
+
+static void waker_resume(void *conn)
+{
+    MHD_resume_connection(conn);
+}
+
+static const struct station_waker mhd_waker = { waker_suspend, waker_resume };
+
+/* ---- start and stop ------------------------------------------------------------------- */
+
+http_server *http_start(const struct http_opts *o, station *st)
+{
+    struct addrinfo hints = { .ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *ai;
+    char port[16];
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    http_server *h;
+    int rc;
+
+    snprintf(port, sizeof port, "%d", o->port);
+    if ((rc = getaddrinfo(o->host, port, &hints, &ai)) != 0) {
+        log_error("cannot listen on %s:%d: %s", o->host, o->port, gai_strerror(rc));
+        return NULL;
+    }
+    if (!o->tls_cert_pem && !stationcfg_host_is_loopback(o->host)) {
+        log_error("refusing to serve plain HTTP on %s: set tls_cert and tls_key", o->host);
+        freeaddrinfo(ai);
+        return NULL;
+    }
+    if (o->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        log_error("this libmicrohttpd has no TLS support");
+        freeaddrinfo(ai);
+        return NULL;
+    }
+    h = calloc(1, sizeof *h);
+    if (!h) {
+        freeaddrinfo(ai);
+        return NULL;
+    }
+    h->st = st;
+    h->tls = o->tls_cert_pem != NULL;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (h->tls)
+        flags |= MHD_USE_TLS;
+    station_set_waker(st, &mhd_waker);
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, h,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,   /* first: it applies to what follows */
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
+        MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
+        MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!h->d) {
+        log_error("cannot listen on %s:%d (in use, or not an address of this machine)",
+                  o->host, o->port);
+        free(h);
+        return NULL;
+    }
+    log_info("serving http%s://%s:%d/", h->tls ? "s" : "", o->host, http_port(h));
+    return h;
+}
+
+int http_port(const http_server *h)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+
+    return di ? di->port : 0;
+}
+
+void http_stop(http_server *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->d);
+    free(h);
+}

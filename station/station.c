@@ -1,2 +1,1290 @@
-/* station.c - (being written). */
-#include "web_assets.h"
+/*
+ * station.c - haven-station, the application: the MQTT session as the
+ * station login, the board, sessions, users, the audit log, event streams
+ * and the report's round trip to a controller.
+ *
+ * Two threads.  The main thread runs the MQTT session (common/mqtt.h), the
+ * 1 s heartbeat tick, the station's retained status and signals;
+ * libmicrohttpd's thread calls the station_* functions of station.h.  One
+ * mutex (st->lock) guards the board, the sessions, the streams and the
+ * pending reports; the users have a rwlock of their own (argon2id takes
+ * ~60 ms and must not stall the board) and the audit log a mutex (its
+ * fdatasync).  Actions are published from the HTTP thread at once
+ * (the session is threaded), so an ack is on the wire before the reply.
+ */
+#include "station.h"
+#include "audit.h"
+#include "board.h"
+#include "clock.h"
+#include "contract.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "mqtt.h"
+#include "report.h"
+#include "users.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STREAMS_MAX 300
+#define RING_EVENTS 4096
+#define REPORTS_MAX 16
+#define REPORT_WAIT_MS 5000
+#define CONTROLLERS_MAX 16
+#define STATUS_MIN_MS 1000      /* the retained status at most once a second */
+#define LOOP_MAX_MS 250         /* the main loop looks at the HTTP side's requests this often */
+#define STREAM_ID_LEN 17
+
+struct station_stream {
+    station_stream *prev, *next;
+    char id[STREAM_ID_LEN];
+    char token[SESSION_TOKEN_LEN];
+    void *conn;
+    bool suspended;             /* its connection is suspended (only then may it be resumed) */
+    bool armed;                 /* the page has sound on */
+    int64_t last_seq;           /* the last board event it was given */
+    unsigned hb_gen;            /* the heartbeat tick it last sent */
+    char *buf;                  /* bytes to send: buf[off..len) */
+    size_t off, len, cap;
+    bool oom;
+};
+
+struct station_report {
+    station_report *prev, *next;
+    char id[24];
+    void *conn;
+    bool suspended;
+    int64_t deadline_mono;
+    int status;                 /* 0 waiting, 200 answered, 504 timed out, 503 stopping */
+    char *reply;
+};
+
+struct station {
+    struct station_config cfg;          /* cfg.clinic unused after start: see clinic */
+    struct room_config *clinic;         /* the board's rooms (swapped on reload) */
+    char config_path[PATH_MAX];
+    const struct station_args *args;
+    char login[HV_LOGIN_MAX];
+    char status_topic[HV_TOPIC_MAX];
+
+    pthread_mutex_t lock;               /* everything below to 'users' */
+    board *board;
+    sessions *sessions;
+    mqtt_session *mqtt;
+    bool connected;
+    bool stopping;
+    struct station_waker waker;
+    station_stream *streams;
+    int nstreams, narmed;
+    unsigned hb_gen;
+    bool status_dirty;
+    station_report *reports;
+    int nreports;
+    char controllers[CONTROLLERS_MAX][HV_NAME_MAX];
+    int ncontrollers;
+
+    pthread_rwlock_t users_lock;
+    users *users;
+
+    pthread_mutex_t audit_lock;
+    audit *audit;
+};
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static struct log_ratelimit bad_input_rl = LOG_RATELIMIT_INIT(20, 1000);
+static struct log_ratelimit login_rl = LOG_RATELIMIT_INIT(20, 1000);
+static struct log_ratelimit action_rl = LOG_RATELIMIT_INIT(20, 1000);
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+static void random_hex(char *out, size_t nbytes)
+{
+    unsigned char raw[32];
+    static const char hex[] = "0123456789abcdef";
+
+    if (nbytes > sizeof raw)
+        nbytes = sizeof raw;
+    if (getrandom(raw, nbytes, 0) != (ssize_t)nbytes)
+        for (size_t i = 0; i < nbytes; i++)   /* never: getrandom blocks until seeded */
+            raw[i] = (unsigned char)rand();
+    for (size_t i = 0; i < nbytes; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * nbytes] = '\0';
+}
+
+static void do_audit(station *st, const struct session *se, const char *user, const char *action,
+                     const char *room, const char *call, const char *detail,
+                     const struct http_client *cl, bool ok, int *rc)
+{
+    struct audit_entry e = {
+        .ts_ms = clock_now_ms(), .user = se ? se->user : user,
+        .role = se ? user_role_name(se->role) : NULL, .action = action, .room = room,
+        .call = call, .detail = detail, .addr = cl ? cl->addr : NULL,
+        .agent = cl ? cl->agent : NULL, .ok = ok,
+    };
+    int r;
+
+    pthread_mutex_lock(&st->audit_lock);
+    r = st->audit ? audit_append(st->audit, &e) : HV_EIO;
+    pthread_mutex_unlock(&st->audit_lock);
+    if (rc)
+        *rc = r;
+}
+
+static void publish_json_obj(station *st, const char *topic, cJSON *o, bool retain)
+{
+    char *json = o ? cJSON_PrintUnformatted(o) : NULL;
+
+    if (!json) {
+        log_error("out of memory encoding a message for %s", topic);
+    } else {
+        mqtt_session_publish(st->mqtt, topic, json, strlen(json), 1, retain, NULL);
+        free(json);
+    }
+    cJSON_Delete(o);
+}
+
+/* ---- streams (st->lock held) ---------------------------------------------------------- */
+
+static void wake_streams(station *st)
+{
+    for (station_stream *s = st->streams; s; s = s->next) {
+        if (s->suspended) {
+            s->suspended = false;
+            st->waker.resume(s->conn);
+        }
+    }
+}
+
+static void set_boards(station *st)
+{
+    board_set_boards(st->board, st->nstreams, st->narmed);
+    st->status_dirty = true;
+    wake_streams(st);
+}
+
+static void sbuf_add(station_stream *s, const char *data, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 1024;
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(s->buf, cap);
+        if (!grown) {
+            s->oom = true;
+            return;
+        }
+        s->buf = grown;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, data, n);
+    s->len += n;
+}
+
+static void sbuf_str(station_stream *s, const char *text)
+{
+    sbuf_add(s, text, strlen(text));
+}
+
+/* One SSE event; a newline in data (never from cJSON) would start a new data: line. */
+static void sbuf_event(station_stream *s, const char *event, int64_t id, const char *data)
+{
+    char head[96];
+
+    if (id > 0)
+        snprintf(head, sizeof head, "event: %s\nid: %lld\ndata: ", event, (long long)id);
+    else
+        snprintf(head, sizeof head, "event: %s\ndata: ", event);
+    sbuf_str(s, head);
+    for (const char *p = data; *p;) {
+        size_t n = strcspn(p, "\r\n");
+        sbuf_add(s, p, n);
+        p += n;
+        if (*p) {
+            sbuf_str(s, "\ndata: ");
+            p += (*p == '\r' && p[1] == '\n') ? 2 : 1;
+        }
+    }
+    sbuf_str(s, "\n\n");
+}
+
+static void on_board_event(void *ctx, int64_t seq, const char *event, const char *data)
+{
+    sbuf_event(ctx, event, seq, data);
+}
+
+/* The whole board as an "event: snapshot", with the stream's id in it. */
+static void sbuf_snapshot(station *st, station_stream *s)
+{
+    char *snap = board_snapshot_json(st->board, clock_now_ms());
+    size_t n = snap ? strlen(snap) : 0;
+
+    if (!snap || n < 2 || snap[n - 1] != '}') {
+        s->oom = true;
+        free(snap);
+        return;
+    }
+    char *with = malloc(n + STREAM_ID_LEN + 16);
+    if (!with) {
+        s->oom = true;
+        free(snap);
+        return;
+    }
+    snap[n - 1] = '\0';
+    sprintf(with, "%s,\"stream\":\"%s\"}", snap, s->id);
+    sbuf_event(s, "snapshot", board_seq(st->board), with);
+    free(with);
+    free(snap);
+}
+
+/* What the stream has not been sent yet: board events (or a snapshot), a heartbeat. */
+static void stream_fill(station *st, station_stream *s)
+{
+    int64_t seq = board_seq(st->board);
+
+    if (seq != s->last_seq) {
+        size_t mark = s->len;
+        if (seq < s->last_seq || board_events_since(st->board, s->last_seq, on_board_event, s) < 0) {
+            s->len = mark;    /* the ring lost some: the whole picture instead */
+            sbuf_snapshot(st, s);
+        }
+        s->last_seq = seq;
+    }
+    if (s->hb_gen != st->hb_gen) {
+        char data[48];
+        snprintf(data, sizeof data, "{\"ts\":%lld}", (long long)clock_now_ms());
+        sbuf_event(s, "hb", 0, data);
+        s->hb_gen = st->hb_gen;
+    }
+}
+
+station_stream *station_stream_open(station *st, const char *token, int64_t last_id, void *conn,
+                                    int *status)
+{
+    station_stream *s = NULL;
+    char hello[64];
+
+    pthread_mutex_lock(&st->lock);
+    *status = 401;
+    if (st->stopping || !sessions_find(st->sessions, token, clock_mono_ms()))
+        goto out;
+    *status = 503;
+    if (st->nstreams >= STREAMS_MAX) {
+        log_limited(&bad_input_rl, LOG_WARN, "refused an event stream: %d are open already",
+                    STREAMS_MAX);
+        goto out;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s)
+        goto out;
+    random_hex(s->id, 8);
+    snprintf(s->token, sizeof s->token, "%s", token);
+    s->conn = conn;
+    s->hb_gen = st->hb_gen;
+    sbuf_str(s, "retry: 2000\n\n");
+    /* The stream's id first, for a resumed stream too: the page arms its sound with it. */
+    snprintf(hello, sizeof hello, "{\"stream\":\"%s\"}", s->id);
+    sbuf_event(s, "stream", 0, hello);
+    s->last_seq = board_seq(st->board);
+    if (last_id <= 0 || last_id > s->last_seq ||
+        board_events_since(st->board, last_id, on_board_event, s) < 0)
+        sbuf_snapshot(st, s);
+    if (s->oom) {
+        free(s->buf);
+        free(s);
+        s = NULL;
+        goto out;
+    }
+    s->next = st->streams;
+    if (st->streams)
+        st->streams->prev = s;
+    st->streams = s;
+    st->nstreams++;
+    set_boards(st);
+out:
+    pthread_mutex_unlock(&st->lock);
+    return s;
+}
+
+ssize_t station_stream_read(station *st, station_stream *s, char *buf, size_t max)
+{
+    ssize_t n = 0;
+
+    pthread_mutex_lock(&st->lock);
+    if (st->stopping || s->oom || !sessions_find(st->sessions, s->token, clock_mono_ms())) {
+        n = -1;
+        goto out;
+    }
+    if (s->off == s->len) {
+        s->off = s->len = 0;
+        stream_fill(st, s);
+        if (s->oom) {
+            n = -1;
+            goto out;
+        }
+    }
+    if (s->off == s->len) {
+        /* Nothing to send: suspended (never a bare 0, which MHD would call again at
+         * once) until an event or the next heartbeat tick resumes it. */
+        s->suspended = true;
+        st->waker.suspend(s->conn);
+        goto out;
+    }
+    n = (ssize_t)(s->len - s->off < max ? s->len - s->off : max);
+    memcpy(buf, s->buf + s->off, (size_t)n);
+    s->off += (size_t)n;
+out:
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
+void station_stream_close(station *st, station_stream *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&st->lock);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        st->streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    st->nstreams--;
+    if (s->armed)
+        st->narmed--;
+    if (!st->stopping)
+        set_boards(st);
+    pthread_mutex_unlock(&st->lock);
+    free(s->buf);
+    free(s);
+}
+
+void station_set_waker(station *st, const struct station_waker *w)
+{
+    pthread_mutex_lock(&st->lock);
+    st->waker = *w;
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* ---- login and sessions ---------------------------------------------------------------- */
+
+bool station_session(station *st, const char *token, struct session *out)
+{
+    const struct session *se;
+
+    pthread_mutex_lock(&st->lock);
+    se = sessions_find(st->sessions, token, clock_mono_ms());
+    if (se)
+        *out = *se;
+    pthread_mutex_unlock(&st->lock);
+    return se != NULL;
+}
+
+enum login_result station_login(station *st, const char *user, const char *password,
+                                const char *view, const struct http_client *cl,
+                                char token[SESSION_TOKEN_LEN], int *wait_s)
+{
+    const char *name = user_name_valid(user) ? user : "(invalid)";
+    const char *addr = cl->addr ? cl->addr : "?";
+    enum session_view v = !strcmp(view, "phone") ? VIEW_PHONE : VIEW_BOARD;
+    enum user_role role = ROLE_NURSE;
+    const struct session *se = NULL;
+    int64_t wait;
+    bool ok;
+
+    pthread_mutex_lock(&st->lock);
+    wait = sessions_login_wait(st->sessions, name, addr, clock_mono_ms());
+    pthread_mutex_unlock(&st->lock);
+    if (wait > 0) {
+        *wait_s = (int)((wait + 999) / 1000);
+        log_limited(&login_rl, LOG_WARN, "login as %s from %s refused: too many wrong passwords, "
+                    "wait %d s", name, addr, *wait_s);
+        do_audit(st, NULL, name, "login_refused", NULL, NULL, "backoff", cl, false, NULL);
+        return LOGIN_WAIT;
+    }
+    pthread_rwlock_rdlock(&st->users_lock);
+    ok = user_name_valid(user) && users_verify(st->users, user, password, &role);
+    if (!user_name_valid(user))  /* the same work as a wrong password, for the timing */
+        users_verify(st->users, "-", password, NULL);
+    pthread_rwlock_unlock(&st->users_lock);
+
+    pthread_mutex_lock(&st->lock);
+    if (ok) {
+        sessions_login_ok(st->sessions, name, addr);
+        se = sessions_create(st->sessions, user, role, v, clock_mono_ms());
+        if (se)
+            memcpy(token, se->token, SESSION_TOKEN_LEN);
+    } else {
+        sessions_login_failed(st->sessions, name, addr, clock_mono_ms());
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (ok && se) {
+        log_info("%s (%s) logged in from %s (%s view)", user, user_role_name(role), addr,
+                 v == VIEW_PHONE ? "phone" : "board");
+        struct session copy = { .role = role };
+        snprintf(copy.user, sizeof copy.user, "%s", user);
+        do_audit(st, &copy, NULL, "login", NULL, NULL, v == VIEW_PHONE ? "phone" : "board", cl,
+                 true, NULL);
+        return LOGIN_OK;
+    }
+    if (ok)
+        log_error("login as %s: no memory for a session", user);
+    log_limited(&login_rl, LOG_WARN, "login as %s from %s: wrong name or password", name, addr);
+    do_audit(st, NULL, name, "login_failed", NULL, NULL, NULL, cl, false, NULL);
+    return LOGIN_WRONG;
+}
+
+void station_logout(station *st, const struct session *se, const struct http_client *cl)
+{
+    pthread_mutex_lock(&st->lock);
+    sessions_end(st->sessions, se->token);
+    pthread_mutex_unlock(&st->lock);
+    log_info("%s logged out", se->user);
+    do_audit(st, se, NULL, "logout", NULL, NULL, NULL, cl, true, NULL);
+}
+
+void station_audit_refusal(station *st, const struct session *se, const char *what,
+                           const struct http_client *cl)
+{
+    do_audit(st, se, NULL, what, NULL, NULL, "csrf", cl, false, NULL);
+}
+
+/* ---- actions ----------------------------------------------------------------------------- */
+
+struct action {
+    const struct session *se;
+    const struct http_client *cl;
+    const char *name, *room, *call;
+    const cJSON *body;
+    char *reply;
+    size_t replylen;
+};
+
+static int reply_error(struct action *a, int status, const char *what)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text;
+
+    cJSON_AddStringToObject(o, "error", what);
+    text = cJSON_PrintUnformatted(o);
+    snprintf(a->reply, a->replylen, "%s", text ? text : "{\"error\":\"?\"}");
+    free(text);
+    cJSON_Delete(o);
+    if (status != 400 || a->se)
+        log_limited(&action_rl, LOG_WARN, "action %s by %s refused (%d): %s",
+                    a->name ? a->name : "?", a->se ? a->se->user : "?", status, what);
+    return status;
+}
+
+/* A refused action that is a nurse's intent (not a malformed body): audited with the reason. */
+static int refuse(station *st, struct action *a, int status, const char *what)
+{
+    do_audit(st, a->se, NULL, a->name, a->room, a->call, what, a->cl, false, NULL);
+    return reply_error(a, status, what);
+}
+
+static const char *str_member(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The room's call as the board shows it: its id and priority, or false with none. */
+static bool room_call(station *st, const char *room, char *id, size_t idlen, int *prio)
+{
+    char *tile;
+    cJSON *t, *call;
+    bool found = false;
+
+    pthread_mutex_lock(&st->lock);
+    tile = board_tile_json(st->board, room);
+    pthread_mutex_unlock(&st->lock);
+    t = tile ? cJSON_Parse(tile) : NULL;
+    call = t ? cJSON_GetObjectItemCaseSensitive(t, "call") : NULL;
+    if (cJSON_IsObject(call) && str_member(call, "id")) {
+        snprintf(id, idlen, "%s", str_member(call, "id"));
+        *prio = str_member(call, "priority") ? priority_from_name(str_member(call, "priority")) : -1;
+        found = true;
+    }
+    cJSON_Delete(t);
+    free(tile);
+    return found;
+}
+
+static bool room_known(station *st, const char *room)
+{
+    bool known;
+
+    pthread_mutex_lock(&st->lock);
+    known = room_id_valid(room) && roomcfg_room(st->clinic, room) != NULL;
+    pthread_mutex_unlock(&st->lock);
+    return known;
+}
+
+static bool is_connected(station *st)
+{
+    bool up;
+
+    pthread_mutex_lock(&st->lock);
+    up = st->connected;
+    pthread_mutex_unlock(&st->lock);
+    return up;
+}
+
+static int ok_reply(struct action *a)
+{
+    snprintf(a->reply, a->replylen, "{\"ok\":true}");
+    return 200;
+}
+
+/* Audits (synced) then publishes: an action that cannot be recorded is not carried out. */
+static int carry_out(station *st, struct action *a, const char *detail, enum topic_kind kind,
+                     cJSON *payload)
+{
+    char topic[HV_TOPIC_MAX];
+    int rc;
+
+    if (!is_connected(st)) {
+        cJSON_Delete(payload);
+        return refuse(st, a, 503, "the station is not connected to the broker");
+    }
+    do_audit(st, a->se, NULL, a->name, a->room, a->call, detail, a->cl, true, &rc);
+    if (rc) {
+        cJSON_Delete(payload);
+        log_error("action %s by %s refused: the audit log cannot be written", a->name,
+                  a->se->user);
+        return reply_error(a, 500, "the audit log cannot be written");
+    }
+    if (kind == TOPIC_CALL_ACK || kind == TOPIC_CALL_CLEAR)
+        topic_build_login(topic, sizeof topic, st->cfg.clinic.prefix, kind, a->room, st->login);
+    else
+        topic_build(topic, sizeof topic, st->cfg.clinic.prefix, kind, a->room);
+    publish_json_obj(st, topic, payload, false);
+    log_info("%s: %s by %s%s%s", a->room, a->name, a->se->user, detail ? " " : "",
+             detail ? detail : "");
+    return ok_reply(a);
+}
+
+/* ack and clear: the account's name as by, never the browser's. */
+static int act_call(station *st, struct action *a, bool clear)
+{
+    char id[HV_ID_MAX];
+    int prio = -1;
+    cJSON *o;
+
+    a->call = str_member(a->body, "call");
+    if (!a->call || !ids_valid(a->call))
+        return reply_error(a, 400, "call must be the call's id");
+    if (!room_call(st, a->room, id, sizeof id, &prio) || strcmp(id, a->call))
+        return refuse(st, a, 409, "that call is no longer the room's call");
+    if (clear && prio == PRIO_URGENT)
+        return refuse(st, a, 409, "urgent calls clear at the bedside");
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", a->call);
+    cJSON_AddStringToObject(o, "by", a->se->user);
+    return carry_out(st, a, NULL, clear ? TOPIC_CALL_CLEAR : TOPIC_CALL_ACK, o);
+}
+
+static bool lang_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    if (n < 2 || n > 7)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (i >= 2 && (s[i] == '-' || (s[i] >= 'A' && s[i] <= 'Z')))))
+            return false;
+    return true;
+}
+
+static int act_visit(station *st, struct action *a)
+{
+    cJSON *o = cJSON_CreateObject();
+    const char *detail = NULL;
+
+    if (!strcmp(a->name, "begin_visit")) {
+        const char *visit = str_member(a->body, "visit"), *lang = str_member(a->body, "lang");
+        if (!lang)
+            lang = "en";
+        if (!visit || !ids_valid(visit) || !lang_valid(lang)) {
+            cJSON_Delete(o);
+            return reply_error(a, 400, "begin_visit needs a visit id (V-...) and a lang (en, es)");
+        }
+        cJSON_AddStringToObject(o, "cmd", "begin_visit");
+        cJSON_AddStringToObject(o, "visit", visit);
+        cJSON_AddStringToObject(o, "lang", lang);
+        detail = visit;
+    } else if (!strcmp(a->name, "phase")) {
+        const char *phase = str_member(a->body, "phase");
+        if (!phase || phase_from_name(phase) < 0) {
+            cJSON_Delete(o);
+            return reply_error(a, 400, "phase must be idle, intake, infusion, recovery or "
+                               "discharge");
+        }
+        cJSON_AddStringToObject(o, "cmd", "phase");
+        cJSON_AddStringToObject(o, "phase", phase);
+        detail = phase;
+    } else {
+        cJSON_AddStringToObject(o, "cmd", "end_visit");
+    }
+    return carry_out(st, a, detail, TOPIC_KIOSK_CMD, o);
+}
+
+static int act_light(station *st, struct action *a, bool release)
+{
+    const char *scene = str_member(a->body, "scene");
+    cJSON *o;
+    int known;
+
+    if (a->se->role != ROLE_CHARGE)
+        return refuse(st, a, 403, "light overrides are for charge nurses");
+    if (!release) {
+        pthread_mutex_lock(&st->lock);
+        known = scene && roomcfg_scene(st->clinic, scene) >= 0;
+        pthread_mutex_unlock(&st->lock);
+        if (!known)
+            return reply_error(a, 400, "scene must be one of the configured scenes");
+    }
+    o = cJSON_CreateObject();
+    if (release)
+        cJSON_AddTrueToObject(o, "release");
+    else
+        cJSON_AddStringToObject(o, "scene", scene);
+    return carry_out(st, a, release ? NULL : scene, TOPIC_LIGHTS_SET, o);
+}
+
+/* sound: the page of one of this session's streams armed (or silenced) its sound. */
+static int act_sound(station *st, struct action *a)
+{
+    const char *id = str_member(a->body, "stream");
+    const cJSON *armed = cJSON_GetObjectItemCaseSensitive(a->body, "armed");
+    station_stream *s;
+
+    if (!id || !cJSON_IsBool(armed))
+        return reply_error(a, 400, "sound needs stream and armed (true or false)");
+    pthread_mutex_lock(&st->lock);
+    for (s = st->streams; s; s = s->next)
+        if (!strcmp(s->id, id) && !strcmp(s->token, a->se->token))
+            break;
+    if (s && s->armed != (bool)cJSON_IsTrue(armed)) {
+        s->armed = cJSON_IsTrue(armed);
+        st->narmed += s->armed ? 1 : -1;
+        set_boards(st);
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (!s)
+        return reply_error(a, 404, "no such event stream of this session");
+    return ok_reply(a);
+}
+
+int station_action(station *st, const struct session *se, const char *body, size_t len,
+                   const struct http_client *cl, char *reply, size_t replylen)
+{
+    struct action a = { .se = se, .cl = cl, .reply = reply, .replylen = replylen };
+    cJSON *o = cJSON_ParseWithLength(body, len);
+    int status;
+
+    pthread_mutex_lock(&st->lock);
+    sessions_touch(st->sessions, se->token, clock_mono_ms());
+    pthread_mutex_unlock(&st->lock);
+    a.body = o;
+    a.name = cJSON_IsObject(o) ? str_member(o, "action") : NULL;
+    a.room = cJSON_IsObject(o) ? str_member(o, "room") : NULL;
+    if (!a.name) {
+        status = reply_error(&a, 400, "the body must be a JSON object with an action");
+    } else if (!strcmp(a.name, "touch")) {
+        status = ok_reply(&a);
+    } else if (!strcmp(a.name, "sound")) {
+        status = act_sound(st, &a);
+    } else if (strcmp(a.name, "ack") && strcmp(a.name, "clear") && strcmp(a.name, "begin_visit") &&
+               strcmp(a.name, "phase") && strcmp(a.name, "end_visit") && strcmp(a.name, "light") &&
+               strcmp(a.name, "light_release")) {
+        a.name = NULL;
+        status = reply_error(&a, 400, "unknown action");
+    } else if (!a.room || !room_known(st, a.room)) {
+        status = reply_error(&a, a.room ? 404 : 400, a.room ? "no such room" : "room is required");
+    } else if (!strcmp(a.name, "ack") || !strcmp(a.name, "clear")) {
+        status = act_call(st, &a, !strcmp(a.name, "clear"));
+    } else if (!strcmp(a.name, "light") || !strcmp(a.name, "light_release")) {
+        status = act_light(st, &a, !strcmp(a.name, "light_release"));
+    } else {
+        status = act_visit(st, &a);
+    }
+    cJSON_Delete(o);
+    return status;
+}
+
+/* ---- the report ----------------------------------------------------------------------------- */
+
+station_report *station_report_start(station *st, const struct session *se, int days,
+                                     const struct http_client *cl, void *conn, int *status)
+{
+    struct report_params p;
+    station_report *r = NULL;
+    char topic[HV_TOPIC_MAX], *json;
+    int64_t now = clock_now_ms();
+
+    if (se->role != ROLE_CHARGE) {
+        *status = 403;
+        do_audit(st, se, NULL, "report", NULL, NULL, "charge nurses only", cl, false, NULL);
+        return NULL;
+    }
+    pthread_mutex_lock(&st->lock);
+    *status = 503;
+    if (st->stopping || !st->connected || st->ncontrollers == 0 || st->nreports >= REPORTS_MAX)
+        goto out;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        goto out;
+    strcpy(r->id, "r-");
+    random_hex(r->id + 2, 8);
+    p = (struct report_params){ now - (int64_t)days * 86400000, now, st->cfg.day_starts_min,
+                                st->cfg.night_starts_min,
+                                { st->cfg.target_s[PRIO_ROUTINE], st->cfg.target_s[PRIO_ASSIST],
+                                  st->cfg.target_s[PRIO_URGENT] } };
+    json = report_request_json(r->id, &p);
+    if (!json) {
+        free(r);
+        r = NULL;
+        goto out;
+    }
+    topic_build_login(topic, sizeof topic, st->cfg.clinic.prefix, TOPIC_REPORT_REQUEST,
+                      st->controllers[0], st->login);
+    mqtt_session_publish(st->mqtt, topic, json, strlen(json), 1, false, NULL);
+    free(json);
+    r->conn = conn;
+    r->deadline_mono = clock_mono_ms() + REPORT_WAIT_MS;
+    r->next = st->reports;
+    if (st->reports)
+        st->reports->prev = r;
+    st->reports = r;
+    st->nreports++;
+    r->suspended = true;   /* under the lock: a quick reply cannot resume it before */
+    st->waker.suspend(conn);
+out:
+    pthread_mutex_unlock(&st->lock);
+    if (r)
+        do_audit(st, se, NULL, "report", NULL, NULL, st->controllers[0], cl, true, NULL);
+    return r;
+}
+
+int station_report_result(station *st, station_report *r, char **json)
+{
+    int status;
+
+    pthread_mutex_lock(&st->lock);
+    status = r->status;
+    if (status == 200) {
+        *json = r->reply;
+        r->reply = NULL;
+    } else if (status == 0 && !r->suspended) {
+        r->suspended = true;
+        st->waker.suspend(r->conn);
+    }
+    pthread_mutex_unlock(&st->lock);
+    return status;
+}
+
+void station_report_free(station *st, station_report *r)
+{
+    pthread_mutex_lock(&st->lock);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        st->reports = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    st->nreports--;
+    pthread_mutex_unlock(&st->lock);
+    free(r->reply);
+    free(r);
+}
+
+/* Settles r with status (st->lock held) and wakes its connection. */
+static void report_done(station *st, station_report *r, int status)
+{
+    r->status = status;
+    if (r->suspended) {
+        r->suspended = false;
+        st->waker.resume(r->conn);
+    }
+}
+
+static void report_reply(station *st, const char *controller, const char *payload, size_t len)
+{
+    bool matched = false;
+
+    pthread_mutex_lock(&st->lock);
+    for (station_report *r = st->reports; r; r = r->next) {
+        if (r->status == 0 && report_reply_check(payload, len, r->id) == 0) {
+            r->reply = malloc(len + 1);
+            if (r->reply) {
+                memcpy(r->reply, payload, len);
+                r->reply[len] = '\0';
+            }
+            report_done(st, r, r->reply ? 200 : 503);
+            matched = true;
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (!matched)
+        log_limited(&bad_input_rl, LOG_WARN, "report reply from %s: not one we are waiting "
+                    "for, or malformed", controller);
+}
+
+static void report_deadlines(station *st, int64_t mono)
+{
+    for (station_report *r = st->reports; r; r = r->next)
+        if (r->status == 0 && mono >= r->deadline_mono) {
+            log_warn("report request %s: no reply from controller in %d s", r->id,
+                     REPORT_WAIT_MS / 1000);
+            report_done(st, r, 504);
+        }
+}
+
+/* ---- MQTT (main thread) ------------------------------------------------------------------- */
+
+static void publish_status(station *st)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddTrueToObject(o, "online");
+    pthread_mutex_lock(&st->lock);
+    cJSON_AddNumberToObject(o, "boards", st->nstreams);
+    cJSON_AddNumberToObject(o, "armed", st->narmed);
+    st->status_dirty = false;
+    pthread_mutex_unlock(&st->lock);
+    cJSON_AddNumberToObject(o, "ts", (double)clock_now_ms());
+    publish_json_obj(st, st->status_topic, o, true);
+}
+
+/* Keeps the list of controllers whose retained status says online (st->lock held). */
+static void note_controller(station *st, const char *id, const char *payload, size_t len)
+{
+    cJSON *o = len ? cJSON_ParseWithLength(payload, len) : NULL;
+    bool online = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "online"));
+    int i;
+
+    cJSON_Delete(o);
+    for (i = 0; i < st->ncontrollers && strcmp(st->controllers[i], id); i++)
+        ;
+    if (online && i == st->ncontrollers && i < CONTROLLERS_MAX)
+        snprintf(st->controllers[st->ncontrollers++], HV_NAME_MAX, "%s", id);
+    else if (!online && i < st->ncontrollers)
+        memmove(st->controllers[i], st->controllers[i + 1],
+                (size_t)(st->ncontrollers - i - 1) * HV_NAME_MAX), st->ncontrollers--;
+}
+
+static void handle_message(station *st, const struct mqtt_event *ev)
+{
+    char name[HV_NAME_MAX], login[HV_LOGIN_MAX];
+    enum topic_kind kind = topic_parse_login(st->cfg.clinic.prefix, ev->topic, name, login);
+    int64_t now = clock_now_ms();
+    int rc = 0;
+
+    if (!ev->payload) {
+        log_limited(&bad_input_rl, LOG_WARN, "dropped message on %s: larger than 64 KiB",
+                    ev->topic);
+        return;
+    }
+    if (kind == TOPIC_REPORT_REPLY) {
+        if (!strcmp(login, st->login))
+            report_reply(st, name, ev->payload, ev->len);
+        return;
+    }
+    pthread_mutex_lock(&st->lock);
+    switch (kind) {
+    case TOPIC_CALL:
+        rc = board_on_call(st->board, name, ev->payload, ev->len, now);
+        break;
+    case TOPIC_KIOSK_STATUS:
+        rc = board_on_kiosk_status(st->board, name, ev->payload, ev->len, now);
+        break;
+    case TOPIC_LIGHTS_STATE:
+        rc = board_on_lights_state(st->board, name, ev->payload, ev->len, now);
+        break;
+    case TOPIC_CONTROLLER:
+        note_controller(st, name, ev->payload, ev->len);
+        rc = board_on_controller_status(st->board, name, ev->payload, ev->len, now);
+        break;
+    default:
+        rc = HV_EINVAL;
+        break;
+    }
+    pthread_mutex_unlock(&st->lock);
+    if (rc)
+        log_limited(&bad_input_rl, LOG_WARN, "dropped message on %s: %s", ev->topic,
+                    kind == TOPIC_UNKNOWN ? "not a topic the station follows"
+                                          : "malformed, or a room not in the config");
+}
+
+static void handle_events(station *st)
+{
+    struct mqtt_event ev;
+    int64_t seq;
+
+    pthread_mutex_lock(&st->lock);
+    seq = board_seq(st->board);
+    pthread_mutex_unlock(&st->lock);
+    while (mqtt_session_next(st->mqtt, &ev)) {
+        switch (ev.kind) {
+        case MQTT_EV_MESSAGE:
+            handle_message(st, &ev);
+            break;
+        case MQTT_EV_CONNECTED:
+            log_info("connected to the broker as %s", st->login);
+            pthread_mutex_lock(&st->lock);
+            st->connected = true;
+            board_on_link(st->board, true);
+            pthread_mutex_unlock(&st->lock);
+            publish_status(st);
+            break;
+        case MQTT_EV_DISCONNECTED:
+            log_warn("lost the broker; reconnecting (actions are refused meanwhile)");
+            pthread_mutex_lock(&st->lock);
+            st->connected = false;
+            board_on_link(st->board, false);
+            pthread_mutex_unlock(&st->lock);
+            break;
+        case MQTT_EV_PUBLISHED:
+            break;
+        }
+        mqtt_event_free(&ev);
+    }
+    pthread_mutex_lock(&st->lock);
+    if (board_seq(st->board) != seq)
+        wake_streams(st);
+    pthread_mutex_unlock(&st->lock);
+}
+
+static int subscribe_all(station *st)
+{
+    static const enum topic_kind kinds[] = {
+        TOPIC_CALL, TOPIC_KIOSK_STATUS, TOPIC_LIGHTS_STATE, TOPIC_CONTROLLER,
+    };
+    char filter[HV_TOPIC_MAX];
+
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (topic_build(filter, sizeof filter, st->cfg.clinic.prefix, kinds[i], "+") ||
+            mqtt_session_subscribe(st->mqtt, filter, 1))
+            return HV_EMQTT;
+    if (topic_build_login(filter, sizeof filter, st->cfg.clinic.prefix, TOPIC_REPORT_REPLY, "+",
+                          st->login) ||
+        mqtt_session_subscribe(st->mqtt, filter, 1))
+        return HV_EMQTT;
+    return 0;
+}
+
+/* ---- signals, reload, loop ------------------------------------------------------------------ */
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reload_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;   /* as the controller: an interrupted socket call is not a lost link */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* Signals go to the main thread only: blocked while libmicrohttpd's thread is created. */
+static void block_signals(bool block)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static int apply_args(struct station_config *c, const struct station_args *a, struct cfg_error *err)
+{
+    if (a->listen && stationcfg_set_listen(c, a->listen, err))
+        return HV_ECONFIG;
+    if (a->broker && mqtt_parse_hostport(a->broker, c->broker_host, sizeof c->broker_host,
+                                         &c->broker_port))
+        return cfg_fail(err, NULL, "--broker", "'%s' must be HOST:PORT", a->broker);
+    if (a->users && (size_t)snprintf(c->users, sizeof c->users, "%s", a->users) >= sizeof c->users)
+        return cfg_fail(err, NULL, "--users", "path too long");
+    if (a->audit && (size_t)snprintf(c->audit, sizeof c->audit, "%s", a->audit) >= sizeof c->audit)
+        return cfg_fail(err, NULL, "--audit", "path too long");
+    return 0;
+}
+
+static void reload_users(station *st)
+{
+    char err[512];
+    users *u = users_load(st->cfg.users, err, sizeof err);
+
+    if (!u) {
+        log_error("reload: keeping the accounts loaded before: %s", err);
+        return;
+    }
+    pthread_rwlock_wrlock(&st->users_lock);
+    users_free(st->users);
+    st->users = u;
+    pthread_rwlock_unlock(&st->users_lock);
+    log_info("reload: %zu account(s) from %s", users_count(u), st->cfg.users);
+}
+
+/* SIGHUP: the rooms, the report's settings and the accounts; sessions and streams stay. */
+static void reload(station *st)
+{
+    struct station_config next;
+    struct cfg_error err;
+    struct room_config *clinic, *old;
+
+    if (stationcfg_load(st->config_path, &next, &err) != 0) {
+        log_error("reload refused, keeping the running configuration: %s", err.text);
+        reload_users(st);
+        return;
+    }
+    clinic = malloc(sizeof *clinic);
+    if (!clinic) {
+        stationcfg_free(&next);
+        log_error("reload: out of memory");
+        return;
+    }
+    *clinic = next.clinic;
+    if (strcmp(clinic->prefix, st->cfg.clinic.prefix))
+        log_warn("reload: a new prefix takes effect at the next restart");
+    pthread_mutex_lock(&st->lock);
+    old = st->clinic;
+    st->clinic = clinic;
+    board_set_config(st->board, clinic, next.recovery_ms);
+    st->cfg.day_starts_min = next.day_starts_min;
+    st->cfg.night_starts_min = next.night_starts_min;
+    memcpy(st->cfg.target_s, next.target_s, sizeof next.target_s);
+    wake_streams(st);
+    pthread_mutex_unlock(&st->lock);
+    roomcfg_free(old);
+    free(old);
+    memset(next.password, 0, sizeof next.password);
+    log_info("configuration reloaded: %zu room(s)", clinic->nrooms);
+    reload_users(st);
+}
+
+static void loop(station *st)
+{
+    int64_t next_tick = clock_mono_ms() + 1000, last_status = 0;
+
+    while (!stop_requested) {
+        int64_t mono = clock_mono_ms();
+        int timeout = next_tick - mono < LOOP_MAX_MS ? (int)(next_tick - mono) : LOOP_MAX_MS;
+        bool dirty;
+
+        if (reload_requested) {
+            reload_requested = 0;
+            reload(st);
+        }
+        mqtt_session_run(st->mqtt, timeout < 0 ? 0 : timeout);
+        handle_events(st);
+        mono = clock_mono_ms();
+        pthread_mutex_lock(&st->lock);
+        if (mono >= next_tick) {   /* the heartbeat every stream sends */
+            st->hb_gen++;
+            next_tick = mono - next_tick > 1000 ? mono + 1000 : next_tick + 1000;
+            wake_streams(st);
+        }
+        report_deadlines(st, mono);
+        dirty = st->status_dirty && st->connected;
+        pthread_mutex_unlock(&st->lock);
+        if (dirty && mono - last_status >= STATUS_MIN_MS) {
+            publish_status(st);
+            last_status = mono;
+        }
+        log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
+        log_limited_flush(&login_rl, LOG_WARN, "login refusals");
+        log_limited_flush(&action_rl, LOG_WARN, "refused actions");
+    }
+}
+
+/* Every suspended connection is resumed to end (libmicrohttpd stops only without any). */
+static void stop_streams(station *st)
+{
+    pthread_mutex_lock(&st->lock);
+    st->stopping = true;
+    wake_streams(st);
+    for (station_report *r = st->reports; r; r = r->next)
+        report_done(st, r, 503);
+    pthread_mutex_unlock(&st->lock);
+}
+
+/* Reads a PEM file whole (malloc'd), or NULL with a message on stderr. */
+static char *read_pem(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    char *buf = NULL;
+    long n;
+
+    if (!fp) {
+        fprintf(stderr, "haven-station: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && n < 1 << 20 &&
+        fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+        if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf[n] = '\0';
+        }
+    }
+    if (!buf)
+        fprintf(stderr, "haven-station: %s: cannot read it\n", path);
+    fclose(fp);
+    return buf;
+}
+
+static int start_mqtt(station *st)
+{
+    static const char offline[] = "{\"online\":false}";
+    struct mqtt_opts o = {
+        .client_id = st->login, .host = st->cfg.broker_host, .port = st->cfg.broker_port,
+        .keepalive = st->cfg.keepalive, .persistent = false, .threaded = true,
+        .will_topic = st->status_topic, .will_payload = offline,
+        .username = st->cfg.username[0] ? st->cfg.username : NULL,
+        .password = st->cfg.password[0] ? st->cfg.password : NULL,
+        .cafile = st->cfg.auth.cafile, .certfile = st->cfg.auth.certfile,
+        .keyfile = st->cfg.auth.keyfile,
+    };
+
+    snprintf(st->login, sizeof st->login, "%s", stationcfg_login(&st->cfg));
+    topic_build(st->status_topic, sizeof st->status_topic, st->cfg.clinic.prefix,
+                TOPIC_STATION_STATUS, st->login);
+    st->mqtt = mqtt_session_new(&o);
+    return st->mqtt && subscribe_all(st) == 0 ? 0 : HV_EMQTT;
+}
+
+/* Loads the config, applies the command line, checks it. 0, or the exit status. */
+static int configure(station *st, const struct station_args *a)
+{
+    struct cfg_error err;
+
+    if (stationcfg_load(a->config, &st->cfg, &err) != 0) {
+        fprintf(stderr, "haven-station: %s\n", err.text);
+        return 2;
+    }
+    if (apply_args(&st->cfg, a, &err) || stationcfg_check_listen(&st->cfg, &err)) {
+        fprintf(stderr, "haven-station: %s\n", err.text);
+        stationcfg_free(&st->cfg);
+        return 2;
+    }
+    snprintf(st->config_path, sizeof st->config_path, "%s", a->config);
+    return 0;
+}
+
+/* The accounts, the audit log, the board and the sessions. 0, or the exit status. */
+static int open_state(station *st)
+{
+    char err[512];
+
+    st->users = users_load(st->cfg.users, err, sizeof err);
+    if (!st->users) {
+        fprintf(stderr, "haven-station: %s (add an account with: haven-station user add "
+                "--users %s NAME)\n", err, st->cfg.users);
+        return 2;
+    }
+    st->audit = audit_open(st->cfg.audit, err, sizeof err);
+    if (!st->audit) {
+        fprintf(stderr, "haven-station: audit log: %s\n", err);
+        return 1;
+    }
+    st->clinic = malloc(sizeof *st->clinic);
+    if (!st->clinic)
+        return 1;
+    *st->clinic = st->cfg.clinic;       /* the board's copy; cfg.clinic keeps prefix etc. */
+    st->cfg.clinic.rooms = NULL;        /* owned by st->clinic now */
+    st->cfg.clinic.nrooms = 0;
+    st->board = board_new(st->clinic, st->cfg.recovery_ms, RING_EVENTS);
+    st->sessions = sessions_new(st->cfg.board_max_ms, st->cfg.phone_idle_ms);
+    return st->board && st->sessions ? 0 : 1;
+}
+
+int station_main(const struct station_args *a)
+{
+    static station st;
+    char *cert = NULL, *key = NULL;
+    http_server *http = NULL;
+    int status;
+
+    log_set_tag("station");
+    umask(077);   /* the audit log and the accounts: the station's alone */
+    pthread_mutex_init(&st.lock, NULL);
+    pthread_mutex_init(&st.audit_lock, NULL);
+    pthread_rwlock_init(&st.users_lock, NULL);
+    st.args = a;
+    if ((status = configure(&st, a)) != 0)
+        return status;
+    if ((status = open_state(&st)) != 0)
+        goto out;
+    status = 1;
+    if (st.cfg.tls_cert[0] && (!(cert = read_pem(st.cfg.tls_cert)) || !(key = read_pem(st.cfg.tls_key))))
+        goto out;
+    install_signals();
+    if (start_mqtt(&st) != 0)
+        goto out;
+    block_signals(true);
+    http = http_start(&(struct http_opts){ st.cfg.listen_host, st.cfg.listen_port, cert, key },
+                      &st);
+    block_signals(false);
+    if (!http)
+        goto out;
+    log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s", st.login,
+             st.clinic->nrooms, users_count(st.users), st.cfg.broker_host, st.cfg.broker_port,
+             st.cfg.audit);
+    loop(&st);
+    log_info("stopping");
+    status = 0;
+out:
+    stop_streams(&st);
+    http_stop(http);
+    if (st.mqtt)
+        mqtt_session_close(st.mqtt, st.status_topic, "{\"online\":false}", 2000);
+    if (st.mqtt)
+        mqtt_session_free(st.mqtt);
+    if (key)
+        memset(key, 0, strlen(key));
+    free(cert);
+    free(key);
+    if (st.board)
+        board_free(st.board);
+    if (st.sessions)
+        sessions_free(st.sessions);
+    if (st.users)
+        users_free(st.users);
+    if (st.audit)
+        audit_close(st.audit);
+    if (st.clinic) {
+        roomcfg_free(st.clinic);
+        free(st.clinic);
+    }
+    stationcfg_free(&st.cfg);
+    return status;
+}

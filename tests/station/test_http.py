@@ -1,0 +1,539 @@
+"""test_http.py - haven-station over HTTP against the real broker, controller and station.
+
+Each test gets a clinic of its own (station_fixture.Clinic: private mosquitto,
+haven-room, haven-station on free 127.0.0.1 ports).  Every wait is on an
+event with a timeout (an MQTT message, an SSE event, a connection closing),
+never a fixed sleep.  Run: python3 tests/station/test_http.py [-v] [Test.name]
+"""
+
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from station_fixture import Clinic, SseReader, USERS, http_request  # noqa: E402
+
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; style-src 'self'; script-src 'self'",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-store",
+}
+
+
+def raw_exchange(port, data, timeout=10):
+    """Sends data on a fresh connection, returns everything read until the server closes."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out
+    finally:
+        s.close()
+
+
+def status_of(raw):
+    line = raw.split(b"\r\n", 1)[0].decode(errors="replace")
+    parts = line.split(" ")
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+
+
+def still_serves(c, session=None):
+    """The station answers a new request (and a session's /api/me)."""
+    assert c.request("GET", "/login").status == 200
+    if session:
+        assert session.get("/api/me").status == 200
+
+
+def call_on_board(events, room, pred=None, since=0, timeout=5):
+    return events.wait("room", lambda d: d["id"] == room and d.get("call") and
+                       (pred is None or pred(d["call"])), timeout=timeout, since=since)
+
+
+class Login(unittest.TestCase):
+    def test_login_ok_wrong_and_backoff_are_audited(self):
+        with Clinic() as c:
+            r = c.login_raw("sam", USERS["sam"][1])
+            self.assertEqual(r.status, 303)
+            self.assertEqual(r.header("location"), "/")
+            r = c.login_raw("sam", "not-the-password")
+            self.assertEqual((r.status, r.header("location")), (303, "/login?e=1"))
+            r = c.login_raw("nobody", "whatever-it-is")
+            self.assertEqual((r.status, r.header("location")), (303, "/login?e=1"))
+            # 3 wrong passwords for one name: the next attempt must wait (password unchecked)
+            c.login_raw("sam", "wrong-2")
+            c.login_raw("sam", "wrong-3")
+            r = c.login_raw("sam", USERS["sam"][1])
+            self.assertEqual(r.status, 303)
+            self.assertTrue(r.header("location").startswith("/login?e=wait&s="), r.header("location"))
+            self.assertGreaterEqual(int(r.header("location").rsplit("=", 1)[1]), 1)
+            actions = [(a["action"], a["user"], a["ok"]) for a in c.audit_lines()]
+            self.assertEqual(actions[0], ("login", "sam", True))
+            self.assertIn(("login_failed", "sam", False), actions)
+            self.assertIn(("login_failed", "nobody", False), actions)
+            self.assertEqual(actions[-1], ("login_refused", "sam", False))
+            for a in c.audit_lines():
+                self.assertEqual(a.get("addr"), "127.0.0.1")
+                self.assertNotIn("password", json.dumps(a))
+                self.assertNotIn("not-the-password", json.dumps(a))
+
+    def test_cookie_flags_and_security_headers(self):
+        with Clinic() as c:
+            r = c.login_raw("sam", USERS["sam"][1])
+            cookies = r.cookies()
+            self.assertEqual(len(cookies), 1)
+            parts = [p.strip() for p in cookies[0].split(";")]
+            name, _, token = parts[0].partition("=")
+            self.assertEqual(name, "haven_session")
+            self.assertRegex(token, r"^[0-9a-f]{64}$")
+            self.assertIn("HttpOnly", parts)
+            self.assertIn("SameSite=Strict", parts)
+            self.assertIn("Path=/", parts)
+            self.assertNotIn("Secure", parts)          # plain HTTP on loopback
+            s = c.login("alex")
+            me = s.me
+            self.assertEqual((me["user"], me["role"], me["view"]), ("alex", "charge", "board"))
+            self.assertRegex(me["csrf"], r"^[0-9a-f]{64}$")
+            self.assertNotEqual(me["csrf"], s.token)
+            phone = c.login("sam", view="phone")
+            self.assertEqual(phone.me["view"], "phone")
+            for path, sess in (("/login", None), ("/", s), ("/api/me", s), ("/app.js", None),
+                               ("/nowhere", None), ("/api/me", None)):
+                r = sess.get(path) if sess else c.request("GET", path)
+                for k, v in SECURITY_HEADERS.items():
+                    self.assertEqual(r.header(k), v, "%s on %s" % (k, path))
+            self.assertEqual(s.get("/").status, 200)
+            self.assertIn(b"<", s.get("/").body)
+
+    def test_logout_ends_the_session(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            r = c.request("POST", "/logout", "", s.headers({"X-CSRF-Token": s.csrf}))
+            self.assertEqual((r.status, r.header("location")), (303, "/login"))
+            self.assertIn("Max-Age=0", r.header("set-cookie"))
+            self.assertEqual(s.get("/api/me").status, 401)
+            self.assertIn(("logout", "sam"), [(a["action"], a["user"]) for a in c.audit_lines()])
+
+    def test_forged_cookie_is_refused(self):
+        with Clinic() as c:
+            forged = "haven_session=" + "ab" * 32
+            for path in ("/api/me", "/events"):
+                r = c.request("GET", path, headers={"Cookie": forged})
+                self.assertEqual(r.status, 401, path)
+            r = c.request("GET", "/", headers={"Cookie": forged})
+            self.assertEqual((r.status, r.header("location")), (303, "/login"))
+            r = c.request("GET", "/api/me", headers={"Cookie": "haven_session=../../etc"})
+            self.assertEqual(r.status, 401)
+            r = c.request("POST", "/api/action", '{"action":"touch"}',
+                          {"Cookie": forged, "X-CSRF-Token": "ab" * 32})
+            self.assertEqual(r.status, 401)
+
+
+class Actions(unittest.TestCase):
+    def test_csrf_missing_or_wrong_is_403_and_nothing_published(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            c.kiosk_call("chair-1", "k-csrf")
+            call_on_board(ev, "chair-1")
+            mark = c.mq.mark()
+            ack = {"action": "ack", "room": "chair-1", "call": "k-csrf"}
+            st, body = s.action(ack, csrf=None)
+            self.assertEqual((st, body), (403, {"error": "csrf"}))
+            st, body = s.action(ack, csrf="00" * 32)
+            self.assertEqual((st, body), (403, {"error": "csrf"}))
+            # A barrier: a good action's message; nothing of the refused ones came before it.
+            st, _ = s.action({"action": "end_visit", "room": "chair-2"})
+            self.assertEqual(st, 200)
+            c.wait_message(c.topic("room/chair-2/kiosk/cmd"), since=mark)
+            self.assertTrue(c.mq.none_on(c.topic("call/chair-1/ack/station"), mark))
+            refusals = [a for a in c.audit_lines() if a.get("detail") == "csrf"]
+            self.assertEqual(len(refusals), 2)
+            self.assertFalse(any(a["ok"] for a in refusals))
+
+    def test_ack_names_the_account_never_the_browser(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            c.kiosk_call("chair-1", "k-ack")
+            call_on_board(ev, "chair-1")
+            mark = c.mq.mark()
+            st, body = s.action({"action": "ack", "room": "chair-1", "call": "k-ack",
+                                 "by": "Dr. Mallory"})
+            self.assertEqual((st, body), (200, {"ok": True}))
+            wire = c.wait_message(c.topic("call/chair-1/ack/station"), since=mark)
+            self.assertEqual(wire, {"id": "k-ack", "by": "sam"})
+            call = c.wait_message(c.topic("call/chair-1"),
+                                  lambda m: m and m.get("state") == "acknowledged", since=mark)
+            self.assertEqual((call["by"], call["via"]), ("sam", "station"))
+            e = call_on_board(ev, "chair-1", lambda k: k["state"] == "acknowledged")
+            self.assertEqual(e["data"]["call"]["by"], "sam")
+            # The room's call is not that id: 409, nothing sent.
+            st, body = s.action({"action": "ack", "room": "chair-1", "call": "k-other"})
+            self.assertEqual(st, 409)
+            st, body = s.action({"action": "ack", "room": "chair-9", "call": "k-ack"})
+            self.assertEqual(st, 404)
+            st, body = s.action(None, raw="{not json")
+            self.assertEqual(st, 400)
+            st, body = s.action({"action": "launch"})
+            self.assertEqual(st, 400)
+            self.assertIn(("ack", "sam", "chair-1", True),
+                          [(a["action"], a["user"], a.get("room"), a["ok"]) for a in c.audit_lines()])
+
+    def test_clear_refused_for_urgent_allowed_for_assist(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            c.kiosk_call("chair-1", "k-urgent", reason="safety")
+            call_on_board(ev, "chair-1", lambda k: k["priority"] == "urgent")
+            mark = c.mq.mark()
+            st, body = s.action({"action": "clear", "room": "chair-1", "call": "k-urgent"})
+            self.assertEqual((st, body), (409, {"error": "urgent calls clear at the bedside"}))
+            c.kiosk_call("chair-2", "k-assist")
+            call_on_board(ev, "chair-2")
+            st, body = s.action({"action": "clear", "room": "chair-2", "call": "k-assist"})
+            self.assertEqual(st, 200)
+            c.wait_message(c.topic("call/chair-2"), lambda m: m is None, since=mark)
+            self.assertTrue(c.mq.none_on(c.topic("call/chair-1/clear/station"), mark))
+            ev.wait("room", lambda d: d["id"] == "chair-2" and d.get("call") is None, since=0)
+
+    def test_visit_and_light_commands(self):
+        with Clinic() as c:
+            sam, alex = c.login("sam"), c.login("alex")
+            mark = c.mq.mark()
+            self.assertEqual(sam.action({"action": "begin_visit", "room": "chair-3",
+                                         "visit": "V-1042", "lang": "es"})[0], 200)
+            cmd = c.wait_message(c.topic("room/chair-3/kiosk/cmd"), since=mark)
+            self.assertEqual(cmd, {"cmd": "begin_visit", "visit": "V-1042", "lang": "es"})
+            self.assertEqual(sam.action({"action": "phase", "room": "chair-3",
+                                         "phase": "infusion"})[0], 200)
+            c.wait_message(c.topic("room/chair-3/kiosk/cmd"),
+                           lambda m: m == {"cmd": "phase", "phase": "infusion"}, since=mark)
+            self.assertEqual(sam.action({"action": "phase", "room": "chair-3",
+                                         "phase": "dancing"})[0], 400)
+            self.assertEqual(sam.action({"action": "light_release", "room": "chair-3"})[0], 403)
+            self.assertEqual(alex.action({"action": "light_release", "room": "chair-3"})[0], 200)
+            c.wait_message(c.topic("room/chair-3/lights/set"), lambda m: m == {"release": True},
+                           since=mark)
+            self.assertEqual(sam.action({"action": "touch"})[0], 200)
+
+
+class Streams(unittest.TestCase):
+    def test_kiosk_call_reaches_the_stream_within_1s(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            snap = ev.wait("snapshot")
+            self.assertEqual(ev.headers.get("content-type"), "text/event-stream")
+            self.assertEqual(ev.retry, 2000)
+            self.assertEqual([r["id"] for r in snap["data"]["rooms"]],
+                             ["chair-1", "chair-2", "chair-3", "chair-4"])
+            self.assertEqual(snap["data"]["stream"], ev.stream_id())
+            self.assertEqual(int(snap["id"]), snap["data"]["seq"])
+            lat = []
+            for i in range(5):
+                room = "chair-%d" % (i % 4 + 1)
+                mark = ev.mark()
+                t0 = time.monotonic()
+                c.kiosk_call(room, "k-fast-%d" % i)
+                e = call_on_board(ev, room, lambda k, i=i: k["id"] == "k-fast-%d" % i, since=mark)
+                lat.append(e["t"] - t0)
+                if i < 4:
+                    s.action({"action": "clear", "room": room, "call": "k-fast-%d" % i})
+            print("\n  kiosk call -> SSE room event: max %.1f ms over %d calls"
+                  % (max(lat) * 1000, len(lat)), file=sys.stderr)
+            self.assertLess(max(lat), 1.0)
+            hb = ev.wait("hb")
+            self.assertIsNone(hb["id"])
+            self.assertIsInstance(hb["data"]["ts"], int)
+
+    def test_last_event_id_resumes_exactly_the_missed_events(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            watch = s.events()
+            watch.wait("snapshot")
+            a = s.events()
+            snap = a.wait("snapshot")
+            n = int(snap["id"])
+            a.close()
+            a.wait_closed()
+            c.kiosk_call("chair-2", "k-r1")
+            c.kiosk_status("chair-3", phase="intake", visit="V-7")
+            c.kiosk_call("chair-4", "k-r2", reason="ready")
+            call_on_board(watch, "chair-4")
+            missed = [(e["event"], e["id"], e["raw"]) for e in watch.events
+                      if e["id"] and int(e["id"]) > n]
+            self.assertGreaterEqual(len(missed), 3)
+            last = int(missed[-1][1])
+            for resumed in (s.events(last_header=str(n)), s.events(last=n)):
+                resumed.wait_any(lambda e: e["id"] is not None and int(e["id"]) >= last)
+                got = [(e["event"], e["id"], e["raw"]) for e in resumed.events
+                       if e["id"] and int(e["id"]) <= last]
+                self.assertEqual(got, missed)
+                self.assertFalse(any(e["event"] == "snapshot" for e in resumed.events))
+                resumed.close()
+            # An id from the future (another run) or unparseable: a fresh snapshot.
+            fresh = s.events(last_header="99999999")
+            fresh.wait("snapshot")
+            fresh.close()
+
+    def test_200_concurrent_streams_all_get_a_new_call(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            readers = [s.events() for _ in range(200)]
+            for r in readers:
+                r.wait("snapshot", timeout=30)
+            c.wait_message(c.topic("station/station/status"),
+                           lambda m: m and m.get("boards") == 200, timeout=10)
+            marks = [r.mark() for r in readers]
+            t0 = time.monotonic()
+            c.kiosk_call("chair-1", "k-many")
+            ts = [call_on_board(r, "chair-1", since=m, timeout=10)["t"] for r, m in zip(readers, marks)]
+            print("\n  200 streams: last one got the call %.1f ms after the publish"
+                  % ((max(ts) - t0) * 1000), file=sys.stderr)
+            still_serves(c, s)
+            for r in readers:
+                r.close()
+            c.wait_message(c.topic("station/station/status"),
+                           lambda m: m and m.get("boards") == 0, timeout=10)
+
+    def test_sound_armed_count_and_closing_disarms(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            sid = ev.stream_id()
+            mark = c.mq.mark()
+            self.assertEqual(s.action({"action": "sound", "stream": sid, "armed": True})[0], 200)
+            c.wait_message(c.topic("station/station/status"),
+                           lambda m: m and m["armed"] == 1 and m["boards"] == 1, since=mark)
+            ev.wait("station", lambda d: d.get("armed") == 1)
+            other = c.login("alex")
+            self.assertEqual(other.action({"action": "sound", "stream": sid, "armed": False})[0], 404)
+            mark = c.mq.mark()
+            ev.close()
+            m = c.wait_message(c.topic("station/station/status"),
+                               lambda m: m and m["armed"] == 0, since=mark)
+            self.assertEqual(m["boards"], 0)
+
+    def test_301st_stream_is_refused(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            readers = [s.events() for _ in range(300)]
+            for r in readers:
+                r.wait("stream", timeout=30)
+            extra = s.events()
+            extra.opened.wait(10)
+            extra.wait_closed()
+            self.assertEqual(extra.status, 503)
+            readers[0].close()
+            readers[0].wait_closed()
+            c.wait_message(c.topic("station/station/status"),
+                           lambda m: m and m.get("boards") == 299, timeout=10)
+            again = s.events()
+            again.wait("snapshot")
+            for r in readers + [again]:
+                r.close()
+
+
+class BadInput(unittest.TestCase):
+    def test_garbage_oversized_headers_and_body(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            out = raw_exchange(c.http_port, b"\x16\x03\x01garbage \xff\xfe nonsense\r\n\r\n")
+            self.assertEqual(status_of(out), 400, out[:100])
+            out = raw_exchange(c.http_port, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                               b"a" * 100000 + b"\r\n\r\n")
+            self.assertIn(status_of(out), (400, 413, 414, 431), out[:100])
+            big = b"{" + b" " * (1 << 20) + b"}"
+            out = raw_exchange(c.http_port, b"POST /api/action HTTP/1.1\r\nHost: x\r\n"
+                               b"Content-Type: application/json\r\nCookie: haven_session=" +
+                               s.token.encode() + b"\r\nX-CSRF-Token: " + s.csrf.encode() +
+                               b"\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
+            self.assertEqual(status_of(out), 413, out[:100])
+            # chunked, no length: cut at 8 KiB as well
+            chunk = b"a" * 9000
+            out = raw_exchange(c.http_port, b"POST /api/action HTTP/1.1\r\nHost: x\r\n"
+                               b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+                               b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n")
+            self.assertEqual(status_of(out), 413, out[:100])
+            out = raw_exchange(c.http_port, b"DELETE /api/me HTTP/1.1\r\nHost: x\r\n"
+                               b"Connection: close\r\n\r\n")
+            self.assertEqual(status_of(out), 405)
+            still_serves(c, s)
+            mark = ev.mark()
+            ev.wait("hb", since=mark, timeout=3)
+            c.kiosk_call("chair-1", "k-after")
+            call_on_board(ev, "chair-1", since=mark)
+
+    def test_slowloris_is_dropped_while_others_are_served(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            slow = socket.create_connection(("127.0.0.1", c.http_port), timeout=30)
+            slow.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            closed = threading.Event()
+            t0 = time.monotonic()
+
+            def trickle():
+                try:
+                    while not closed.is_set():
+                        slow.sendall(b"a")
+                        if closed.wait(1.0):   # the slow client's own pace, not a test wait
+                            break
+                except OSError:
+                    closed.set()
+
+            def watch():
+                try:
+                    while slow.recv(4096):
+                        pass
+                except OSError:
+                    pass
+                closed.set()
+            threading.Thread(target=trickle, daemon=True).start()
+            threading.Thread(target=watch, daemon=True).start()
+            served = 0
+            while not closed.is_set() and time.monotonic() - t0 < 40:
+                still_serves(c, s)
+                served += 1
+                closed.wait(0.5)
+            took = time.monotonic() - t0
+            print("\n  slowloris dropped after %.1f s; %d requests served meanwhile"
+                  % (took, served), file=sys.stderr)
+            self.assertTrue(closed.is_set(), "the slow client is still connected after 40 s")
+            self.assertGreater(took, 14)
+            self.assertLess(took, 25)
+            ev.wait("hb", since=ev.mark())
+            slow.close()
+
+
+class Links(unittest.TestCase):
+    def test_broker_stopped_stream_says_so_and_actions_get_503(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            snap = ev.wait("snapshot")
+            self.assertIs(snap["data"]["station"]["broker"], True)
+            mark = ev.mark()
+            c.stop_broker()
+            ev.wait("station", lambda d: d.get("broker") is False, since=mark)
+            st, body = s.action({"action": "end_visit", "room": "chair-1"})
+            self.assertEqual(st, 503)
+            self.assertIn("broker", body["error"])
+            mark = ev.mark()
+            ev.wait("hb", since=mark)   # the stream itself lives on
+            still_serves(c, s)
+
+    def test_station_killed_will_and_stream_end(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            mark = c.mq.mark()
+            c.kill_station()
+            m = c.wait_message(c.topic("station/station/status"),
+                               lambda m: m and m.get("online") is False, since=mark)
+            self.assertEqual(m, {"online": False})
+            ev.wait_closed()
+
+    def test_sigterm_publishes_offline_and_sighup_keeps_sessions(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            c.station.p.send_signal(signal.SIGHUP)
+            mark = ev.mark()
+            ev.wait("hb", since=mark)
+            ev.wait("hb", since=ev.mark())
+            self.assertEqual(s.get("/api/me").status, 200)
+            self.assertFalse(ev.closed)
+            mark = c.mq.mark()
+            self.assertEqual(c.stop_station(), 0)
+            m = c.wait_message(c.topic("station/station/status"),
+                               lambda m: m and m.get("online") is False, since=mark)
+            self.assertEqual(m, {"online": False})
+            self.assertIn("configuration reloaded", c.station.text())
+            ev.wait_closed()
+
+
+class Report(unittest.TestCase):
+    def answer_reports(self, c, rows=()):
+        """Answers every report request as a controller would (the real one may answer too)."""
+        def on_req():
+            seen = 0
+            while True:
+                try:
+                    req = c.mq.wait(c.topic("report/%s/request/station" % c.controller_id),
+                                    timeout=30, since=seen)
+                except TimeoutError:
+                    return
+                seen = c.mq.mark()
+                now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                c.mq.publish(c.topic("report/%s/reply/station" % c.controller_id),
+                             {"id": req["id"], "controller": c.controller_id,
+                              "generated": now, "since": req.get("since", now),
+                              "until": req.get("until", now), "rows": list(rows)})
+        threading.Thread(target=on_req, daemon=True).start()
+
+    def test_report_for_charge_only_json_and_csv(self):
+        with Clinic() as c:
+            sam, alex = c.login("sam"), c.login("alex")
+            self.assertEqual(sam.get("/api/report?days=7").status, 403)
+            self.assertEqual(sam.get("/report").status, 403)
+            self.assertEqual(alex.get("/report").status, 200)
+            self.answer_reports(c)
+            r = alex.get("/api/report?days=7")
+            self.assertEqual(r.status, 200, r.body)
+            body = r.json()
+            self.assertTrue(body["id"].startswith("r-"))
+            self.assertIsInstance(body["rows"], list)
+            r = alex.get("/report.csv?days=7")
+            self.assertEqual(r.status, 200, r.body)
+            self.assertTrue(r.header("content-type").startswith("text/csv"))
+            self.assertEqual(r.header("content-disposition"),
+                             'attachment; filename="haven-report.csv"')
+            self.assertEqual(alex.get("/api/report?days=0").status, 400)
+
+    def test_report_without_an_answer_is_504_after_5s(self):
+        def cfg(c):
+            from station_fixture import default_config
+            return default_config(c.prefix, c.http_port, c.tmp)
+        with Clinic(start_room=False, start_station=False, config=cfg) as c:
+            c.mq.publish(c.topic("controller/ghost/status"), {"online": True, "rooms": []},
+                         retain=True)
+            c.start_station()
+            alex = c.login("alex")
+            t0 = time.monotonic()
+            r = alex.get("/api/report?days=1")
+            took = time.monotonic() - t0
+            self.assertEqual(r.status, 504)
+            self.assertGreater(took, 4.5)
+            self.assertLess(took, 8)
+            still_serves(c, alex)
+
+
+if __name__ == "__main__":
+    unittest.main()
