@@ -109,6 +109,7 @@
   var lastId = null;          /* the last event id seen */
   var lastHb = 0;             /* performance.now() of the last event of any kind */
   var es = null;
+  var streamFresh = false;    /* this connection has told us its stream id */
   var linkLost = false, linkWhy = null;
   var phoneView = false;
   var seenOpen = {};          /* call id -> true: calls we have vibrated for */
@@ -519,7 +520,22 @@
       } catch (e) { /* a heartbeat is a heartbeat */ }
       checkLink();
     });
+    streamFresh = false;
+    es.addEventListener('open', function () {
+      /* A resumed stream (Last-Event-ID) replays what we missed but may not say its
+       * new id; an armed board must report its sound on the new one, so without
+       * the id in 3 s it starts over with a snapshot (the whole picture: nothing lost). */
+      var mine = es;
+      setTimeout(function () {
+        if (es === mine && armed && !streamFresh && es.readyState === EventSource.OPEN) {
+          es.close();
+          lastId = null;
+          connect();
+        }
+      }, 3000);
+    });
     es.addEventListener('error', function () {
+      streamFresh = false;
       checkLink();
       if (es.readyState === EventSource.CLOSED) {
         /* the server refused the stream (401, 503): find out why, then try again */
@@ -547,6 +563,7 @@
   };
 
   function setStream(id) {
+    streamFresh = true;
     if (id === streamId) return;
     streamId = id;
     if (armed) reportSound(true);
