@@ -125,11 +125,10 @@ def main():
     import browser_kit as bk
     from browser_fixture import Fixture
 
-    fx = Fixture('bench', rooms=a.rooms)
+    fx = Fixture('bench', rooms=a.rooms, users=[('bench', 'bench password 1', 'nurse')])
     t = time.time()
     fx.start()
     print('started broker, controller, station with %d rooms in %.1f s' % (a.rooms, time.time() - t))
-    fx.user_add('bench', 'bench password 1', 'nurse')
     m = fx.mqtt('bench-obs')
     m.subscribe(fx.topic('page/nurses'))
     m.subscribe(fx.topic('call/+'))

@@ -100,7 +100,8 @@ class Mqtt:
 
 
 class Fixture:
-    def __init__(self, name, rooms=4, extra_cfg=''):
+    def __init__(self, name, rooms=4, extra_cfg='', users=()):
+        self.users = list(users)        # (name, password, role): added before the station starts
         self.name = name
         self.dir = tempfile.mkdtemp(prefix='haven-browser-%s-' % name)
         self.prefix = 'bt%s' % uuid.uuid4().hex[:8]
@@ -162,6 +163,12 @@ priorities = {
   assist  = { chain = ( { group = "nurses"; after = 0; }, { group = "charge"; after = 120; } ); repeat = 120; ack_timeout = 900; };
   urgent  = { chain = ( { group = "nurses"; after = 0; }, { group = "charge"; after = 30; } ); repeat = 30; ack_timeout = 300; };
 };
+scenes = {
+  idle = { brightness = 70; kelvin = 3000; };      intake = { brightness = 60; kelvin = 3000; };
+  infusion = { brightness = 12; kelvin = 2200; };  recovery = { brightness = 30; kelvin = 2500; };
+  discharge = { brightness = 65; kelvin = 3000; }; care = { brightness = 100; kelvin = 4000; };
+  bright = { brightness = 100; kelvin = 4500; };
+};
 rooms = (
   %(rooms)s
 );
@@ -197,6 +204,8 @@ station = {
         for r in self.rooms:
             self.kiosk.publish(self.topic('room/%s/kiosk/status' % r),
                                {'online': True, 'phase': 'idle', 'visit': None, 'ts': rfc3339()}, retain=True)
+        for u in self.users:
+            self.user_add(*u)
         self.start_station()
         self.base = 'http://127.0.0.1:%d' % self.hport
 
@@ -238,6 +247,10 @@ station = {
         if priority:
             j['priority'] = priority
         self.kiosk.publish(self.topic('room/%s/kiosk/call' % room), j)
+
+    def kiosk_status(self, room, phase, visit, online=True):
+        self.kiosk.publish(self.topic('room/%s/kiosk/status' % room),
+                           {'online': online, 'phase': phase, 'visit': visit, 'ts': rfc3339()}, retain=True)
 
     def kiosk_clear(self, room, cid, by=None):
         self.kiosk.publish(self.topic('room/%s/kiosk/clear' % room), {'id': cid, 'by': by, 'ts': rfc3339()})

@@ -106,7 +106,7 @@ def body(d, attr):
 
 
 def wait_body(d, attr, value, timeout=WAIT_S):
-    wait(d, lambda d: body(d, attr) == value, 'body[data-%s=%s]' % (attr, value), timeout)
+    wait(d, lambda d: body(d, 'data-' + attr) == value, 'body[data-%s=%s]' % (attr, value), timeout)
 
 
 def tile(d, room):
@@ -181,6 +181,13 @@ def run(main):
         import traceback
         traceback.print_exc()
         for d in list(_browsers):
+            try:
+                log('page state:', d.execute_script(
+                    'var b = document.body; return [location.href, b.getAttribute("data-link"),'
+                    ' b.getAttribute("data-sound"), b.getAttribute("data-alarm"),'
+                    ' (document.getElementById("link-detail") || {}).textContent]'))
+            except Exception as e:
+                log('page state: unavailable (%s)' % e)
             for m in console(d)[-20:]:
                 log('console:', m)
         log('FAIL')

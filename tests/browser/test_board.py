@@ -15,6 +15,9 @@ Proves, in one run (two browsers: sam, a nurse, and pat, the charge nurse):
   - an urgent call: data-priority urgent, no Clear button, the urgent cadence plays on the armed
     board (data-alarm=urgent, data-beeps counting) and still plays while muted;
     an unarmed board shows it but stays data-sound=off; cleared at the bedside;
+  - begin visit, phase and end visit on a tile reach the kiosk as P/room/R/kiosk/cmd, the
+    kiosk's new status shows on both boards; the charge nurse's light override and release
+    reach P/room/R/lights/set, and a nurse's is refused (403);
   - the call list is sorted by priority then age;
   - a POST without the CSRF token is refused (403) and changes nothing;
   - a screenshot of the board with a call of each priority (station-board.png).
@@ -24,14 +27,13 @@ import time
 
 import browser_kit as bk
 from browser_kit import By, log
+from selenium.webdriver.support.ui import Select
 from browser_fixture import Fixture
 
 
 def main():
-    fx = Fixture('board')
+    fx = Fixture('board', users=[('sam', 'correct horse 1', 'nurse'), ('pat', 'battery staple 2', 'charge')])
     fx.start()
-    fx.user_add('sam', 'correct horse 1', 'nurse')
-    fx.user_add('pat', 'battery staple 2', 'charge')
     m = fx.mqtt('bt-obs')
     m.subscribe(fx.topic('call/+'))
     m.subscribe(fx.topic('station/+/status'))
@@ -138,6 +140,37 @@ def main():
     m.expect(fx.topic('call/' + room2), lambda p: p == '', what='P/call/R empty (bedside clear)')
     for d in (a, b):
         bk.wait_tile(d, room2, 'none')
+
+    # --- the visit from the board: begin, phase, end reach the kiosk; charge sets the light --
+    m.subscribe(fx.topic('room/+/kiosk/cmd'))
+    m.subscribe(fx.topic('room/+/lights/set'))
+    r4 = fx.rooms[3]
+    m.drain()
+    a.find_element(By.CSS_SELECTOR, '.tile[data-room="%s"] [data-field="visit"]' % r4).send_keys('V-2001')
+    bk.click(a, '.tile[data-room="%s"] [data-action="begin_visit"]' % r4)
+    p = json.loads(m.expect(fx.topic('room/%s/kiosk/cmd' % r4), what='begin_visit'))
+    assert p == {'cmd': 'begin_visit', 'visit': 'V-2001', 'lang': 'en'}, p
+    fx.kiosk_status(r4, 'intake', 'V-2001')                 # the kiosk begins it
+    for d in (a, b):
+        bk.wait(d, lambda d: 'Intake' in bk.tile(d, r4).text, 'the tile in intake')
+    Select(a.find_element(By.CSS_SELECTOR, '.tile[data-room="%s"] [data-action="phase"]' % r4)) \
+        .select_by_value('infusion')
+    p = json.loads(m.expect(fx.topic('room/%s/kiosk/cmd' % r4), what='phase'))
+    assert p == {'cmd': 'phase', 'phase': 'infusion'}, p
+    fx.kiosk_status(r4, 'infusion', 'V-2001')
+    bk.wait(a, lambda d: 'Infusion' in bk.tile(d, r4).text, 'the tile in infusion')
+    Select(b.find_element(By.CSS_SELECTOR, '.tile[data-room="%s"] [data-action="light"]' % r4)) \
+        .select_by_value('bright')
+    p = json.loads(m.expect(fx.topic('room/%s/lights/set' % r4), what='the light override'))
+    assert p == {'scene': 'bright'}, p
+    bk.click(b, '.tile[data-room="%s"] [data-action="light_release"]' % r4)
+    p = json.loads(m.expect(fx.topic('room/%s/lights/set' % r4), what='the light release'))
+    assert p == {'release': True}, p
+    status, text = bk.page_fetch(a, 'POST', '/api/action', {'action': 'light', 'room': r4, 'scene': 'bright'})
+    assert status == 403, 'a nurse may not override the light: %s %s' % (status, text)
+    bk.click(a, '.tile[data-room="%s"] [data-action="end_visit"]' % r4)
+    p = json.loads(m.expect(fx.topic('room/%s/kiosk/cmd' % r4), what='end_visit'))
+    assert p == {'cmd': 'end_visit'}, p
 
     # --- one call of each priority: the list's order, and the screenshot ---------------
     fx.kiosk_call(fx.rooms[2], 'k-board-3', 'ready')      # routine, oldest

@@ -19,9 +19,8 @@ from browser_fixture import Fixture
 
 
 def main():
-    fx = Fixture('link')
+    fx = Fixture('link', users=[('sam', 'correct horse 1', 'nurse')])
     fx.start()
-    fx.user_add('sam', 'correct horse 1', 'nurse')
     a = bk.browser(1920, 1080)
     bk.login(a, fx.base, 'sam', 'correct horse 1')
     bk.wait_body(a, 'link', 'ok')

@@ -17,9 +17,8 @@ from browser_fixture import Fixture
 
 
 def main():
-    fx = Fixture('phone')
+    fx = Fixture('phone', users=[('kim', 'phone pass 3', 'nurse')])
     fx.start()
-    fx.user_add('kim', 'phone pass 3', 'nurse')
     m = fx.mqtt('ph-obs')
     m.subscribe(fx.topic('call/+'))
     d = bk.browser(390, 844)
