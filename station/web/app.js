@@ -1,1 +1,726 @@
+/*
+ * app.js - Haven's nurse-station board and phone view (and the login page's
+ * few lines).  Plain JS, no framework, nothing from outside the station: the
+ * page is served under "default-src 'self'", so nothing here is inline.
+ *
+ * The picture comes from GET /events (Server-Sent Events): a snapshot, then
+ * one "room" event per changed tile and "station" events for the station's
+ * own links, and an "hb" heartbeat every second.  No heartbeat for 3 s, or a
+ * station event saying broker:false, and the board says it cannot see the
+ * chairs (body[data-link=lost]) and sounds a trouble tone.  EventSource
+ * resumes after a reconnect with Last-Event-ID, so no event is lost.
+ *
+ * Actions are POSTs to /api/action with the session's CSRF token.  The board
+ * never changes a tile by itself: it waits for the event that the controller's
+ * answer causes, so what it shows is what the chairs see.
+ */
 'use strict';
+
+(function () {
+  var PRIO = {
+    urgent:  { rank: 0, word: 'Urgent',  shape: '\u25B2' },   /* ▲ */
+    assist:  { rank: 1, word: 'Assist',  shape: '\u25C6' },   /* ◆ */
+    routine: { rank: 2, word: 'Routine', shape: '\u25CF' }    /* ● */
+  };
+  var REASONS = {
+    help: 'Asked for help', unwell: 'Feeling unwell', safety: 'Safety',
+    ready: 'Ready for discharge review', kiosk_offline: 'Chair screen offline',
+    no_board: 'No board has sound on'
+  };
+  var PHASES = ['idle', 'intake', 'infusion', 'recovery', 'discharge'];
+  var PHASE_WORD = { idle: 'Idle', intake: 'Intake', infusion: 'Infusion',
+                     recovery: 'Recovery', discharge: 'Discharge' };
+  var SCENES = ['bright', 'care', 'idle', 'intake', 'infusion', 'recovery', 'discharge'];
+  var HB_LOST_MS = 3000, HB_CHECK_MS = 500, MUTE_MS = 30000, TOUCH_EVERY_MS = 30000;
+
+  /* ---------------------------------------------------------------- helpers */
+
+  function $(id) { return document.getElementById(id); }
+
+  /* h('div', {class: 'x', 'data-room': r}, child, 'text', ...) */
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k === 'text') el.textContent = v;
+        else if (k === 'on') Object.keys(v).forEach(function (ev) { el.addEventListener(ev, v[ev]); });
+        else el.setAttribute(k, v === true ? '' : String(v));
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined || c === false) continue;
+      el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return el;
+  }
+
+  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+
+  /* 75 s -> "1:15", 3725 s -> "1:02:05" */
+  function mmss(s) {
+    s = Math.max(0, Math.floor(s));
+    var hh = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), ss = s % 60;
+    return hh > 0 ? hh + ':' + pad2(m) + ':' + pad2(ss) : m + ':' + pad2(ss);
+  }
+
+  /* ---------------------------------------------------------------- login page */
+
+  function loginPage() {
+    var narrow = window.matchMedia('(max-width: 699px)').matches;
+    $('view').value = narrow ? 'phone' : 'board';
+    document.body.setAttribute('data-view', narrow ? 'phone' : 'board');
+    var q = new URLSearchParams(location.search);
+    var err = $('login-error'), submit = $('login-submit');
+    if (q.get('e') === '1') {
+      err.textContent = 'Wrong name or password';
+      err.hidden = false;
+    } else if (q.get('e') === 'wait') {
+      var left = parseInt(q.get('s'), 10);
+      if (!(left > 0)) left = 1;
+      if (left > 3600) left = 3600;
+      var until = Date.now() + left * 1000;
+      var show = function () {
+        var s = Math.ceil((until - Date.now()) / 1000);
+        if (s > 0) {
+          err.textContent = 'Too many tries. Wait ' + s + (s === 1 ? ' second.' : ' seconds.');
+          submit.disabled = true;
+          setTimeout(show, 250);
+        } else {
+          err.textContent = 'Too many tries. You may try again now.';
+          submit.disabled = false;
+        }
+      };
+      err.hidden = false;
+      show();
+    }
+  }
+
+  /* ---------------------------------------------------------------- board state */
+
+  var me = null;              /* {user, role, view, csrf} */
+  var rooms = {};             /* id -> tile JSON */
+  var order = [];             /* room ids in the config's order */
+  var station = null;         /* the last station event */
+  var offset = 0;             /* station clock - our clock, ms */
+  var streamId = null;        /* this page's event stream, for the sound report */
+  var lastId = null;          /* the last event id seen */
+  var lastHb = 0;             /* performance.now() of the last event of any kind */
+  var es = null;
+  var streamFresh = false;    /* this connection has told us its stream id */
+  var linkLost = false, linkWhy = null;
+  var phoneView = false;
+  var seenOpen = {};          /* call id -> true: calls we have vibrated for */
+  var tileEls = {};           /* id -> {root, parts..., actionsKey} */
+
+  function serverNow() { return Date.now() + offset; }
+
+  function post(body) {
+    if (!me) return Promise.reject(new Error('not signed in'));
+    return fetch('/api/action', {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      if (r.status === 401) { location.href = '/login'; throw new Error('signed out'); }
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) {
+          var msg = j && j.error ? j.error : 'HTTP ' + r.status;
+          if (r.status === 503) msg = 'The station is not connected to the chairs: NOT sent. ' +
+                                      'Go to the chair.';
+          var e = new Error(msg);
+          e.status = r.status;
+          throw e;
+        }
+        return j;
+      });
+    });
+  }
+
+  var toastTimer = null;
+  function toast(msg, bad) {
+    var t = $('toast');
+    t.textContent = msg;
+    t.className = 'toast' + (bad ? ' toast-bad' : '');
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { t.hidden = true; }, bad ? 8000 : 3000);
+  }
+
+  function act(body, btn) {
+    if (btn) { btn.disabled = true; btn.setAttribute('data-busy', '1'); }
+    return post(body).then(function () {
+      if (btn) { btn.removeAttribute('data-busy'); btn.disabled = false; }
+    }, function (e) {
+      if (btn) { btn.removeAttribute('data-busy'); btn.disabled = false; }
+      toast(e.message, true);
+    });
+  }
+
+  /* ---------------------------------------------------------------- tiles */
+
+  function callWord(c) {
+    if (!c) return '';
+    if (c.state === 'acknowledged') return (c.by || 'Someone') + ' is on the way';
+    return 'Open';
+  }
+
+  function reasonWord(c) {
+    var r = REASONS[c.reason] || c.reason || '';
+    return c.detail ? r + ' — ' + c.detail : r;
+  }
+
+  function actionsKey(t) {
+    var c = t.call;
+    return [c ? c.id + '/' + c.state + '/' + c.priority : '-', t.visit || '-', t.phase || '-',
+            me ? me.role : '-'].join('|');
+  }
+
+  function buildActions(t) {
+    var box = h('div', { class: 'actions' });
+    var c = t.call;
+    if (c) {
+      if (c.state === 'open')
+        box.appendChild(h('button', { type: 'button', class: 'big act-ack', 'data-action': 'ack',
+          text: 'Acknowledge', on: { click: function (ev) {
+            act({ action: 'ack', room: t.id, call: c.id }, ev.currentTarget); } } }));
+      if (c.priority !== 'urgent')
+        box.appendChild(h('button', { type: 'button', class: 'act-clear', 'data-action': 'clear',
+          text: 'Clear', on: { click: function (ev) {
+            act({ action: 'clear', room: t.id, call: c.id }, ev.currentTarget); } } }));
+      else
+        box.appendChild(h('span', { class: 'note', text: 'Urgent: clear at the chair' }));
+    }
+    var visit = h('div', { class: 'visit' });
+    if (!t.visit) {
+      var vin = h('input', { type: 'text', 'data-field': 'visit', placeholder: 'Visit V-…',
+                             maxlength: 32, 'aria-label': 'Visit number' });
+      var lang = h('select', { 'data-field': 'lang', 'aria-label': 'Language' },
+                   h('option', { value: 'en', text: 'EN' }), h('option', { value: 'es', text: 'ES' }));
+      visit.appendChild(vin);
+      visit.appendChild(lang);
+      visit.appendChild(h('button', { type: 'button', 'data-action': 'begin_visit',
+        text: 'Begin visit', on: { click: function (ev) {
+          var v = vin.value.trim();
+          if (!v) v = 'V-' + Date.now().toString(36).toUpperCase();
+          else if (!/^V-/.test(v)) v = 'V-' + v;
+          act({ action: 'begin_visit', room: t.id, visit: v, lang: lang.value }, ev.currentTarget);
+        } } }));
+    } else {
+      var sel = h('select', { 'data-action': 'phase', 'aria-label': 'Phase' });
+      PHASES.forEach(function (p) {
+        sel.appendChild(h('option', { value: p, text: PHASE_WORD[p], selected: p === t.phase }));
+      });
+      sel.addEventListener('change', function () {
+        act({ action: 'phase', room: t.id, phase: sel.value }, sel);
+      });
+      visit.appendChild(sel);
+      visit.appendChild(h('button', { type: 'button', 'data-action': 'end_visit', text: 'End visit',
+        on: { click: function (ev) { act({ action: 'end_visit', room: t.id }, ev.currentTarget); } } }));
+    }
+    box.appendChild(visit);
+    if (me && me.role === 'charge') {
+      var light = h('div', { class: 'light' });
+      var ls = h('select', { 'data-action': 'light', 'aria-label': 'Light override' },
+                 h('option', { value: '', text: 'Light…' }));
+      SCENES.forEach(function (s) { ls.appendChild(h('option', { value: s, text: s })); });
+      ls.addEventListener('change', function () {
+        if (ls.value) act({ action: 'light', room: t.id, scene: ls.value }, ls);
+      });
+      light.appendChild(ls);
+      light.appendChild(h('button', { type: 'button', 'data-action': 'light_release',
+        text: 'Release light', on: { click: function (ev) {
+          act({ action: 'light_release', room: t.id }, ev.currentTarget); } } }));
+      box.appendChild(light);
+    }
+    return box;
+  }
+
+  function tileParts(id) {
+    var p = tileEls[id];
+    if (p) return p;
+    p = {};
+    p.root = h('section', { class: 'tile', 'data-room': id, 'data-call': 'none', 'data-priority': '' });
+    p.head = h('header', { class: 'tile-head' });
+    p.label = h('h3', { class: 'label' });
+    p.kiosk = h('span', { class: 'kiosk' });
+    p.head.appendChild(p.label);
+    p.head.appendChild(p.kiosk);
+    p.status = h('div', { class: 'status' });
+    p.phase = h('span', { class: 'phase' });
+    p.observe = h('span', { class: 'observe' });
+    p.scene = h('span', { class: 'scene' });
+    p.status.appendChild(p.phase);
+    p.status.appendChild(p.observe);
+    p.status.appendChild(p.scene);
+    p.call = h('div', { class: 'call' });
+    p.actions = null;
+    p.actionsKey = null;
+    p.root.appendChild(p.head);
+    p.root.appendChild(p.status);
+    p.root.appendChild(p.call);
+    tileEls[id] = p;
+    return p;
+  }
+
+  function callBlock(c, withAck, roomId) {
+    var pr = PRIO[c.priority] || PRIO.assist;
+    var box = h('div', { class: 'call-box', 'data-priority': c.priority, 'data-state': c.state });
+    box.appendChild(h('div', { class: 'call-prio' },
+      h('span', { class: 'shape', 'aria-hidden': 'true', text: pr.shape }),
+      h('span', { class: 'pword', text: pr.word })));
+    box.appendChild(h('div', { class: 'reason', text: reasonWord(c) }));
+    box.appendChild(h('div', { class: 'call-line' },
+      h('span', { class: 'age', 'data-since': c.raised }),
+      h('span', { class: 'state', text: callWord(c) })));
+    box.appendChild(h('div', { class: 'tier', 'data-tier-at': c.next_tier_at || '',
+                               'data-escalation': c.escalation || 0,
+                               'data-next-group': c.next_group || '' }));
+    if (withAck && c.state === 'open')
+      box.appendChild(h('button', { type: 'button', class: 'big act-ack', 'data-action': 'ack',
+        text: 'Acknowledge', on: { click: function (ev) {
+          act({ action: 'ack', room: roomId, call: c.id }, ev.currentTarget); } } }));
+    return box;
+  }
+
+  function renderTile(t) {
+    var p = tileParts(t.id);
+    var c = t.call;
+    p.root.setAttribute('data-call', c ? (c.state === 'acknowledged' ? 'acknowledged' : 'open') : 'none');
+    p.root.setAttribute('data-priority', c ? c.priority : '');
+    p.root.setAttribute('data-kiosk', t.kiosk || 'unknown');
+    p.label.textContent = t.label || t.id;
+    p.kiosk.textContent = t.kiosk === 'online' ? 'Kiosk online' :
+                          t.kiosk === 'offline' ? 'Kiosk OFFLINE' : 'Kiosk ?';
+    p.kiosk.setAttribute('data-state', t.kiosk || 'unknown');
+    p.phase.setAttribute('data-since', t.phase_since || '');
+    p.phase.setAttribute('data-phase', t.phase || '');
+    p.observe.setAttribute('data-until', t.observe_until || '');
+    p.scene.textContent = t.scene ? 'Light: ' + t.scene : '';
+    p.call.textContent = '';
+    if (c) p.call.appendChild(callBlock(c, false, t.id));
+    var key = actionsKey(t);
+    if (key !== p.actionsKey) {
+      var a = buildActions(t);
+      if (p.actions) p.root.replaceChild(a, p.actions); else p.root.appendChild(a);
+      p.actions = a;
+      p.actionsKey = key;
+    }
+    if (c && c.state === 'open' && !seenOpen[c.id]) {
+      seenOpen[c.id] = true;
+      if (phoneView && navigator.vibrate) {
+        try { navigator.vibrate(c.priority === 'urgent' ? [300, 100, 300, 100, 300] : [250, 150, 250]); }
+        catch (e) { /* not allowed before a touch: fine */ }
+      }
+    }
+  }
+
+  function openCalls() {
+    var list = [];
+    order.forEach(function (id) { if (rooms[id] && rooms[id].call) list.push(rooms[id]); });
+    list.sort(function (a, b) {
+      var pa = (PRIO[a.call.priority] || PRIO.assist).rank, pb = (PRIO[b.call.priority] || PRIO.assist).rank;
+      if (pa !== pb) return pa - pb;
+      return (a.call.raised || 0) - (b.call.raised || 0);
+    });
+    return list;
+  }
+
+  function renderLists() {
+    var calls = openCalls();
+    var list = $('call-list');
+    list.textContent = '';
+    $('call-count').textContent = String(calls.length);
+    $('call-none').hidden = calls.length > 0;
+    calls.forEach(function (t) {
+      var c = t.call;
+      var li = h('li', { class: 'call-item', 'data-room': t.id, 'data-priority': c.priority,
+                         'data-call': c.state === 'acknowledged' ? 'acknowledged' : 'open' },
+                 h('div', { class: 'call-room', text: t.label || t.id }), callBlock(c, true, t.id));
+      list.appendChild(li);
+    });
+    fitCallList(calls);
+    /* the phone view: the same order, biggest first */
+    var pl = $('phone-calls');
+    pl.textContent = '';
+    $('phone-none').hidden = calls.length > 0;
+    calls.forEach(function (t) {
+      var c = t.call;
+      pl.appendChild(h('li', { class: 'phone-call', 'data-room': t.id, 'data-priority': c.priority,
+                               'data-call': c.state === 'acknowledged' ? 'acknowledged' : 'open' },
+                       h('div', { class: 'call-room', text: t.label || t.id }), callBlock(c, true, t.id)));
+    });
+    tick();
+    updateAlarm();
+  }
+
+  /* If not every call fits in the list, hide the lowest ones: urgent calls always show. */
+  function fitCallList(calls) {
+    var list = $('call-list'), more = $('call-more');
+    var items = list.children;
+    for (var i = 0; i < items.length; i++) items[i].hidden = false;
+    more.hidden = true;
+    if (phoneView || !items.length) return;
+    var box = list.parentNode;
+    var avail = box.clientHeight - (list.offsetTop - box.offsetTop) - 48;
+    var hidden = 0;
+    for (var j = items.length - 1; j >= 0 && list.scrollHeight > avail; j--) {
+      if (calls[j].call.priority === 'urgent') break;
+      items[j].hidden = true;
+      hidden++;
+    }
+    if (hidden) {
+      more.textContent = '+ ' + hidden + ' more call' + (hidden > 1 ? 's' : '') + ' — see the chairs';
+      more.hidden = false;
+    }
+  }
+
+  function renderAll() {
+    var box = $('tiles');
+    var want = {};
+    order.forEach(function (id) { want[id] = true; });
+    Object.keys(tileEls).forEach(function (id) {
+      if (!want[id]) { box.removeChild(tileEls[id].root); delete tileEls[id]; }
+    });
+    order.forEach(function (id) {
+      renderTile(rooms[id]);
+      box.appendChild(tileEls[id].root);     /* (re)appends in the config's order */
+    });
+    renderLists();
+  }
+
+  /* Timers: ages, phase minutes, observation and escalation countdowns. */
+  function tick() {
+    var now = serverNow();
+    var els = document.querySelectorAll('.age[data-since]');
+    for (var i = 0; i < els.length; i++) {
+      var since = +els[i].getAttribute('data-since');
+      var s = since ? (now - since) / 1000 : 0;
+      els[i].textContent = mmss(s);
+      els[i].setAttribute('data-age', s >= 300 ? '3' : s >= 120 ? '2' : s >= 30 ? '1' : '0');
+      var box = els[i].closest('.call-box');
+      if (box) box.setAttribute('data-age', els[i].getAttribute('data-age'));
+    }
+    els = document.querySelectorAll('.tier');
+    for (i = 0; i < els.length; i++) {
+      var e = els[i], esc = +e.getAttribute('data-escalation'), at = +e.getAttribute('data-tier-at');
+      var grp = e.getAttribute('data-next-group');
+      var txt = 'Tier ' + esc + (esc > 0 ? ' (escalated)' : '');
+      if (at) txt += ' · next page' + (grp ? ' to ' + grp : '') + ' in ' + mmss((at - now) / 1000);
+      e.textContent = txt;
+      e.setAttribute('data-tier', String(esc));
+    }
+    order.forEach(function (id) {
+      var p = tileEls[id];
+      if (!p) return;
+      var ph = p.phase.getAttribute('data-phase'), ps = +p.phase.getAttribute('data-since');
+      p.phase.textContent = ph ? (PHASE_WORD[ph] || ph) + (ps ? ' · ' + Math.max(0, Math.floor((now - ps) / 60000)) + ' min' : '')
+                               : 'No phase';
+      var ou = +p.observe.getAttribute('data-until');
+      if (ou) {
+        var left = (ou - now) / 1000;
+        p.observe.textContent = left > 0 ? 'Observation ' + mmss(left) + ' left' : 'Observation over';
+        p.observe.setAttribute('data-over', left > 0 ? '0' : '1');
+      } else {
+        p.observe.textContent = '';
+      }
+    });
+    if (!phoneView) fitCallList(openCalls());
+    var d = new Date(serverNow());
+    $('clock').textContent = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+  }
+
+  /* ---------------------------------------------------------------- link */
+
+  function setStation(s) {
+    station = s;
+    var ctl = $('ctl-state');
+    if (s.controller === false) {
+      ctl.textContent = 'Controller OFFLINE';
+      ctl.setAttribute('data-state', 'bad');
+    } else {
+      ctl.textContent = 'Controller online';
+      ctl.setAttribute('data-state', 'ok');
+    }
+    $('ctl-banner').hidden = s.controller !== false || s.broker === false;
+    checkLink();
+  }
+
+  function checkLink() {
+    var why = '';
+    if (station && station.broker === false) why = 'The station has lost the message broker.';
+    else if (performance.now() - lastHb > HB_LOST_MS)
+      why = 'No word from the station for ' + Math.floor((performance.now() - lastHb) / 1000) + ' s.';
+    var lost = why !== '';
+    if (lost !== linkLost || why !== linkWhy) {
+      linkLost = lost;
+      linkWhy = why;
+      document.body.setAttribute('data-link', lost ? 'lost' : 'ok');
+      $('link-banner').hidden = !lost;
+      $('link-detail').textContent = why;
+      var ls = $('link-state');
+      ls.textContent = lost ? 'LINK LOST' : 'Live';
+      ls.setAttribute('data-state', lost ? 'bad' : 'ok');
+      updateAlarm();
+    }
+  }
+
+  function onEvent(ev) {
+    lastHb = performance.now();
+    if (ev.lastEventId) lastId = ev.lastEventId;
+  }
+
+  function connect() {
+    var url = '/events' + (lastId ? '?last=' + encodeURIComponent(lastId) : '');
+    es = new EventSource(url);
+    es.addEventListener('snapshot', function (ev) {
+      onEvent(ev);
+      var s = JSON.parse(ev.data);
+      if (s.now) offset = s.now - Date.now();
+      if (s.stream) setStream(s.stream);
+      rooms = {};
+      order = [];
+      (s.rooms || []).forEach(function (t) { rooms[t.id] = t; order.push(t.id); });
+      if (s.station) setStation(s.station);
+      renderAll();
+      window.havenSnapshots = (window.havenSnapshots || 0) + 1;
+    });
+    es.addEventListener('room', function (ev) {
+      onEvent(ev);
+      var t = JSON.parse(ev.data);
+      window.havenLastRoomEvent = { t: performance.timeOrigin + performance.now(), id: ev.lastEventId,
+                                    room: t.id, call: t.call ? t.call.id : null };
+      if (window.havenOnRoom) window.havenOnRoom(window.havenLastRoomEvent);
+      if (t.stream) setStream(t.stream);
+      if (!rooms[t.id]) order.push(t.id);
+      rooms[t.id] = t;
+      renderTile(t);
+      if (!tileEls[t.id].root.parentNode) $('tiles').appendChild(tileEls[t.id].root);
+      renderLists();
+    });
+    es.addEventListener('station', function (ev) {
+      onEvent(ev);
+      var s = JSON.parse(ev.data);
+      if (s.stream) setStream(s.stream);
+      setStation(s);
+    });
+    es.addEventListener('stream', function (ev) {       /* a resumed stream's new id, if sent */
+      onEvent(ev);
+      var s = JSON.parse(ev.data);
+      if (s.stream) setStream(s.stream);
+    });
+    es.addEventListener('hb', function (ev) {
+      lastHb = performance.now();
+      try {
+        var j = JSON.parse(ev.data);
+        if (j.ts) offset = j.ts - Date.now();
+        if (j.stream) setStream(j.stream);
+      } catch (e) { /* a heartbeat is a heartbeat */ }
+      checkLink();
+    });
+    streamFresh = false;
+    es.addEventListener('open', function () {
+      /* A resumed stream (Last-Event-ID) replays what we missed but may not say its
+       * new id; an armed board must report its sound on the new one, so without
+       * the id in 3 s it starts over with a snapshot (the whole picture: nothing lost). */
+      var mine = es;
+      setTimeout(function () {
+        if (es === mine && armed && !streamFresh && es.readyState === EventSource.OPEN) {
+          es.close();
+          lastId = null;
+          connect();
+        }
+      }, 3000);
+    });
+    es.addEventListener('error', function () {
+      streamFresh = false;
+      checkLink();
+      if (es.readyState === EventSource.CLOSED) {
+        /* the server refused the stream (401, 503): find out why, then try again */
+        es = null;
+        fetch('/api/me', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+          if (r.status === 401) location.href = '/login';
+          else setTimeout(connect, 2000);
+        }, function () { setTimeout(connect, 2000); });
+      }
+    });
+  }
+
+  /* ---------------------------------------------------------------- sound */
+
+  var audio = null;           /* AudioContext, once a person turned sound on */
+  var armed = false;
+  var mutedUntil = 0;
+  var nextAt = { urgent: 0, assist: 0, routine: 0, trouble: 0 };
+  var beeps = 0;
+  var CADENCE = {             /* tones (Hz, s on, s off), repeated every `every` s */
+    urgent:  { every: 2,  notes: [[988, 0.12, 0.08], [988, 0.12, 0.08], [988, 0.12, 0]] },
+    assist:  { every: 5,  notes: [[740, 0.2, 0.12], [740, 0.2, 0]] },
+    routine: { every: 15, notes: [[523, 0.35, 0]] },
+    trouble: { every: 3,  notes: [[392, 0.25, 0.05], [294, 0.45, 0]] }
+  };
+
+  function setStream(id) {
+    streamFresh = true;
+    if (id === streamId) return;
+    streamId = id;
+    if (armed) reportSound(true);
+  }
+
+  function reportSound(on) {
+    if (!streamId) return;
+    post({ action: 'sound', stream: streamId, armed: on }).catch(function (e) {
+      if (e.status !== 401) setTimeout(function () { if (armed === on) reportSound(on); }, 2000);
+    });
+  }
+
+  function play(kind) {
+    if (!audio || audio.state !== 'running') return;
+    var t = audio.currentTime + 0.02;
+    CADENCE[kind].notes.forEach(function (n) {
+      var o = audio.createOscillator(), g = audio.createGain();
+      o.type = kind === 'trouble' ? 'square' : 'sine';
+      o.frequency.value = n[0];
+      g.gain.setValueAtTime(0.0001, t);
+      g.gain.exponentialRampToValueAtTime(kind === 'trouble' ? 0.25 : 0.5, t + 0.015);
+      g.gain.setValueAtTime(kind === 'trouble' ? 0.25 : 0.5, t + n[1] - 0.03);
+      g.gain.exponentialRampToValueAtTime(0.0001, t + n[1]);
+      o.connect(g);
+      g.connect(audio.destination);
+      o.start(t);
+      o.stop(t + n[1] + 0.02);
+      t += n[1] + n[2];
+    });
+    beeps++;
+    document.body.setAttribute('data-beeps', String(beeps));
+    document.body.setAttribute('data-last-tone', kind);
+  }
+
+  /* Which cadences should sound now: one per priority with an open,
+   * unacknowledged call, and the trouble tone while the link is lost. */
+  function wanted() {
+    var w = {};
+    order.forEach(function (id) {
+      var c = rooms[id] && rooms[id].call;
+      if (c && c.state === 'open' && CADENCE[c.priority]) w[c.priority] = true;
+    });
+    if (linkLost) w.trouble = true;
+    return w;
+  }
+
+  function updateAlarm() {
+    var w = wanted();
+    var top = w.urgent ? 'urgent' : w.trouble ? 'trouble' : w.assist ? 'assist' : w.routine ? 'routine' : 'none';
+    document.body.setAttribute('data-alarm', top);
+    var muted = Date.now() < mutedUntil;
+    document.body.setAttribute('data-muted', muted ? '1' : '0');
+    var m = $('mute');
+    m.textContent = muted ? 'Muted ' + Math.ceil((mutedUntil - Date.now()) / 1000) + ' s' : 'Mute 30 s';
+    m.setAttribute('aria-pressed', muted ? 'true' : 'false');
+    var t = performance.now() / 1000;
+    ['urgent', 'trouble', 'assist', 'routine'].forEach(function (k) {
+      if (!w[k]) { nextAt[k] = 0; return; }
+      if (muted && k !== 'urgent') return;
+      if (t >= nextAt[k]) {
+        play(k);
+        nextAt[k] = t + CADENCE[k].every;
+      }
+    });
+  }
+
+  function armSound() {
+    try {
+      if (!audio) audio = new (window.AudioContext || window.webkitAudioContext)();
+    } catch (e) {
+      toast('This browser cannot make sound: ' + e.message, true);
+      return;
+    }
+    var done = function () {
+      if (audio.state !== 'running') return;
+      armed = true;
+      document.body.setAttribute('data-sound', 'armed');
+      $('sound-banner').hidden = true;
+      reportSound(true);
+      nextAt = { urgent: 0, assist: 0, routine: 0, trouble: 0 };
+      play('routine');                              /* so the nurse hears that it works */
+      updateAlarm();
+    };
+    audio.resume().then(done, done);
+    audio.onstatechange = function () {
+      if (audio.state !== 'running' && armed) {       /* the browser took sound away */
+        armed = false;
+        document.body.setAttribute('data-sound', 'off');
+        $('sound-banner').hidden = false;
+        reportSound(false);
+      }
+    };
+  }
+
+  /* ---------------------------------------------------------------- board page */
+
+  var lastTouch = 0;
+  function touched() {
+    if (!phoneView || !me) return;
+    var now = Date.now();
+    if (now - lastTouch < TOUCH_EVERY_MS) return;
+    lastTouch = now;
+    post({ action: 'touch' }).catch(function () { /* the next touch tries again */ });
+  }
+
+  function setView() {
+    var narrow = window.matchMedia('(max-width: 699px)').matches;
+    var phone = narrow || (me && me.view === 'phone' && window.innerWidth < 1000);
+    if (phone !== phoneView) {
+      phoneView = phone;
+      document.body.setAttribute('data-view', phone ? 'phone' : 'board');
+    }
+    fitCallList(openCalls());
+  }
+
+  function boardPage() {
+    $('sound-on').addEventListener('click', armSound);
+    $('mute').addEventListener('click', function () {
+      mutedUntil = Date.now() + MUTE_MS;
+      updateAlarm();
+    });
+    $('logout').addEventListener('click', function () {
+      if (!me) { location.href = '/login'; return; }
+      fetch('/logout', { method: 'POST', credentials: 'same-origin',
+                         headers: { 'X-CSRF-Token': me.csrf } })
+        .then(function () { location.href = '/login'; }, function () { location.href = '/login'; });
+    });
+    ['pointerdown', 'keydown'].forEach(function (e) { document.addEventListener(e, touched, true); });
+    window.addEventListener('resize', setView);
+    setView();
+    lastHb = performance.now();
+    loadMe();
+    setInterval(function () { checkLink(); updateAlarm(); }, HB_CHECK_MS);
+    setInterval(tick, 1000);
+  }
+
+  function loadMe() {
+    fetch('/api/me', { credentials: 'same-origin', cache: 'no-store' }).then(function (r) {
+      if (r.status === 401) { location.href = '/login'; throw new Error('signed out'); }
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).then(function (j) {
+      me = j;
+      $('me').textContent = j.user + (j.role === 'charge' ? ' (charge)' : '');
+      $('report-link').hidden = j.role !== 'charge';
+      document.body.setAttribute('data-role', j.role);
+      setView();
+      connect();
+    }).catch(function (e) {
+      if (e.message !== 'signed out') { toast('Cannot reach the station: ' + e.message, true);
+                                        setTimeout(loadMe, 2000); }
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var page = document.body.getAttribute('data-page');
+    if (page === 'login') loginPage();
+    else if (page === 'board') boardPage();
+  });
+})();

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""test_phone.py - the phone view at 390x844.
+
+Proves:
+  - logging in on a narrow screen gives the phone view (body[data-view=phone]; the login
+    form's hidden view says phone), the board's tiles are not shown;
+  - the open calls are listed biggest first (urgent before assist), each with one large
+    Acknowledge button (at least 48 px high, as wide as the screen allows);
+  - Acknowledge on the phone -> P/call/R acknowledged by the account's name;
+  - the page fits the screen (no sideways scrolling); screenshot station-phone.png.
+"""
+import json
+
+import browser_kit as bk
+from browser_kit import By, log
+from browser_fixture import Fixture
+
+
+def main():
+    fx = Fixture('phone', users=[('kim', 'phone pass 3', 'nurse')])
+    fx.start()
+    m = fx.mqtt('ph-obs')
+    m.subscribe(fx.topic('call/+'))
+    d = bk.browser(390, 844)
+    d.get(fx.base + '/login')
+    bk.wait(d, lambda d: d.find_element(By.NAME, 'view').get_attribute('value') == 'phone', 'view=phone')
+    bk.login(d, fx.base, 'kim', 'phone pass 3')
+    bk.wait_body(d, 'view', 'phone')
+    assert not d.find_element(By.ID, 'tiles').is_displayed()
+    fx.kiosk_call(fx.rooms[1], 'k-phone-1', 'help')
+    bk.wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#phone-calls [data-room="%s"]' % fx.rooms[1]),
+            'the assist call on the phone')
+    fx.kiosk_call(fx.rooms[2], 'k-phone-2', 'safety')
+    bk.wait(d, lambda d: [e.get_attribute('data-priority') for e in
+                          d.find_elements(By.CSS_SELECTOR, '#phone-calls > li')] == ['urgent', 'assist'],
+            'urgent first, then assist')
+    first = d.find_element(By.CSS_SELECTOR, '#phone-calls > li')
+    ack = first.find_element(By.CSS_SELECTOR, '[data-action="ack"]')
+    size = ack.size
+    log('phone Acknowledge button: %r' % size)
+    assert size['height'] >= 48 and size['width'] >= 300, size
+    width = d.execute_script('return [document.documentElement.scrollWidth, window.innerWidth]')
+    assert width[0] <= width[1], 'the phone page scrolls sideways: %r' % width
+    bk.shot(d, 'station-phone.png')
+    m.drain()
+    ack.click()
+    p = m.expect(fx.topic('call/' + fx.rooms[2]), lambda p: p and json.loads(p).get('state') == 'acknowledged',
+                 what='the urgent call acknowledged')
+    assert json.loads(p)['by'] == 'kim', p
+    bk.wait(d, lambda d: 'kim is on the way' in
+            d.find_element(By.CSS_SELECTOR, '#phone-calls [data-room="%s"]' % fx.rooms[2]).text,
+            'kim is on the way on the phone')
+    bk.check_console(d)
+    fx.stop()
+
+
+if __name__ == '__main__':
+    bk.run(main)
