@@ -11,15 +11,19 @@
 #include "station.h"
 #include "web_assets.h"
 
+#include "clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define BODY_MAX 8192                 /* a POST body; past it: 413 */
 #define MEMORY_LIMIT (16 * 1024)      /* request line and headers, per connection */
@@ -28,10 +32,26 @@
 #define CONN_TIMEOUT_S 15
 #define STREAM_BLOCK 4096
 
+/*
+ * A connection's deadline to have sent its whole request (line, headers,
+ * body): libmicrohttpd's timeout restarts with every byte, so a client that
+ * trickles a header byte a second (slowloris) would hold its slot for ever.
+ * http_sweep shuts down the sockets past their deadline.  The entry goes in
+ * the connection's CLOSED notification, before libmicrohttpd closes the
+ * descriptor, so a sweep never touches a reused one.
+ */
+struct tracked {
+    struct tracked *prev, *next;
+    int fd;
+    int64_t deadline_mono;      /* 0: the request is in (or a stream is being served) */
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     station *st;
     bool tls;
+    pthread_mutex_t lock;       /* the tracked list */
+    struct tracked *conns;
 };
 
 /* One request's state, in *con_cls from the first call to the completed callback. */
@@ -144,6 +164,79 @@ static enum MHD_Result send_asset(struct MHD_Connection *c, const struct http_se
     rp.body = a->data;
     rp.len = a->len;
     return send_reply(c, h, &rp);
+}
+
+/* ---- request deadlines (slow clients) ----------------------------------------------- */
+
+static void set_deadline(struct MHD_Connection *c, const struct http_server *h, int64_t when)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct tracked *t = ci ? ci->socket_context : NULL;
+
+    if (!t)
+        return;
+    pthread_mutex_lock((pthread_mutex_t *)&h->lock);
+    t->deadline_mono = when;
+    pthread_mutex_unlock((pthread_mutex_t *)&h->lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *h = cls;
+    struct tracked *t = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t = calloc(1, sizeof *t);
+        if (!t || !ci) {
+            free(t);
+            return;
+        }
+        t->fd = ci->connect_fd;
+        t->deadline_mono = clock_mono_ms() + CONN_TIMEOUT_S * 1000;
+        pthread_mutex_lock(&h->lock);
+        t->next = h->conns;
+        if (h->conns)
+            h->conns->prev = t;
+        h->conns = t;
+        pthread_mutex_unlock(&h->lock);
+        *socket_context = t;
+    } else if (t) {
+        pthread_mutex_lock(&h->lock);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            h->conns = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&h->lock);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+void http_sweep(http_server *h)
+{
+    int64_t now = clock_mono_ms();
+    int dropped = 0;
+
+    if (!h)
+        return;
+    pthread_mutex_lock(&h->lock);
+    for (struct tracked *t = h->conns; t; t = t->next) {
+        if (t->deadline_mono && now > t->deadline_mono) {
+            shutdown(t->fd, SHUT_RDWR);   /* libmicrohttpd sees the end and closes it */
+            t->deadline_mono = 0;
+            dropped++;
+        }
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (dropped)
+        log_limited(&http_rl, LOG_WARN, "dropped %d connection(s) that took more than %d s to "
+                    "send a request", dropped, CONN_TIMEOUT_S);
 }
 
 /* ---- request helpers --------------------------------------------------------------- */
@@ -536,6 +629,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = rq;
         if (!strcmp(method, "POST"))
             return begin_post(c, h, rq);
+        set_deadline(c, h, 0);
         if (!get)
             return send_error(c, h, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
         return route_get(c, h, url, rq);
@@ -552,6 +646,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    set_deadline(c, h, 0);
     return route_post(c, h, url, rq);
 }
 
@@ -561,8 +656,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     const struct http_server *h = cls;
     struct req *rq = *con_cls;
 
-    (void)c;
     (void)why;
+    set_deadline(c, h, clock_mono_ms() + CONN_TIMEOUT_S * 1000);   /* the next request's */
     if (!rq)
         return;
     if (rq->report)
@@ -632,6 +727,7 @@ http_server *http_start(const struct http_opts *o, station *st)
     }
     h->st = st;
     h->tls = o->tls_cert_pem != NULL;
+    pthread_mutex_init(&h->lock, NULL);
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (h->tls)
@@ -646,6 +742,7 @@ http_server *http_start(const struct http_opts *o, station *st)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
         h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->tls_cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem,
         MHD_OPTION_END);
@@ -653,6 +750,7 @@ http_server *http_start(const struct http_opts *o, station *st)
     if (!h->d) {
         log_error("cannot listen on %s:%d (in use, or not an address of this machine)",
                   o->host, o->port);
+        pthread_mutex_destroy(&h->lock);
         free(h);
         return NULL;
     }
@@ -672,5 +770,6 @@ void http_stop(http_server *h)
     if (!h)
         return;
     MHD_stop_daemon(h->d);
+    pthread_mutex_destroy(&h->lock);
     free(h);
 }

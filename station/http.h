@@ -34,6 +34,13 @@ http_server *http_start(const struct http_opts *o, struct station *st);
 /* Ends every stream and stops the server (joins its thread). */
 void http_stop(http_server *h);
 
+/*
+ * Drops the connections that have not sent their whole request within 15 s
+ * of connecting (or of their previous request): the slow clients
+ * libmicrohttpd's idle timeout cannot see.  Call it about once a second.
+ */
+void http_sweep(http_server *h);
+
 /* The port actually bound (for --listen HOST:0). */
 int http_port(const http_server *h);
 

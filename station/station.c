@@ -1090,14 +1090,14 @@ static void reload(station *st)
     reload_users(st);
 }
 
-static void loop(station *st)
+static void loop(station *st, http_server *http)
 {
     int64_t next_tick = clock_mono_ms() + 1000, last_status = 0;
 
     while (!stop_requested) {
         int64_t mono = clock_mono_ms();
         int timeout = next_tick - mono < LOOP_MAX_MS ? (int)(next_tick - mono) : LOOP_MAX_MS;
-        bool dirty;
+        bool dirty, sweep = false;
 
         if (reload_requested) {
             reload_requested = 0;
@@ -1111,6 +1111,7 @@ static void loop(station *st)
             st->hb_gen++;
             next_tick = mono - next_tick > 1000 ? mono + 1000 : next_tick + 1000;
             wake_streams(st);
+            sweep = true;
         }
         report_deadlines(st, mono);
         dirty = st->status_dirty && st->connected;
@@ -1119,6 +1120,8 @@ static void loop(station *st)
             publish_status(st);
             last_status = mono;
         }
+        if (sweep)
+            http_sweep(http);
         log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
         log_limited_flush(&login_rl, LOG_WARN, "login refusals");
         log_limited_flush(&action_rl, LOG_WARN, "refused actions");
@@ -1259,7 +1262,7 @@ int station_main(const struct station_args *a)
     log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s", st.login,
              st.clinic->nrooms, users_count(st.users), st.cfg.broker_host, st.cfg.broker_port,
              st.cfg.audit);
-    loop(&st);
+    loop(&st, http);
     log_info("stopping");
     status = 0;
 out:
