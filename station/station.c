@@ -866,7 +866,9 @@ static void publish_status(station *st)
     cJSON_AddNumberToObject(o, "armed", st->narmed);
     st->status_dirty = false;
     pthread_mutex_unlock(&st->lock);
-    cJSON_AddNumberToObject(o, "ts", (double)clock_now_ms());
+    char ts[HV_TS_LEN];
+    clock_format_rfc3339(clock_now_ms(), ts);  /* the contract's times are RFC 3339 */
+    cJSON_AddStringToObject(o, "ts", ts);
     publish_json_obj(st, st->status_topic, o, true);
 }
 
