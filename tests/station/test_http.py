@@ -16,7 +16,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from station_fixture import Clinic, SseReader, USERS, http_request  # noqa: E402
+from station_fixture import (Clinic, SseReader, USERS, default_config, http_request,  # noqa: E402
+                             wait_until)
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; style-src 'self'; script-src 'self'",
@@ -477,6 +478,25 @@ class Links(unittest.TestCase):
             self.assertEqual(m, {"online": False})
             self.assertIn("configuration reloaded", c.station.text())
             ev.wait_closed()
+
+    def test_controller_watch_hears_the_real_station(self):
+        """The station's own retained status reaches the real controller's supervision:
+        no board armed pages charge once (no_board); a board armed ends the outage.  (Its
+        ts was once a number, which the controller dropped: the watch never saw a board.)"""
+        def cfg(c):
+            return default_config(c.prefix, c.http_port, c.tmp) + \
+                'stations = { watch = true; group = "charge"; grace = 1; };\n'
+        with Clinic(config=cfg) as c:
+            page = c.wait_message(c.topic("page/charge"),
+                                  lambda m: m and m.get("reason") == "no_board", timeout=15)
+            self.assertEqual(page["room"], "station")
+            s = c.login("sam")
+            ev = s.events()
+            sid = ev.stream_id()
+            self.assertEqual(s.action({"action": "sound", "stream": sid, "armed": True})[0], 200)
+            wait_until(lambda: "has sound on again" in c.room.text(), 10,
+                       "the controller to hear that a board is armed")
+            self.assertNotIn("dropped message on " + c.topic("station/"), c.room.text())
 
 
 class Report(unittest.TestCase):
