@@ -1,8 +1,9 @@
-/* cfg.c - libconfig with file:line errors, tables of fields and unknown-key warnings. */
+/* cfg.c - libconfig with file:line errors, tables of settings, unknown-key warnings, the broker. */
 #include "cfg.h"
 #include "err.h"
 #include "log.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -71,8 +72,32 @@ int cfg_get_ms(const config_setting_t *s, int64_t *ms)
     return 0;
 }
 
-static int read_field(const config_setting_t *s, const struct cfg_field *f, char *dest,
-                      struct cfg_error *err)
+/* ---- tables of settings --------------------------------------------------------------- */
+
+/* The one place a row's type meets its destination's size: a table mistake stops here. */
+static void check_row(const struct cfg_row *f)
+{
+    assert(f->type == CFG_STRING ? f->size > 0
+           : f->size == (f->type == CFG_MS ? sizeof(int64_t) : sizeof(int)));
+    (void)f;
+}
+
+void cfg_rows_default(const struct cfg_row *table, void *dest)
+{
+    for (const struct cfg_row *f = table; f->key; f++) {
+        char *to = (char *)dest + f->offset;
+        check_row(f);
+        switch (f->type) {
+        case CFG_INT:    *(int *)to = (int)f->def; break;
+        case CFG_BOOL:   *(int *)to = f->def != 0; break;
+        case CFG_MS:     *(int64_t *)to = (int64_t)llround(f->def * 1000.0); break;
+        case CFG_STRING: snprintf(to, f->size, "%s", f->def_text ? f->def_text : ""); break;
+        }
+    }
+}
+
+static int read_row(const config_setting_t *s, const struct cfg_row *f, char *dest,
+                    struct cfg_error *err)
 {
     int64_t ms;
     int t = config_setting_type(s);
@@ -115,43 +140,117 @@ static int read_field(const config_setting_t *s, const struct cfg_field *f, char
     return HV_EINVAL;
 }
 
-int cfg_read(const config_setting_t *group, const struct cfg_field *table, void *dest,
-             struct cfg_error *err)
+/* Reads one row of a table from group: absent is fine unless the row is required. */
+static int read_one(const config_setting_t *group, const struct cfg_row *f, void *dest,
+                    struct cfg_error *err)
 {
-    for (const struct cfg_field *f = table; f->key; f++) {
-        const config_setting_t *s = group ? config_setting_get_member(group, f->key) : NULL;
-        if (!s) {
-            if (f->required)
-                return cfg_fail(err, group, NULL, "missing '%s'", f->key);
-            continue;
-        }
-        int rc = read_field(s, f, dest, err);
+    const config_setting_t *s = group ? config_setting_get_member(group, f->key) : NULL;
+
+    if (!s)
+        return f->flags & CFG_REQUIRED ? cfg_fail(err, group, NULL, "missing '%s'", f->key) : 0;
+    return read_row(s, f, dest, err);
+}
+
+int cfg_rows_read(const config_setting_t *group, const struct cfg_row *table, void *dest,
+                  struct cfg_error *err)
+{
+    for (const struct cfg_row *f = table; f->key; f++) {
+        int rc = read_one(group, f, dest, err);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *table,
-                      const char *const *extra)
+/* The older rows, read as cfg_rows without a default (the caller set it) or restart column. */
+static struct cfg_row row_of_field(const struct cfg_field *f)
 {
-    int n = group ? config_setting_length(group) : 0;
+    return (struct cfg_row){ .key = f->key, .type = f->type, .offset = f->offset,
+                             .size = f->size, .min = f->min, .max = f->max,
+                             .flags = f->required ? CFG_REQUIRED : 0 };
+}
 
+int cfg_read(const config_setting_t *group, const struct cfg_field *table, void *dest,
+             struct cfg_error *err)
+{
+    for (const struct cfg_field *f = table; f->key; f++) {
+        struct cfg_row row = row_of_field(f);
+        int rc = read_one(group, &row, dest, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static bool in_rows(const struct cfg_row *t, const char *name)
+{
+    for (; t && t->key; t++)
+        if (strcmp(t->key, name) == 0)
+            return true;
+    return false;
+}
+
+static bool in_fields(const struct cfg_field *t, const char *name)
+{
+    for (; t && t->key; t++)
+        if (strcmp(t->key, name) == 0)
+            return true;
+    return false;
+}
+
+static bool in_list(const char *const *e, const char *name)
+{
+    for (; e && *e; e++)
+        if (strcmp(*e, name) == 0)
+            return true;
+    return false;
+}
+
+static void warn_unknown(const config_setting_t *group, const struct cfg_row *rows,
+                         const struct cfg_field *fields, const char *const *extra)
+{
     if (!group || !config_setting_is_group(group))
         return;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < config_setting_length(group); i++) {
         const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
         const char *name = config_setting_name(s);
-        int known = 0;
-        for (const struct cfg_field *f = table; !known && f && f->key; f++)
-            known = strcmp(f->key, name) == 0;
-        for (const char *const *e = extra; !known && e && *e; e++)
-            known = strcmp(*e, name) == 0;
-        if (!known)
+        if (!in_rows(rows, name) && !in_fields(fields, name) && !in_list(extra, name))
             log_warn("%s:%u: unknown setting '%s' ignored",
                      config_setting_source_file(s) ? config_setting_source_file(s) : "?",
                      config_setting_source_line(s), name);
     }
+}
+
+void cfg_rows_warn_unknown(const config_setting_t *group, const struct cfg_row *table,
+                           const char *const *extra)
+{
+    warn_unknown(group, table, NULL, extra);
+}
+
+void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *table,
+                      const char *const *extra)
+{
+    warn_unknown(group, NULL, table, extra);
+}
+
+int cfg_rows_keep(const struct cfg_row *table, void *next, const void *running,
+                  const char *what, const char *where)
+{
+    int changed = 0;
+
+    for (const struct cfg_row *f = table; f->key; f++) {
+        char *to = (char *)next + f->offset;
+        const char *from = (const char *)running + f->offset;
+        if (!(f->flags & CFG_RESTART))
+            continue;
+        if (f->type == CFG_STRING ? strcmp(to, from) != 0 : memcmp(to, from, f->size) != 0) {
+            log_warn("%s: '%s%s' changed in the file; it takes effect at the next restart "
+                     "(the running value is kept)", what, where ? where : "", f->key);
+            changed++;
+        }
+        memcpy(to, from, f->size);
+    }
+    return changed;
 }
 
 /* ---- broker credentials and TLS files ----------------------------------------------- */
@@ -223,9 +322,14 @@ static int check_readable(const config_setting_t *const *groups, int n, const ch
     return 0;
 }
 
-int cfg_auth_finish(const config_setting_t *const *groups, int n, const char *file,
-                    const struct cfg_auth *a, char *password, size_t pwsize,
-                    struct cfg_error *err)
+/* The broker's files: the password file read into password, the TLS files checked. */
+struct files {
+    const char *password_file, *cafile, *certfile, *keyfile;
+};
+
+static int finish_files(const config_setting_t *const *groups, int n, const char *file,
+                        const struct files *a, char *password, size_t pwsize,
+                        struct cfg_error *err)
 {
     int rc;
 
@@ -247,4 +351,83 @@ int cfg_auth_finish(const config_setting_t *const *groups, int n, const char *fi
         (rc = check_readable(groups, n, file, "keyfile", a->keyfile, err)) != 0)
         return rc;
     return 0;
+}
+
+int cfg_auth_finish(const config_setting_t *const *groups, int n, const char *file,
+                    const struct cfg_auth *a, char *password, size_t pwsize,
+                    struct cfg_error *err)
+{
+    struct files f = { a->password_file, a->cafile, a->certfile, a->keyfile };
+
+    return finish_files(groups, n, file, &f, password, pwsize, err);
+}
+
+/* ---- struct cfg_broker ------------------------------------------------------------------ */
+
+#define B_TEXT(key, member, def) CFG_ROW_TEXT(struct cfg_broker, key, member, def, CFG_RESTART)
+const struct cfg_row cfg_broker_rows[] = {
+    B_TEXT("host", host, "127.0.0.1"),
+    CFG_ROW_INT(struct cfg_broker, "port", port, 1, 65535, 1883, CFG_RESTART),
+    CFG_ROW_INT(struct cfg_broker, "keepalive", keepalive, 5, 3600, 10, CFG_RESTART),
+    B_TEXT("username", username, NULL),
+    B_TEXT("password", password, NULL),
+    B_TEXT("password_file", password_file, NULL),
+    B_TEXT("cafile", cafile, NULL),
+    B_TEXT("certfile", certfile, NULL),
+    B_TEXT("keyfile", keyfile, NULL),
+    CFG_ROWS_END
+};
+#undef B_TEXT
+
+/*
+ * Replaces each "%r" in s (a setting's value, size bytes) by room, so that
+ * one clinic file names each chair's own credentials:
+ * username = "kiosk-%r"; certfile = "/etc/haven/tls/kiosk-%r.crt".
+ */
+static int expand_room(const config_setting_t *const *groups, int n, const char *file,
+                       const char *key, char *s, size_t size, const char *room,
+                       struct cfg_error *err)
+{
+    char out[PATH_MAX];
+    size_t used = 0, rlen = strlen(room);
+
+    for (const char *p = s; *p; p++) {
+        bool is_r = p[0] == '%' && p[1] == 'r';
+        size_t len = is_r ? rlen : 1;
+        if (used + len >= size || used + len >= sizeof out) {
+            const config_setting_t *at = groups[n - 1] && config_setting_is_group(groups[n - 1])
+                                             ? config_setting_get_member(groups[n - 1], key)
+                                             : NULL;
+            return cfg_fail(err, at ? at : groups[0], file, "'%s' is longer than %zu "
+                            "characters once %%r is replaced by the room", key, size - 1);
+        }
+        memcpy(out + used, is_r ? room : p, len);
+        used += len;
+        p += is_r;
+    }
+    out[used] = '\0';
+    memcpy(s, out, used + 1);
+    return 0;
+}
+
+int cfg_broker_read(const config_setting_t *const *groups, int n, const char *file,
+                    const char *room, struct cfg_broker *b, struct cfg_error *err)
+{
+    struct files files = { b->password_file, b->cafile, b->certfile, b->keyfile };
+    int rc;
+
+    cfg_rows_default(cfg_broker_rows, b);
+    for (int i = 0; i < n; i++)
+        if (groups[i] && (rc = cfg_rows_read(groups[i], cfg_broker_rows, b, err)) != 0)
+            return rc;
+    if (room && ((rc = expand_room(groups, n, file, "username", b->username,
+                                   sizeof b->username, room, err)) != 0 ||
+                 (rc = expand_room(groups, n, file, "password_file", b->password_file,
+                                   sizeof b->password_file, room, err)) != 0 ||
+                 (rc = expand_room(groups, n, file, "certfile", b->certfile,
+                                   sizeof b->certfile, room, err)) != 0 ||
+                 (rc = expand_room(groups, n, file, "keyfile", b->keyfile,
+                                   sizeof b->keyfile, room, err)) != 0))
+        return rc;
+    return finish_files(groups, n, file, &files, b->password, sizeof b->password, err);
 }

@@ -16,6 +16,7 @@
  * A connect that has had no CONNACK within keepalive is given up the same way.
  */
 #include "mqtt.h"
+#include "cfg.h"
 #include "clock.h"
 #include "err.h"
 #include "log.h"
@@ -496,6 +497,16 @@ bool mqtt_inflight_has(const struct mqtt_inflight *f, int64_t seq)
         if (f->slots[i].seq == seq)
             return true;
     return false;
+}
+
+struct mqtt_opts mqtt_opts_from_broker(const struct cfg_broker *b)
+{
+    return (struct mqtt_opts){
+        .host = b->host, .port = b->port, .keepalive = b->keepalive,
+        .username = b->username[0] ? b->username : NULL,
+        .password = b->password[0] ? b->password : NULL,
+        .cafile = b->cafile, .certfile = b->certfile, .keyfile = b->keyfile,
+    };
 }
 
 int mqtt_parse_hostport(const char *text, char *host, size_t hostlen, int *port)

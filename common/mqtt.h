@@ -45,6 +45,16 @@ struct mqtt_opts {
                                   broker while we are away: clean_session = false */
 };
 
+struct cfg_broker;
+
+/*
+ * The connection part of the options from a program's broker settings
+ * (cfg.h): host, port, keepalive, credentials (NULL when empty) and TLS
+ * files.  The caller adds client_id, the will, threaded and persistent.  The
+ * strings point into b, which must outlive the session's creation.
+ */
+struct mqtt_opts mqtt_opts_from_broker(const struct cfg_broker *b);
+
 enum mqtt_event_kind {
     MQTT_EV_MESSAGE,       /* topic, payload, len, retained */
     MQTT_EV_CONNECTED,     /* the broker accepted us; subscriptions are being made */

@@ -144,7 +144,7 @@ static void send_call(struct app *a, enum call_reason reason, const char *detail
 /* The status heartbeat's interval: half the keepalive, within what the contract allows. */
 static int beat_ms(const struct app *a)
 {
-    int ms = a->cfg->keepalive * 500;
+    int ms = a->cfg->broker.keepalive * 500;
 
     return ms < STATUS_BEAT_MIN ? STATUS_BEAT_MIN : ms > STATUS_BEAT_MAX ? STATUS_BEAT_MAX : ms;
 }

@@ -21,40 +21,34 @@
 
 /* ---- tables ------------------------------------------------------------------------- */
 
-#define F(key, type, member, min, max) \
-    { key, type, offsetof(struct kiosk_config, member), \
-      sizeof(((struct kiosk_config *)0)->member), min, max, 0 }
-
-static const struct cfg_field top_fields[] = {
-    F("prefix", CFG_STRING, prefix, 0, 0),
-    CFG_FIELD_END
+#define KC struct kiosk_config
+static const struct cfg_row top_rows[] = {
+    CFG_ROW_TEXT(KC, "prefix", prefix, "haven", CFG_RESTART),
+    CFG_ROWS_END
 };
-static const struct cfg_field broker_fields[] = {
-    CFG_BROKER_FIELDS(struct kiosk_config),
-    CFG_FIELD_END
+static const struct cfg_row kiosk_rows[] = {
+    CFG_ROW_INT(KC, "dpi", dpi, 72, 600, 96, 0),
+    CFG_ROW_TEXT(KC, "state_dir", state_dir, "/var/lib/haven-kiosk", CFG_RESTART),
+    CFG_ROW_TEXT(KC, "pin_file", pin_file, NULL, 0),
+    CFG_ROW_MS(KC, "checkin_timeout", checkin_timeout_ms, 10, 3600, 120, 0),
+    CFG_ROW_TEXT(KC, "offline_text", offline_text,
+                 "If you need help now, press the call cord by your chair or call out.", 0),
+    CFG_ROW_TEXT(KC, "font", font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
+    CFG_ROWS_END
 };
-static const struct cfg_field kiosk_fields[] = {
-    F("dpi", CFG_INT, dpi, 72, 600),
-    F("state_dir", CFG_STRING, state_dir, 0, 0),
-    F("pin_file", CFG_STRING, pin_file, 0, 0),
-    F("checkin_timeout", CFG_MS, checkin_timeout_ms, 10, 3600),
-    F("offline_text", CFG_STRING, offline_text, 0, 0),
-    F("font", CFG_STRING, font, 0, 0),
-    CFG_FIELD_END
-};
-#undef F
+#undef KC
 
 /* Settings in minutes: read as whole numbers here, then stored in ms. */
 struct kiosk_minutes {
     int recovery;
     int checkin;
 };
-static const struct cfg_field minute_fields[] = {
-    { "recovery_minutes", CFG_INT, offsetof(struct kiosk_minutes, recovery), 0, 1, 600, 0 },
-    { "checkin_minutes", CFG_INT, offsetof(struct kiosk_minutes, checkin), 0, 1, 240, 0 },
-    CFG_FIELD_END
+static const struct cfg_row minute_rows[] = {
+    CFG_ROW_INT(struct kiosk_minutes, "recovery_minutes", recovery, 1, 600, 30, 0),
+    CFG_ROW_INT(struct kiosk_minutes, "checkin_minutes", checkin, 1, 240, 15, 0),
+    CFG_ROWS_END
 };
-/* Read by hand below, or through minute_fields: not unknown. */
+/* Read by hand below, or through minute_rows: not unknown. */
 static const char *const kiosk_extra[] = {
     "recovery_minutes", "checkin_minutes", "unwell_feelings",
     "questionnaires",  /* read by questionnaire.c */
@@ -64,25 +58,18 @@ static const char *const kiosk_extra[] = {
     NULL
 };
 
-#define DEFAULT_RECOVERY_MIN 30
-#define DEFAULT_CHECKIN_MIN  15
-
+/* What the tables cannot say: the minutes (kept in ms) and the answers that call a nurse. */
 static void set_defaults(struct kiosk_config *c)
 {
-    strcpy(c->prefix, "haven");
-    strcpy(c->broker_host, "127.0.0.1");
-    c->broker_port = 1883;
-    c->keepalive = 10;
-    c->dpi = 96;
-    strcpy(c->state_dir, "/var/lib/haven-kiosk");
-    c->recovery_ms = DEFAULT_RECOVERY_MIN * 60000LL;
-    c->checkin_ms = DEFAULT_CHECKIN_MIN * 60000LL;
-    c->checkin_timeout_ms = 120000;
+    struct kiosk_minutes min;
+
+    cfg_rows_default(top_rows, c);
+    cfg_rows_default(kiosk_rows, c);
+    cfg_rows_default(minute_rows, &min);
+    c->recovery_ms = min.recovery * 60000LL;
+    c->checkin_ms = min.checkin * 60000LL;
     memset(c->unwell_feeling, 0, sizeof c->unwell_feeling);
     c->unwell_feeling[5] = true;
-    snprintf(c->offline_text, sizeof c->offline_text, "%s",
-             "If you need help now, press the call cord by your chair or call out.");
-    strcpy(c->font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
 }
 
 /* ---- the shared sections --------------------------------------------------------------- */
@@ -98,36 +85,6 @@ static int check_prefix(const config_t *cfg, const struct kiosk_config *c,
 }
 
 /*
- * Replaces each "%r" in s (a setting's value, size bytes) by the room id, so
- * that one clinic file names each chair's own credentials:
- * username = "kiosk-%r"; certfile = "/etc/haven/tls/kiosk-%r.crt".
- */
-static int expand_room(const config_setting_t *const *groups, const char *key, char *s,
-                       size_t size, const struct kiosk_config *c, struct cfg_error *err)
-{
-    char out[PATH_MAX];
-    size_t used = 0;
-
-    for (const char *p = s; *p; p++) {
-        bool room = p[0] == '%' && p[1] == 'r';
-        const char *add = room ? c->room : p;
-        size_t n = room ? strlen(c->room) : 1;
-        if (used + n >= size || used + n >= sizeof out) {
-            const config_setting_t *at = groups[1] ? config_setting_get_member(groups[1], key)
-                                                   : NULL;
-            return cfg_fail(err, at ? at : groups[0], c->path, "'%s' is longer than %zu "
-                            "characters once %%r is replaced by the room", key, size - 1);
-        }
-        memcpy(out + used, add, n);
-        used += n;
-        p += room;
-    }
-    out[used] = '\0';
-    memcpy(s, out, used + 1);
-    return 0;
-}
-
-/*
  * The shared prefix and broker { }, then the kiosk's own kiosk { broker { } }
  * on top (its username, password file and device certificate, with "%r" for
  * the room), then the password file and TLS files checked.
@@ -138,19 +95,9 @@ static int read_shared(const config_t *cfg, struct kiosk_config *c, struct cfg_e
                                        config_lookup(cfg, "kiosk.broker") };
     int rc;
 
-    cfg_warn_unknown(brk[1], broker_fields, NULL);
-    if ((rc = cfg_read(config_root_setting(cfg), top_fields, c, err)) != 0 ||
-        (rc = cfg_read(brk[0], broker_fields, c, err)) != 0 ||
-        (rc = cfg_read(brk[1], broker_fields, c, err)) != 0 ||
-        (rc = expand_room(brk, "username", c->username, sizeof c->username, c, err)) != 0 ||
-        (rc = expand_room(brk, "password_file", c->auth.password_file,
-                          sizeof c->auth.password_file, c, err)) != 0 ||
-        (rc = expand_room(brk, "certfile", c->auth.certfile, sizeof c->auth.certfile, c,
-                          err)) != 0 ||
-        (rc = expand_room(brk, "keyfile", c->auth.keyfile, sizeof c->auth.keyfile, c,
-                          err)) != 0 ||
-        (rc = cfg_auth_finish(brk, 2, c->path, &c->auth, c->password, sizeof c->password,
-                              err)) != 0)
+    cfg_rows_warn_unknown(brk[1], cfg_broker_rows, NULL);
+    if ((rc = cfg_rows_read(config_root_setting(cfg), top_rows, c, err)) != 0 ||
+        (rc = cfg_broker_read(brk, 2, c->path, c->room, &c->broker, err)) != 0)
         return rc;
     return check_prefix(cfg, c, err);
 }
@@ -273,14 +220,15 @@ static int check_kiosk(const config_setting_t *kiosk, const struct kiosk_config 
 static int read_kiosk(const config_t *cfg, struct kiosk_config *c, struct cfg_error *err)
 {
     const config_setting_t *kiosk = config_lookup(cfg, "kiosk");
-    struct kiosk_minutes min = { DEFAULT_RECOVERY_MIN, DEFAULT_CHECKIN_MIN };
+    struct kiosk_minutes min;
     int rc;
 
     if (kiosk && !config_setting_is_group(kiosk))
         return cfg_fail(err, kiosk, NULL, "'kiosk' must be a group: kiosk = { dpi = 96; ... };");
-    cfg_warn_unknown(kiosk, kiosk_fields, kiosk_extra);
-    if ((rc = cfg_read(kiosk, kiosk_fields, c, err)) != 0 ||
-        (rc = cfg_read(kiosk, minute_fields, &min, err)) != 0 ||
+    cfg_rows_default(minute_rows, &min);
+    cfg_rows_warn_unknown(kiosk, kiosk_rows, kiosk_extra);
+    if ((rc = cfg_rows_read(kiosk, kiosk_rows, c, err)) != 0 ||
+        (rc = cfg_rows_read(kiosk, minute_rows, &min, err)) != 0 ||
         (rc = read_unwell(kiosk, c, err)) != 0 || (rc = check_kiosk(kiosk, c, err)) != 0 ||
         (rc = soundcfg_read(at(kiosk, "sound"), c->path, &c->sound, err)) != 0)
         return rc;
@@ -295,12 +243,10 @@ static int read_kiosk(const config_t *cfg, struct kiosk_config *c, struct cfg_er
     return 0;
 }
 
-int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
-              struct cfg_error *err)
+/* out zeroed, its path and room checked and set, and the defaults. 0 or HV_ECONFIG. */
+static int begin(const char *path, const char *room, struct kiosk_config *out,
+                 struct cfg_error *err)
 {
-    config_t cfg;
-    int rc;
-
     memset(out, 0, sizeof *out);
     if (strlen(path) >= sizeof out->path)
         return cfg_fail(err, NULL, path, "path too long");
@@ -310,12 +256,38 @@ int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
                         "as in the config's 'rooms'", room ? room : "");
     strcpy(out->room, room);
     set_defaults(out);
-    if ((rc = cfg_load(&cfg, path, err)) != 0)
+    return 0;
+}
+
+int kcfg_read(const config_t *cfg, const char *path, const char *room,
+              struct kiosk_config *out, struct cfg_error *err)
+{
+    int rc;
+
+    if ((rc = begin(path, room, out, err)) == 0 && (rc = read_shared(cfg, out, err)) == 0 &&
+        (rc = read_room(cfg, out, err)) == 0)
+        rc = read_kiosk(cfg, out, err);
+    return rc;
+}
+
+int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
+              struct cfg_error *err)
+{
+    config_t cfg;
+    int rc;
+
+    if ((rc = begin(path, room, out, err)) != 0 || (rc = cfg_load(&cfg, path, err)) != 0)
         return rc;
-    if ((rc = read_shared(&cfg, out, err)) == 0 && (rc = read_room(&cfg, out, err)) == 0)
-        rc = read_kiosk(&cfg, out, err);
+    rc = kcfg_read(&cfg, path, room, out, err);
     config_destroy(&cfg);  /* every string was copied into out */
     return rc;
+}
+
+int kcfg_keep_restart(struct kiosk_config *next, const struct kiosk_config *running)
+{
+    return cfg_rows_keep(top_rows, next, running, "reload", "") +
+           cfg_rows_keep(kiosk_rows, next, running, "reload", "kiosk.") +
+           cfg_rows_keep(cfg_broker_rows, &next->broker, &running->broker, "reload", "broker.");
 }
 
 /* ---- the staff PIN ------------------------------------------------------------------- */

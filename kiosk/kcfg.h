@@ -34,12 +34,7 @@ struct kiosk_config {
     char prefix[64];
     char room[HV_ROOM_MAX];
     char room_label[HV_NAME_MAX];
-    char broker_host[256];
-    int broker_port;
-    int keepalive;
-    char username[HV_NAME_MAX];
-    char password[128];
-    struct cfg_auth auth;           /* password_file, TLS files ("%r" expanded to the room) */
+    struct cfg_broker broker;       /* broker { } and kiosk { broker { } } ("%r": the room) */
 
     int dpi;
     char state_dir[PATH_MAX];
@@ -62,6 +57,20 @@ struct kiosk_config {
  */
 int kcfg_load(const char *path, const char *room, struct kiosk_config *out,
               struct cfg_error *err);
+
+/*
+ * kcfg_load from cfg, the file already parsed from path (so that the
+ * kiosk's other readers, the questionnaires, share one parse of it).
+ */
+int kcfg_read(const config_t *cfg, const char *path, const char *room,
+              struct kiosk_config *out, struct cfg_error *err);
+
+/*
+ * A reload: keeps in next what only a restart may change (prefix, broker,
+ * state_dir), copied from running, and logs each one the file changed.
+ * Returns how many had changed.
+ */
+int kcfg_keep_restart(struct kiosk_config *next, const struct kiosk_config *running);
 
 /*
  * Reads the pin file (relative to state_dir, which --state may have changed)

@@ -129,6 +129,39 @@ static void warn_demo_pin(const struct kiosk_config *cfg)
             cfg->pin_file_at, who, PIN_DEMO);
 }
 
+/*
+ * The kiosk's part of haven.cfg (path) for room, and the forms its
+ * questionnaires { } name, from one parse of the file.  0 and *forms (free
+ * with qn_set_free), or HV_ECONFIG with err.
+ */
+static int load_config(const char *path, const char *room, struct kiosk_config *c,
+                       struct qn_set **forms, struct cfg_error *err)
+{
+    config_t file;
+    int rc;
+
+    *forms = NULL;
+    if ((rc = cfg_load(&file, path, err)) != 0)
+        return rc;
+    if ((rc = kcfg_read(&file, path, room, c, err)) == 0)
+        rc = qn_set_read(&file, path, forms, err);
+    config_destroy(&file);
+    return rc;
+}
+
+/* --broker HOST:PORT and --state DIR over what the file says.  0, or 2 (told on stderr). */
+static int apply_overrides(struct kiosk_config *c, const struct options *o)
+{
+    if (o->broker && mqtt_parse_hostport(o->broker, c->broker.host, sizeof c->broker.host,
+                                         &c->broker.port) != 0) {
+        fprintf(stderr, "haven-kiosk: --broker must be HOST:PORT\n");
+        return 2;
+    }
+    if (o->state)
+        snprintf(c->state_dir, sizeof c->state_dir, "%s", o->state);
+    return 0;
+}
+
 /* `haven-kiosk check`: the configuration as this chair's kiosk would load it. */
 static int check(const struct options *o)
 {
@@ -137,9 +170,10 @@ static int check(const struct options *o)
     struct qn_set *forms;
     FILE *font;
 
-    if (kcfg_load(o->config, o->room, &cfg, &err) != 0 ||
+    if (load_config(o->config, o->room, &cfg, &forms, &err) != 0 ||
         (o->state && snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", o->state) < 0) ||
-        kcfg_load_pins(&cfg, &err) != 0 || qn_set_load(o->config, &forms, &err) != 0) {
+        kcfg_load_pins(&cfg, &err) != 0) {
+        qn_set_free(forms);
         fprintf(stderr, "haven-kiosk: %s\n", err.text);
         return 2;
     }
@@ -283,6 +317,7 @@ static void *control_main(void *arg)
 
 struct kiosk {
     struct kiosk_config cfg;
+    const struct options *opts;  /* the command line's overrides, applied again on reload */
     struct ui ui;
     struct app app;
     struct outbox *outbox;
@@ -458,22 +493,20 @@ static void reload(struct kiosk *k, int64_t now)
     struct cfg_error err;
     struct qn_set *forms;
 
-    if (kcfg_load(k->cfg.path, k->cfg.room, &next, &err) != 0 ||
-        (memcpy(next.state_dir, k->cfg.state_dir, sizeof next.state_dir),
-         kcfg_load_pins(&next, &err)) != 0 ||
-        qn_set_load(k->cfg.path, &forms, &err) != 0) {
+    if (load_config(k->cfg.path, k->cfg.room, &next, &forms, &err) != 0) {
+        log_error("reload refused, keeping the running configuration: %s", err.text);
+        return;
+    }
+    /* The link, the room and the state directory stay as they are until a restart (each
+     * change the file made to them is logged); the PINs are read from that directory. */
+    apply_overrides(&next, k->opts);  /* checked at start */
+    kcfg_keep_restart(&next, &k->cfg);
+    if (kcfg_load_pins(&next, &err) != 0) {
+        qn_set_free(forms);
         log_error("reload refused, keeping the running configuration: %s", err.text);
         return;
     }
     app_forms_reload(&k->app, forms);
-    /* The link, the room and the state directory stay as they are until a restart. */
-    memcpy(next.prefix, k->cfg.prefix, sizeof next.prefix);
-    memcpy(next.broker_host, k->cfg.broker_host, sizeof next.broker_host);
-    next.broker_port = k->cfg.broker_port;
-    memcpy(next.username, k->cfg.username, sizeof next.username);
-    memcpy(next.password, k->cfg.password, sizeof next.password);
-    next.auth = k->cfg.auth;
-    memcpy(next.state_dir, k->cfg.state_dir, sizeof next.state_dir);
     k->cfg = next;
     audio_reload(k->audio, &k->cfg.sound, now);
     k->app.dirty = true;
@@ -744,14 +777,12 @@ static int start_net(struct kiosk *k)
     /* In this order: the broker sends the retained call before the controllers' status,
      * so a call the controller already has is confirmed before any re-send. */
     const char *subs[] = { cmd, call, controllers };
-    struct mqtt_opts o = {
-        .client_id = client_id, .host = k->cfg.broker_host, .port = k->cfg.broker_port,
-        .keepalive = k->cfg.keepalive, .persistent = true,
-        .username = k->cfg.username[0] ? k->cfg.username : NULL,
-        .password = k->cfg.password[0] ? k->cfg.password : NULL,
-        .cafile = k->cfg.auth.cafile, .certfile = k->cfg.auth.certfile, .keyfile = k->cfg.auth.keyfile,
-        .will_topic = status, .will_payload = "{\"online\":false}",
-    };
+    struct mqtt_opts o = mqtt_opts_from_broker(&k->cfg.broker);
+
+    o.client_id = client_id;
+    o.persistent = true;
+    o.will_topic = status;
+    o.will_payload = "{\"online\":false}";
 
     /* Unique per installation and room: the session is persistent, and two kiosks with one
      * client id would take it from each other.  '/' in a prefix becomes '-'. */
@@ -794,14 +825,14 @@ static int run(const struct options *o)
     struct qn_set *forms = NULL;
     int status = 1;
 
-    if (kcfg_load(o->config, o->room, &k.cfg, &err) != 0 ||
-        qn_set_load(o->config, &forms, &err) != 0) {
+    if (load_config(o->config, o->room, &k.cfg, &forms, &err) != 0) {
+        qn_set_free(forms);
         fprintf(stderr, "haven-kiosk: %s\n", err.text);
         return 2;
     }
-    if (o->broker && mqtt_parse_hostport(o->broker, k.cfg.broker_host, sizeof k.cfg.broker_host,
-                                         &k.cfg.broker_port) != 0) {
-        fprintf(stderr, "haven-kiosk: --broker must be HOST:PORT\n");
+    k.opts = o;
+    if (apply_overrides(&k.cfg, o) != 0) {
+        qn_set_free(forms);
         return 2;
     }
     /* SIGHUP is waited for by its own thread: block it before any thread starts. */
@@ -839,8 +870,8 @@ static int run(const struct options *o)
     k.seen_checkin = k.app.checkin;
     k.seen_call = k.app.call;
     start_threads(&k, &hup);
-    log_info("kiosk for %s (%s) via %s:%d", k.cfg.room, k.cfg.room_label, k.cfg.broker_host,
-             k.cfg.broker_port);
+    log_info("kiosk for %s (%s) via %s:%d", k.cfg.room, k.cfg.room_label, k.cfg.broker.host,
+             k.cfg.broker.port);
     loop(&k);
     log_info("stopping");
     status = 0;

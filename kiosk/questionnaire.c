@@ -129,22 +129,6 @@ static int read_req_string(struct ld *ld, const config_setting_t *parent, const 
     return read_opt_string(ld, parent, key, out);
 }
 
-/* Warns about members of g not in keys (NULL-terminated). */
-static void warn_unknown(struct ld *ld, const config_setting_t *g, const char *const *keys)
-{
-    for (int i = 0; g && i < config_setting_length(g); i++) {
-        const config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(e);
-        bool known = false;
-        for (const char *const *k = keys; *k && !known; k++)
-            known = name && strcmp(name, *k) == 0;
-        if (!known && name)
-            log_warn("%s:%u: unknown setting '%s' (ignored)",
-                     config_setting_source_file(e) ? config_setting_source_file(e) : ld->path,
-                     config_setting_source_line(e), name);
-    }
-}
-
 /* A list ( { ... }, ... ) member; NULL (and no error) when absent. */
 static const config_setting_t *list_of_groups(struct ld *ld, const config_setting_t *parent,
                                               const char *key, int *rc)
@@ -176,7 +160,7 @@ static int read_option(struct ld *ld, const config_setting_t *g, struct qn_optio
     const config_setting_t *sc = config_setting_get_member(g, "score");
     int rc;
 
-    warn_unknown(ld, g, option_keys);
+    cfg_rows_warn_unknown(g, NULL, option_keys);
     if ((rc = read_req_string(ld, g, "value", &o->value)) || (rc = read_opt_string(ld, g, "code", &o->code)) ||
         (rc = read_opt_string(ld, g, "system", &o->system)) || (rc = read_text(ld, g, "text", true, &o->text)))
         return rc;
@@ -296,7 +280,7 @@ static int read_cond(struct ld *ld, const config_setting_t *g, const struct qn_f
     if (!config_setting_is_group(g))
         return cfg_fail(ld->err, g, ld->path, "a condition is a group { item = \"id\"; "
                         "answers = [ \"value\" ]; } or { item = \"id\"; min_score = 1; }");
-    warn_unknown(ld, g, cond_keys);
+    cfg_rows_warn_unknown(g, NULL, cond_keys);
     if (!vals)
         vals = config_setting_get_member(g, "answer");
     if ((rc = read_cond_items(ld, g, f, limit, c)) != 0)
@@ -337,7 +321,7 @@ static int read_item(struct ld *ld, const config_setting_t *g, const config_sett
     const config_setting_t *cond = config_setting_get_member(g, "show_if");
     int rc;
 
-    warn_unknown(ld, g, item_keys);
+    cfg_rows_warn_unknown(g, NULL, item_keys);
     if ((rc = read_req_string(ld, g, "id", &it->id)) || (rc = read_opt_string(ld, g, "code", &it->code)) ||
         (rc = read_text(ld, g, "text", true, &it->text)))
         return rc;
@@ -388,7 +372,7 @@ static int read_bands(struct ld *ld, const config_setting_t *list, struct qn_sco
         const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
         struct qn_band *b = &s->bands[i];
         int from, to;
-        warn_unknown(ld, g, band_keys);
+        cfg_rows_warn_unknown(g, NULL, band_keys);
         if (!config_setting_lookup_int(g, "from", &from) || !config_setting_lookup_int(g, "to", &to))
             return cfg_fail(ld->err, g, ld->path, "a band needs from = N; to = N; (whole numbers)");
         s->nbands = i + 1;
@@ -417,7 +401,7 @@ static int read_score(struct ld *ld, const config_setting_t *g, struct qn_form *
     struct qn_cond c;
     int rc;
 
-    warn_unknown(ld, g, score_keys);
+    cfg_rows_warn_unknown(g, NULL, score_keys);
     memset(&c, 0, sizeof c);
     if ((rc = read_req_string(ld, g, "id", &s->id)) || (rc = read_opt_string(ld, g, "code", &s->code)) ||
         (rc = read_text(ld, g, "text", true, &s->text)) || (rc = read_cond_items(ld, g, f, QN_ITEMS_MAX, &c)))
@@ -462,7 +446,7 @@ static int read_rule(struct ld *ld, const config_setting_t *g, struct qn_form *f
     const config_setting_t *msg = config_setting_get_member(g, "message");
     int rc;
 
-    warn_unknown(ld, g, rule_keys);
+    cfg_rows_warn_unknown(g, NULL, rule_keys);
     if (!when)
         return cfg_fail(ld->err, g, ld->path, "a rule needs when = { item = \"id\"; ... };");
     if ((rc = read_cond(ld, when, f, QN_ITEMS_MAX, &r->when)) != 0)
@@ -517,7 +501,7 @@ static int read_form(struct ld *ld, const config_setting_t *root, struct qn_form
     const config_setting_t *answers, *items, *scores, *rules;
     int rc;
 
-    warn_unknown(ld, root, form_keys);
+    cfg_rows_warn_unknown(root, NULL, form_keys);
     if ((rc = read_req_string(ld, root, "id", &f->id)) || (rc = read_opt_string(ld, root, "url", &f->url)) ||
         (rc = read_opt_string(ld, root, "code", &f->code)) ||
         (rc = read_text(ld, root, "title", true, &f->title)) ||
@@ -701,7 +685,7 @@ static int read_set(struct ld *ld, const config_setting_t *g, struct qn_set *set
     if (!config_setting_is_group(g))
         return cfg_fail(ld->err, g, ld->path, "'questionnaires' must be a group { intake = "
                         "[ \"phq-9\" ]; ... }");
-    warn_unknown(ld, g, set_keys);
+    cfg_rows_warn_unknown(g, NULL, set_keys);
     if ((rc = set_dir(ld, g, set)) != 0)
         return rc;
     for (int p = PHASE_INTAKE; p < PHASE_COUNT; p++)
@@ -712,30 +696,36 @@ static int read_set(struct ld *ld, const config_setting_t *g, struct qn_set *set
     return 0;
 }
 
-int qn_set_load(const char *path, struct qn_set **out, struct cfg_error *err)
+int qn_set_read(const config_t *cfg, const char *path, struct qn_set **out,
+                struct cfg_error *err)
 {
     struct qn_set *set = calloc(1, sizeof *set);
     struct ld ld = { path, err };
-    const config_setting_t *g;
-    config_t cfg;
+    const config_setting_t *g = config_lookup(cfg, "kiosk.questionnaires");
     int rc;
 
     *out = NULL;
     if (!set)
         return cfg_fail(err, NULL, path, "out of memory");
-    if ((rc = cfg_load(&cfg, path, err)) != 0) {
-        free(set);
-        return rc;
-    }
-    g = config_lookup(&cfg, "kiosk.questionnaires");
-    rc = g ? read_set(&ld, g, set) : 0;
-    config_destroy(&cfg);
-    if (rc) {
+    if ((rc = g ? read_set(&ld, g, set) : 0) != 0) {
         qn_set_free(set);
         return rc;
     }
     *out = set;
     return 0;
+}
+
+int qn_set_load(const char *path, struct qn_set **out, struct cfg_error *err)
+{
+    config_t cfg;
+    int rc;
+
+    *out = NULL;
+    if ((rc = cfg_load(&cfg, path, err)) != 0)
+        return rc;
+    rc = qn_set_read(&cfg, path, out, err);
+    config_destroy(&cfg);  /* every string was copied */
+    return rc;
 }
 
 void qn_set_free(struct qn_set *set)

@@ -138,6 +138,9 @@ struct qn_answers {
  * with qn_set_free), or HV_ECONFIG / HV_ENOMEM with err "file:line: ...".
  */
 int qn_set_load(const char *path, struct qn_set **out, struct cfg_error *err);
+/* qn_set_load from cfg, haven.cfg already parsed from path (one parse for the kiosk). */
+int qn_set_read(const config_t *cfg, const char *path, struct qn_set **out,
+                struct cfg_error *err);
 void qn_set_free(struct qn_set *set);
 
 /* Loads one form file into f (zeroed first).  0 or HV_ECONFIG with err. For tests and check. */

@@ -46,6 +46,7 @@ struct controller {
     struct mqtt_pending pending[INFLIGHT_MAX];
     struct mqtt_inflight inflight;   /* over pending[] */
     int64_t wall_minus_mono;         /* clock_now_ms - clock_mono_ms, to see the wall clock step */
+    const struct controller_args *args;  /* --broker and --db, applied again on reload */
 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
@@ -414,6 +415,22 @@ static int subscribe_all(struct controller *ctl)
     return 0;
 }
 
+/* --broker HOST:PORT and --db FILE over what the file says.  0, or 2 (told on stderr). */
+static int apply_overrides(struct room_config *c, const struct controller_args *args)
+{
+    if (args->broker && mqtt_parse_hostport(args->broker, c->broker.host, sizeof c->broker.host,
+                                            &c->broker.port)) {
+        fprintf(stderr, "haven-room: --broker must be HOST:PORT, not '%s'\n", args->broker);
+        return 2;
+    }
+    if (args->db_path && (size_t)snprintf(c->database, sizeof c->database, "%s",
+                                          args->db_path) >= sizeof c->database) {
+        fprintf(stderr, "haven-room: --db path too long\n");
+        return 2;
+    }
+    return 0;
+}
+
 /* SIGHUP: a new configuration, or the old one kept if the new one is wrong. */
 static void reload(struct controller *ctl)
 {
@@ -424,22 +441,10 @@ static void reload(struct controller *ctl)
         log_error("reload refused, keeping the running configuration: %s", err.text);
         return;
     }
-    if (strcmp(next.prefix, ctl->cfg.prefix) || strcmp(next.controller_id, ctl->cfg.controller_id) ||
-        strcmp(next.broker_host, ctl->cfg.broker_host) || next.broker_port != ctl->cfg.broker_port ||
-        strcmp(next.username, ctl->cfg.username) || strcmp(next.password, ctl->cfg.password) ||
-        memcmp(&next.auth, &ctl->cfg.auth, sizeof next.auth) ||
-        strcmp(next.database, ctl->cfg.database))
-        log_warn("reload: prefix, controller id, broker and database take effect at the next "
-                 "restart; the running values are kept");
-    /* Keep what only a restart may change (including command-line overrides). */
-    memcpy(next.prefix, ctl->cfg.prefix, sizeof next.prefix);
-    memcpy(next.controller_id, ctl->cfg.controller_id, sizeof next.controller_id);
-    memcpy(next.broker_host, ctl->cfg.broker_host, sizeof next.broker_host);
-    next.broker_port = ctl->cfg.broker_port;
-    memcpy(next.username, ctl->cfg.username, sizeof next.username);
-    memcpy(next.password, ctl->cfg.password, sizeof next.password);
-    next.auth = ctl->cfg.auth;
-    memcpy(next.database, ctl->cfg.database, sizeof next.database);
+    /* What only a restart may change (the command line's overrides too) stays; each change
+     * the file made to it is logged.  The overrides were checked at start. */
+    apply_overrides(&next, ctl->args);
+    roomcfg_keep_restart(&next, &ctl->cfg);
     roomcfg_free(&ctl->cfg);
     ctl->cfg = next;
     calls_set_config(ctl->calls, &ctl->cfg, clock_now_ms());
@@ -453,32 +458,16 @@ static void reload(struct controller *ctl)
              ctl->cfg.ngroups, calls_open_count(ctl->calls), ctl->cfg.lighting.nscenes);
 }
 
-static int apply_overrides(struct controller *ctl, const struct controller_args *args)
-{
-    if (args->broker && mqtt_parse_hostport(args->broker, ctl->cfg.broker_host,
-                                            sizeof ctl->cfg.broker_host, &ctl->cfg.broker_port)) {
-        fprintf(stderr, "haven-room: --broker must be HOST:PORT, not '%s'\n", args->broker);
-        return 2;
-    }
-    if (args->db_path && (size_t)snprintf(ctl->cfg.database, sizeof ctl->cfg.database, "%s",
-                                          args->db_path) >= sizeof ctl->cfg.database) {
-        fprintf(stderr, "haven-room: --db path too long\n");
-        return 2;
-    }
-    return 0;
-}
-
 static int start_session(struct controller *ctl)
 {
     char client_id[HV_NAME_MAX + 16];
     static const char offline[] = "{\"online\":false}";
-    struct mqtt_opts o = {
-        .client_id = client_id, .host = ctl->cfg.broker_host, .port = ctl->cfg.broker_port,
-        .keepalive = ctl->cfg.keepalive, .persistent = true, .will_topic = ctl->status_topic, .will_payload = offline,
-        .username = ctl->cfg.username[0] ? ctl->cfg.username : NULL,
-        .password = ctl->cfg.password[0] ? ctl->cfg.password : NULL,
-        .cafile = ctl->cfg.auth.cafile, .certfile = ctl->cfg.auth.certfile, .keyfile = ctl->cfg.auth.keyfile,
-    };
+    struct mqtt_opts o = mqtt_opts_from_broker(&ctl->cfg.broker);
+
+    o.client_id = client_id;
+    o.persistent = true;
+    o.will_topic = ctl->status_topic;
+    o.will_payload = offline;
 
     snprintf(client_id, sizeof client_id, "haven-room-%s", ctl->cfg.controller_id);
     topic_build(ctl->status_topic, sizeof ctl->status_topic, ctl->cfg.prefix, TOPIC_CONTROLLER,
@@ -614,7 +603,8 @@ int controller_run(const struct controller_args *args)
     }
     ctl.inflight = (struct mqtt_inflight){ ctl.pending, INFLIGHT_MAX, 0 };
     ctl.wall_minus_mono = clock_now_ms() - clock_mono_ms();
-    if ((status = apply_overrides(&ctl, args)) != 0)
+    ctl.args = args;
+    if ((status = apply_overrides(&ctl.cfg, args)) != 0)
         goto out_cfg;
     status = 1;
     if ((lock_fd = lock_call_log(ctl.cfg.database)) < 0)
@@ -631,7 +621,7 @@ int controller_run(const struct controller_args *args)
         goto out_calls;
     calls_restore(ctl.calls, clock_now_ms());
     log_info("controller %s serving %zu room(s) via %s:%d, call log %s", ctl.cfg.controller_id,
-             ctl.cfg.nrooms, ctl.cfg.broker_host, ctl.cfg.broker_port, ctl.cfg.database);
+             ctl.cfg.nrooms, ctl.cfg.broker.host, ctl.cfg.broker.port, ctl.cfg.database);
     loop(&ctl);
     log_info("stopping; %zu open call(s) stay in the call log", calls_open_count(ctl.calls));
     mqtt_session_close(ctl.mqtt, ctl.status_topic, "{\"online\":false}", 2000);

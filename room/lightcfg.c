@@ -28,17 +28,14 @@ static const uint8_t default_dome_rgb[PRIO_COUNT][3] = {
     { 0x30, 0x70, 0xff }, { 0xff, 0xa0, 0x00 }, { 0xff, 0x20, 0x00 },
 };
 
-#define L(key, member, min, max) \
-    { key, CFG_MS, offsetof(struct lighting_config, member), 0, min, max, 0 }
-static const struct cfg_field lighting_fields[] = {
-    L("call_fade", call_fade_ms, 0, 60),
-    L("return_fade", return_fade_ms, 0, 600),
-    L("override_fade", override_fade_ms, 0, 600),
-    L("override_hold", override_hold_ms, 1, 86400),
-    L("step", step_ms, 0.5, 60),
-    CFG_FIELD_END
+static const struct cfg_row lighting_rows[] = {
+    CFG_ROW_MS(struct lighting_config, "call_fade", call_fade_ms, 0, 60, 1, 0),
+    CFG_ROW_MS(struct lighting_config, "return_fade", return_fade_ms, 0, 600, 5, 0),
+    CFG_ROW_MS(struct lighting_config, "override_fade", override_fade_ms, 0, 600, 3, 0),
+    CFG_ROW_MS(struct lighting_config, "override_hold", override_hold_ms, 1, 86400, 3600, 0),
+    CFG_ROW_MS(struct lighting_config, "step", step_ms, 0.5, 60, 5, 0),
+    CFG_ROWS_END
 };
-#undef L
 static const char *const lighting_extra[] = { "phases", "calls", "dome", NULL };
 static const char *const dome_keys[] = { "routine", "assist", "urgent", "brightness", "flash", NULL };
 static const char *const scene_keys[] = { "brightness", "kelvin", "colour", NULL };
@@ -122,7 +119,7 @@ static int read_light(const config_setting_t *e, const char *room, struct light_
     if (!config_setting_is_group(e))
         return cfg_fail(err, e, NULL, "room '%s': a light must be { driver = \"zigbee2mqtt\"; "
                         "topic = \"zigbee2mqtt/%s-lamp\"; }", room, room);
-    cfg_warn_unknown(e, NULL, light_keys);
+    cfg_rows_warn_unknown(e, NULL, light_keys);
     if (!config_setting_lookup_string(e, "driver", &driver) ||
         (kind = light_driver_from_name(driver)) < 0)
         return cfg_fail(err, e, NULL, "room '%s': a light's driver must be \"zigbee2mqtt\", "
@@ -141,27 +138,37 @@ static int read_light(const config_setting_t *e, const char *room, struct light_
     return 0;
 }
 
-int lightcfg_read_room(const config_setting_t *room, struct room_def *r, struct cfg_error *err)
+int lightcfg_read_room(const config_setting_t *room, const char *id, struct light_def **out,
+                       int *nlights, struct light_def *dome_def, bool *has_dome,
+                       struct cfg_error *err)
 {
     const config_setting_t *lights = config_setting_get_member(room, "lights");
     const config_setting_t *dome = config_setting_get_member(room, "dome");
     int n = lights ? config_setting_length(lights) : 0, rc;
 
-    if (lights && (!config_setting_is_list(lights) || n < 1 || n > ROOMCFG_MAX_LIGHTS))
+    if (lights && (!config_setting_is_list(lights) || n < 1 || n > LIGHTCFG_MAX_LIGHTS))
         return cfg_fail(err, lights, NULL, "room '%s': 'lights' must be a list ( {...}, ... ) "
-                        "of 1 to %d lights", r->id, ROOMCFG_MAX_LIGHTS);
-    if (n > 0 && !(r->lights = calloc((size_t)n, sizeof *r->lights)))
+                        "of 1 to %d lights", id, LIGHTCFG_MAX_LIGHTS);
+    if (n > 0 && !(*out = calloc((size_t)n, sizeof **out)))
         return cfg_fail(err, lights, NULL, "out of memory");
-    for (int i = 0; i < n; i++, r->nlights++)
-        if ((rc = read_light(config_setting_get_elem(lights, (unsigned)i), r->id,
-                             &r->lights[i], err)) != 0)
+    for (int i = 0; i < n; i++, (*nlights)++)
+        if ((rc = read_light(config_setting_get_elem(lights, (unsigned)i), id,
+                             &(*out)[i], err)) != 0)
             return rc;
     if (dome) {
-        if ((rc = read_light(dome, r->id, &r->dome, err)) != 0)
+        if ((rc = read_light(dome, id, dome_def, err)) != 0)
             return rc;
-        r->has_dome = true;
+        *has_dome = true;
     }
     return 0;
+}
+
+int lightcfg_scene(const struct lighting_config *lc, const char *name)
+{
+    for (int i = 0; i < lc->nscenes; i++)
+        if (strcmp(lc->scenes[i].name, name) == 0)
+            return i;
+    return -1;
 }
 
 /* ---- scenes ------------------------------------------------------------------------------ */
@@ -179,7 +186,7 @@ static int read_scene(const config_setting_t *e, struct scene *sc, struct cfg_er
     if (!config_setting_is_group(e))
         return cfg_fail(err, e, NULL, "scene '%s' must be { brightness = 40; kelvin = 2700; }",
                         name);
-    cfg_warn_unknown(e, NULL, scene_keys);
+    cfg_rows_warn_unknown(e, NULL, scene_keys);
     snprintf(sc->name, sizeof sc->name, "%s", name);
     if (!config_setting_get_member(e, "brightness"))
         return cfg_fail(err, e, NULL, "scene '%s': missing brightness (0 to 100 %%)", name);
@@ -195,18 +202,18 @@ static int read_scene(const config_setting_t *e, struct scene *sc, struct cfg_er
     return 0;
 }
 
-static int read_scenes(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+static int read_scenes(const config_t *cfg, struct lighting_config *lc, struct cfg_error *err)
 {
     const config_setting_t *g = config_lookup(cfg, "scenes");
     int n = g ? config_setting_length(g) : 0, rc;
 
     if (g && !config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "'scenes' must be a group { idle = {...}; ... }");
-    if (n > ROOMCFG_MAX_SCENES)
-        return cfg_fail(err, g, NULL, "at most %d scenes", ROOMCFG_MAX_SCENES);
-    for (int i = 0; i < n; i++, c->lighting.nscenes++)
-        if ((rc = read_scene(config_setting_get_elem(g, (unsigned)i),
-                             &c->lighting.scenes[i], err)) != 0)
+    if (n > LIGHTCFG_MAX_SCENES)
+        return cfg_fail(err, g, NULL, "at most %d scenes", LIGHTCFG_MAX_SCENES);
+    for (int i = 0; i < n; i++, lc->nscenes++)
+        if ((rc = read_scene(config_setting_get_elem(g, (unsigned)i), &lc->scenes[i],
+                             err)) != 0)
             return rc;
     return 0;
 }
@@ -217,7 +224,7 @@ static int read_scenes(const config_t *cfg, struct room_config *c, struct cfg_er
  * A scene name in config that must be one of scenes { }; *index gets it.
  * With allow_none, "" is allowed and gives -1 (calls { assist = ""; }).
  */
-static int scene_ref(const struct room_config *c, const config_setting_t *s, bool allow_none,
+static int scene_ref(const struct lighting_config *lc, const config_setting_t *s, bool allow_none,
                      int *index, struct cfg_error *err)
 {
     const char *name = config_setting_get_string(s);
@@ -229,15 +236,14 @@ static int scene_ref(const struct room_config *c, const config_setting_t *s, boo
         *index = -1;
         return 0;
     }
-    if ((*index = roomcfg_scene(c, name)) < 0)
+    if ((*index = lightcfg_scene(lc, name)) < 0)
         return cfg_fail(err, s, NULL, "scene '%s' is not in scenes { }", name);
     return 0;
 }
 
-static int read_phases(const config_setting_t *g, struct room_config *c, struct cfg_error *err)
+static int read_phases(const config_setting_t *g, struct lighting_config *lc,
+                       struct cfg_error *err)
 {
-    struct lighting_config *lc = &c->lighting;
-
     if (!config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "'phases' must be a group { infusion = { scene = "
                         "\"infusion\"; fade = 45; }; ... }");
@@ -251,8 +257,8 @@ static int read_phases(const config_setting_t *g, struct room_config *c, struct 
             return cfg_fail(err, e, NULL, "'%s' is not a phase (idle, intake, infusion, recovery, "
                             "discharge) set as { scene = \"...\"; fade = <seconds>; }",
                             config_setting_name(e));
-        cfg_warn_unknown(e, NULL, phase_keys);
-        if (scene && (rc = scene_ref(c, scene, false, &lc->phase_scene[p], err)) != 0)
+        cfg_rows_warn_unknown(e, NULL, phase_keys);
+        if (scene && (rc = scene_ref(lc, scene, false, &lc->phase_scene[p], err)) != 0)
             return rc;
         if (fade && (cfg_get_ms(fade, &lc->phase_fade_ms[p]) || lc->phase_fade_ms[p] < 0 ||
                      lc->phase_fade_ms[p] > 3600000))
@@ -261,7 +267,7 @@ static int read_phases(const config_setting_t *g, struct room_config *c, struct 
     return 0;
 }
 
-static int read_calls(const config_setting_t *g, struct room_config *c, struct cfg_error *err)
+static int read_calls(const config_setting_t *g, struct lighting_config *lc, struct cfg_error *err)
 {
     if (!config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "'calls' must be a group { urgent = \"care\"; }");
@@ -272,7 +278,7 @@ static int read_calls(const config_setting_t *g, struct room_config *c, struct c
         if (p < 0)
             return cfg_fail(err, e, NULL, "'%s' is not a priority (routine, assist, urgent)",
                             config_setting_name(e));
-        if ((rc = scene_ref(c, e, true, &c->lighting.call_scene[p], err)) != 0)
+        if ((rc = scene_ref(lc, e, true, &lc->call_scene[p], err)) != 0)
             return rc;
     }
     return 0;
@@ -285,7 +291,7 @@ static int read_dome(const config_setting_t *g, struct lighting_config *lc, stru
 
     if (!config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "'dome' must be a group { urgent = \"#ff2000\"; ... }");
-    cfg_warn_unknown(g, NULL, dome_keys);
+    cfg_rows_warn_unknown(g, NULL, dome_keys);
     for (int p = 0; p < PRIO_COUNT; p++) {
         const config_setting_t *s = config_setting_get_member(g, priority_name(p));
         if (s && (rc = read_colour(s, lc->dome_rgb[p], err)) != 0)
@@ -301,59 +307,47 @@ static int read_dome(const config_setting_t *g, struct lighting_config *lc, stru
     return 0;
 }
 
-static void set_defaults(struct room_config *c)
+/* The defaults that depend on the scenes read: each phase's own, and care for urgent calls. */
+static void set_defaults(struct lighting_config *lc)
 {
-    struct lighting_config *lc = &c->lighting;
-
     for (int p = 0; p < PHASE_COUNT; p++) {
-        lc->phase_scene[p] = roomcfg_scene(c, phase_name(p));
+        lc->phase_scene[p] = lightcfg_scene(lc, phase_name(p));
         lc->phase_fade_ms[p] = default_phase_fade_s[p] * 1000;
     }
     for (int p = 0; p < PRIO_COUNT; p++)
         lc->call_scene[p] = -1;
-    lc->call_scene[PRIO_URGENT] = roomcfg_scene(c, "care");
-    lc->call_fade_ms = 1000;
-    lc->return_fade_ms = 5000;
-    lc->override_fade_ms = 3000;
-    lc->override_hold_ms = 3600 * 1000;
-    lc->step_ms = 5000;
+    lc->call_scene[PRIO_URGENT] = lightcfg_scene(lc, "care");
+    cfg_rows_default(lighting_rows, lc);
     memcpy(lc->dome_rgb, default_dome_rgb, sizeof lc->dome_rgb);
     lc->dome_brightness = 100;
     lc->flash_ms = 2000;
 }
 
-static int any_lights(const struct room_config *c)
-{
-    for (size_t i = 0; i < c->nrooms; i++)
-        if (c->rooms[i].nlights > 0)
-            return 1;
-    return 0;
-}
-
-int lightcfg_read(const config_t *cfg, struct room_config *c, struct cfg_error *err)
+int lightcfg_read(const config_t *cfg, const char *path, bool any_lights,
+                  struct lighting_config *lc, struct cfg_error *err)
 {
     const config_setting_t *g = config_lookup(cfg, "lighting"), *s;
     int rc;
 
-    if ((rc = read_scenes(cfg, c, err)) != 0)
+    if ((rc = read_scenes(cfg, lc, err)) != 0)
         return rc;
-    set_defaults(c);
+    set_defaults(lc);
     if (g && !config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "'lighting' must be a group { phases = {...}; ... }");
     if (g) {
-        cfg_warn_unknown(g, lighting_fields, lighting_extra);
-        if ((rc = cfg_read(g, lighting_fields, &c->lighting, err)) != 0)
+        cfg_rows_warn_unknown(g, lighting_rows, lighting_extra);
+        if ((rc = cfg_rows_read(g, lighting_rows, lc, err)) != 0)
             return rc;
-        if ((s = config_setting_get_member(g, "phases")) && (rc = read_phases(s, c, err)))
+        if ((s = config_setting_get_member(g, "phases")) && (rc = read_phases(s, lc, err)))
             return rc;
-        if ((s = config_setting_get_member(g, "calls")) && (rc = read_calls(s, c, err)))
+        if ((s = config_setting_get_member(g, "calls")) && (rc = read_calls(s, lc, err)))
             return rc;
-        if ((s = config_setting_get_member(g, "dome")) && (rc = read_dome(s, &c->lighting, err)))
+        if ((s = config_setting_get_member(g, "dome")) && (rc = read_dome(s, lc, err)))
             return rc;
     }
-    for (int p = 0; p < PHASE_COUNT && any_lights(c); p++)
-        if (c->lighting.phase_scene[p] < 0)
-            return cfg_fail(err, g ? g : config_lookup(cfg, "scenes"), c->path,
+    for (int p = 0; p < PHASE_COUNT && any_lights; p++)
+        if (lc->phase_scene[p] < 0)
+            return cfg_fail(err, g ? g : config_lookup(cfg, "scenes"), path,
                             "rooms have lights but phase '%s' has no scene: add scenes { %s = "
                             "{ brightness = ...; }; } or lighting { phases { %s = { scene = "
                             "\"...\"; }; }; }", phase_name(p), phase_name(p), phase_name(p));

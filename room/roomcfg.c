@@ -1,18 +1,15 @@
 /* roomcfg.c - reading and validating the room controller's part of haven.cfg. */
 #include "roomcfg.h"
 #include "err.h"
-#include "lightcfg.h"
 #include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define F(key, type, member, min, max, req) \
-    { key, type, offsetof(struct room_config, member), sizeof(((struct room_config *)0)->member), min, max, req }
-
-static const struct cfg_field top_fields[] = {
-    F("prefix", CFG_STRING, prefix, 0, 0, 0),
-    CFG_FIELD_END
+#define RC struct room_config
+static const struct cfg_row top_rows[] = {
+    CFG_ROW_TEXT(RC, "prefix", prefix, "haven", CFG_RESTART),
+    CFG_ROWS_END
 };
 /* Sections read by other parts of Haven (the kiosk, lighting, questionnaires). */
 static const char *const top_extra[] = {
@@ -22,36 +19,30 @@ static const char *const top_extra[] = {
     "stations",  /* read below (read_stations) */
     NULL
 };
-static const struct cfg_field controller_fields[] = {
-    F("id", CFG_STRING, controller_id, 0, 0, 0),
-    F("database", CFG_STRING, database, 0, 0, 0),
-    F("realert_min", CFG_MS, realert_min_ms, 0, 3600, 0),
-    F("offline_grace_ms", CFG_INT, offline_grace_ms, 0, 60000, 0),
-    F("online_settle", CFG_MS, online_settle_ms, 0, 3600, 0),
-    F("room_input_rate", CFG_INT, room_input_rate, 1, 100000, 0),
-    CFG_FIELD_END
+static const struct cfg_row controller_rows[] = {
+    CFG_ROW_TEXT(RC, "id", controller_id, "room-1", CFG_RESTART),
+    CFG_ROW_TEXT(RC, "database", database, "/var/lib/haven/calls.db", CFG_RESTART),
+    CFG_ROW_MS(RC, "realert_min", realert_min_ms, 0, 3600, 30, 0),
+    CFG_ROW_INT(RC, "offline_grace_ms", offline_grace_ms, 0, 60000, 500, 0),
+    CFG_ROW_MS(RC, "online_settle", online_settle_ms, 0, 3600, 5, 0),
+    CFG_ROW_INT(RC, "room_input_rate", room_input_rate, 1, 100000, 20, 0),
+    CFG_ROWS_END
 };
 static const char *const controller_extra[] = { "broker", NULL };
-static const struct cfg_field stations_fields[] = {
-    F("watch", CFG_BOOL, stations.watch, 0, 0, 0),
-    F("group", CFG_STRING, stations.group, 0, 0, 0),
-    F("grace", CFG_MS, stations.grace_ms, 1, 86400, 0),
-    CFG_FIELD_END
+static const struct cfg_row stations_rows[] = {
+    CFG_ROW_BOOL(RC, "watch", stations.watch, 0, 0),
+    CFG_ROW_TEXT(RC, "group", stations.group, NULL, 0),
+    CFG_ROW_MS(RC, "grace", stations.grace_ms, 1, 86400, 60, 0),
+    CFG_ROWS_END
 };
-static const struct cfg_field broker_fields[] = {
-    CFG_BROKER_FIELDS(struct room_config),
-    CFG_FIELD_END
-};
-#undef F
+#undef RC
 
-#define P(key, member, min, max) \
-    { key, CFG_MS, offsetof(struct prio_policy, member), 0, min, max, 0 }
-static const struct cfg_field policy_fields[] = {
-    P("repeat", repeat_ms, 1, 86400),
-    P("ack_timeout", ack_timeout_ms, 1, 86400),
-    CFG_FIELD_END
+/* Their defaults depend on the priority: default_step_s, default_ack_timeout_s. */
+static const struct cfg_row policy_rows[] = {
+    CFG_ROW_MS(struct prio_policy, "repeat", repeat_ms, 1, 86400, 0, 0),
+    CFG_ROW_MS(struct prio_policy, "ack_timeout", ack_timeout_ms, 1, 86400, 0, 0),
+    CFG_ROWS_END
 };
-#undef P
 static const char *const policy_extra[] = { "chain", NULL };
 static const char *const room_keys[] = { "id", "label", "lights", "dome", NULL };
 static const char *const step_keys[] = { "group", "after", NULL };
@@ -68,17 +59,9 @@ static const int default_ack_timeout_s[PRIO_COUNT] = { 900, 600, 300 };
 
 static void set_defaults(struct room_config *c)
 {
-    strcpy(c->prefix, "haven");
-    strcpy(c->controller_id, "room-1");
-    strcpy(c->broker_host, "127.0.0.1");
-    c->broker_port = 1883;
-    c->keepalive = 10;
-    strcpy(c->database, "/var/lib/haven/calls.db");
-    c->realert_min_ms = 30 * 1000;
-    c->offline_grace_ms = 500;
-    c->online_settle_ms = 5 * 1000;
-    c->room_input_rate = 20;
-    c->stations.grace_ms = 60 * 1000;
+    cfg_rows_default(top_rows, c);
+    cfg_rows_default(controller_rows, c);
+    cfg_rows_default(stations_rows, c);
     memcpy(c->reason_priority, default_reason_priority, sizeof c->reason_priority);
     for (int p = 0; p < PRIO_COUNT; p++) {
         c->policy[p].repeat_ms = default_step_s[p] * 1000;
@@ -148,7 +131,7 @@ static int read_step(const config_setting_t *e, const struct room_config *c,
 
     if (!config_setting_is_group(e))
         return cfg_fail(err, e, NULL, "a chain step must be { group = \"...\"; after = <seconds>; }");
-    cfg_warn_unknown(e, NULL, step_keys);
+    cfg_rows_warn_unknown(e, NULL, step_keys);
     if (!config_setting_lookup_string(e, "group", &group))
         return cfg_fail(err, e, NULL, "chain step %d: missing group", index + 1);
     if (!roomcfg_has_group(c, group))
@@ -212,8 +195,8 @@ static int read_priorities(const config_t *cfg, struct room_config *c, struct cf
         }
         if (!s)
             continue;
-        cfg_warn_unknown(s, policy_fields, policy_extra);
-        if ((rc = cfg_read(s, policy_fields, pol, err)) != 0)
+        cfg_rows_warn_unknown(s, policy_rows, policy_extra);
+        if ((rc = cfg_rows_read(s, policy_rows, pol, err)) != 0)
             return rc;
         if (chain && (rc = read_chain(chain, c, pol, err)) != 0)
             return rc;
@@ -232,8 +215,8 @@ static int read_stations(const config_t *cfg, struct room_config *c, struct cfg_
     if (!config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "'stations' must be a group "
                         "{ watch = true; group = \"charge\"; grace = 60; }");
-    cfg_warn_unknown(g, stations_fields, NULL);
-    if ((rc = cfg_read(g, stations_fields, c, err)) != 0)
+    cfg_rows_warn_unknown(g, stations_rows, NULL);
+    if ((rc = cfg_rows_read(g, stations_rows, c, err)) != 0)
         return rc;
     if (!c->stations.watch)
         return 0;
@@ -256,7 +239,7 @@ static int read_room(const config_setting_t *e, struct room_def *r, struct cfg_e
 
     if (!config_setting_is_group(e))
         return cfg_fail(err, e, NULL, "a room must be { id = \"chair-1\"; label = \"Chair 1\"; }");
-    cfg_warn_unknown(e, NULL, room_keys);
+    cfg_rows_warn_unknown(e, NULL, room_keys);
     if (!config_setting_lookup_string(e, "id", &id) || !room_id_valid(id))
         return cfg_fail(err, e, NULL, "room id must be 1 to 32 of a-z, 0-9 and '-', "
                         "e.g. \"chair-1\"");
@@ -269,7 +252,7 @@ static int read_room(const config_setting_t *e, struct room_def *r, struct cfg_e
                         id, HV_NAME_MAX - 1);
     strcpy(r->id, id);
     strcpy(r->label, label ? label : id);
-    return lightcfg_read_room(e, r, err);
+    return lightcfg_read_room(e, r->id, &r->lights, &r->nlights, &r->dome, &r->has_dome, err);
 }
 
 static int read_rooms(const config_t *cfg, struct room_config *c, struct cfg_error *err)
@@ -311,14 +294,13 @@ static int read_scalars(const config_t *cfg, struct room_config *c, struct cfg_e
                                        config_lookup(cfg, "controller.broker") };
     int rc;
 
-    cfg_warn_unknown(root, top_fields, top_extra);
-    cfg_warn_unknown(ctl, controller_fields, controller_extra);
-    cfg_warn_unknown(brk[0], broker_fields, NULL);
-    cfg_warn_unknown(brk[1], broker_fields, NULL);
-    if ((rc = cfg_read(root, top_fields, c, err)) || (rc = cfg_read(ctl, controller_fields, c, err)) ||
-        (rc = cfg_read(brk[0], broker_fields, c, err)) ||
-        (rc = cfg_read(brk[1], broker_fields, c, err)) ||
-        (rc = cfg_auth_finish(brk, 2, c->path, &c->auth, c->password, sizeof c->password, err)))
+    cfg_rows_warn_unknown(root, top_rows, top_extra);
+    cfg_rows_warn_unknown(ctl, controller_rows, controller_extra);
+    cfg_rows_warn_unknown(brk[0], cfg_broker_rows, NULL);
+    cfg_rows_warn_unknown(brk[1], cfg_broker_rows, NULL);
+    if ((rc = cfg_rows_read(root, top_rows, c, err)) ||
+        (rc = cfg_rows_read(ctl, controller_rows, c, err)) ||
+        (rc = cfg_broker_read(brk, 2, c->path, NULL, &c->broker, err)))
         return rc;
     if (!topic_prefix_valid(c->prefix))
         return cfg_fail(err, config_lookup(cfg, "prefix"), c->path,
@@ -327,6 +309,14 @@ static int read_scalars(const config_t *cfg, struct room_config *c, struct cfg_e
         return cfg_fail(err, config_lookup(cfg, "controller.id"), c->path,
                         "controller 'id' must be a name without spaces, '/', '+' or '#'");
     return 0;
+}
+
+static bool any_lights(const struct room_config *c)
+{
+    for (size_t i = 0; i < c->nrooms; i++)
+        if (c->rooms[i].nlights > 0)
+            return true;
+    return false;
 }
 
 int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *err)
@@ -344,7 +334,8 @@ int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *er
     if ((rc = read_scalars(&cfg, out, err)) || (rc = read_groups(&cfg, out, err)) ||
         (rc = read_reasons(&cfg, out, err)) || (rc = read_priorities(&cfg, out, err)) ||
         (rc = read_stations(&cfg, out, err)) ||
-        (rc = read_rooms(&cfg, out, err)) || (rc = lightcfg_read(&cfg, out, err)))
+        (rc = read_rooms(&cfg, out, err)) ||
+        (rc = lightcfg_read(&cfg, out->path, any_lights(out), &out->lighting, err)))
         roomcfg_free(out);
     config_destroy(&cfg);
     return rc;
@@ -379,8 +370,12 @@ int roomcfg_has_group(const struct room_config *cfg, const char *group)
 
 int roomcfg_scene(const struct room_config *cfg, const char *name)
 {
-    for (int i = 0; i < cfg->lighting.nscenes; i++)
-        if (strcmp(cfg->lighting.scenes[i].name, name) == 0)
-            return i;
-    return -1;
+    return lightcfg_scene(&cfg->lighting, name);
+}
+
+int roomcfg_keep_restart(struct room_config *next, const struct room_config *running)
+{
+    return cfg_rows_keep(top_rows, next, running, "reload", "") +
+           cfg_rows_keep(controller_rows, next, running, "reload", "controller.") +
+           cfg_rows_keep(cfg_broker_rows, &next->broker, &running->broker, "reload", "broker.");
 }

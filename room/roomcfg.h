@@ -10,8 +10,7 @@
 
 #include "cfg.h"
 #include "contract.h"
-#include "fade.h"
-#include "lightdrv.h"
+#include "lightcfg.h"
 
 #include <limits.h>
 #include <stddef.h>
@@ -19,8 +18,8 @@
 
 #define ROOMCFG_MAX_GROUPS 16
 #define ROOMCFG_MAX_STEPS  8
-#define ROOMCFG_MAX_SCENES 64
-#define ROOMCFG_MAX_LIGHTS 8   /* lamps in one room */
+#define ROOMCFG_MAX_SCENES LIGHTCFG_MAX_SCENES
+#define ROOMCFG_MAX_LIGHTS LIGHTCFG_MAX_LIGHTS   /* lamps in one room */
 
 struct chain_step {
     char group[HV_NAME_MAX];
@@ -44,29 +43,6 @@ struct room_def {
     struct light_def dome;     /* the corridor light over the door */
 };
 
-/* A named light setting (scenes { } in config). */
-struct scene {
-    char name[HV_NAME_MAX];
-    struct light_level level;
-};
-
-/* The lighting { } section: which scene when, and how fast (docs/configuration.md). */
-struct lighting_config {
-    struct scene scenes[ROOMCFG_MAX_SCENES];
-    int nscenes;
-    int phase_scene[PHASE_COUNT];     /* index into scenes; -1 when no room has lights */
-    int64_t phase_fade_ms[PHASE_COUNT];
-    int call_scene[PRIO_COUNT];       /* -1: a call of that priority leaves the lights alone */
-    int64_t call_fade_ms;             /* into a call's scene */
-    int64_t return_fade_ms;           /* back after the call clears */
-    int64_t override_fade_ms;         /* a staff override that names no transition */
-    int64_t override_hold_ms;         /* an override lasts this long (or to the next phase) */
-    int64_t step_ms;                  /* longest straight step of a fade the controller runs */
-    uint8_t dome_rgb[PRIO_COUNT][3];
-    double dome_brightness;
-    int64_t flash_ms;                 /* an unacknowledged urgent call: one on+off cycle */
-};
-
 /* The stations { } group: supervision of the nurse station's boards (issue 13). */
 struct stations_config {
     int watch;                  /* 0: off (the default), the controller ignores stations */
@@ -78,12 +54,7 @@ struct room_config {
     char path[PATH_MAX];
     char prefix[64];
     char controller_id[HV_NAME_MAX];
-    char broker_host[256];
-    int broker_port;
-    int keepalive;
-    char username[HV_NAME_MAX];
-    char password[128];
-    struct cfg_auth auth;    /* password_file, TLS files */
+    struct cfg_broker broker; /* broker { } and controller { broker { } } */
     char database[PATH_MAX];
     int64_t realert_min_ms;  /* the same call id again re-pages at most this often */
     int offline_grace_ms;    /* a kiosk offline this long (ms) during a visit: kiosk_offline call */
@@ -106,6 +77,13 @@ struct room_config {
  */
 int roomcfg_load(const char *path, struct room_config *out, struct cfg_error *err);
 void roomcfg_free(struct room_config *cfg);
+
+/*
+ * A reload: keeps in next what only a restart may change (prefix, controller
+ * id, broker, database), copied from running, and logs each one the file
+ * changed.  Returns how many had changed.
+ */
+int roomcfg_keep_restart(struct room_config *next, const struct room_config *running);
 
 /* The room with this id, or NULL. O(log n). */
 const struct room_def *roomcfg_room(const struct room_config *cfg, const char *id);

@@ -273,7 +273,7 @@ static void test_status_heartbeat(void)
     struct outbox *ob = outbox_open(path);
     REQUIRE(ob != NULL);
     setup_cfg();
-    cfg.keepalive = 5;
+    cfg.broker.keepalive = 5;
     app_init(&a, &cfg, ob, &link, T0);
     b.now = T0;
     app_on_connected(&a, true, T0);

@@ -85,9 +85,9 @@ static void test_shipped_config(void)
     CHECK_STR_EQ(cfg.prefix, "haven");
     CHECK_STR_EQ(cfg.room, "chair-1");
     CHECK_STR_EQ(cfg.room_label, "Chair 1");
-    CHECK_STR_EQ(cfg.broker_host, "127.0.0.1");
-    CHECK_INT_EQ(cfg.broker_port, 1883);
-    CHECK_INT_EQ(cfg.keepalive, 10);
+    CHECK_STR_EQ(cfg.broker.host, "127.0.0.1");
+    CHECK_INT_EQ(cfg.broker.port, 1883);
+    CHECK_INT_EQ(cfg.broker.keepalive, 10);
     /* Whatever its kiosk section says (or that it has none), the values are in range. */
     CHECK(cfg.dpi >= 72 && cfg.dpi <= 600);
     CHECK(cfg.state_dir[0] == '/');
@@ -118,11 +118,11 @@ static void test_defaults(void)
     /* Only rooms: every default. */
     REQUIRE(load_text(ROOMS, "chair-2", &cfg, &err, NULL) == 0);
     CHECK_STR_EQ(cfg.prefix, "haven");
-    CHECK_STR_EQ(cfg.broker_host, "127.0.0.1");
-    CHECK_INT_EQ(cfg.broker_port, 1883);
-    CHECK_INT_EQ(cfg.keepalive, 10);
-    CHECK_STR_EQ(cfg.username, "");
-    CHECK_STR_EQ(cfg.password, "");
+    CHECK_STR_EQ(cfg.broker.host, "127.0.0.1");
+    CHECK_INT_EQ(cfg.broker.port, 1883);
+    CHECK_INT_EQ(cfg.broker.keepalive, 10);
+    CHECK_STR_EQ(cfg.broker.username, "");
+    CHECK_STR_EQ(cfg.broker.password, "");
     CHECK_STR_EQ(cfg.room, "chair-2");
     CHECK_STR_EQ(cfg.room_label, "chair-2");  /* no label: the id */
     check_kiosk_defaults(&cfg);
@@ -174,11 +174,11 @@ static void test_every_value(void)
     CHECK(strstr(out, "unknown setting") == NULL);
     free(out);
     CHECK_STR_EQ(cfg.prefix, "clinic/west");
-    CHECK_STR_EQ(cfg.broker_host, "broker.lan");
-    CHECK_INT_EQ(cfg.broker_port, 8883);
-    CHECK_INT_EQ(cfg.keepalive, 30);
-    CHECK_STR_EQ(cfg.username, "kiosk");
-    CHECK_STR_EQ(cfg.password, "s3cret");
+    CHECK_STR_EQ(cfg.broker.host, "broker.lan");
+    CHECK_INT_EQ(cfg.broker.port, 8883);
+    CHECK_INT_EQ(cfg.broker.keepalive, 30);
+    CHECK_STR_EQ(cfg.broker.username, "kiosk");
+    CHECK_STR_EQ(cfg.broker.password, "s3cret");
     CHECK_INT_EQ(cfg.dpi, 160);
     CHECK_STR_EQ(cfg.state_dir, "/srv/kiosk");
     CHECK_STR_EQ(cfg.pin_file, pins);
@@ -608,13 +608,13 @@ static void test_own_broker_credentials(void)
              "kiosk = { broker = { username = \"kiosk-%%r\";\n"
              "  password_file = \"%s/kiosk-%%r.pass\"; }; };\n" ROOMS, dir);
     REQUIRE(load_text(text, "chair-1", &cfg, &err, NULL) == 0);
-    CHECK_STR_EQ(cfg.broker_host, "10.0.0.2");
-    CHECK_STR_EQ(cfg.username, "kiosk-chair-1");
-    CHECK_STR_EQ(cfg.password, "one");
+    CHECK_STR_EQ(cfg.broker.host, "10.0.0.2");
+    CHECK_STR_EQ(cfg.broker.username, "kiosk-chair-1");
+    CHECK_STR_EQ(cfg.broker.password, "one");
     REQUIRE(load_text(text, "chair-2", &cfg, &err, NULL) == 0);
-    CHECK_STR_EQ(cfg.username, "kiosk-chair-2");
-    CHECK_STR_EQ(cfg.password, "two");
-    CHECK_STR_EQ(cfg.auth.password_file, pw2);
+    CHECK_STR_EQ(cfg.broker.username, "kiosk-chair-2");
+    CHECK_STR_EQ(cfg.broker.password, "two");
+    CHECK_STR_EQ(cfg.broker.password_file, pw2);
 
     /* A chair whose password file is missing: file:line of the setting. */
     snprintf(text, sizeof text,

@@ -86,9 +86,9 @@ static void test_shipped_config(void)
     CHECK_STR_EQ(cfg.prefix, "haven");
     CHECK_STR_EQ(cfg.controller_id, "room-1");
     CHECK_STR_EQ(cfg.database, "/var/lib/haven/calls.db");
-    CHECK_STR_EQ(cfg.broker_host, "127.0.0.1");
-    CHECK_INT_EQ(cfg.broker_port, 1883);
-    CHECK_INT_EQ(cfg.keepalive, 10);
+    CHECK_STR_EQ(cfg.broker.host, "127.0.0.1");
+    CHECK_INT_EQ(cfg.broker.port, 1883);
+    CHECK_INT_EQ(cfg.broker.keepalive, 10);
 
     CHECK_INT_EQ(cfg.ngroups, 2);
     CHECK_STR_EQ(cfg.groups[0], "nurses");
@@ -152,9 +152,9 @@ static void test_defaults(void)
     REQUIRE(load_text(text, &cfg, &err, NULL) == 0);
     CHECK_STR_EQ(cfg.prefix, "haven");
     CHECK_STR_EQ(cfg.controller_id, "room-1");
-    CHECK_STR_EQ(cfg.broker_host, "127.0.0.1");
-    CHECK_INT_EQ(cfg.broker_port, 1883);
-    CHECK_INT_EQ(cfg.keepalive, 10);
+    CHECK_STR_EQ(cfg.broker.host, "127.0.0.1");
+    CHECK_INT_EQ(cfg.broker.port, 1883);
+    CHECK_INT_EQ(cfg.broker.keepalive, 10);
     CHECK_STR_EQ(cfg.database, "/var/lib/haven/calls.db");
     CHECK_INT_EQ(cfg.reason_priority[REASON_HELP], PRIO_ASSIST);
     CHECK_INT_EQ(cfg.reason_priority[REASON_UNWELL], PRIO_ASSIST);
@@ -410,7 +410,7 @@ static void test_unknown_keys_warn(void)
     CHECK(strstr(out, "'chain'") == NULL);
     free(out);
     CHECK_STR_EQ(cfg.prefix, "clinic");
-    CHECK_INT_EQ(cfg.broker_port, 1884);
+    CHECK_INT_EQ(cfg.broker.port, 1884);
     CHECK_INT_EQ(cfg.policy[PRIO_ASSIST].repeat_ms, 120000);  /* the misspelt key did nothing */
     check_step(&cfg.policy[PRIO_ASSIST], 1, "charge", 9000);
     roomcfg_free(&cfg);
