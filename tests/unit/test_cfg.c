@@ -2,6 +2,7 @@
 #include "cfg.h"
 #include "check.h"
 #include "err.h"
+#include "mqtt.h"
 #include "unit_util.h"
 
 #include <stddef.h>
@@ -347,9 +348,315 @@ static void test_broker_auth(void)
     CHECK_STR_EQ(b.auth.keyfile, crt);
 }
 
+/* ---- struct cfg_row: defaults, ranges, restart-only --------------------------------- */
+
+struct rowed {
+    int n;
+    int64_t ms;
+    char name[8];
+    int flag;
+    int port;      /* restart-only */
+    char id[16];   /* restart-only */
+};
+
+static const struct cfg_row rows[] = {
+    CFG_ROW_INT(struct rowed, "n", n, -5, 10, 3, 0),
+    CFG_ROW_MS(struct rowed, "ms", ms, 0.5, 60, 7.25, 0),
+    CFG_ROW_TEXT(struct rowed, "name", name, "dflt", 0),
+    CFG_ROW_BOOL(struct rowed, "flag", flag, 1, 0),
+    CFG_ROW_INT(struct rowed, "port", port, 1, 65535, 1883, CFG_RESTART),
+    CFG_ROW_TEXT(struct rowed, "id", id, NULL, CFG_RESTART | CFG_REQUIRED),
+    CFG_ROWS_END
+};
+
+/* Writes "sect = {\n" + body + "};\n", reads it through rows over the defaults. */
+static int read_rows(const char *body, struct rowed *r, struct cfg_error *err,
+                     const char **path_out)
+{
+    char text[2048];
+    config_t cfg;
+    const char *path;
+    int rc;
+
+    snprintf(text, sizeof text, "sect = {\n%s};\n", body);
+    path = unit_file("rows.cfg", text);
+    if (path_out)
+        *path_out = path;
+    memset(r, 0x55, sizeof *r);  /* whatever was there: the defaults replace it */
+    cfg_rows_default(rows, r);
+    err->text[0] = '\0';
+    if ((rc = cfg_load(&cfg, path, err)) != 0)
+        return rc;
+    rc = cfg_rows_read(config_lookup(&cfg, "sect"), rows, r, err);
+    config_destroy(&cfg);
+    return rc;
+}
+
+static void expect_row_error(const char *body, int line, const char *what, int src_line)
+{
+    struct rowed r;
+    struct cfg_error err;
+    const char *path;
+    char want[1024];
+    int rc = read_rows(body, &r, &err, &path);
+
+    snprintf(want, sizeof want, "%s:%d: ", path, line);
+    if (rc != HV_ECONFIG || strncmp(err.text, want, strlen(want)) != 0 ||
+        !strstr(err.text, what)) {
+        fprintf(stderr, "  want \"%s...%s\" (HV_ECONFIG), got %d \"%s\"\n", want, what, rc,
+                err.text);
+        check_true(false, body, __FILE__, src_line);
+    }
+}
+#define EXPECT_ROW_ERROR(body, line, what) expect_row_error((body), (line), (what), __LINE__)
+
+static void test_rows_defaults(void)
+{
+    struct rowed r;
+
+    memset(&r, 0x55, sizeof r);
+    cfg_rows_default(rows, &r);
+    CHECK_INT_EQ(r.n, 3);
+    CHECK_INT_EQ(r.ms, 7250);          /* seconds in the table, ms in the struct */
+    CHECK_STR_EQ(r.name, "dflt");
+    CHECK_INT_EQ(r.flag, 1);
+    CHECK_INT_EQ(r.port, 1883);
+    CHECK_STR_EQ(r.id, "");            /* NULL: empty */
+}
+
+static void test_rows_ranges(void)
+{
+    struct rowed r;
+    struct cfg_error err;
+
+    /* Both ends of each range are accepted; an absent key keeps its default. */
+    REQUIRE(read_rows("  id = \"a\";\n  n = -5;\n  ms = 0.5;\n  port = 65535;\n", &r, &err,
+                      NULL) == 0);
+    CHECK_INT_EQ(r.n, -5);
+    CHECK_INT_EQ(r.ms, 500);
+    CHECK_INT_EQ(r.port, 65535);
+    CHECK_STR_EQ(r.name, "dflt");
+    CHECK_INT_EQ(r.flag, 1);
+    REQUIRE(read_rows("  id = \"a\";\n  n = 10;\n  ms = 60;\n  port = 1;\n  flag = false;\n"
+                      "  name = \"abcdefg\";\n", &r, &err, NULL) == 0);
+    CHECK_INT_EQ(r.n, 10);
+    CHECK_INT_EQ(r.ms, 60000);
+    CHECK_INT_EQ(r.port, 1);
+    CHECK_INT_EQ(r.flag, 0);
+    CHECK_STR_EQ(r.name, "abcdefg");
+
+    /* One past each end: refused at the setting's own line. */
+    EXPECT_ROW_ERROR("  id = \"a\";\n  n = -6;\n", 3, "'n' is -6; it must be between -5 and 10");
+    EXPECT_ROW_ERROR("  id = \"a\";\n  n = 11;\n", 3, "'n' is 11; it must be between -5 and 10");
+    EXPECT_ROW_ERROR("  ms = 0.4;\n  id = \"a\";\n", 2, "'ms' is 0.4 s; it must be between 0.5 and 60 s");
+    EXPECT_ROW_ERROR("  id = \"a\";\n\n  ms = 60.001;\n", 4, "'ms' is 60 s");
+    EXPECT_ROW_ERROR("  id = \"a\";\n  port = 0;\n", 3, "'port' is 0; it must be between 1 and 65535");
+    EXPECT_ROW_ERROR("  id = \"a\";\n  port = 65536;\n", 3, "'port' is 65536");
+    EXPECT_ROW_ERROR("  id = \"a\";\n  name = \"abcdefgh\";\n", 3, "'name' is longer than 7");
+    EXPECT_ROW_ERROR("  id = \"a\";\n  flag = 1;\n", 3, "'flag' must be true or false");
+    EXPECT_ROW_ERROR("  n = 1;\n", 1, "missing 'id'");
+}
+
+/* A reload: each restart-only member keeps the running value; a change is logged by key. */
+static void test_rows_keep_restart(void)
+{
+    struct rowed running, next;
+    char *out;
+
+    cfg_rows_default(rows, &running);
+    strcpy(running.id, "room-1");
+    next = running;
+    next.n = 9;                  /* not restart-only: the reload applies it */
+    strcpy(next.name, "new");
+
+    unit_capture_begin();
+    CHECK_INT_EQ(cfg_rows_keep(rows, &next, &running, "reload", "sect."), 0);
+    out = unit_capture_end();
+    CHECK(strstr(out, "next restart") == NULL);  /* nothing restart-only changed: no word */
+    free(out);
+    CHECK_INT_EQ(next.n, 9);
+    CHECK_STR_EQ(next.name, "new");
+
+    next.port = 8883;
+    strcpy(next.id, "room-2");
+    unit_capture_begin();
+    CHECK_INT_EQ(cfg_rows_keep(rows, &next, &running, "reload", "sect."), 2);
+    out = unit_capture_end();
+    CHECK(strstr(out, "reload: 'sect.port' changed in the file; it takes effect at the next "
+                      "restart") != NULL);
+    CHECK(strstr(out, "reload: 'sect.id' changed") != NULL);
+    CHECK(strstr(out, "'sect.n'") == NULL && strstr(out, "'sect.name'") == NULL);
+    CHECK(strstr(out, "room-2") == NULL && strstr(out, "8883") == NULL);  /* never the value */
+    free(out);
+    CHECK_INT_EQ(next.port, 1883);
+    CHECK_STR_EQ(next.id, "room-1");
+    CHECK_INT_EQ(next.n, 9);
+}
+
+/* ---- struct cfg_broker -------------------------------------------------------------------- */
+
+/* Reads broker { } (body) and, when own is not NULL, prog { broker { own } } over it. */
+static int read_cfg_broker(const char *body, const char *own, const char *room,
+                           struct cfg_broker *b, struct cfg_error *err, const char **path_out)
+{
+    char text[4096];
+    config_t cfg;
+    const char *path;
+    int rc;
+
+    snprintf(text, sizeof text, "broker = {\n%s};\nprog = { broker = {\n%s}; };\n", body,
+             own ? own : "");
+    path = unit_file("cfgbroker.cfg", text);
+    if (path_out)
+        *path_out = path;
+    memset(b, 0x55, sizeof *b);
+    err->text[0] = '\0';
+    if ((rc = cfg_load(&cfg, path, err)) != 0)
+        return rc;
+    const config_setting_t *g[2] = { config_lookup(&cfg, "broker"),
+                                     own ? config_lookup(&cfg, "prog.broker") : NULL };
+    rc = cfg_broker_read(g, 2, path, room, b, err);
+    config_destroy(&cfg);
+    return rc;
+}
+
+static void expect_broker_error(const char *body, const char *own, int line, const char *what,
+                                int src_line)
+{
+    struct cfg_broker b;
+    struct cfg_error err;
+    const char *path;
+    char want[1024];
+    int rc = read_cfg_broker(body, own, "chair-1", &b, &err, &path);
+
+    snprintf(want, sizeof want, "%s:%d: ", path, line);
+    if (rc != HV_ECONFIG || strncmp(err.text, want, strlen(want)) != 0 ||
+        !strstr(err.text, what)) {
+        fprintf(stderr, "  want \"%s...%s\" (HV_ECONFIG), got %d \"%s\"\n", want, what, rc,
+                err.text);
+        check_true(false, body, __FILE__, src_line);
+    }
+}
+#define EXPECT_BROKER_ERROR(body, own, line, what) \
+    expect_broker_error((body), (own), (line), (what), __LINE__)
+
+static void test_broker_defaults(void)
+{
+    struct cfg_broker b;
+    struct cfg_error err;
+    const config_setting_t *none[2] = { NULL, NULL };
+
+    memset(&b, 0x55, sizeof b);
+    REQUIRE(cfg_broker_read(none, 2, "x.cfg", NULL, &b, &err) == 0);  /* no broker { } at all */
+    CHECK_STR_EQ(b.host, "127.0.0.1");
+    CHECK_INT_EQ(b.port, 1883);
+    CHECK_INT_EQ(b.keepalive, 10);
+    CHECK_STR_EQ(b.username, "");
+    CHECK_STR_EQ(b.password, "");
+    CHECK_STR_EQ(b.password_file, "");
+    CHECK_STR_EQ(b.cafile, "");
+    CHECK_STR_EQ(b.certfile, "");
+    CHECK_STR_EQ(b.keyfile, "");
+    REQUIRE(read_cfg_broker("", NULL, NULL, &b, &err, NULL) == 0);     /* an empty one */
+    CHECK_STR_EQ(b.host, "127.0.0.1");
+    CHECK_INT_EQ(b.port, 1883);
+    CHECK_INT_EQ(b.keepalive, 10);
+
+    /* Every row is restart-only: a program connects once. */
+    for (const struct cfg_row *r = cfg_broker_rows; r->key; r++)
+        CHECK((r->flags & CFG_RESTART) != 0);
+}
+
+static void test_broker_each_key(void)
+{
+    struct cfg_broker b;
+    struct cfg_error err;
+    char body[4096], own[1024];
+    char pw[512], crt[512], key[512], ca[512];
+
+    snprintf(pw, sizeof pw, "%s", unit_file("b-pw", "pass-from-file\n"));
+    snprintf(crt, sizeof crt, "%s", unit_file("b-dev.crt", "cert\n"));
+    snprintf(key, sizeof key, "%s", unit_file("b-dev.key", "key\n"));
+    snprintf(ca, sizeof ca, "%s", unit_file("b-ca.crt", "ca\n"));
+    CHECK(chmod(pw, 0600) == 0);
+
+    snprintf(body, sizeof body, "host = \"broker.lan\";\nport = 8883;\nkeepalive = 3600;\n"
+             "username = \"u\";\npassword = \"p\";\ncafile = \"%s\";\ncertfile = \"%s\";\n"
+             "keyfile = \"%s\";\n", ca, crt, key);
+    REQUIRE(read_cfg_broker(body, NULL, NULL, &b, &err, NULL) == 0);
+    CHECK_STR_EQ(b.host, "broker.lan");
+    CHECK_INT_EQ(b.port, 8883);
+    CHECK_INT_EQ(b.keepalive, 3600);
+    CHECK_STR_EQ(b.username, "u");
+    CHECK_STR_EQ(b.password, "p");
+    CHECK_STR_EQ(b.cafile, ca);
+    CHECK_STR_EQ(b.certfile, crt);
+    CHECK_STR_EQ(b.keyfile, key);
+
+    /* The program's own group wins key by key; the rest stays the shared one's. */
+    snprintf(own, sizeof own, "username = \"kiosk-%%r\";\npassword_file = \"%s\";\n"
+             "keepalive = 5;\n", pw);
+    REQUIRE(read_cfg_broker("host = \"h\";\nport = 1884;\n", own, "chair-7", &b, &err,
+                            NULL) == 0);
+    CHECK_STR_EQ(b.host, "h");
+    CHECK_INT_EQ(b.port, 1884);
+    CHECK_INT_EQ(b.keepalive, 5);
+    CHECK_STR_EQ(b.username, "kiosk-chair-7");     /* %r: the room */
+    CHECK_STR_EQ(b.password, "pass-from-file");
+    CHECK_STR_EQ(b.password_file, pw);
+    /* Without a room, %r stays as written. */
+    REQUIRE(read_cfg_broker("username = \"kiosk-%r\";\n", NULL, NULL, &b, &err, NULL) == 0);
+    CHECK_STR_EQ(b.username, "kiosk-%r");
+
+    /* The options for the session: empty credentials are none. */
+    struct mqtt_opts o = mqtt_opts_from_broker(&b);
+    CHECK_STR_EQ(o.host, "127.0.0.1");
+    CHECK_INT_EQ(o.port, 1883);
+    CHECK_INT_EQ(o.keepalive, 10);
+    CHECK_STR_EQ(o.username, "kiosk-%r");
+    CHECK(o.password == NULL);
+    CHECK(o.client_id == NULL && o.will_topic == NULL && !o.persistent);
+    strcpy(b.password, "p");
+    o = mqtt_opts_from_broker(&b);
+    CHECK_STR_EQ(o.password, "p");
+    CHECK(o.password == b.password);
+}
+
+static void test_broker_errors(void)
+{
+    char own[1024];
+
+    /* broker = { is line 1; the program's own group starts at line (body lines + 4). */
+    EXPECT_BROKER_ERROR("host = \"h\";\nport = 99999;\n", NULL, 3,
+                        "'port' is 99999; it must be between 1 and 65535");
+    EXPECT_BROKER_ERROR("port = 0;\n", NULL, 2, "'port' is 0");
+    EXPECT_BROKER_ERROR("keepalive = 4;\n", NULL, 2, "'keepalive' is 4; it must be between 5 and 3600");
+    EXPECT_BROKER_ERROR("keepalive = 3601;\n", NULL, 2, "'keepalive' is 3601");
+    EXPECT_BROKER_ERROR("host = 5;\n", NULL, 2, "'host' must be text in double quotes");
+    EXPECT_BROKER_ERROR("\n", "\nport = \"1883\";\n", 6, "'port' must be a whole number");
+    EXPECT_BROKER_ERROR("cafile = \"/nonexistent/ca.crt\";\n", NULL, 2,
+                        "'cafile' /nonexistent/ca.crt cannot be read");
+    EXPECT_BROKER_ERROR("password = \"x\";\n", "password_file = \"/nonexistent\";\n", 5,
+                        "not both");
+    EXPECT_BROKER_ERROR("\n", "keyfile = \"/k\";\n", 5, "'certfile' and 'keyfile' go together");
+    /* %r making a setting too long: the line of the program's own setting. */
+    memset(own, 'u', 60);
+    snprintf(own + 60, sizeof own - 60, "%%r\";\n");
+    char text[1100];
+    snprintf(text, sizeof text, "username = \"%s", own);
+    EXPECT_BROKER_ERROR("host = \"h\";\n", text, 5,
+                        "'username' is longer than 63 characters once %r is replaced by the room");
+}
+
 int main(void)
 {
     RUN(test_broker_auth);
+    RUN(test_rows_defaults);
+    RUN(test_rows_ranges);
+    RUN(test_rows_keep_restart);
+    RUN(test_broker_defaults);
+    RUN(test_broker_each_key);
+    RUN(test_broker_errors);
     RUN(test_read_all_types);
     RUN(test_read_errors);
     RUN(test_read_without_group);

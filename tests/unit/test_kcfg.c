@@ -624,6 +624,65 @@ static void test_own_broker_credentials(void)
     CHECK(strstr(err.text, "haven.cfg:2: ") && strstr(err.text, "none-chair-1.pass"));
 }
 
+/*
+ * A reload keeps the link and the state directory (prefix, broker, state_dir)
+ * and logs each change by name; texts, times and the PIN file apply.
+ */
+static void test_reload_keeps_restart_only(void)
+{
+    struct kiosk_config running, next;
+    struct cfg_error err;
+    char *out;
+
+    REQUIRE(load_text(ROOMS, "chair-1", &running, &err, NULL) == 0);
+    REQUIRE(load_text("prefix = \"clinic\";\nbroker = { port = 1884; };\n"
+                      "kiosk = { state_dir = \"/srv/k\"; checkin_minutes = 5; dpi = 200;\n"
+                      "  broker = { username = \"kiosk-%r\"; }; };\n" ROOMS,
+                      "chair-1", &next, &err, NULL) == 0);
+    unit_capture_begin();
+    CHECK_INT_EQ(kcfg_keep_restart(&next, &running), 4);
+    out = unit_capture_end();
+    CHECK(strstr(out, "reload: 'prefix' changed in the file; it takes effect at the next "
+                      "restart") != NULL);
+    CHECK(strstr(out, "'broker.port' changed") != NULL);
+    CHECK(strstr(out, "'broker.username' changed") != NULL);
+    CHECK(strstr(out, "'kiosk.state_dir' changed") != NULL);
+    CHECK(strstr(out, "kiosk-chair-1") == NULL);  /* names, never values */
+    CHECK(strstr(out, "dpi") == NULL);
+    free(out);
+    CHECK_STR_EQ(next.prefix, "haven");
+    CHECK_INT_EQ(next.broker.port, 1883);
+    CHECK_STR_EQ(next.broker.username, "");
+    CHECK_STR_EQ(next.state_dir, "/var/lib/haven-kiosk");
+    CHECK_INT_EQ(next.checkin_ms, 5 * 60000);
+    CHECK_INT_EQ(next.dpi, 200);
+    CHECK_STR_EQ(next.room, "chair-1");
+
+    unit_capture_begin();
+    CHECK_INT_EQ(kcfg_keep_restart(&next, &running), 0);  /* kept: nothing changed now */
+    out = unit_capture_end();
+    CHECK(strstr(out, "next restart") == NULL);
+    free(out);
+}
+
+/* kcfg_read of a file parsed once gives what kcfg_load gives. */
+static void test_read_parsed(void)
+{
+    struct kiosk_config a, b;
+    struct cfg_error err;
+    const char *path;
+    config_t cfg;
+
+    REQUIRE(load_text("kiosk = { dpi = 150; checkin_timeout = 30; };\n" ROOMS, "chair-2", &a,
+                      &err, &path) == 0);
+    REQUIRE(cfg_load(&cfg, path, &err) == 0);
+    CHECK_INT_EQ(kcfg_read(&cfg, path, "chair-2", &b, &err), 0);
+    config_destroy(&cfg);
+    CHECK_INT_EQ(b.dpi, 150);
+    CHECK_INT_EQ(b.checkin_timeout_ms, 30000);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+}
+
 int main(void)
 {
     RUN(test_shipped_config);
@@ -641,6 +700,8 @@ int main(void)
     RUN(test_pin_file);
     RUN(test_pin_hash_cost);
     RUN(test_hash_pin_rejects);
+    RUN(test_reload_keeps_restart_only);
+    RUN(test_read_parsed);
     unit_cleanup();
     return CHECK_SUMMARY();
 }

@@ -5,6 +5,7 @@
 #include "unit_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef HAVEN_SOURCE_DIR
@@ -622,6 +623,53 @@ static void test_stations(void)
     roomcfg_free(&cfg);
 }
 
+/*
+ * A reload keeps what only a restart may change (prefix, controller id,
+ * database, every broker setting) and logs each by name; the rest applies.
+ */
+static void test_reload_keeps_restart_only(void)
+{
+    struct room_config running, next;
+    struct cfg_error err;
+    char *out;
+
+    REQUIRE(load_text(HEAD GROUPS ROOMS, &running, &err, NULL) == 0);
+    REQUIRE(load_text(HEAD GROUPS ROOMS, &next, &err, NULL) == 0);
+    unit_capture_begin();
+    CHECK_INT_EQ(roomcfg_keep_restart(&next, &running), 0);   /* the same file: nothing */
+    out = unit_capture_end();
+    CHECK(strstr(out, "next restart") == NULL);
+    free(out);
+    roomcfg_free(&next);
+
+    REQUIRE(load_text("prefix = \"clinic\";\n"
+                      "controller = { id = \"room-9\"; database = \"/tmp/other.db\";\n"
+                      "  realert_min = 7; };\n"
+                      "broker = { host = \"10.0.0.9\"; port = 1884; keepalive = 30; };\n"
+                      GROUPS ROOMS, &next, &err, NULL) == 0);
+    unit_capture_begin();
+    CHECK_INT_EQ(roomcfg_keep_restart(&next, &running), 6);
+    out = unit_capture_end();
+    CHECK(strstr(out, "reload: 'prefix' changed in the file; it takes effect at the next "
+                      "restart") != NULL);
+    CHECK(strstr(out, "'controller.id' changed") != NULL);
+    CHECK(strstr(out, "'controller.database' changed") != NULL);
+    CHECK(strstr(out, "'broker.host' changed") != NULL);
+    CHECK(strstr(out, "'broker.port' changed") != NULL);
+    CHECK(strstr(out, "'broker.keepalive' changed") != NULL);
+    CHECK(strstr(out, "realert_min") == NULL);
+    free(out);
+    CHECK_STR_EQ(next.prefix, "haven");
+    CHECK_STR_EQ(next.controller_id, "room-1");
+    CHECK_STR_EQ(next.database, "/tmp/calls.db");
+    CHECK_STR_EQ(next.broker.host, "127.0.0.1");
+    CHECK_INT_EQ(next.broker.port, 1883);
+    CHECK_INT_EQ(next.broker.keepalive, 10);
+    CHECK_INT_EQ(next.realert_min_ms, 7000);      /* not restart-only: the reload applies it */
+    roomcfg_free(&next);
+    roomcfg_free(&running);
+}
+
 int main(void)
 {
     RUN(test_shipped_config);
@@ -635,6 +683,7 @@ int main(void)
     RUN(test_unknown_keys_warn);
     RUN(test_room_lookup);
     RUN(test_stations);
+    RUN(test_reload_keeps_restart_only);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
