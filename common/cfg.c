@@ -364,20 +364,18 @@ int cfg_auth_finish(const config_setting_t *const *groups, int n, const char *fi
 
 /* ---- struct cfg_broker ------------------------------------------------------------------ */
 
-#define B_TEXT(key, member, def) CFG_ROW_TEXT(struct cfg_broker, key, member, def, CFG_RESTART)
 const struct cfg_row cfg_broker_rows[] = {
-    B_TEXT("host", host, "127.0.0.1"),
+    CFG_ROW_TEXT(struct cfg_broker, "host", host, "127.0.0.1", CFG_RESTART),
     CFG_ROW_INT(struct cfg_broker, "port", port, 1, 65535, 1883, CFG_RESTART),
     CFG_ROW_INT(struct cfg_broker, "keepalive", keepalive, 5, 3600, 10, CFG_RESTART),
-    B_TEXT("username", username, NULL),
-    B_TEXT("password", password, NULL),
-    B_TEXT("password_file", password_file, NULL),
-    B_TEXT("cafile", cafile, NULL),
-    B_TEXT("certfile", certfile, NULL),
-    B_TEXT("keyfile", keyfile, NULL),
+    CFG_ROW_TEXT(struct cfg_broker, "username", username, NULL, CFG_RESTART),
+    CFG_ROW_TEXT(struct cfg_broker, "password", password, NULL, CFG_RESTART),
+    CFG_ROW_TEXT(struct cfg_broker, "password_file", password_file, NULL, CFG_RESTART),
+    CFG_ROW_TEXT(struct cfg_broker, "cafile", cafile, NULL, CFG_RESTART),
+    CFG_ROW_TEXT(struct cfg_broker, "certfile", certfile, NULL, CFG_RESTART),
+    CFG_ROW_TEXT(struct cfg_broker, "keyfile", keyfile, NULL, CFG_RESTART),
     CFG_ROWS_END
 };
-#undef B_TEXT
 
 /*
  * Replaces each "%r" in s (a setting's value, size bytes) by room, so that

@@ -3,7 +3,8 @@
  *
  * The kiosk reads the shared prefix and broker, finds its own chair in
  * rooms (for the label), and reads its kiosk { } section through a
- * cfg_field table.  Every error names file:line, as the room controller's do.
+ * table of cfg_rows (key, range, default, restart-only).  Every error names
+ * file:line, as the room controller's do.
  * Sections that belong to other programs are theirs to check: the kiosk warns
  * only about keys it does not know inside kiosk { }.
  *
@@ -21,22 +22,21 @@
 
 /* ---- tables ------------------------------------------------------------------------- */
 
-#define KC struct kiosk_config
 static const struct cfg_row top_rows[] = {
-    CFG_ROW_TEXT(KC, "prefix", prefix, "haven", CFG_RESTART),
+    CFG_ROW_TEXT(struct kiosk_config, "prefix", prefix, "haven", CFG_RESTART),
     CFG_ROWS_END
 };
 static const struct cfg_row kiosk_rows[] = {
-    CFG_ROW_INT(KC, "dpi", dpi, 72, 600, 96, 0),
-    CFG_ROW_TEXT(KC, "state_dir", state_dir, "/var/lib/haven-kiosk", CFG_RESTART),
-    CFG_ROW_TEXT(KC, "pin_file", pin_file, NULL, 0),
-    CFG_ROW_MS(KC, "checkin_timeout", checkin_timeout_ms, 10, 3600, 120, 0),
-    CFG_ROW_TEXT(KC, "offline_text", offline_text,
+    CFG_ROW_INT(struct kiosk_config, "dpi", dpi, 72, 600, 96, 0),
+    CFG_ROW_TEXT(struct kiosk_config, "state_dir", state_dir, "/var/lib/haven-kiosk", CFG_RESTART),
+    CFG_ROW_TEXT(struct kiosk_config, "pin_file", pin_file, NULL, 0),
+    CFG_ROW_MS(struct kiosk_config, "checkin_timeout", checkin_timeout_ms, 10, 3600, 120, 0),
+    CFG_ROW_TEXT(struct kiosk_config, "offline_text", offline_text,
                  "If you need help now, press the call cord by your chair or call out.", 0),
-    CFG_ROW_TEXT(KC, "font", font, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
+    CFG_ROW_TEXT(struct kiosk_config, "font", font,
+                 "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
     CFG_ROWS_END
 };
-#undef KC
 
 /* Settings in minutes: read as whole numbers here, then stored in ms. */
 struct kiosk_minutes {

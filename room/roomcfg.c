@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RC struct room_config
 static const struct cfg_row top_rows[] = {
-    CFG_ROW_TEXT(RC, "prefix", prefix, "haven", CFG_RESTART),
+    CFG_ROW_TEXT(struct room_config, "prefix", prefix, "haven", CFG_RESTART),
     CFG_ROWS_END
 };
 /* Sections read by other parts of Haven (the kiosk, lighting, questionnaires). */
@@ -20,22 +19,21 @@ static const char *const top_extra[] = {
     NULL
 };
 static const struct cfg_row controller_rows[] = {
-    CFG_ROW_TEXT(RC, "id", controller_id, "room-1", CFG_RESTART),
-    CFG_ROW_TEXT(RC, "database", database, "/var/lib/haven/calls.db", CFG_RESTART),
-    CFG_ROW_MS(RC, "realert_min", realert_min_ms, 0, 3600, 30, 0),
-    CFG_ROW_INT(RC, "offline_grace_ms", offline_grace_ms, 0, 60000, 500, 0),
-    CFG_ROW_MS(RC, "online_settle", online_settle_ms, 0, 3600, 5, 0),
-    CFG_ROW_INT(RC, "room_input_rate", room_input_rate, 1, 100000, 20, 0),
+    CFG_ROW_TEXT(struct room_config, "id", controller_id, "room-1", CFG_RESTART),
+    CFG_ROW_TEXT(struct room_config, "database", database, "/var/lib/haven/calls.db", CFG_RESTART),
+    CFG_ROW_MS(struct room_config, "realert_min", realert_min_ms, 0, 3600, 30, 0),
+    CFG_ROW_INT(struct room_config, "offline_grace_ms", offline_grace_ms, 0, 60000, 500, 0),
+    CFG_ROW_MS(struct room_config, "online_settle", online_settle_ms, 0, 3600, 5, 0),
+    CFG_ROW_INT(struct room_config, "room_input_rate", room_input_rate, 1, 100000, 20, 0),
     CFG_ROWS_END
 };
 static const char *const controller_extra[] = { "broker", NULL };
 static const struct cfg_row stations_rows[] = {
-    CFG_ROW_BOOL(RC, "watch", stations.watch, 0, 0),
-    CFG_ROW_TEXT(RC, "group", stations.group, NULL, 0),
-    CFG_ROW_MS(RC, "grace", stations.grace_ms, 1, 86400, 60, 0),
+    CFG_ROW_BOOL(struct room_config, "watch", stations.watch, 0, 0),
+    CFG_ROW_TEXT(struct room_config, "group", stations.group, NULL, 0),
+    CFG_ROW_MS(struct room_config, "grace", stations.grace_ms, 1, 86400, 60, 0),
     CFG_ROWS_END
 };
-#undef RC
 
 /* Their defaults depend on the priority: default_step_s, default_ack_timeout_s. */
 static const struct cfg_row policy_rows[] = {

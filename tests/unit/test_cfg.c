@@ -448,9 +448,11 @@ static void test_rows_ranges(void)
     /* One past each end: refused at the setting's own line. */
     EXPECT_ROW_ERROR("  id = \"a\";\n  n = -6;\n", 3, "'n' is -6; it must be between -5 and 10");
     EXPECT_ROW_ERROR("  id = \"a\";\n  n = 11;\n", 3, "'n' is 11; it must be between -5 and 10");
-    EXPECT_ROW_ERROR("  ms = 0.4;\n  id = \"a\";\n", 2, "'ms' is 0.4 s; it must be between 0.5 and 60 s");
+    EXPECT_ROW_ERROR("  ms = 0.4;\n  id = \"a\";\n", 2,
+                     "'ms' is 0.4 s; it must be between 0.5 and 60 s");
     EXPECT_ROW_ERROR("  id = \"a\";\n\n  ms = 60.001;\n", 4, "'ms' is 60 s");
-    EXPECT_ROW_ERROR("  id = \"a\";\n  port = 0;\n", 3, "'port' is 0; it must be between 1 and 65535");
+    EXPECT_ROW_ERROR("  id = \"a\";\n  port = 0;\n", 3,
+                     "'port' is 0; it must be between 1 and 65535");
     EXPECT_ROW_ERROR("  id = \"a\";\n  port = 65536;\n", 3, "'port' is 65536");
     EXPECT_ROW_ERROR("  id = \"a\";\n  name = \"abcdefgh\";\n", 3, "'name' is longer than 7");
     EXPECT_ROW_ERROR("  id = \"a\";\n  flag = 1;\n", 3, "'flag' must be true or false");
@@ -630,7 +632,8 @@ static void test_broker_errors(void)
     EXPECT_BROKER_ERROR("host = \"h\";\nport = 99999;\n", NULL, 3,
                         "'port' is 99999; it must be between 1 and 65535");
     EXPECT_BROKER_ERROR("port = 0;\n", NULL, 2, "'port' is 0");
-    EXPECT_BROKER_ERROR("keepalive = 4;\n", NULL, 2, "'keepalive' is 4; it must be between 5 and 3600");
+    EXPECT_BROKER_ERROR("keepalive = 4;\n", NULL, 2,
+                        "'keepalive' is 4; it must be between 5 and 3600");
     EXPECT_BROKER_ERROR("keepalive = 3601;\n", NULL, 2, "'keepalive' is 3601");
     EXPECT_BROKER_ERROR("host = 5;\n", NULL, 2, "'host' must be text in double quotes");
     EXPECT_BROKER_ERROR("\n", "\nport = \"1883\";\n", 6, "'port' must be a whole number");
