@@ -5,9 +5,10 @@
  * range, default, restart-only), in the manner of redis' static_configs[]:
  * one row per setting, one loop to set the defaults, one to read them, one
  * to keep what a reload may not change.  The broker { } group, which every
- * program reads, is struct cfg_broker with one reader.  Every error names the file and line
- * it comes from, "haven.cfg:42: ...", because the person who reads it is a
- * member of staff with the file open in an editor.  Keys nobody reads are
+ * program reads, is struct cfg_broker with one reader (and mqtt.h's
+ * mqtt_opts_from_broker turns it into a session's options).  Every error
+ * names the file and line it comes from, "haven.cfg:42: ...", because the
+ * person who reads it is a member of staff with the file open in an editor.  Keys nobody reads are
  * reported as warnings, never silently ignored: a misspelt "after" would
  * otherwise quietly fall back to a default.
  */
