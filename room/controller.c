@@ -18,11 +18,11 @@
 #include "mqtt.h"
 #include "reportreply.h"
 #include "roomcfg.h"
+#include "signals.h"
 #include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,34 +48,6 @@ struct controller {
     int64_t wall_minus_mono;         /* clock_now_ms - clock_mono_ms, to see the wall clock step */
     const struct controller_args *args;  /* --broker and --db, applied again on reload */
 };
-
-static volatile sig_atomic_t stop_requested, reload_requested;
-
-static void on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        reload_requested = 1;
-    else
-        stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    /* SA_RESTART: a read or write on the broker's socket that the signal interrupts is
-     * restarted, not reported as a broken link (under valgrind a SIGHUP reload made
-     * libmosquitto drop the connection and the controller re-send a page).  A blocking
-     * select/poll is never restarted (signal(7)), so a signal still wakes the loop at once. */
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
 
 /* Bad input is logged through one limiter: a flood costs a few lines, not the disk. */
 static struct log_ratelimit bad_input_rl = LOG_RATELIMIT_INIT(20, 1000);
@@ -506,14 +478,12 @@ static void loop(struct controller *ctl)
 {
     int64_t last_checkpoint = clock_mono_ms();
 
-    while (!stop_requested) {
+    while (!signals_stop_requested()) {
         int64_t now = clock_now_ms(), mono = clock_mono_ms();  /* calls: wall; lights: mono */
         int timeout = 1000;
 
-        if (reload_requested) {
-            reload_requested = 0;
+        if (signals_take_reload())
             reload(ctl);
-        }
         link_heard(ctl, now, mono);
         calls_tick(ctl->calls, now);
         lights_tick(ctl->lights, mono);
@@ -609,7 +579,7 @@ int controller_run(const struct controller_args *args)
     status = 1;
     if ((lock_fd = lock_call_log(ctl.cfg.database)) < 0)
         goto out_cfg;
-    install_signals();
+    signals_install();
     ctl.log = calllog_open(ctl.cfg.database);
     if (!ctl.log)
         goto out_cfg;

@@ -22,12 +22,12 @@
 #include "log.h"
 #include "mqtt.h"
 #include "report.h"
+#include "signals.h"
 #include "users.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +99,6 @@ struct station {
     audit *audit;
 };
 
-static volatile sig_atomic_t stop_requested, reload_requested;
 
 static struct log_ratelimit bad_input_rl = LOG_RATELIMIT_INIT(20, 1000);
 static struct log_ratelimit login_rl = LOG_RATELIMIT_INIT(20, 1000);
@@ -991,40 +990,6 @@ static int subscribe_all(station *st)
 
 /* ---- signals, reload, loop ------------------------------------------------------------------ */
 
-static void on_signal(int sig)
-{
-    if (sig == SIGHUP)
-        reload_requested = 1;
-    else
-        stop_requested = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;   /* as the controller: an interrupted socket call is not a lost link */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* Signals go to the main thread only: blocked while libmicrohttpd's thread is created. */
-static void block_signals(bool block)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
 static int apply_args(struct station_config *c, const struct station_args *a, struct cfg_error *err)
 {
     if (a->listen && stationcfg_set_listen(c, a->listen, err))
@@ -1096,15 +1061,13 @@ static void loop(station *st, http_server *http)
 {
     int64_t next_tick = clock_mono_ms() + 1000, last_status = 0;
 
-    while (!stop_requested) {
+    while (!signals_stop_requested()) {
         int64_t mono = clock_mono_ms();
         int timeout = next_tick - mono < LOOP_MAX_MS ? (int)(next_tick - mono) : LOOP_MAX_MS;
         bool dirty, sweep = false;
 
-        if (reload_requested) {
-            reload_requested = 0;
+        if (signals_take_reload())
             reload(st);
-        }
         mqtt_session_run(st->mqtt, timeout < 0 ? 0 : timeout);
         handle_events(st);
         mono = clock_mono_ms();
@@ -1252,13 +1215,13 @@ int station_main(const struct station_args *a)
     status = 1;
     if (st.cfg.tls_cert[0] && (!(cert = read_pem(st.cfg.tls_cert)) || !(key = read_pem(st.cfg.tls_key))))
         goto out;
-    install_signals();
+    signals_install();
     if (start_mqtt(&st) != 0)
         goto out;
-    block_signals(true);
+    signals_block(true);
     http = http_start(&(struct http_opts){ st.cfg.listen_host, st.cfg.listen_port, cert, key },
                       &st);
-    block_signals(false);
+    signals_block(false);
     if (!http)
         goto out;
     log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s", st.login,
