@@ -237,7 +237,8 @@ static void settle(struct sound *s, int64_t now)
         if (want < 0) {
             free_music(s);
             s->list = -1;
-            s->problem = SOUND_OK;
+            if (s->problem == SOUND_NO_FILES)  /* quiet by choice; a missing output stays */
+                s->problem = SOUND_OK;
         }
         s->state = s->want_paused && s->mus ? ST_PAUSED : ST_SILENT;
         return;

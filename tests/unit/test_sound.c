@@ -213,6 +213,27 @@ static void test_no_device(void)
     CHECK_STR_EQ(nb.calls, "open\n");
 }
 
+/*
+ * No audio output: the staff menu says so in every phase, as docs/deploy-kiosk.md promises.
+ * (audio.c cleared it in the first quiet phase, at open in the demo clinic's idle.)
+ */
+static void test_no_device_says_so(void)
+{
+    struct sound *s;
+
+    make_config(&cfg);
+    memset(&nb, 0, sizeof nb);
+    nb.fail_open = true;
+    s = sound_open(&cfg, &sound_null_backend, &nb, 1000);
+    REQUIRE(s);
+    CHECK_INT_EQ(sound_problem(s, NULL), SOUND_NO_DEVICE);  /* idle: quiet by choice */
+    sound_on_phase(s, PHASE_INFUSION, 1000);
+    CHECK_INT_EQ(sound_problem(s, NULL), SOUND_NO_DEVICE);
+    sound_on_phase(s, PHASE_IDLE, 1000);
+    CHECK_INT_EQ(sound_problem(s, NULL), SOUND_NO_DEVICE);
+    sound_close(s);
+}
+
 /* ---- which list plays -------------------------------------------------------------------- */
 
 static void test_phase_plays_its_list(void)
@@ -648,6 +669,7 @@ int main(void)
     RUN(test_open_idle_is_quiet);
     RUN(test_disabled_and_null);
     RUN(test_no_device);
+    RUN(test_no_device_says_so);
     RUN(test_phase_plays_its_list);
     RUN(test_stale_done_is_ignored);
     RUN(test_theme);
