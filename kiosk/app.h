@@ -22,7 +22,7 @@
 
 struct outbox;
 struct journal;
-struct audio;
+struct sound;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
 struct app_link {
@@ -49,7 +49,7 @@ struct app {
     const struct kiosk_config *cfg;
     struct outbox *outbox;      /* durable queue + persisted kiosk state */
     const struct app_link *link; /* NULL in unit tests: messages stay in the outbox */
-    struct audio *audio;        /* the sound player (audio.h); NULL: no sound configured */
+    struct sound *sound;        /* the sound player (sound/sound.h); NULL: no sound configured */
 
     /* the visit */
     enum phase phase;

@@ -6,7 +6,7 @@
  *
  * One SDL thread draws and takes input; it sleeps in SDL_WaitEventTimeout
  * until a touch, a network event (net.c), a timer of the model (app_tick)
- * or of the sound (audio_tick), an event from SDL_mixer's callbacks (audio.c)
+ * or of the sound (sound_tick), an event from SDL_mixer's callbacks (sound/mixer.c)
  * or the next minute of the clock, and redraws only when something changed.
  * After each event it tells the sound what changed in the model (the phase,
  * a new visit, a check-in prompt or a nurse on the way: the chime) and
@@ -20,12 +20,12 @@
  * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N").
  */
 #include "app.h"
-#include "audio.h"
 #include "clock.h"
 #include "err.h"
 #include "journal.h"
 #include "kcfg.h"
 #include "log.h"
+#include "mixer.h"
 #include "net.h"
 #include "outbox.h"
 #include "questionnaire.h"
@@ -324,7 +324,7 @@ struct kiosk {
     struct journal *journal;    /* the questionnaires' tap journal */
     struct net *net;
     struct app_link link;
-    struct audio *audio;         /* NULL: no sound configured */
+    struct sound *sound;         /* NULL: no sound configured */
     const struct screen *shown;  /* the screen drawn last */
     /* what the sound was last told of the model (sync_audio) */
     enum phase seen_phase;
@@ -508,7 +508,7 @@ static void reload(struct kiosk *k, int64_t now)
     }
     app_forms_reload(&k->app, forms);
     k->cfg = next;
-    audio_reload(k->audio, &k->cfg.sound, now);
+    sound_reload(k->sound, &k->cfg.sound, now);
     k->app.dirty = true;
     log_info("configuration reloaded");
 }
@@ -545,28 +545,28 @@ static void sync_audio(struct kiosk *k, int64_t now)
     const struct sound_theme *t;
     bool new_visit = strcmp(a->visit, k->seen_visit) != 0, had_theme;
 
-    if (!k->audio)
+    if (!k->sound)
         return;
-    had_theme = audio_theme_chosen(k->audio) >= 0;
+    had_theme = sound_theme_chosen(k->sound) >= 0;
     if (new_visit) {
         snprintf(k->seen_visit, sizeof k->seen_visit, "%s", a->visit);
-        audio_new_visit(k->audio, now);
+        sound_on_visit(k->sound, now);
         if (had_theme)
             publish_theme(k, NULL, now);
     }
     if (a->phase != k->seen_phase) {
         k->seen_phase = a->phase;
-        audio_set_phase(k->audio, a->phase, now);
+        sound_on_phase(k->sound, a->phase, now);
         if (!new_visit && had_theme)
-            publish_theme(k, audio_theme(k->audio, audio_theme_chosen(k->audio)), now);
+            publish_theme(k, sound_theme_at(k->sound, sound_theme_chosen(k->sound)), now);
     }
     if (a->checkin == CHECKIN_PROMPT && k->seen_checkin != CHECKIN_PROMPT)
-        audio_chime(k->audio, now);
+        sound_cue(k->sound, SOUND_CUE_CHECKIN, now);
     if (a->call == CALL_UI_COMING && k->seen_call != CALL_UI_COMING)
-        audio_chime(k->audio, now);
+        sound_cue(k->sound, SOUND_CUE_NURSE_COMING, now);
     k->seen_checkin = a->checkin;
     k->seen_call = a->call;
-    if (audio_take_theme(k->audio, &t)) {
+    if (sound_take_theme(k->sound, &t)) {
         publish_theme(k, t, now);
         a->dirty = true;
     }
@@ -643,8 +643,8 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         if (ev->kind == MQTT_EV_CONNECTED || ev->kind == MQTT_EV_DISCONNECTED) {
             app_on_connected(&k->app, ev->kind == MQTT_EV_CONNECTED, now);
             /* The retained theme says what this kiosk plays now: after a restart, none. */
-            if (ev->kind == MQTT_EV_CONNECTED && k->audio)
-                publish_theme(k, audio_theme(k->audio, audio_theme_chosen(k->audio)), now);
+            if (ev->kind == MQTT_EV_CONNECTED && k->sound)
+                publish_theme(k, sound_theme_at(k->sound, sound_theme_chosen(k->sound)), now);
         }
         else if (ev->kind == MQTT_EV_PUBLISHED)
             app_on_published(&k->app, ev->mid);
@@ -655,8 +655,8 @@ static void handle(struct kiosk *k, const SDL_Event *e, int64_t now)
         reload(k, now);
     } else if (e->type == pin_event_type) {
         on_pin_checked(k, e, now);
-    } else if (audio_event_type && e->type == audio_event_type) {
-        audio_on_event(k->audio, e, now);
+    } else if (sound_mixer_event_type && e->type == sound_mixer_event_type) {
+        sound_mixer_on_event(k->sound, e, now);
     } else if (e->type == control_event_type) {
         control(k, e->user.data1, now);
         free(e->user.data1);
@@ -679,7 +679,7 @@ static int wait_ms(struct kiosk *k, int64_t now)
     int64_t sound;
 
     sync_audio(k, now);  /* a timer may have raised a check-in prompt */
-    sound = audio_tick(k->audio, now);
+    sound = sound_tick(k->sound, now);
     if (sound < next)
         next = sound;
     if (k->app.dirty)  /* a timer changed the screen (a check-in prompt): draw it now */
@@ -866,7 +866,7 @@ static int run(const struct options *o)
     app_init(&k.app, &k.cfg, k.outbox, &k.link, clock_now_ms());
     app_forms_attach(&k.app, forms, k.journal, clock_now_ms());
     forms = NULL;  /* the app's now */
-    k.audio = k.app.audio = audio_open(&k.cfg.sound, clock_now_ms());
+    k.sound = k.app.sound = sound_mixer_open(&k.cfg.sound, clock_now_ms());
     k.seen_checkin = k.app.checkin;
     k.seen_call = k.app.call;
     start_threads(&k, &hup);
@@ -875,7 +875,7 @@ static int run(const struct options *o)
     loop(&k);
     log_info("stopping");
     status = 0;
-    audio_close(k.audio);
+    sound_close(k.sound);
     net_stop(k.net, k.app.topic_status, "{\"online\":false}");
 out_ui:
     ui_close(&k.ui);

@@ -15,7 +15,7 @@
  * wrong PIN) lives in file-local state below.
  */
 #include "screen.h"
-#include "audio.h"
+#include "sound.h"
 #include "kcfg.h"
 #include "questionnaire.h"
 #include "playlist.h"
@@ -1071,9 +1071,9 @@ static void sound_layout(const struct app *a, const struct frame *f, struct soun
     SDL_Rect strip = bottom_left(f);
 
     memset(L, 0, sizeof *L);
-    L->controls = audio_controls(a->audio);
-    L->music = L->controls && audio_has_music(a->audio);
-    L->n_themes = L->controls ? audio_theme_count(a->audio) : 0;
+    L->controls = sound_controls(a->sound);
+    L->music = L->controls && sound_has_music(a->sound);
+    L->n_themes = L->controls ? sound_theme_count(a->sound) : 0;
     L->top = f->help.y;
     for (int i = 0; i < SND_COUNT; i++)
         L->button[i] = cell(strip, SND_COUNT, i, f->gap);
@@ -1109,7 +1109,7 @@ static const char *theme_label(const struct app *a, const struct sound_theme *t)
 
 static void sound_labels(const struct app *a, const char *labels[SND_COUNT])
 {
-    labels[SND_TOGGLE] = str(a, audio_paused(a->audio) ? STR_SOUND_PLAY : STR_SOUND_PAUSE);
+    labels[SND_TOGGLE] = str(a, sound_paused(a->sound) ? STR_SOUND_PLAY : STR_SOUND_PAUSE);
     labels[SND_NEXT] = str(a, STR_SOUND_NEXT);
     labels[SND_QUIETER] = str(a, STR_SOUND_QUIETER);
     labels[SND_LOUDER] = str(a, STR_SOUND_LOUDER);
@@ -1134,14 +1134,14 @@ static void sound_off_text(const struct app *a, struct ui *ui, const struct fram
 static void volume_meter(const struct app *a, struct ui *ui, const struct sound_layout *L,
                          SDL_Color on, SDL_Color off)
 {
-    int steps = audio_volume_max(a->audio) / SOUND_VOLUME_STEP, lit;
+    int steps = sound_volume_max(a->sound) / SOUND_VOLUME_STEP, lit;
     SDL_Rect l = L->button[SND_LOUDER];
     int x0 = l.x + l.w / 8, x1 = l.x + l.w - l.w / 8, h = imax(3, l.h / 14);
     int y = l.y + l.h - 2 * h;
 
     if (steps <= 0)
         return;
-    lit = audio_volume(a->audio) / SOUND_VOLUME_STEP;
+    lit = sound_volume(a->sound) / SOUND_VOLUME_STEP;
     for (int i = 0; i < steps; i++) {
         int bx = x0 + (x1 - x0) * i / steps, bw = (x1 - x0) / steps - imax(2, h / 2);
         SDL_Rect bar = { bx, y, bw, h };
@@ -1154,7 +1154,7 @@ static void sound_draw(const struct app *a, struct ui *ui, const struct frame *f
 {
     const struct theme *t = ui->theme;
     const char *labels[SND_COUNT], *names[SOUND_THEMES_MAX];
-    int chosen = audio_theme_current(a->audio);
+    int chosen = sound_theme_current(a->sound);
     enum ui_font font;
 
     if (!L->controls || !L->music)
@@ -1162,7 +1162,7 @@ static void sound_draw(const struct app *a, struct ui *ui, const struct frame *f
     if (!L->controls)
         return;
     for (int i = 0; i < L->n_themes; i++)
-        names[i] = theme_label(a, audio_theme(a->audio, i));
+        names[i] = theme_label(a, sound_theme_at(a->sound, i));
     font = group_font(ui, L->theme[0], names, L->n_themes);
     for (int i = 0; i < L->n_themes; i++)
         ui_button(ui, L->theme[i], i == chosen ? t->text : t->button,
@@ -1204,16 +1204,16 @@ static void sound_tap(struct app *a, struct ui *ui, int x, int y, int64_t now)
     sound_layout(a, &f, &L);
     for (int i = 0; i < L.n_themes; i++)
         if (ui_hit(L.theme[i], x, y))
-            audio_pick_theme(a->audio, i, now);
+            sound_pick_theme(a->sound, i, now);
     for (int i = 0; L.music && i < SND_COUNT; i++) {
         if (!ui_hit(L.button[i], x, y))
             continue;
         if (i == SND_TOGGLE)
-            audio_toggle_pause(a->audio, now);
+            sound_toggle_pause(a->sound, now);
         else if (i == SND_NEXT)
-            audio_next(a->audio, now);
+            sound_next(a->sound, now);
         else
-            audio_volume_step(a->audio, i == SND_LOUDER ? 1 : -1, now);
+            sound_change_volume(a->sound, i == SND_LOUDER ? 1 : -1, now);
     }
     a->dirty = true;
 }
@@ -1638,11 +1638,11 @@ static void staff_sound_text(const struct app *a, char *out, size_t outlen)
 {
     const char *list;
 
-    switch (audio_problem(a->audio, &list)) {
-    case AUDIO_NO_DEVICE:
+    switch (sound_problem(a->sound, &list)) {
+    case SOUND_NO_DEVICE:
         str_fill(out, outlen, str(a, STR_STAFF_SOUND_NO_DEVICE), NULL, NULL);
         break;
-    case AUDIO_NO_FILES:
+    case SOUND_NO_FILES:
         str_fill(out, outlen, str(a, STR_STAFF_SOUND_NO_FILES), list, NULL);
         break;
     default:

@@ -1,4 +1,4 @@
-/* test_playlist.c - track order, skipping, looping and the volume ceiling (kiosk/playlist.c). */
+/* test_playlist.c - track order, skipping, looping and the volume ceiling (kiosk/sound/playlist.c). */
 #include "check.h"
 #include "playlist.h"
 

@@ -1,4 +1,4 @@
-/* test_soundcfg.c - kiosk { sound { } }: playlists, phases, themes, paths, errors (kiosk/soundcfg.c). */
+/* test_soundcfg.c - kiosk { sound { } }: playlists, phases, themes, paths, errors (sound/soundcfg.c). */
 #include "check.h"
 #include "err.h"
 #include "kcfg.h"
