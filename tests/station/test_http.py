@@ -683,5 +683,105 @@ class LoginWorker(unittest.TestCase):
             self.assertNotIn("AddressSanitizer", c.station.text())
 
 
+def user_add(c, name, role, password, *extra):
+    """haven-station user add (with --config the clinic's haven.cfg); (exit status, output)."""
+    import subprocess
+    r = subprocess.run([c.station_bin, "user", "add", "--users", c.users_path, "--config",
+                        c.cfg_path, "--role", role] + list(extra) + [name],
+                       input=(password + "\n").encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    return r.returncode, r.stdout.decode()
+
+
+class Groups(unittest.TestCase):
+    """Accounts carry a nurse group (users file name:role:hash[:group]); the page learns it
+    from /api/me and each priority's chain of groups from the snapshot (the phone view shows
+    a call once its escalation has paged the account's group; urgent always; charge all)."""
+
+    def test_group_in_me_chains_in_snapshot_and_user_add_checks_haven_cfg(self):
+        with Clinic(start_station=False) as c:
+            st, out = user_add(c, "pat", "nurse", "pat-password-1", "--group", "charge")
+            self.assertEqual(st, 0, out)
+            self.assertIn("pat (nurse, group charge) saved", out)
+            st, out = user_add(c, "kim", "nurse", "kim-password-1", "--group", "floor")
+            self.assertEqual(st, 1)
+            self.assertIn("group 'floor' is not one of the groups in %s (nurses, charge)"
+                          % c.cfg_path, out)
+            with open(c.users_path) as f:
+                self.assertNotIn("kim:", f.read())
+            c.start_station()
+            pat, sam = c.login("pat", "pat-password-1"), c.login("sam")
+            self.assertEqual(pat.me["group"], "charge")
+            self.assertIsNone(sam.me["group"])      # an account from before groups: none
+            snap = pat.events().wait("snapshot")["data"]
+            self.assertEqual(snap["chains"], {"routine": ["nurses", "charge"],
+                                              "assist": ["nurses", "charge"],
+                                              "urgent": ["nurses", "charge"]})
+            # A reset without --group keeps the group; SIGHUP reloads the accounts.
+            st, out = user_add(c, "pat", "nurse", "pat-password-2")
+            self.assertEqual(st, 0, out)
+            c.station.p.send_signal(signal.SIGHUP)
+            wait_until(lambda: c.station.text().count("account(s) from") >= 1, 10, "the reload")
+            self.assertEqual(c.login("pat", "pat-password-2").me["group"], "charge")
+
+    def test_old_users_file_loads_and_a_malformed_line_names_file_and_line(self):
+        import subprocess
+        with Clinic(start_station=False) as c:
+            with open(c.users_path) as f:
+                lines = f.read().splitlines()
+            self.assertFalse(any(l.count(":") > 2 for l in lines if not l.startswith("#")))
+            c.start_station()           # the fixture's accounts are written without a group
+            self.assertIsNone(c.login("alex").me["group"])
+            c.stop_station()
+            # A group the config does not have: loaded, with a warning naming the account.
+            with open(c.users_path, "a") as f:
+                f.write(lines[-1].replace("alex:", "lee:", 1) + ":floor\n")
+            c.start_station()
+            self.assertIn("lee's group 'floor' is not one of haven.cfg's groups", c.station.text())
+            c.stop_station()
+            with open(c.users_path, "a") as f:
+                f.write("max:nurse:%s:bad group!\n" % lines[-1].split(":", 2)[2])
+            n = len(lines) + 2
+            r = subprocess.run([c.station_bin, "--config", c.cfg_path, "--broker",
+                                "127.0.0.1:%d" % c.broker_port], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=30)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("%s:%d: bad group" % (c.users_path, n), r.stdout.decode())
+
+
+SCENES_CFG = """scenes = {
+  calm = { brightness = 20; kelvin = 2200; };  exam = { brightness = 100; kelvin = 4500; };
+  night = { brightness = 5; kelvin = 2000; };
+};
+"""
+
+
+class Scenes(unittest.TestCase):
+    """The light override offers and accepts the scenes the clinic configured (scenes { })."""
+
+    def test_snapshot_lists_the_configured_scenes_and_an_unknown_one_is_400(self):
+        with Clinic(config=lambda c: default_config(c.prefix, c.http_port, c.tmp) + SCENES_CFG) as c:
+            alex = c.login("alex")
+            snap = alex.events().wait("snapshot")["data"]
+            self.assertEqual(snap["scenes"], ["calm", "exam", "night"])
+            mark = c.mq.mark()
+            st, body = alex.action({"action": "light", "room": "chair-2", "scene": "bright"})
+            self.assertEqual(st, 400)
+            self.assertEqual(body["error"], "unknown scene 'bright': the clinic's scenes are "
+                                            "calm, exam, night")
+            st, body = alex.action({"action": "light", "room": "chair-2", "scene": "night"})
+            self.assertEqual((st, body), (200, {"ok": True}))
+            m = c.wait_message(c.topic("room/chair-2/lights/set"), since=mark)
+            self.assertEqual(m, {"scene": "night"})     # the first message: bright never went out
+
+    def test_no_scenes_configured_refuses_every_scene(self):
+        with Clinic() as c:
+            alex = c.login("alex")
+            self.assertEqual(alex.events().wait("snapshot")["data"]["scenes"], [])
+            st, body = alex.action({"action": "light", "room": "chair-1", "scene": "bright"})
+            self.assertEqual((st, body["error"]), (400, "unknown scene 'bright': the clinic has "
+                                                        "no scenes"))
+
+
 if __name__ == "__main__":
     unittest.main()
