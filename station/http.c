@@ -4,6 +4,14 @@
  * headers on every response we make, the embedded web files, SSE streams and
  * the report's long wait as suspended connections.  No MQTT here: the
  * station.h API does the work, under the station's lock.
+ *
+ * Logins: a password check is argon2id (~0.3-0.7 s), far too long for
+ * libmicrohttpd's one thread, which every board's stream and every action
+ * go through.  A POST /login is suspended and handed to one login worker
+ * thread through a bounded queue (LOGIN_QUEUE_MAX waiting; past that: 503,
+ * logged and audited); the worker checks it (station_login) and resumes the
+ * connection, whose next call answers it.  The backoff is asked first, on
+ * the HTTP thread (cheap), so refused attempts never take a place in it.
  */
 #include "http.h"
 #include "log.h"
@@ -31,6 +39,7 @@
 #define PER_IP_LIMIT 400              /* a clinic's station and the tests' 200 streams */
 #define CONN_TIMEOUT_S 15
 #define STREAM_BLOCK 4096
+#define LOGIN_QUEUE_MAX 8             /* logins waiting for the worker (besides the one it checks) */
 
 /*
  * A connection's deadline to have sent its whole request (line, headers,
@@ -46,12 +55,44 @@ struct tracked {
     int64_t deadline_mono;      /* 0: the request is in (or a stream is being served) */
 };
 
+/*
+ * One POST /login on its way through the login worker.  Owned by its
+ * request (struct req) while QUEUED or DONE; the worker has it while RUNNING
+ * (and frees it if the request went meanwhile: orphan).
+ */
+enum login_state { LOGIN_NEW, LOGIN_QUEUED, LOGIN_RUNNING, LOGIN_DONE };
+
+struct login_job {
+    struct login_job *next;                 /* the queue */
+    struct MHD_Connection *conn;            /* suspended until DONE */
+    enum login_state state;
+    bool orphan;                            /* its request ended while RUNNING */
+    bool cancelled;                         /* the station stops: never checked (503) */
+    char user[128], password[300], view[16];
+    char addr[64], agent[256];
+    bool has_agent;
+    enum login_result result;               /* the outcome (DONE) */
+    int wait_s;
+    char token[SESSION_TOKEN_LEN];
+};
+
+struct login_worker {
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;                   /* everything below, and every job's state */
+    pthread_cond_t cond;
+    struct login_job *head, *tail;
+    int queued;
+    bool stopping;
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     station *st;
     bool tls;
     pthread_mutex_t lock;       /* the tracked list */
     struct tracked *conns;
+    struct login_worker lw;
 };
 
 /* One request's state, in *con_cls from the first call to the completed callback. */
@@ -61,6 +102,7 @@ struct req {
     size_t len;
     char *body;                 /* BODY_MAX + 1, POST only */
     station_report *report;     /* a /api/report or /report.csv waiting for the controller */
+    struct login_job *login;    /* a POST /login waiting for (or back from) the worker */
 };
 
 /* The content reader's context of one event stream. */
@@ -315,39 +357,238 @@ static int form_value(const char *body, size_t len, const char *key, char *out, 
     return -1;
 }
 
+/* ---- the login worker ---------------------------------------------------------------- */
+
+static void login_job_free(struct login_job *j)
+{
+    if (!j)
+        return;
+    explicit_bzero(j->password, sizeof j->password);
+    explicit_bzero(j->token, sizeof j->token);
+    free(j);
+}
+
+/* Checks one job (lw->lock not held) with the station, as the HTTP thread once did. */
+static void login_check(http_server *h, struct login_job *j)
+{
+    struct http_client cl = { j->addr, j->has_agent ? j->agent : NULL };
+
+    j->result = station_login(h->st, j->user, j->password, j->view, &cl, j->token, &j->wait_s);
+    explicit_bzero(j->password, sizeof j->password);
+}
+
+/*
+ * The worker: one job at a time, oldest first.  Stopping, the jobs still
+ * queued are resumed unchecked (cancelled); the one being checked finishes.
+ * Resumes a job's connection only after it is DONE, outside the lock, and
+ * never touches the job after that (the HTTP thread may free it at once).
+ */
+static void *login_worker_main(void *arg)
+{
+    http_server *h = arg;
+    struct login_worker *lw = &h->lw;
+
+    pthread_mutex_lock(&lw->lock);
+    for (;;) {
+        while (!lw->head && !lw->stopping)
+            pthread_cond_wait(&lw->cond, &lw->lock);
+        struct login_job *j = lw->head;
+        if (!j)
+            break;      /* stopping, nothing left */
+        lw->head = j->next;
+        if (!lw->head)
+            lw->tail = NULL;
+        lw->queued--;
+        j->next = NULL;
+        if (lw->stopping) {
+            j->cancelled = true;
+        } else {
+            j->state = LOGIN_RUNNING;
+            pthread_mutex_unlock(&lw->lock);
+            login_check(h, j);
+            pthread_mutex_lock(&lw->lock);
+            if (j->orphan) {
+                login_job_free(j);
+                continue;
+            }
+        }
+        struct MHD_Connection *conn = j->conn;
+        j->state = LOGIN_DONE;
+        pthread_mutex_unlock(&lw->lock);
+        MHD_resume_connection(conn);
+        pthread_mutex_lock(&lw->lock);
+    }
+    pthread_mutex_unlock(&lw->lock);
+    return NULL;
+}
+
+static int login_worker_start(http_server *h)
+{
+    struct login_worker *lw = &h->lw;
+
+    pthread_mutex_init(&lw->lock, NULL);
+    pthread_cond_init(&lw->cond, NULL);
+    if (pthread_create(&lw->thread, NULL, login_worker_main, h) != 0) {
+        log_error("cannot start the login worker thread");
+        pthread_cond_destroy(&lw->cond);
+        pthread_mutex_destroy(&lw->lock);
+        return -1;
+    }
+    lw->started = true;
+    return 0;
+}
+
+/* Ends the worker: queued logins resumed unchecked, the running one finished, thread joined. */
+static void login_worker_stop(http_server *h)
+{
+    struct login_worker *lw = &h->lw;
+
+    if (!lw->started)
+        return;
+    pthread_mutex_lock(&lw->lock);
+    lw->stopping = true;
+    pthread_cond_broadcast(&lw->cond);
+    pthread_mutex_unlock(&lw->lock);
+    pthread_join(lw->thread, NULL);
+    pthread_cond_destroy(&lw->cond);
+    pthread_mutex_destroy(&lw->lock);
+    lw->started = false;
+}
+
+/*
+ * Queues j and suspends its connection (before the worker can see it, so
+ * its resume never comes first).  False when the queue is full or the
+ * worker stops; *waiting gets how many were waiting.
+ */
+static bool login_enqueue(http_server *h, struct login_job *j, int *waiting)
+{
+    struct login_worker *lw = &h->lw;
+    bool ok;
+
+    pthread_mutex_lock(&lw->lock);
+    *waiting = lw->queued;
+    ok = !lw->stopping && lw->queued < LOGIN_QUEUE_MAX;
+    if (ok) {
+        j->state = LOGIN_QUEUED;
+        MHD_suspend_connection(j->conn);
+        if (lw->tail)
+            lw->tail->next = j;
+        else
+            lw->head = j;
+        lw->tail = j;
+        lw->queued++;
+        pthread_cond_signal(&lw->cond);
+    }
+    pthread_mutex_unlock(&lw->lock);
+    return ok;
+}
+
+/* The request of j is over: j is freed now, or by the worker when it is checking it. */
+static void login_release(http_server *h, struct login_job *j)
+{
+    struct login_worker *lw = &h->lw;
+
+    pthread_mutex_lock(&lw->lock);
+    if (j->state == LOGIN_RUNNING) {
+        j->orphan = true;
+        j = NULL;
+    } else if (j->state == LOGIN_QUEUED) {
+        struct login_job **p = &lw->head, *prev = NULL;
+        while (*p && *p != j)
+            prev = *p, p = &(*p)->next;
+        if (*p) {
+            *p = j->next;
+            if (lw->tail == j)
+                lw->tail = prev;
+            lw->queued--;
+        }
+    }
+    pthread_mutex_unlock(&lw->lock);
+    login_job_free(j);
+}
+
 /* ---- routes ------------------------------------------------------------------------- */
 
-static enum MHD_Result do_login(struct MHD_Connection *c, const struct http_server *h,
-                                struct req *rq)
+/* A login back from the worker: the answer today's contract gives (docs/station.md). */
+static enum MHD_Result login_answer(struct MHD_Connection *c, const struct http_server *h,
+                                    struct login_job *j)
 {
-    char user[128], password[300], view[16] = "board", addr[64], where[64];
-    char cookie[160], token[SESSION_TOKEN_LEN];
-    struct http_client cl;
-    int wait_s = 0;
+    char cookie[160], where[64];
+    static const char busy[] = "The station is stopping. Try again in a moment.\n";
 
-    client_of(c, &cl, addr, sizeof addr);
-    if (form_value(rq->body, rq->len, "user", user, sizeof user) ||
-        form_value(rq->body, rq->len, "password", password, sizeof password)) {
-        log_limited(&http_rl, LOG_WARN, "login from %s: malformed form", addr);
-        return redirect(c, h, "/login?e=1", NULL);
+    if (j->cancelled) {
+        struct reply rp = { MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", busy,
+                            sizeof busy - 1, MHD_RESPMEM_PERSISTENT, NULL, NULL, NULL };
+        return send_reply(c, h, &rp);
     }
-    if (form_value(rq->body, rq->len, "view", view, sizeof view))
-        strcpy(view, "board");
-    switch (station_login(h->st, user, password, view, &cl, token, &wait_s)) {
+    switch (j->result) {
     case LOGIN_OK:
         snprintf(cookie, sizeof cookie, "haven_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
-                 token, h->tls ? "; Secure" : "");
-        memset(password, 0, sizeof password);
+                 j->token, h->tls ? "; Secure" : "");
         return redirect(c, h, "/", cookie);
     case LOGIN_WAIT:
-        snprintf(where, sizeof where, "/login?e=wait&s=%d", wait_s);
-        memset(password, 0, sizeof password);
+        snprintf(where, sizeof where, "/login?e=wait&s=%d", j->wait_s);
         return redirect(c, h, where, NULL);
     case LOGIN_WRONG:
         break;
     }
-    memset(password, 0, sizeof password);
     return redirect(c, h, "/login?e=1", NULL);
+}
+
+/*
+ * POST /login.  First call: the form is read, the backoff asked, and the
+ * login queued for the worker (the connection suspended).  After the worker
+ * resumed it: the answer.
+ */
+static enum MHD_Result do_login(struct MHD_Connection *c, http_server *h, struct req *rq)
+{
+    static const char full[] = "The station is busy checking other logins. "
+                               "Try again in a few seconds.\n";
+    char where[64];
+    struct http_client cl;
+    struct login_job *j = rq->login;
+    int wait_s = 0, waiting = 0;
+    bool done;
+
+    if (j) {
+        pthread_mutex_lock(&h->lw.lock);
+        done = j->state == LOGIN_DONE;
+        pthread_mutex_unlock(&h->lw.lock);
+        if (!done)
+            return MHD_YES;     /* never: only the worker resumes it, once it is done */
+        return login_answer(c, h, j);
+    }
+    j = calloc(1, sizeof *j);
+    if (!j)
+        return MHD_NO;
+    rq->login = j;
+    j->conn = c;
+    client_of(c, &cl, j->addr, sizeof j->addr);
+    if (cl.agent) {
+        snprintf(j->agent, sizeof j->agent, "%s", cl.agent);
+        j->has_agent = true;
+    }
+    cl.agent = j->has_agent ? j->agent : NULL;
+    if (form_value(rq->body, rq->len, "user", j->user, sizeof j->user) ||
+        form_value(rq->body, rq->len, "password", j->password, sizeof j->password)) {
+        explicit_bzero(rq->body, rq->len);
+        log_limited(&http_rl, LOG_WARN, "login from %s: malformed form", j->addr);
+        return redirect(c, h, "/login?e=1", NULL);
+    }
+    if (form_value(rq->body, rq->len, "view", j->view, sizeof j->view))
+        strcpy(j->view, "board");
+    explicit_bzero(rq->body, rq->len);      /* the password lives on in j alone */
+    if (station_login_refused(h->st, j->user, &cl, &wait_s)) {
+        snprintf(where, sizeof where, "/login?e=wait&s=%d", wait_s);
+        return redirect(c, h, where, NULL);
+    }
+    if (!login_enqueue(h, j, &waiting)) {
+        struct reply rp = { MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", full,
+                            sizeof full - 1, MHD_RESPMEM_PERSISTENT, NULL, NULL, NULL };
+        station_login_busy(h->st, j->user, &cl, waiting);
+        return send_reply(c, h, &rp);
+    }
+    return MHD_YES;     /* suspended: the worker resumes it */
 }
 
 /* A POST that needs a session and its CSRF token: true when both are good, else replied. */
@@ -406,12 +647,16 @@ static enum MHD_Result do_action(struct MHD_Connection *c, const struct http_ser
 static enum MHD_Result do_me(struct MHD_Connection *c, const struct http_server *h)
 {
     struct session se;
-    char json[256];
+    char json[320], group[USER_GROUP_MAX + 2] = "null", g[USER_GROUP_MAX];
 
     if (!session_of(c, h, &se))
         return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
-    snprintf(json, sizeof json, "{\"user\":\"%s\",\"role\":\"%s\",\"view\":\"%s\",\"csrf\":\"%s\"}",
-             se.user, user_role_name(se.role), se.view == VIEW_PHONE ? "phone" : "board", se.csrf);
+    /* The account's group as the users file says now (a name's alphabet: no escaping). */
+    if (station_user_group(h->st, se.user, g, sizeof g))
+        snprintf(group, sizeof group, "\"%s\"", g);
+    snprintf(json, sizeof json, "{\"user\":\"%s\",\"role\":\"%s\",\"view\":\"%s\",\"csrf\":\"%s\","
+             "\"group\":%s}", se.user, user_role_name(se.role),
+             se.view == VIEW_PHONE ? "phone" : "board", se.csrf, group);
     return send_json(c, h, MHD_HTTP_OK, json);
 }
 
@@ -578,7 +823,7 @@ static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_ser
     return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
 }
 
-static enum MHD_Result route_post(struct MHD_Connection *c, const struct http_server *h,
+static enum MHD_Result route_post(struct MHD_Connection *c, http_server *h,
                                   const char *url, struct req *rq)
 {
     if (rq->too_big)
@@ -617,7 +862,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls)
 {
-    const struct http_server *h = cls;
+    http_server *h = cls;
     struct req *rq = *con_cls;
     bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 
@@ -662,6 +907,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (rq->report)
         station_report_free(h->st, rq->report);
+    if (rq->login)
+        login_release((http_server *)h, rq->login);
+    if (rq->body)
+        explicit_bzero(rq->body, rq->len);
     free(rq->body);
     free(rq);
     *con_cls = NULL;
@@ -735,6 +984,12 @@ http_server *http_start(const struct http_opts *o, station *st)
     if (h->tls)
         flags |= MHD_USE_TLS;
     station_set_waker(st, &mhd_waker);
+    if (login_worker_start(h) != 0) {
+        freeaddrinfo(ai);
+        pthread_mutex_destroy(&h->lock);
+        free(h);
+        return NULL;
+    }
     h->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, h,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,   /* first: it applies to what follows */
@@ -752,6 +1007,7 @@ http_server *http_start(const struct http_opts *o, station *st)
     if (!h->d) {
         log_error("cannot listen on %s:%d (in use, or not an address of this machine)",
                   o->host, o->port);
+        login_worker_stop(h);
         pthread_mutex_destroy(&h->lock);
         free(h);
         return NULL;
@@ -771,6 +1027,7 @@ void http_stop(http_server *h)
 {
     if (!h)
         return;
+    login_worker_stop(h);   /* before the daemon: it stops only with no login suspended */
     MHD_stop_daemon(h->d);
     pthread_mutex_destroy(&h->lock);
     free(h);

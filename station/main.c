@@ -3,7 +3,8 @@
  *
  *   haven-station --config FILE [--listen HOST:PORT] [--broker HOST:PORT]
  *                 [--users FILE] [--audit FILE]
- *   haven-station user add --users FILE [--role nurse|charge] NAME
+ *   haven-station user add --users FILE [--role nurse|charge] [--group NAME]
+ *                          [--config FILE] NAME
  *
  * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
@@ -21,12 +22,16 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: haven-station --config FILE [--listen HOST:PORT] [--broker HOST:PORT]\n"
             "                     [--users FILE] [--audit FILE]\n"
-            "       haven-station user add --users FILE [--role nurse|charge] NAME\n"
+            "       haven-station user add --users FILE [--role nurse|charge] [--group NAME]\n"
+            "                              [--config FILE] NAME\n"
             "\n"
             "  serve the nurse station (the board and the phone view) for the clinic in FILE\n"
             "  (station = { ... } in haven.cfg); SIGHUP reloads the rooms and the accounts.\n"
-            "  user add  adds an account or resets its password and role; the password is\n"
-            "            read from standard input (twice, without echo, on a terminal).\n"
+            "  user add  adds an account or resets its password and role (and its nurse\n"
+            "            group: one of the groups of --config's haven.cfg, default\n"
+            "            " USERS_DEFAULT_CONFIG "; the phone view shows the calls paged to it);\n"
+            "            the password is read from standard input (twice, without\n"
+            "            echo, on a terminal).\n"
             "\n"
             "  --listen HOST:PORT  address to serve on instead of station.listen (plain HTTP\n"
             "                      only on loopback; elsewhere tls_cert and tls_key)\n"
@@ -78,7 +83,7 @@ int main(int argc, char **argv)
         if (argc >= 3 && !strcmp(argv[2], "add"))
             return users_cli_add(argc, argv, STDIN_FILENO);
         fprintf(stderr, "haven-station: the user command is: user add --users FILE "
-                "[--role nurse|charge] NAME\n");
+                "[--role nurse|charge] [--group NAME] [--config FILE] NAME\n");
         return 2;
     }
     rc = parse_args(argc, argv, &a);

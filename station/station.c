@@ -3,12 +3,13 @@
  * station login, the board, sessions, users, the audit log, event streams
  * and the report's round trip to a controller.
  *
- * Two threads.  The main thread runs the MQTT session (common/mqtt.h), the
+ * Three threads.  The main thread runs the MQTT session (common/mqtt.h), the
  * 1 s heartbeat tick, the station's retained status and signals;
- * libmicrohttpd's thread calls the station_* functions of station.h.  One
+ * libmicrohttpd's thread calls the station_* functions of station.h, and
+ * http.c's login worker station_login.  One
  * mutex (st->lock) guards the board, the sessions, the streams and the
  * pending reports; the users have a rwlock of their own (argon2id takes
- * ~60 ms and must not stall the board) and the audit log a mutex (its
+ * ~0.3 s and must not stall the board) and the audit log a mutex (its
  * fdatasync).  Actions are published from the HTTP thread at once
  * (the session is threaded), so an ack is on the wire before the reply.
  */
@@ -91,6 +92,8 @@ struct station {
     int nreports;
     char controllers[CONTROLLERS_MAX][HV_NAME_MAX];
     int ncontrollers;
+
+    char *snap_extra;                   /* ,"scenes":[..],"chains":{..} for every snapshot */
 
     pthread_rwlock_t users_lock;
     users *users;
@@ -235,14 +238,15 @@ static void sbuf_snapshot(station *st, station_stream *s)
         free(snap);
         return;
     }
-    char *with = malloc(n + STREAM_ID_LEN + 16);
+    const char *extra = st->snap_extra ? st->snap_extra : "";
+    char *with = malloc(n + STREAM_ID_LEN + 16 + strlen(extra));
     if (!with) {
         s->oom = true;
         free(snap);
         return;
     }
     snap[n - 1] = '\0';
-    sprintf(with, "%s,\"stream\":\"%s\"}", snap, s->id);
+    sprintf(with, "%s,\"stream\":\"%s\"%s}", snap, s->id, extra);
     sbuf_event(s, "snapshot", board_seq(st->board), with);
     free(with);
     free(snap);
@@ -379,6 +383,61 @@ void station_set_waker(station *st, const struct station_waker *w)
 
 /* ---- login and sessions ---------------------------------------------------------------- */
 
+bool station_user_group(station *st, const char *user, char *group, size_t len)
+{
+    const char *g;
+
+    pthread_rwlock_rdlock(&st->users_lock);
+    g = users_group(st->users, user);
+    snprintf(group, len, "%s", g ? g : "");
+    pthread_rwlock_unlock(&st->users_lock);
+    return g != NULL;
+}
+
+/*
+ * What every snapshot carries from the clinic's config (docs/station.md):
+ * the scenes a light override may name, and per priority the groups its
+ * chain pages, step by step (the phone view's "my group's calls").
+ * Malloc'd ",\"scenes\":[..],\"chains\":{..}", or NULL on no memory.
+ */
+static char *snapshot_extra(const struct room_config *c)
+{
+    cJSON *o = cJSON_CreateObject(), *sc = cJSON_AddArrayToObject(o, "scenes");
+    cJSON *ch = cJSON_AddObjectToObject(o, "chains");
+    char *text, *out = NULL;
+
+    for (int i = 0; sc && i < c->lighting.nscenes; i++)
+        cJSON_AddItemToArray(sc, cJSON_CreateString(c->lighting.scenes[i].name));
+    for (int p = 0; ch && p < PRIO_COUNT; p++) {
+        cJSON *steps = cJSON_AddArrayToObject(ch, priority_name((enum priority)p));
+        for (int k = 0; steps && k < c->policy[p].nsteps; k++)
+            cJSON_AddItemToArray(steps, cJSON_CreateString(c->policy[p].steps[k].group));
+    }
+    text = sc && ch ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (text && strlen(text) >= 2) {
+        text[strlen(text) - 1] = '\0';     /* {"scenes":..} -> ,"scenes":.. */
+        text[0] = ',';
+        out = text;
+    } else {
+        free(text);
+    }
+    return out;
+}
+
+/* A warning for each account whose group the clinic's config does not have. */
+static void check_groups(const char *path, const users *u, const struct room_config *c)
+{
+    const char *group;
+
+    for (size_t i = 0; i < users_count(u); i++) {
+        const char *name = users_nth(u, i, &group);
+        if (group && !roomcfg_has_group(c, group))
+            log_warn("%s: %s's group '%s' is not one of haven.cfg's groups: on the phone, "
+                     "%s sees urgent calls only", path, name, group, name);
+    }
+}
+
 bool station_session(station *st, const char *token, struct session *out)
 {
     const struct session *se;
@@ -391,6 +450,35 @@ bool station_session(station *st, const char *token, struct session *out)
     return se != NULL;
 }
 
+bool station_login_refused(station *st, const char *user, const struct http_client *cl,
+                           int *wait_s)
+{
+    const char *name = user_name_valid(user) ? user : "(invalid)";
+    const char *addr = cl->addr ? cl->addr : "?";
+    int64_t wait;
+
+    pthread_mutex_lock(&st->lock);
+    wait = sessions_login_wait(st->sessions, name, addr, clock_mono_ms());
+    pthread_mutex_unlock(&st->lock);
+    if (wait <= 0)
+        return false;
+    *wait_s = (int)((wait + 999) / 1000);
+    log_limited(&login_rl, LOG_WARN, "login as %s from %s refused: too many wrong passwords, "
+                "wait %d s", name, addr, *wait_s);
+    do_audit(st, NULL, name, "login_refused", NULL, NULL, "backoff", cl, false, NULL);
+    return true;
+}
+
+void station_login_busy(station *st, const char *user, const struct http_client *cl,
+                        int waiting)
+{
+    const char *name = user_name_valid(user) ? user : "(invalid)";
+
+    log_limited(&login_rl, LOG_WARN, "login as %s from %s refused (503): %d logins already wait "
+                "for their password check", name, cl->addr ? cl->addr : "?", waiting);
+    do_audit(st, NULL, name, "login_refused", NULL, NULL, "busy", cl, false, NULL);
+}
+
 enum login_result station_login(station *st, const char *user, const char *password,
                                 const char *view, const struct http_client *cl,
                                 char token[SESSION_TOKEN_LEN], int *wait_s)
@@ -400,19 +488,11 @@ enum login_result station_login(station *st, const char *user, const char *passw
     enum session_view v = !strcmp(view, "phone") ? VIEW_PHONE : VIEW_BOARD;
     enum user_role role = ROLE_NURSE;
     const struct session *se = NULL;
-    int64_t wait;
     bool ok;
 
-    pthread_mutex_lock(&st->lock);
-    wait = sessions_login_wait(st->sessions, name, addr, clock_mono_ms());
-    pthread_mutex_unlock(&st->lock);
-    if (wait > 0) {
-        *wait_s = (int)((wait + 999) / 1000);
-        log_limited(&login_rl, LOG_WARN, "login as %s from %s refused: too many wrong passwords, "
-                    "wait %d s", name, addr, *wait_s);
-        do_audit(st, NULL, name, "login_refused", NULL, NULL, "backoff", cl, false, NULL);
+    /* Again here: wrong passwords may have come in while this one waited in the queue. */
+    if (station_login_refused(st, user, cl, wait_s))
         return LOGIN_WAIT;
-    }
     pthread_rwlock_rdlock(&st->users_lock);
     ok = user_name_valid(user) && users_verify(st->users, user, password, &role);
     if (!user_name_valid(user))  /* the same work as a wrong password, for the timing */
@@ -644,17 +724,26 @@ static int act_visit(station *st, struct action *a)
 static int act_light(station *st, struct action *a, bool release)
 {
     const char *scene = str_member(a->body, "scene");
+    char why[96 + ROOMCFG_MAX_SCENES * (HV_NAME_MAX + 2)];
     cJSON *o;
     int known;
 
     if (a->se->role != ROLE_CHARGE)
         return refuse(st, a, 403, "light overrides are for charge nurses");
     if (!release) {
+        size_t n;
         pthread_mutex_lock(&st->lock);
         known = scene && roomcfg_scene(st->clinic, scene) >= 0;
+        /* The refusal names the scenes haven.cfg has (the page offers only those). */
+        n = (size_t)snprintf(why, sizeof why, "unknown scene '%.32s': %s", scene ? scene : "",
+                             st->clinic->lighting.nscenes ? "the clinic's scenes are "
+                                                          : "the clinic has no scenes");
+        for (int i = 0; i < st->clinic->lighting.nscenes && n < sizeof why; i++)
+            n += (size_t)snprintf(why + n, sizeof why - n, "%s%s", i ? ", " : "",
+                                  st->clinic->lighting.scenes[i].name);
         pthread_mutex_unlock(&st->lock);
         if (!known)
-            return reply_error(a, 400, "scene must be one of the configured scenes");
+            return reply_error(a, 400, why);
     }
     o = cJSON_CreateObject();
     if (release)
@@ -1013,6 +1102,7 @@ static void reload_users(station *st)
         log_error("reload: keeping the accounts loaded before: %s", err);
         return;
     }
+    check_groups(st->cfg.users, u, st->clinic);
     pthread_rwlock_wrlock(&st->users_lock);
     users_free(st->users);
     st->users = u;
@@ -1026,6 +1116,7 @@ static void reload(station *st)
     struct station_config next;
     struct cfg_error err;
     struct room_config *clinic, *old;
+    char *extra, *old_extra;
 
     if (stationcfg_load(st->config_path, &next, &err) != 0) {
         log_error("reload refused, keeping the running configuration: %s", err.text);
@@ -1041,9 +1132,12 @@ static void reload(station *st)
     *clinic = next.clinic;
     if (strcmp(clinic->prefix, st->cfg.clinic.prefix))
         log_warn("reload: a new prefix takes effect at the next restart");
+    extra = snapshot_extra(clinic);
     pthread_mutex_lock(&st->lock);
     old = st->clinic;
     st->clinic = clinic;
+    old_extra = st->snap_extra;
+    st->snap_extra = extra ? extra : old_extra;
     board_set_config(st->board, clinic, next.recovery_ms);
     st->cfg.day_starts_min = next.day_starts_min;
     st->cfg.night_starts_min = next.night_starts_min;
@@ -1052,6 +1146,8 @@ static void reload(station *st)
     pthread_mutex_unlock(&st->lock);
     roomcfg_free(old);
     free(old);
+    if (extra)
+        free(old_extra);
     memset(next.password, 0, sizeof next.password);
     log_info("configuration reloaded: %zu room(s)", clinic->nrooms);
     reload_users(st);
@@ -1190,6 +1286,8 @@ static int open_state(station *st)
     *st->clinic = st->cfg.clinic;       /* the board's copy; cfg.clinic keeps prefix etc. */
     st->cfg.clinic.rooms = NULL;        /* owned by st->clinic now */
     st->cfg.clinic.nrooms = 0;
+    check_groups(st->cfg.users, st->users, st->clinic);
+    st->snap_extra = snapshot_extra(st->clinic);
     st->board = board_new(st->clinic, st->cfg.recovery_ms, RING_EVENTS);
     st->sessions = sessions_new(st->cfg.board_max_ms, st->cfg.phone_idle_ms);
     return st->board && st->sessions ? 0 : 1;
@@ -1253,6 +1351,7 @@ out:
         roomcfg_free(st.clinic);
         free(st.clinic);
     }
+    free(st.snap_extra);
     stationcfg_free(&st.cfg);
     return status;
 }

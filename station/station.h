@@ -5,9 +5,10 @@
  *
  * Threads: station_run's loop (MQTT, timers, signals) runs in the main
  * thread; libmicrohttpd calls the station_* functions below from its own
- * thread.  One mutex guards the board, the sessions and the streams; the
- * users file has a lock of its own (a login's password check, ~60 ms of
- * argon2id, never holds the station's lock); the audit log one more.
+ * thread, and station_login from http.c's login worker.  One mutex guards
+ * the board, the sessions and the streams; the users file has a lock of its
+ * own (a login's password check, ~0.3 s of argon2id, never holds the
+ * station's lock); the audit log one more.
  */
 #ifndef HAVEN_STATION_STATION_H
 #define HAVEN_STATION_STATION_H
@@ -41,11 +42,29 @@ enum login_result { LOGIN_OK, LOGIN_WRONG, LOGIN_WAIT };
 /*
  * Checks user/password (view "phone" or anything else: board).  LOGIN_OK
  * fills token; LOGIN_WAIT fills *wait_s (the password was not checked).
- * Audited either way.
+ * Audited either way.  Takes as long as argon2id does (~0.3-0.7 s): http.c
+ * calls it from its login worker thread, never from libmicrohttpd's.
  */
 enum login_result station_login(station *st, const char *user, const char *password,
                                 const char *view, const struct http_client *cl,
                                 char token[SESSION_TOKEN_LEN], int *wait_s);
+
+/*
+ * The backoff alone (no password check, cheap): true when an attempt as user
+ * from cl must wait, with *wait_s; logged and audited ("login_refused",
+ * "backoff") exactly as station_login does.  The HTTP thread asks it before
+ * it queues a login for its password check, so refused attempts never wait
+ * in (or fill) that queue; station_login asks again.
+ */
+bool station_login_refused(station *st, const char *user, const struct http_client *cl,
+                           int *wait_s);
+
+/* A login refused because waiting logins filled the verifier's queue: logged, audited ("busy"). */
+void station_login_busy(station *st, const char *user, const struct http_client *cl,
+                        int waiting);
+
+/* user's nurse group (users file) into group ("" with none): true when it has one. */
+bool station_user_group(station *st, const char *user, char *group, size_t len);
 
 /* Copies the live session for token into *out.  False when there is none. */
 bool station_session(station *st, const char *token, struct session *out);

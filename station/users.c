@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "roomcfg.h"
 
 #include <argon2.h>
 #include <errno.h>
@@ -33,12 +34,13 @@
 #define USERS_PASSWORD_MAX 256
 #define USERS_SALT_LEN 16
 #define USERS_HASH_LEN 32
-#define USERS_HEADER "# haven-station users: name:role:argon2id hash\n"
+#define USERS_HEADER "# haven-station users: name:role:argon2id hash[:group]\n"
 
 struct account {
     char name[USER_NAME_MAX];
     enum user_role role;
     char hash[USERS_HASH_MAX];   /* "$argon2id$v=19$m=..,t=..,p=..$salt$hash" */
+    char group[USER_GROUP_MAX];  /* "" for none */
 };
 
 struct users {
@@ -84,6 +86,11 @@ bool user_name_valid(const char *name)
             return false;
     }
     return n > 0;
+}
+
+bool user_group_valid(const char *group)
+{
+    return user_name_valid(group);      /* the same alphabet: a group is in topics (page/<group>) */
 }
 
 void users_set_cost(unsigned m_kib, unsigned t_cost)
@@ -137,7 +144,8 @@ static struct account *users_find(const users *u, const char *name)
 }
 
 /* Adds an account at the end (the caller checked the name is new). 0 or HV_ENOMEM. */
-static int users_append(users *u, const char *name, enum user_role role, const char *hash)
+static int users_append(users *u, const char *name, enum user_role role, const char *hash,
+                        const char *group)
 {
     struct account *a;
 
@@ -154,6 +162,7 @@ static int users_append(users *u, const char *name, enum user_role role, const c
     snprintf(a->name, sizeof a->name, "%s", name);
     a->role = role;
     snprintf(a->hash, sizeof a->hash, "%s", hash);
+    snprintf(a->group, sizeof a->group, "%s", group ? group : "");
     return 0;
 }
 
@@ -204,7 +213,7 @@ static void users_make_dummy(users *u)
 static int users_parse_line(users *u, char *line, const char *path, int lineno, char *err,
                             size_t errlen)
 {
-    char *role_s, *hash;
+    char *role_s, *hash, *group;
     int role;
     unsigned m, t, p;
 
@@ -216,6 +225,9 @@ static int users_parse_line(users *u, char *line, const char *path, int lineno, 
     }
     *role_s++ = '\0';
     *hash++ = '\0';
+    group = strchr(hash, ':');      /* an argon2 hash has no ':' */
+    if (group)
+        *group++ = '\0';
     if (!user_name_valid(line)) {
         seterr(err, errlen, "%s:%d: bad name (1..32 of A-Z a-z 0-9 . _ -)", path, lineno);
         return -1;
@@ -230,6 +242,11 @@ static int users_parse_line(users *u, char *line, const char *path, int lineno, 
                path, lineno);
         return -1;
     }
+    if (group && *group && !user_group_valid(group)) {
+        seterr(err, errlen, "%s:%d: bad group \"%.32s\" (1..32 of A-Z a-z 0-9 . _ -, or "
+               "nothing)", path, lineno, group);
+        return -1;
+    }
     if (users_find(u, line)) {
         seterr(err, errlen, "%s:%d: %s is there twice", path, lineno, line);
         return -1;
@@ -238,7 +255,7 @@ static int users_parse_line(users *u, char *line, const char *path, int lineno, 
         seterr(err, errlen, "%s:%d: more than %d accounts", path, lineno, USERS_MAX);
         return -1;
     }
-    if (users_append(u, line, (enum user_role)role, hash) != 0) {
+    if (users_append(u, line, (enum user_role)role, hash, group) != 0) {
         seterr(err, errlen, "%s: out of memory", path);
         return -1;
     }
@@ -457,8 +474,8 @@ static int users_write_fd(const users *u, int fd)
         return -1;
     for (size_t i = 0; i < u->n; i++) {
         const struct account *a = &u->acc[i];
-        int n = snprintf(line, sizeof line, "%s:%s:%s\n", a->name, user_role_name(a->role),
-                         a->hash);
+        int n = snprintf(line, sizeof line, "%s:%s:%s%s%s\n", a->name, user_role_name(a->role),
+                         a->hash, a->group[0] ? ":" : "", a->group);
         if (n < 0 || (size_t)n >= sizeof line) {
             errno = ENAMETOOLONG;
             return -1;
@@ -518,8 +535,30 @@ fail_tmp:
     return -1;
 }
 
+const char *users_nth(const users *u, size_t i, const char **group)
+{
+    const struct account *a = u && i < u->n ? &u->acc[i] : NULL;
+
+    if (group)
+        *group = a && a->group[0] ? a->group : NULL;
+    return a ? a->name : NULL;
+}
+
+const char *users_group(const users *u, const char *name)
+{
+    const struct account *a = u && name ? users_find(u, name) : NULL;
+
+    return a && a->group[0] ? a->group : NULL;
+}
+
 int users_put(const char *path, const char *name, enum user_role role, const char *password,
               char *err, size_t errlen)
+{
+    return users_put_group(path, name, role, NULL, password, err, errlen);
+}
+
+int users_put_group(const char *path, const char *name, enum user_role role, const char *group,
+                    const char *password, char *err, size_t errlen)
 {
     char hash[USERS_HASH_MAX];
     struct account *a;
@@ -537,6 +576,10 @@ int users_put(const char *path, const char *name, enum user_role role, const cha
     }
     if (role != ROLE_NURSE && role != ROLE_CHARGE) {
         seterr(err, errlen, "bad role (nurse or charge)");
+        return -1;
+    }
+    if (group && *group && !user_group_valid(group)) {
+        seterr(err, errlen, "bad group (1..32 of A-Z a-z 0-9 . _ -)");
         return -1;
     }
     plen = password ? strnlen(password, USERS_PASSWORD_MAX + 1) : 0;
@@ -563,7 +606,9 @@ int users_put(const char *path, const char *name, enum user_role role, const cha
     if (a) {
         a->role = role;
         snprintf(a->hash, sizeof a->hash, "%s", hash);
-    } else if (users_append(u, name, role, hash) != 0) {
+        if (group)
+            snprintf(a->group, sizeof a->group, "%s", group);
+    } else if (users_append(u, name, role, hash, group) != 0) {
         seterr(err, errlen, "out of memory");
         goto out;
     }
@@ -668,15 +713,17 @@ static int cli_read_password(int fd, const char *name, char *buf, size_t len)
 static int cli_usage(const char *why)
 {
     fprintf(stderr, "haven-station user add: %s\n"
-            "usage: haven-station user add --users FILE [--role nurse|charge] NAME\n"
+            "usage: haven-station user add --users FILE [--role nurse|charge] [--group NAME]\n"
+            "                              [--config FILE] NAME\n"
+            "       (--group: one of the groups in haven.cfg, --config FILE or %s)\n"
             "       (the password is read from standard input: its first line, or typed twice "
-            "at a terminal)\n", why);
+            "at a terminal)\n", why, USERS_DEFAULT_CONFIG);
     return 1;
 }
 
 /* What the words of `user add` say. */
 struct cli_args {
-    const char *path, *role, *name;
+    const char *path, *role, *name, *group, *config;
 };
 
 /*
@@ -691,7 +738,7 @@ static int cli_parse(int argc, char **argv, struct cli_args *a)
     const char *plain[8];
     int np = 0, first = 0;
 
-    a->path = a->role = a->name = NULL;
+    a->path = a->role = a->name = a->group = a->config = NULL;
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
         const char **dst = NULL;
@@ -700,6 +747,10 @@ static int cli_parse(int argc, char **argv, struct cli_args *a)
             dst = &a->path, k = 7;
         else if (strncmp(w, "--role", 6) == 0 && (w[6] == '\0' || w[6] == '='))
             dst = &a->role, k = 6;
+        else if (strncmp(w, "--group", 7) == 0 && (w[7] == '\0' || w[7] == '='))
+            dst = &a->group, k = 7;
+        else if (strncmp(w, "--config", 8) == 0 && (w[8] == '\0' || w[8] == '='))
+            dst = &a->config, k = 8;
         else if (strncmp(w, "--password", 10) == 0)
             return cli_usage("the password is read from standard input, never from the "
                              "command line");
@@ -735,6 +786,46 @@ static int cli_parse(int argc, char **argv, struct cli_args *a)
     return 0;
 }
 
+/*
+ * --group must name one of the groups of the clinic's haven.cfg (config, or
+ * USERS_DEFAULT_CONFIG).  "" (no group) needs no config.  0, or 1 with a
+ * message on stderr.
+ */
+static int cli_check_group(const char *group, const char *config)
+{
+    struct room_config *cfg;
+    struct cfg_error cerr;
+    char list[ROOMCFG_MAX_GROUPS * (HV_NAME_MAX + 2)] = "";
+    int known;
+
+    if (!*group)
+        return 0;
+    if (!user_group_valid(group))
+        return cli_usage("bad --group (1..32 of A-Z a-z 0-9 . _ -)");
+    if (!config)
+        config = USERS_DEFAULT_CONFIG;
+    cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return 1;
+    if (roomcfg_load(config, cfg, &cerr) != 0) {
+        fprintf(stderr, "haven-station user add: --group needs the clinic's groups: %s\n",
+                cerr.text);
+        free(cfg);
+        return 1;
+    }
+    known = roomcfg_has_group(cfg, group);
+    for (int i = 0; i < cfg->ngroups; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, cfg->groups[i]);
+    }
+    if (!known)
+        fprintf(stderr, "haven-station user add: group '%s' is not one of the groups in %s "
+                "(%s)\n", group, config, cfg->ngroups ? list : "none");
+    roomcfg_free(cfg);
+    free(cfg);
+    return known ? 0 : 1;
+}
+
 int users_cli_add(int argc, char **argv, int fd)
 {
     char password[USERS_PASSWORD_MAX + 2];
@@ -751,6 +842,8 @@ int users_cli_add(int argc, char **argv, int fd)
         return cli_usage("bad NAME (1..32 of A-Z a-z 0-9 . _ -)");
     if (a.role && (role = user_role_from_name(a.role)) < 0)
         return cli_usage("bad --role (nurse or charge)");
+    if (a.group && cli_check_group(a.group, a.config) != 0)
+        return 1;
     if (cli_read_password(fd, a.name, password, sizeof password) != 0)
         return 1;
     plen = strlen(password);
@@ -760,13 +853,15 @@ int users_cli_add(int argc, char **argv, int fd)
                 USERS_PASSWORD_MIN, USERS_PASSWORD_MAX);
         return 1;
     }
-    rc = users_put(a.path, a.name, (enum user_role)role, password, err, sizeof err);
+    rc = users_put_group(a.path, a.name, (enum user_role)role, a.group, password, err,
+                         sizeof err);
     explicit_bzero(password, sizeof password);
     if (rc != 0) {
         fprintf(stderr, "haven-station user add: %s\n", err);
         return 1;
     }
-    fprintf(stderr, "haven-station user add: %s (%s) saved in %s\n", a.name,
-            user_role_name((enum user_role)role), a.path);
+    fprintf(stderr, "haven-station user add: %s (%s%s%s) saved in %s\n", a.name,
+            user_role_name((enum user_role)role), a.group && *a.group ? ", group " : "",
+            a.group ? a.group : "", a.path);
     return 0;
 }

@@ -30,7 +30,22 @@
   var PHASES = ['idle', 'intake', 'infusion', 'recovery', 'discharge'];
   var PHASE_WORD = { idle: 'Idle', intake: 'Intake', infusion: 'Infusion',
                      recovery: 'Recovery', discharge: 'Discharge' };
-  var SCENES = ['bright', 'care', 'idle', 'intake', 'infusion', 'recovery', 'discharge'];
+  /* The clinic's light scenes and each priority's chain of groups: from the snapshot
+   * (haven.cfg scenes { } and priorities { }), never a list of our own. */
+  var SCENES = [];
+  var CHAINS = {};
+
+  /* The phone view shows "my group's calls" (docs/station.md "Groups"): urgent always; every
+   * call for a charge nurse or an account with no group; else a call once its escalation has
+   * paged the account's group (step min(escalation, last) of the priority's chain, or earlier). */
+  function mine(c) {
+    if (!c || c.priority === 'urgent' || !me || me.role === 'charge' || !me.group) return true;
+    var chain = CHAINS[c.priority];
+    if (!chain || !chain.length) return true;
+    var last = Math.min(c.escalation || 0, chain.length - 1);
+    for (var i = 0; i <= last; i++) if (chain[i] === me.group) return true;
+    return false;
+  }
   var HB_LOST_MS = 3000, HB_CHECK_MS = 500, MUTE_MS = 30000, TOUCH_EVERY_MS = 30000;
 
   /* ---------------------------------------------------------------- helpers */
@@ -175,7 +190,7 @@
   function actionsKey(t) {
     var c = t.call;
     return [c ? c.id + '/' + c.state + '/' + c.priority : '-', t.visit || '-', t.phase || '-',
-            me ? me.role : '-'].join('|');
+            me ? me.role : '-', SCENES.join(',')].join('|');
   }
 
   function buildActions(t) {
@@ -308,7 +323,7 @@
       p.actions = a;
       p.actionsKey = key;
     }
-    if (c && c.state === 'open' && !seenOpen[c.id]) {
+    if (c && c.state === 'open' && !seenOpen[c.id] && (!phoneView || mine(c))) {
       seenOpen[c.id] = true;
       if (phoneView && navigator.vibrate) {
         try { navigator.vibrate(c.priority === 'urgent' ? [300, 100, 300, 100, 300] : [250, 150, 250]); }
@@ -342,11 +357,12 @@
       list.appendChild(li);
     });
     fitCallList(calls);
-    /* the phone view: the same order, biggest first */
+    /* the phone view: the same order, biggest first, my group's calls only */
     var pl = $('phone-calls');
+    var my = calls.filter(function (t) { return mine(t.call); });
     pl.textContent = '';
-    $('phone-none').hidden = calls.length > 0;
-    calls.forEach(function (t) {
+    $('phone-none').hidden = my.length > 0;
+    my.forEach(function (t) {
       var c = t.call;
       pl.appendChild(h('li', { class: 'phone-call', 'data-room': t.id, 'data-priority': c.priority,
                                'data-call': c.state === 'acknowledged' ? 'acknowledged' : 'open' },
@@ -480,6 +496,8 @@
       var s = JSON.parse(ev.data);
       if (s.now) offset = s.now - Date.now();
       if (s.stream) setStream(s.stream);
+      if (s.scenes) SCENES = s.scenes;
+      if (s.chains) CHAINS = s.chains;
       rooms = {};
       order = [];
       (s.rooms || []).forEach(function (t) { rooms[t.id] = t; order.push(t.id); });

@@ -7,9 +7,16 @@ Proves:
   - the open calls are listed biggest first (urgent before assist), each with one large
     Acknowledge button (at least 48 px high, as wide as the screen allows);
   - Acknowledge on the phone -> P/call/R acknowledged by the account's name;
-  - the page fits the screen (no sideways scrolling); screenshot station-phone.png.
+  - the page fits the screen (no sideways scrolling); screenshot station-phone.png;
+  - "my group's calls": kim has no group (an account from before groups) and sees every
+    call; lee, a nurse in group charge, sees the urgent call but not the assist one whose
+    chain (nurses, then charge after 120 s) has paged only nurses yet.
 """
 import json
+import os
+import signal
+import subprocess
+import time
 
 import browser_kit as bk
 from browser_kit import By, log
@@ -51,7 +58,36 @@ def main():
             d.find_element(By.CSS_SELECTOR, '#phone-calls [data-room="%s"]' % fx.rooms[2]).text,
             'kim is on the way on the phone')
     bk.check_console(d)
+    my_group_only(fx)
     fx.stop()
+
+
+def my_group_only(fx):
+    """lee (group charge) is added and the station reloads its accounts (SIGHUP)."""
+    r = subprocess.run([fx.station_bin, 'user', 'add', '--users', fx.path('users'), '--config',
+                        fx.path('haven.cfg'), '--role', 'nurse', '--group', 'charge', 'lee'],
+                       input=b'lee pass 4\n', stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    assert r.returncode == 0, r.stdout.decode()
+    os.kill(fx.procs['station'].pid, signal.SIGHUP)
+    end = time.monotonic() + 20
+    while 'account(s) from' not in fx.log_of('station'):     # the reload's log line
+        assert time.monotonic() < end, 'the station did not reload its accounts'
+        time.sleep(0.05)
+    d = bk.browser(390, 844)
+    bk.login(d, fx.base, 'lee', 'lee pass 4')
+    bk.wait_body(d, 'view', 'phone')
+    group = d.execute_script('return fetch("/api/me").then(function (r) { return r.json(); })'
+                             '.then(function (j) { return j.group; })')
+    assert group == 'charge', group
+    # One render has both tiles: once the urgent call shows, the assist one would be there too.
+    bk.wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#phone-calls [data-room="%s"]' % fx.rooms[2]),
+            "the urgent call on lee's phone")
+    rooms = [e.get_attribute('data-room') for e in d.find_elements(By.CSS_SELECTOR, '#phone-calls > li')]
+    assert rooms == [fx.rooms[2]], 'lee (charge) sees %r; the assist call has paged nurses only' % rooms
+    tiles = d.execute_script('return document.querySelectorAll("#tiles [data-room]").length')
+    assert tiles == len(fx.rooms), 'the board part still has every chair: %r' % tiles
+    bk.shot(d, 'station-phone-group.png')
+    bk.check_console(d)
 
 
 if __name__ == '__main__':

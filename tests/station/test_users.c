@@ -23,7 +23,7 @@
 
 #define CHEAP_M 1024   /* KiB */
 #define CHEAP_T 1
-#define USERS_HEADER_LINE "# haven-station users: name:role:argon2id hash\n"
+#define USERS_HEADER_LINE "# haven-station users: name:role:argon2id hash[:group]\n"
 
 static char err[1024];
 
@@ -314,8 +314,10 @@ static void test_malformed_lines(void)
     expect_malformed(text, 1, "bad hash", __LINE__);
     snprintf(text, sizeof text, "sam:nurse:plaintext\n");
     expect_malformed(text, 1, "bad hash", __LINE__);
-    snprintf(text, sizeof text, "sam:nurse:%s:extra\n", h);
-    expect_malformed(text, 1, "bad hash", __LINE__);
+    snprintf(text, sizeof text, "sam:nurse:%s:bad group!\n", h);
+    expect_malformed(text, 1, "bad group", __LINE__);
+    snprintf(text, sizeof text, "# c\nsam:nurse:%s:nurses:extra\n", h);
+    expect_malformed(text, 2, "bad group", __LINE__);
     snprintf(text, sizeof text, "sam:nurse:%s\nsam:charge:%s\n", h, h);
     expect_malformed(text, 2, "sam is there twice", __LINE__);
     memset(longline, 'a', 600);
@@ -606,6 +608,90 @@ static void test_cli_add_from_a_terminal(void)
     close(master);
 }
 
+/* The optional group: old files load, a group round-trips, a reset keeps it unless told. */
+static void test_groups(void)
+{
+    const char *path;
+    char text[2048];
+    const char *h = some_hash(), *g;
+    users *u;
+
+    /* A file written before groups: every account loads, without one. */
+    snprintf(text, sizeof text, "# haven-station users: name:role:argon2id hash\nsam:nurse:%s\n"
+             "alex:charge:%s:\n", h, h);
+    u = users_load(users_file("users-old", text), err, sizeof err);
+    REQUIRE(u != NULL);
+    CHECK(users_group(u, "sam") == NULL);
+    CHECK(users_group(u, "alex") == NULL);   /* "name:role:hash:" is no group too */
+    CHECK(users_verify(u, "sam", "password-x", NULL));
+    users_free(u);
+
+    path = fresh_path("users-groups");
+    REQUIRE(users_put_group(path, "sam", ROLE_NURSE, "nurses", "password-1", err, sizeof err) == 0);
+    REQUIRE(users_put(path, "pat", ROLE_NURSE, "password-2", err, sizeof err) == 0);
+    u = users_load(path, err, sizeof err);
+    REQUIRE(u != NULL);
+    g = users_group(u, "sam");
+    CHECK(g && strcmp(g, "nurses") == 0);
+    CHECK(users_group(u, "pat") == NULL);
+    CHECK(users_group(u, "nobody") == NULL);
+    CHECK(users_nth(u, 0, &g) && !strcmp(users_nth(u, 0, &g), "sam") && g && !strcmp(g, "nurses"));
+    CHECK(users_nth(u, 2, &g) == NULL && g == NULL);
+    users_free(u);
+    /* A reset without a group keeps it; "" removes it; a bad one is refused. */
+    REQUIRE(users_put(path, "sam", ROLE_CHARGE, "password-3", err, sizeof err) == 0);
+    u = users_load(path, err, sizeof err);
+    REQUIRE(u != NULL);
+    g = users_group(u, "sam");
+    CHECK(g && strcmp(g, "nurses") == 0);
+    users_free(u);
+    REQUIRE(users_put_group(path, "sam", ROLE_NURSE, "", "password-3", err, sizeof err) == 0);
+    u = users_load(path, err, sizeof err);
+    REQUIRE(u != NULL);
+    CHECK(users_group(u, "sam") == NULL);
+    users_free(u);
+    CHECK(users_put_group(path, "sam", ROLE_NURSE, "no:colons", "password-3", err, sizeof err) == -1);
+    CHECK(strstr(err, "bad group") != NULL);
+}
+
+/* user add --group NAME: one of haven.cfg's groups (--config), or a clear error. */
+static void test_cli_add_group(void)
+{
+    const char *path = fresh_path("users-cli-group");
+    const char *cfg = unit_file("haven-groups.cfg",
+        "prefix = \"t\";\ncontroller = { id = \"c\"; };\n"
+        "groups = [ \"nurses\", \"charge\" ];\n"
+        "priorities = {\n"
+        "  routine = { chain = ( { group = \"nurses\"; after = 0; } ); repeat = 60; ack_timeout = 60; };\n"
+        "  assist = { chain = ( { group = \"nurses\"; after = 0; } ); repeat = 60; ack_timeout = 60; };\n"
+        "  urgent = { chain = ( { group = \"nurses\"; after = 0; } ); repeat = 60; ack_timeout = 60; };\n"
+        "};\nrooms = ( { id = \"chair-1\"; label = \"Chair 1\"; } );\n");
+    const char *ok[] = {"user", "add", "--users", path, "--config", cfg, "--group", "nurses", "sam"};
+    const char *bad[] = {"user", "add", "--users", path, "--config", cfg, "--group", "floor", "pat"};
+    const char *nocfg[] = {"user", "add", "--users", path, "--config", "/nonexistent/haven.cfg",
+                           "--group", "nurses", "pat"};
+    const char *g;
+    char *out;
+    users *u;
+
+    CHECK_INT_EQ(run_cli(ok, 9, "sam password\n", &out), 0);
+    CHECK(strstr(out, "sam (nurse, group nurses) saved") != NULL);
+    free(out);
+    CHECK_INT_EQ(run_cli(bad, 9, "pat password\n", &out), 1);
+    CHECK(strstr(out, "group 'floor' is not one of the groups in") != NULL);
+    CHECK(strstr(out, "(nurses, charge)") != NULL);
+    free(out);
+    CHECK_INT_EQ(run_cli(nocfg, 9, "pat password\n", &out), 1);
+    CHECK(strstr(out, "--group needs the clinic's groups") != NULL);
+    free(out);
+    u = users_load(path, err, sizeof err);
+    REQUIRE(u != NULL);
+    g = users_group(u, "sam");
+    CHECK(g && strcmp(g, "nurses") == 0);
+    CHECK_INT_EQ(users_count(u), 1);       /* pat was never written */
+    users_free(u);
+}
+
 int main(void)
 {
     users_set_cost(CHEAP_M, CHEAP_T);
@@ -625,6 +711,8 @@ int main(void)
     RUN(test_cli_add_from_a_pipe);
     RUN(test_cli_add_refusals);
     RUN(test_cli_add_from_a_terminal);
+    RUN(test_groups);
+    RUN(test_cli_add_group);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
