@@ -711,7 +711,8 @@ class Clinic:
                 self.mq.close()
             except Exception:
                 pass
-        for p in reversed(self.procs):
+        # the programs first (the station says goodbye on its broker), the brokers last
+        for p in sorted(reversed(self.procs), key=lambda p: p.name == "mosquitto"):
             try:
                 p.stop()
             except Exception:
