@@ -1,161 +1,66 @@
-"""browser_fixture.py - what the browser tests run against: a real Mosquitto on a free
-127.0.0.1 port, the real haven-room controller and the real haven-station, each with its
-own config, call log, users file and audit log in a temporary directory, plus a paho
-client for playing the kiosks and watching the contract's topics.
+"""browser_fixture.py - what the browser tests (and bench/bench_station.py) run against:
+tests/station/station_fixture.py's Clinic (a real Mosquitto on a free 127.0.0.1 port, the
+real haven-room and the real haven-station, each with its own config, call log, users
+file and audit log in a temporary directory) with the browser tests' clinic: N rooms with
+long escalation timers, the scenes, the kiosks online, the accounts the test names.  This
+file only shapes it; starting, waiting and MQTT live once, in station_fixture.
 
 Binaries come from the environment (set by tests/browser/CMakeLists.txt):
-HAVEN_STATION_BIN, HAVEN_ROOM_BIN, HAVEN_MOSQUITTO.
+HAVEN_STATION_BIN, HAVEN_ROOM_BIN, HAVEN_MOSQUITTO.  HAVEN_KEEP=1 keeps the directory.
 """
 import atexit
 import json
 import os
-import queue
-import shutil
 import signal
-import socket
-import subprocess
-import tempfile
-import time
-import urllib.error
-import urllib.request
-import uuid
+import sys
 
-import paho.mqtt.client as mqtt
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'station'))
+import station_fixture as sf  # noqa: E402
+from station_fixture import free_port, rfc3339  # noqa: E402,F401  (the old names)
 
-from browser_kit import log
+import browser_kit  # noqa: E402
 
 START_WAIT_S = 60      # generous: only decides when to give up on a loaded machine
 EXPECT_WAIT_S = 20
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def rfc3339(t=None):
-    t = time.time() if t is None else t
-    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(t)) + '.%03dZ' % int((t % 1) * 1000)
-
-
-class Mqtt:
-    """A paho client whose messages land in a queue; expect() waits on them."""
+class Mqtt(sf.Mqtt):
+    """station_fixture's client, following only what subscribe() names; expect() waits."""
 
     def __init__(self, port, client_id):
-        self.q = queue.Queue()
-        self.c = mqtt.Client(client_id=client_id, clean_session=True)
-        self.c.on_message = lambda c, u, msg: self.q.put((msg.topic, msg.payload.decode('utf-8', 'replace'),
-                                                          time.time()))
-        connected = queue.Queue()
-        self.c.on_connect = lambda c, u, f, rc: connected.put(rc)
-        self.c.connect('127.0.0.1', port, keepalive=30)
-        self.c.loop_start()
-        rc = connected.get(timeout=START_WAIT_S)
-        assert rc == 0, 'mqtt connect rc %d' % rc
-        self.last = {}
-
-    def subscribe(self, topic):
-        done = queue.Queue()
-        self.c.on_subscribe = lambda c, u, mid, q: done.put(mid)
-        r, mid = self.c.subscribe(topic, qos=1)
-        assert r == 0
-        done.get(timeout=START_WAIT_S)
-
-    def publish(self, topic, payload, retain=False):
-        if not isinstance(payload, (str, bytes)):
-            payload = json.dumps(payload)
-        info = self.c.publish(topic, payload, qos=1, retain=retain)
-        info.wait_for_publish(timeout=START_WAIT_S)
-
-    def drain(self):
-        while True:
-            try:
-                t, p, _ = self.q.get_nowait()
-                self.last[t] = p
-            except queue.Empty:
-                return
-
-    def expect(self, topic, pred=lambda p: True, what=None, timeout=EXPECT_WAIT_S, with_time=False):
-        """Waits for a message on topic (MQTT wildcards allowed) whose payload satisfies pred."""
-        end = time.time() + timeout
-        while True:
-            left = end - time.time()
-            if left <= 0:
-                raise AssertionError('timed out after %s s waiting for %s on %s' % (timeout, what or 'a message',
-                                                                                  topic))
-            try:
-                t, p, at = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            self.last[t] = p
-            if mqtt.topic_matches_sub(topic, t) and pred(p):
-                return (p, at) if with_time else p
-
-    def close(self):
-        self.c.loop_stop()
-        self.c.disconnect()
+        super().__init__(port, None, client_id, subscribe_all=False, timeout=EXPECT_WAIT_S)
 
 
 class Fixture:
     def __init__(self, name, rooms=4, extra_cfg='', users=()):
         self.users = list(users)        # (name, password, role): added before the station starts
         self.name = name
-        self.dir = tempfile.mkdtemp(prefix='haven-browser-%s-' % name)
-        self.prefix = 'bt%s' % uuid.uuid4().hex[:8]
         self.rooms = ['chair-%d' % (i + 1) for i in range(rooms)]
         self.extra_cfg = extra_cfg
-        self.procs = {}
         self.clients = []
-        self.station_bin = os.environ['HAVEN_STATION_BIN']
-        self.room_bin = os.environ['HAVEN_ROOM_BIN']
-        self.mosquitto = os.environ.get('HAVEN_MOSQUITTO', '/usr/sbin/mosquitto')
         self.login = 'station'
         self.kiosk = None
+        self.clinic = sf.Clinic(config=self.config_text, start_station=False,
+                                users={u[0]: (u[2] if len(u) > 2 else 'nurse', u[1]) for u in self.users},
+                                keep=os.environ.get('HAVEN_KEEP') == '1', start_timeout=START_WAIT_S)
+        self.dir = self.clinic.tmp
+        self.prefix = self.clinic.prefix
+        self.mport = self.clinic.broker_port
+        self.hport = self.clinic.http_port
+        self.base = 'http://127.0.0.1:%d' % self.hport
+        self.station_bin = self.clinic.station_bin
 
     def path(self, name):
         return os.path.join(self.dir, name)
 
     def topic(self, rest):
-        return '%s/%s' % (self.prefix, rest)
+        return self.clinic.topic(rest)
 
-    # ---------------------------------------------------------------- processes
-    def _spawn(self, key, argv, stdin=None):
-        out = open(self.path(key + '.log'), 'ab')
-        p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        if stdin is not None:
-            p.stdin.write(stdin.encode())
-            p.stdin.close()
-        self.procs[key] = p
-        return p
-
-    def _wait_port(self, port, proc, what):
-        end = time.time() + START_WAIT_S
-        while time.time() < end:
-            if proc.poll() is not None:
-                raise AssertionError('%s exited (%s) before listening; log:\n%s' % (what, proc.returncode,
-                                                                                    self.log_of(what)))
-            try:
-                socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.02)   # polling a port that is not open yet: no event to wait on
-        raise AssertionError('%s did not listen on %d' % (what, port))
-
-    def log_of(self, key):
-        try:
-            with open(self.path(key + '.log'), 'rb') as f:
-                return f.read()[-4000:].decode('utf-8', 'replace')
-        except OSError:
-            return ''
-
-    def config_text(self):
+    def config_text(self, c):
         rooms = ',\n  '.join('{ id = "%s"; label = "Chair %s"; }' % (r, r.split('-')[1]) for r in self.rooms)
         return '''prefix = "%(prefix)s";
-controller = { id = "ctl-%(prefix)s"; database = "%(db)s"; };
+controller = { id = "%(ctl)s"; database = "%(t)s/calls.db"; };
 broker = { host = "127.0.0.1"; port = %(mport)d; keepalive = 10; };
 groups = [ "nurses", "charge" ];
 priorities = {
@@ -180,61 +85,53 @@ station = {
   board_max = 43200;
 };
 %(extra)s
-''' % dict(prefix=self.prefix, db=self.path('calls.db'), mport=self.mport, hport=self.hport,
-           rooms=rooms, users=self.path('users'), audit=self.path('audit.log'), extra=self.extra_cfg)
+''' % dict(prefix=c.prefix, ctl=c.controller_id, t=c.tmp, mport=c.broker_port, hport=c.http_port,
+           rooms=rooms, users=c.users_path, audit=c.audit_path, extra=self.extra_cfg)
 
+    # ---------------------------------------------------------------- processes
     def start(self):
         atexit.register(self.stop)
-        self.mport = free_port()
-        self.hport = free_port()
-        with open(self.path('mosquitto.conf'), 'w') as f:
-            f.write('listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n' % self.mport)
-        p = self._spawn('mosquitto', [self.mosquitto, '-c', self.path('mosquitto.conf')])
-        self._wait_port(self.mport, p, 'mosquitto')
-        with open(self.path('haven.cfg'), 'w') as f:
-            f.write(self.config_text())
+        browser_kit.on_failure.append(self.dump_logs)
+        self.clinic.start()                       # broker, accounts, controller
         self.obs = self.mqtt('fx-obs')
         self.obs.subscribe(self.topic('controller/+/status'))
         self.obs.subscribe(self.topic('station/+/status'))
-        self._spawn('room', [self.room_bin, '--config', self.path('haven.cfg'), '--broker',
-                             '127.0.0.1:%d' % self.mport, '--db', self.path('calls.db')])
-        self.obs.expect(self.topic('controller/+/status'), lambda p: '"online":true' in p,
-                        what='the controller online', timeout=START_WAIT_S)
         self.kiosk = self.mqtt('fx-kiosk')
         for r in self.rooms:
-            self.kiosk.publish(self.topic('room/%s/kiosk/status' % r),
-                               {'online': True, 'phase': 'idle', 'visit': None, 'ts': rfc3339()}, retain=True)
-        for u in self.users:
-            self.user_add(*u)
+            self.kiosk_status(r, 'idle', None)
         self.start_station()
-        self.base = 'http://127.0.0.1:%d' % self.hport
 
     def start_station(self):
         self.obs.drain()
-        p = self._spawn('station', [self.station_bin, '--config', self.path('haven.cfg'),
-                                    '--listen', '127.0.0.1:%d' % self.hport,
-                                    '--broker', '127.0.0.1:%d' % self.mport,
-                                    '--users', self.path('users'), '--audit', self.path('audit.log')])
-        self._wait_port(self.hport, p, 'station')
+        self.clinic.start_station()               # waits for "serving" and its status online
         self.obs.expect(self.topic('station/+/status'), lambda p: '"online":true' in p,
                         what='the station online', timeout=START_WAIT_S)
-        self.station_pid = p.pid
+        self.station_pid = self.clinic.station.p.pid
 
     def kill_station(self):
-        p = self.procs['station']
-        os.kill(p.pid, signal.SIGKILL)
-        p.wait()
+        self.clinic.kill_station()
 
     def kill_broker(self):
-        p = self.procs['mosquitto']
-        os.kill(p.pid, signal.SIGKILL)
-        p.wait()
+        self.clinic.stop_broker(signal.SIGKILL)
+
+    def restart_broker(self):
+        """A new broker on the same port; returns once the fixture's clients are back on it."""
+        counts = [(c, c.connect_count()) for c in self.clients + [self.clinic.mq]]
+        self.clinic.restart_broker()
+        for c, n in counts:
+            c.wait_reconnected(n, START_WAIT_S)
 
     def user_add(self, name, password, role='nurse'):
-        r = subprocess.run([self.station_bin, 'user', 'add', '--users', self.path('users'), '--role', role, name],
-                           input=(password + '\n').encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=START_WAIT_S)
-        assert r.returncode == 0, 'user add %s: %s' % (name, r.stdout.decode())
+        self.clinic.add_user(name, role, password)
+
+    def log_of(self, key):
+        for p in self.clinic.procs:
+            if p.name in (key, 'haven-' + key):
+                return p.text()[-4000:]
+        return ''
+
+    def dump_logs(self):
+        self.clinic.dump_logs()
 
     # ---------------------------------------------------------------- MQTT
     def mqtt(self, name):
@@ -243,17 +140,13 @@ station = {
         return c
 
     def kiosk_call(self, room, cid, reason, priority=None):
-        j = {'id': cid, 'reason': reason, 'ts': rfc3339()}
-        if priority:
-            j['priority'] = priority
-        self.kiosk.publish(self.topic('room/%s/kiosk/call' % room), j)
+        self.clinic.kiosk_call(room, cid, reason, priority=priority)
 
     def kiosk_status(self, room, phase, visit, online=True):
-        self.kiosk.publish(self.topic('room/%s/kiosk/status' % room),
-                           {'online': online, 'phase': phase, 'visit': visit, 'ts': rfc3339()}, retain=True)
+        self.clinic.kiosk_status(room, phase, visit, online)
 
     def kiosk_clear(self, room, cid, by=None):
-        self.kiosk.publish(self.topic('room/%s/kiosk/clear' % room), {'id': cid, 'by': by, 'ts': rfc3339()})
+        self.clinic.kiosk_clear(room, cid, by)
 
     def call_id(self, m, room):
         """The id of room's call, from the retained P/call/R m has seen."""
@@ -266,19 +159,11 @@ station = {
         if getattr(self, 'stopped', False):
             return
         self.stopped = True
+        if self.dump_logs in browser_kit.on_failure:
+            browser_kit.on_failure.remove(self.dump_logs)
         for c in self.clients:
             try:
                 c.close()
             except Exception:
                 pass
-        for key in ('station', 'room', 'mosquitto'):
-            p = self.procs.get(key)
-            if p and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if os.environ.get('HAVEN_KEEP') != '1':
-            shutil.rmtree(self.dir, ignore_errors=True)
+        self.clinic.close()

@@ -32,6 +32,7 @@ FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '-
 WAIT_S = 20
 
 _browsers = []
+on_failure = []   # functions run() calls when a test fails (the fixture prints its logs)
 
 
 def log(*a):
@@ -190,6 +191,11 @@ def run(main):
                 log('page state: unavailable (%s)' % e)
             for m in console(d)[-20:]:
                 log('console:', m)
+        for f in list(on_failure):
+            try:
+                f()
+            except Exception as e:
+                log('on failure:', e)
         log('FAIL')
     finally:
         quit_all()

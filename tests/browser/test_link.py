@@ -8,8 +8,11 @@ Proves:
   - when the station comes back the board recovers by itself (EventSource reconnects, the
     session file survives nothing: the board goes to /login, or back to the board) - here:
     a restarted station has no sessions, so the page lands on the login form;
-  - with the station alive, the broker killed -> the station's event broker:false -> every
-    board shows data-link=lost (the heartbeat still flows, so it is the broker flag).
+  - with the station alive, the broker stopped -> the station's event broker:false -> every
+    board (two browsers, two accounts) shows data-link=lost, the banner and in words "lost the
+    message broker" (the heartbeat still flows, so it is the broker flag); the broker started
+    again on the same port -> every board returns to data-link=ok by itself (no reload: a
+    marker set in each page survives) and shows a new call raised after the restart.
 """
 import time
 
@@ -45,6 +48,55 @@ def main():
     bk.wait(a, lambda d: int(bk.body(d, 'data-beeps') or 0) > beeps and bk.body(d, 'data-last-tone') == 'trouble',
             'the trouble tone repeating', timeout=8)
     bk.shot(a, 'station-lost.png')
+    fx.stop()
+    bk.quit_all()
+    broker_side()
+
+
+def broker_side():
+    fx = Fixture('link-broker', users=[('sam', 'correct horse 1', 'nurse'),
+                                       ('pat', 'battery staple 2', 'charge')])
+    fx.start()
+    boards = [bk.browser(1920, 1080), bk.browser(1920, 1080)]
+    for d, (user, pw) in zip(boards, (('sam', 'correct horse 1'), ('pat', 'battery staple 2'))):
+        bk.login(d, fx.base, user, pw)
+        bk.wait_body(d, 'link', 'ok')
+        d.execute_script('window.havenNoReload = 1')   # gone if the page reloads
+    bk.click(boards[0], '#sound-on')
+    bk.wait_body(boards[0], 'sound', 'armed')
+
+    # --- the broker goes away, the station stays -----------------------------------------
+    fx.obs.drain()
+    t_stop = time.time()
+    fx.clinic.stop_broker()
+    for d in boards:
+        bk.wait_body(d, 'link', 'lost')
+        banner = d.find_element(By.ID, 'link-banner')
+        assert banner.is_displayed() and 'Cannot see the chairs' in banner.text, banner.text
+        detail = d.find_element(By.ID, 'link-detail').text
+        assert 'lost the message broker' in detail, detail
+    log('broker stopped -> every board data-link=lost after %.2f s' % (time.time() - t_stop))
+    bk.wait(boards[0], lambda d: bk.body(d, 'data-last-tone') == 'trouble', 'the trouble tone')
+    assert fx.clinic.station.alive()
+
+    # --- the broker comes back on the same port -------------------------------------------
+    t_start = time.time()
+    fx.restart_broker()          # a new mosquitto; the fixture's clients are back on it
+    for d in boards:
+        bk.wait_body(d, 'link', 'ok')
+        assert not d.find_element(By.ID, 'link-banner').is_displayed()
+        assert d.execute_script('return window.havenNoReload') == 1, 'the board reloaded'
+    log('broker back -> every board data-link=ok after %.2f s' % (time.time() - t_start))
+    # the controller is back too (its status is retained again), then a new call
+    fx.obs.expect(fx.topic('controller/+/status'), lambda p: '"online":true' in p,
+                  what='the controller online again')
+    for r in fx.rooms:
+        fx.kiosk_status(r, 'idle', None)   # the new broker kept no retained status
+    fx.kiosk_call(fx.rooms[1], 'k-link-2', 'help')
+    for d in boards:
+        bk.wait_tile(d, fx.rooms[1], 'open', 'assist')
+        assert d.execute_script('return window.havenNoReload') == 1, 'the board reloaded'
+    bk.check_console(boards[0])
     fx.stop()
 
 

@@ -8,8 +8,10 @@ escalation timers like tests/integration/room_fixture.c), with two accounts:
     sam   (nurse)  password "sam-password-1"
     alex  (charge) password "alex-password-1"
 
-Every wait is on an event with a timeout (a retained status, a port that
-answers, a message, an SSE event), never a fixed sleep.  Use it as a context
+Every wait is on an event with a timeout (a retained status, a line in a
+child's output, a message, an SSE event, a process exit), never a fixed sleep.
+With tls=True the station serves HTTPS with a certificate made for the test
+by scripts/make-certs (its CA in c.ca_path; c.ssl_context() verifies it).  Use it as a context
 manager; on an exception it prints the station's, the controller's and the
 broker's logs:
 
@@ -36,6 +38,7 @@ import random
 import shutil
 import signal
 import socket
+import ssl
 import string
 import subprocess
 import sys
@@ -67,7 +70,8 @@ def free_port():
 
 
 def wait_until(pred, timeout, what, step=0.02):
-    """Polls pred (a cheap check of an event: a port answering, a process gone) until true."""
+    """Polls pred until true: only for a state with no event to wait on (the fixtures and
+    tests wait on Proc.wait_text, Mqtt.wait and SseReader.wait instead)."""
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
@@ -79,20 +83,70 @@ def wait_until(pred, timeout, what, step=0.02):
 
 
 class Proc:
-    """A child process with its output in a log file."""
+    """A child process; a thread copies its output (stdout and stderr) to a log file and
+    keeps the lines, so a test can wait for a line (Proc.wait_text) as an event."""
 
     def __init__(self, name, argv, log_path, stdin_text=None, env=None):
         self.name, self.argv, self.log_path = name, argv, log_path
         self.log = open(log_path, "ab")
-        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+        self.cond = threading.Condition()
+        self.lines = []
+        self.eof = False
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
                                   env=env)
         if stdin_text is not None:
             self.p.stdin.write(stdin_text.encode())
             self.p.stdin.close()
+        self.reader = threading.Thread(target=self._read, daemon=True, name="log-" + name)
+        self.reader.start()
+
+    def _read(self):
+        for raw in iter(self.p.stdout.readline, b""):
+            try:
+                self.log.write(raw)
+                self.log.flush()
+            except ValueError:      # closed by stop(): keep the lines only
+                pass
+            with self.cond:
+                self.lines.append(raw.decode(errors="replace"))
+                self.cond.notify_all()
+        self.p.stdout.close()
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
 
     def alive(self):
         return self.p.poll() is None
+
+    def mark(self):
+        with self.cond:
+            return len(self.lines)
+
+    def wait_text(self, text, timeout=DEFAULT_TIMEOUT, since=0):
+        """The first line of output (at or after line since) containing text. Raises
+        RuntimeError when the process ends first, TimeoutError after timeout."""
+        deadline = time.monotonic() + timeout
+        i = since
+        with self.cond:
+            while True:
+                while i < len(self.lines):
+                    i += 1
+                    if text in self.lines[i - 1]:
+                        return self.lines[i - 1]
+                if self.eof:
+                    raise RuntimeError("%s ended (status %s) before printing %r:\n%s"
+                                       % (self.name, self.p.wait(), text, "".join(self.lines)))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("%s did not print %r in %.1f s" % (self.name, text, timeout))
+                self.cond.wait(left)
+
+    def wait_exit(self, timeout=DEFAULT_TIMEOUT):
+        """The exit status once the process ends (subprocess.TimeoutExpired if it does not)."""
+        rc = self.p.wait(timeout)
+        self.reader.join(timeout)
+        return rc
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.p.poll() is None:
@@ -102,47 +156,93 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
-        self.log.close()
+        self.reader.join(timeout)
+        if not self.log.closed:
+            self.log.close()
         return self.p.returncode
 
     def text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
+        with self.cond:
+            return "".join(self.lines)
 
 
 class Mqtt:
-    """A paho client subscribed to everything under the prefix; messages are queued for waits."""
+    """A paho client whose messages are kept for waits (a Condition notified by on_message).
 
-    def __init__(self, port, prefix, client_id):
+    With subscribe_all (the clinic's observer) it follows everything under the prefix and
+    is read with wait(topic, pred on the decoded JSON, since=mark()).  Without, it follows
+    what subscribe() names, and expect() reads it as a queue: each message is looked at
+    once, in order, pred gets the payload as text, topic may hold MQTT wildcards (the
+    browser tests' and the bench's way).  It reconnects by itself after a broker restart
+    (within about a second) and subscribes again."""
+
+    def __init__(self, port, prefix, client_id, subscribe_all=True, timeout=DEFAULT_TIMEOUT):
         self.prefix = prefix
+        self.timeout = timeout
         self.cond = threading.Condition()
-        self.msgs = []              # (topic, payload bytes, retained, time)
+        self.msgs = []              # (topic, payload bytes, retained, monotonic time, wall time)
+        self.subs = [prefix + "/#"] if subscribe_all else []
+        self.acked = set()          # SUBACKed mids
+        self.connects = 0
+        self.cursor = 0             # expect()/drain()'s position in msgs
+        self.last = {}              # topic -> last payload text seen by expect()/drain()
         self.connected = threading.Event()
         self.c = mqtt.Client(client_id=client_id, clean_session=True)
+        self.c.reconnect_delay_set(min_delay=1, max_delay=1)
         self.c.on_connect = self._on_connect
+        self.c.on_disconnect = self._on_disconnect
         self.c.on_message = self._on_message
+        self.c.on_subscribe = self._on_subscribe
         self.c.connect("127.0.0.1", port, keepalive=10)
         self.c.loop_start()
-        if not self.connected.wait(DEFAULT_TIMEOUT):
+        if not self.connected.wait(timeout):
             raise TimeoutError("test MQTT client: no CONNACK from the broker")
 
     def _on_connect(self, c, userdata, flags, rc):
-        c.subscribe(self.prefix + "/#", qos=1)
-        self.connected.set()
+        for t in list(self.subs):
+            c.subscribe(t, qos=1)
+        with self.cond:
+            self.connects += 1
+            self.connected.set()
+            self.cond.notify_all()
+
+    def _on_disconnect(self, c, userdata, rc):
+        self.connected.clear()
+
+    def _on_subscribe(self, c, userdata, mid, granted):
+        with self.cond:
+            self.acked.add(mid)
+            self.cond.notify_all()
 
     def _on_message(self, c, userdata, m):
         with self.cond:
-            self.msgs.append((m.topic, m.payload, bool(m.retain), time.monotonic()))
+            self.msgs.append((m.topic, m.payload, bool(m.retain), time.monotonic(), time.time()))
             self.cond.notify_all()
 
+    def connect_count(self):
+        with self.cond:
+            return self.connects
+
+    def wait_reconnected(self, since, timeout=None):
+        """Waits until the client has connected more times than since (connect_count())."""
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.connects > since, timeout or self.timeout):
+                raise TimeoutError("test MQTT client did not reconnect")
+
+    def subscribe(self, topic):
+        """Subscribes (again after every reconnect) and waits for the SUBACK."""
+        self.subs.append(topic)
+        r, mid = self.c.subscribe(topic, qos=1)
+        assert r == 0, "subscribe %s: %d" % (topic, r)
+        with self.cond:
+            if not self.cond.wait_for(lambda: mid in self.acked, self.timeout):
+                raise TimeoutError("no SUBACK for " + topic)
+
     def publish(self, topic, payload, retain=False, qos=1):
-        if isinstance(payload, (dict, list)):
+        if not isinstance(payload, (str, bytes)):
             payload = json.dumps(payload)
         info = self.c.publish(topic, payload, qos=qos, retain=retain)
-        info.wait_for_publish(DEFAULT_TIMEOUT)
+        info.wait_for_publish(self.timeout)
 
     def mark(self):
         """The position to wait from (messages before it are ignored)."""
@@ -156,7 +256,7 @@ class Mqtt:
         with self.cond:
             while True:
                 while i < len(self.msgs):
-                    t, p, r, ts = self.msgs[i]
+                    t, p = self.msgs[i][:2]
                     i += 1
                     if t != topic:
                         continue
@@ -174,7 +274,34 @@ class Mqtt:
     def none_on(self, topic, since):
         """True when nothing came on topic since the mark."""
         with self.cond:
-            return all(t != topic for t, _, _, _ in self.msgs[since:])
+            return all(m[0] != topic for m in self.msgs[since:])
+
+    def drain(self):
+        """Skips what has come so far (remembering each topic's last payload in .last)."""
+        with self.cond:
+            for m in self.msgs[self.cursor:]:
+                self.last[m[0]] = m[1].decode("utf-8", "replace")
+            self.cursor = len(self.msgs)
+
+    def expect(self, topic, pred=lambda p: True, what=None, timeout=None, with_time=False):
+        """The next message on topic (wildcards allowed) whose payload text satisfies pred;
+        with_time: (payload, time.time() when it arrived)."""
+        timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                while self.cursor < len(self.msgs):
+                    t, p, _, _, wall = self.msgs[self.cursor]
+                    self.cursor += 1
+                    text = p.decode("utf-8", "replace")
+                    self.last[t] = text
+                    if mqtt.topic_matches_sub(topic, t) and pred(text):
+                        return (text, wall) if with_time else text
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("timed out after %s s waiting for %s on %s"
+                                         % (timeout, what or "a message", topic))
+                self.cond.wait(left)
 
     def close(self):
         self.c.loop_stop()
@@ -195,8 +322,17 @@ class HttpResult:
         return [v for k, v in self.raw if k.lower() == "set-cookie"]
 
 
-def http_request(port, method, path, body=None, headers=None, timeout=DEFAULT_TIMEOUT):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def http_request(port, method, path, body=None, headers=None, timeout=DEFAULT_TIMEOUT,
+                 ssl_context=None, host="127.0.0.1"):
+    """One request on a fresh connection (HTTPS when ssl_context is given; host is the
+    name the certificate is checked against, the connection is always to 127.0.0.1)."""
+    if ssl_context is not None:
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl_context)
+        if host != "127.0.0.1":
+            conn._create_connection = \
+                lambda addr, *a, **k: socket.create_connection(("127.0.0.1", addr[1]), *a, **k)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
@@ -223,7 +359,7 @@ class Session:
         return h
 
     def get(self, path):
-        return http_request(self.clinic.http_port, "GET", path, headers=self.headers())
+        return self.clinic.request("GET", path, headers=self.headers())
 
     def action(self, body, csrf=True, raw=None):
         """POST /api/action; returns (status, decoded JSON reply)."""
@@ -232,22 +368,25 @@ class Session:
             h["X-CSRF-Token"] = self.csrf
         elif csrf:
             h["X-CSRF-Token"] = csrf
-        r = http_request(self.clinic.http_port, "POST", "/api/action",
-                         body=raw if raw is not None else json.dumps(body), headers=self.headers(h))
+        r = self.clinic.request("POST", "/api/action",
+                                body=raw if raw is not None else json.dumps(body),
+                                headers=self.headers(h))
         try:
             return r.status, r.json()
         except ValueError:
             return r.status, None
 
     def events(self, last=None, last_header=None):
-        return SseReader(self.clinic.http_port, self.token, last=last, last_header=last_header)
+        return SseReader(self.clinic.http_port, self.token, last=last, last_header=last_header,
+                         ssl_context=self.clinic.ssl_context())
 
 
 class SseReader(threading.Thread):
     """Reads GET /events in a thread; events (name, id, data) are queued for wait()."""
 
-    def __init__(self, port, token, last=None, last_header=None, start=True):
+    def __init__(self, port, token, last=None, last_header=None, start=True, ssl_context=None):
         super().__init__(daemon=True)
+        self.ssl_context = ssl_context
         self.port, self.token = port, token
         self.path = "/events" + ("?last=%d" % last if last is not None else "")
         self.last_header = last_header
@@ -265,7 +404,10 @@ class SseReader(threading.Thread):
 
     def run(self):
         try:
-            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            if self.ssl_context is not None:
+                sock = self.ssl_context.wrap_socket(sock, server_hostname="127.0.0.1")
+            self.sock = sock
             req = "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" \
                   "Cookie: haven_session=%s\r\n" % (self.path, self.token)
             if self.last_header is not None:
@@ -411,7 +553,7 @@ class Clinic:
     """Broker + controller + station on free 127.0.0.1 ports, torn down on exit."""
 
     def __init__(self, station_extra="", config=None, start_room=True, start_station=True,
-                 keep=False):
+                 keep=False, tls=False, users=None, start_timeout=DEFAULT_TIMEOUT):
         self.station_bin = _bin("HAVEN_STATION_BIN", os.path.join(REPO, "build/station/haven-station"))
         self.room_bin = _bin("HAVEN_ROOM_BIN", os.path.join(REPO, "build/room/haven-room"))
         self.mosquitto_bin = _bin("HAVEN_MOSQUITTO", "/usr/sbin/mosquitto")
@@ -432,6 +574,14 @@ class Clinic:
         self._config = config
         self._station_extra = station_extra
         self.procs = []
+        self.users = dict(USERS if users is None else users)   # name -> (role, password)
+        self.start_timeout = start_timeout
+        self.tls = tls
+        self.cert_dir = os.path.join(self.tmp, "certs")
+        self.ca_path = os.path.join(self.cert_dir, "ca.crt")
+        self.cert_path = os.path.join(self.cert_dir, "broker.crt")
+        self.key_path = os.path.join(self.cert_dir, "broker.key")
+        self._ssl = None
 
     # ---- life cycle ----
 
@@ -450,14 +600,43 @@ class Clinic:
         self.close()
         return False
 
+    def make_certs(self):
+        """A clinic CA and a server certificate for 127.0.0.1 and localhost, made by
+        scripts/make-certs (keys unencrypted, mode 600: no secret on a command line)."""
+        tool = os.path.join(REPO, "scripts", "make-certs")
+        for args in (["ca"], ["broker", "127.0.0.1"]):
+            r = subprocess.run([tool, "--out", self.cert_dir] + args, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=60)
+            if r.returncode != 0:
+                raise RuntimeError("make-certs %s: %s" % (args[0], r.stdout.decode()))
+
+    def tls_settings(self):
+        return 'tls_cert = "%s"; tls_key = "%s";' % (self.cert_path, self.key_path)
+
+    def ssl_context(self):
+        """None for plain HTTP; else a client context that trusts only the test CA and
+        checks the host name."""
+        if not self.tls:
+            return None
+        if self._ssl is None:
+            ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=self.ca_path)
+            ctx.check_hostname = True
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            self._ssl = ctx
+        return self._ssl
+
     def start(self):
+        if self.tls:
+            self.make_certs()
+            self._station_extra += "\n  " + self.tls_settings()
         text = self._config(self) if callable(self._config) else \
             default_config(self.prefix, self.http_port, self.tmp, self._station_extra)
         with open(self.cfg_path, "w") as f:
             f.write(text)
         self.start_broker()
-        self.mq = Mqtt(self.broker_port, self.prefix, self.prefix + "-observer")
-        for name, (role, pw) in USERS.items():
+        self.mq = Mqtt(self.broker_port, self.prefix, self.prefix + "-observer",
+                       timeout=self.start_timeout)
+        for name, (role, pw) in self.users.items():
             self.add_user(name, role, pw)
         if self._start_room:
             self.start_room()
@@ -475,19 +654,17 @@ class Clinic:
         self.broker = Proc("mosquitto", [self.mosquitto_bin, "-c", conf],
                            os.path.join(self.tmp, "mosquitto.log"))
         self.procs.append(self.broker)
+        # mosquitto prints "... running" once its listeners are open.
+        self.broker.wait_text(" running", self.start_timeout)
 
-        def accepts():
-            if not self.broker.alive():
-                raise RuntimeError("mosquitto exited:\n" + self.broker.text())
-            try:
-                socket.create_connection(("127.0.0.1", self.broker_port), timeout=1).close()
-                return True
-            except OSError:
-                return False
-        wait_until(accepts, DEFAULT_TIMEOUT, "mosquitto to accept connections")
+    def stop_broker(self, sig=signal.SIGTERM):
+        return self.broker.stop(sig)
 
-    def stop_broker(self):
-        self.broker.stop()
+    def restart_broker(self):
+        """A new mosquitto on the same port (the stations and clients reconnect to it)."""
+        if self.broker.alive():
+            self.stop_broker()
+        self.start_broker()
 
     def add_user(self, name, role, password):
         r = subprocess.run([self.station_bin, "user", "add", "--users", self.users_path,
@@ -503,7 +680,8 @@ class Clinic:
                          os.path.join(self.tmp, "room.log"))
         self.procs.append(self.room)
         self.mq.wait(self.topic("controller/%s/status" % self.controller_id),
-                     lambda m: isinstance(m, dict) and m.get("online") is True, since=mark)
+                     lambda m: isinstance(m, dict) and m.get("online") is True, since=mark,
+                     timeout=self.start_timeout)
 
     def start_station(self, extra_args=()):
         mark = self.mq.mark()
@@ -511,17 +689,14 @@ class Clinic:
                                               "--broker", "127.0.0.1:%d" % self.broker_port]
                             + list(extra_args), os.path.join(self.tmp, "station.log"))
         self.procs.append(self.station)
+        # It connects to the broker, then listens and says "serving http(s)://..."
+        self.station.wait_text("serving http", self.start_timeout)
         self.mq.wait(self.topic("station/%s/status" % self.station_login),
-                     lambda m: isinstance(m, dict) and m.get("online") is True, since=mark)
-
-        def answers():
-            if not self.station.alive():
-                raise RuntimeError("haven-station exited:\n" + self.station.text())
-            try:
-                return http_request(self.http_port, "GET", "/login", timeout=2).status == 200
-            except OSError:
-                return False
-        wait_until(answers, DEFAULT_TIMEOUT, "the station's HTTP port")
+                     lambda m: isinstance(m, dict) and m.get("online") is True, since=mark,
+                     timeout=self.start_timeout)
+        r = self.request("GET", "/login")
+        if r.status != 200:
+            raise RuntimeError("GET /login on a fresh station: %d" % r.status)
 
     def kill_station(self):
         """SIGKILL: the broker publishes the station's will."""
@@ -536,7 +711,8 @@ class Clinic:
                 self.mq.close()
             except Exception:
                 pass
-        for p in reversed(self.procs):
+        # the programs first (the station says goodbye on its broker), the brokers last
+        for p in sorted(reversed(self.procs), key=lambda p: p.name == "mosquitto"):
             try:
                 p.stop()
             except Exception:
@@ -551,7 +727,7 @@ class Clinic:
     # ---- the kiosk's side (paho) ----
 
     def kiosk_call(self, room, call_id, reason="help", detail=None, priority=None):
-        m = {"id": call_id, "reason": reason, "ts": _rfc3339()}
+        m = {"id": call_id, "reason": reason, "ts": rfc3339()}
         if detail:
             m["detail"] = detail
         if priority:
@@ -559,12 +735,12 @@ class Clinic:
         self.mq.publish(self.topic("room/%s/kiosk/call" % room), m)
 
     def kiosk_status(self, room, phase="idle", visit=None, online=True):
-        m = {"online": online, "phase": phase, "visit": visit, "ts": _rfc3339()}
+        m = {"online": online, "phase": phase, "visit": visit, "ts": rfc3339()}
         self.mq.publish(self.topic("room/%s/kiosk/status" % room), m, retain=True)
 
     def kiosk_clear(self, room, call_id, by=None):
         self.mq.publish(self.topic("room/%s/kiosk/clear" % room),
-                        {"id": call_id, "by": by, "ts": _rfc3339()})
+                        {"id": call_id, "by": by, "ts": rfc3339()})
 
     def wait_message(self, topic, pred=None, timeout=DEFAULT_TIMEOUT, since=0):
         return self.mq.wait(topic, pred, timeout, since)
@@ -572,7 +748,8 @@ class Clinic:
     # ---- HTTP ----
 
     def request(self, method, path, body=None, headers=None):
-        return http_request(self.http_port, method, path, body, headers)
+        return http_request(self.http_port, method, path, body, headers,
+                            ssl_context=self.ssl_context())
 
     def login_raw(self, user, password, view="board"):
         body = urllib.parse.urlencode({"user": user, "password": password, "view": view})
@@ -581,7 +758,7 @@ class Clinic:
 
     def login(self, user, password=None, view="board"):
         """An HTTP session for user (password from USERS by default)."""
-        r = self.login_raw(user, password or USERS[user][1], view)
+        r = self.login_raw(user, password or self.users[user][1], view)
         if r.status != 303 or r.header("location") != "/":
             raise AssertionError("login as %s: %d %s" % (user, r.status, r.header("location")))
         token = None
@@ -589,8 +766,7 @@ class Clinic:
             k, _, v = c.split(";")[0].partition("=")
             if k.strip() == "haven_session":
                 token = v.strip()
-        me = http_request(self.http_port, "GET", "/api/me",
-                          headers={"Cookie": "haven_session=" + token})
+        me = self.request("GET", "/api/me", headers={"Cookie": "haven_session=" + token})
         if me.status != 200:
             raise AssertionError("/api/me after login: %d" % me.status)
         return Session(self, user, token, me.json())
@@ -603,6 +779,6 @@ class Clinic:
             return []
 
 
-def _rfc3339():
-    t = time.time()
+def rfc3339(t=None):
+    t = time.time() if t is None else t
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % int((t % 1) * 1000)

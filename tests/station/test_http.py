@@ -10,14 +10,18 @@ import json
 import os
 import signal
 import socket
+import ssl
+import subprocess
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from station_fixture import (Clinic, SseReader, USERS, default_config, http_request,  # noqa: E402
-                             wait_until)
+from station_fixture import (Clinic, Proc, SseReader, USERS, default_config,  # noqa: E402
+                             free_port, http_request, wait_until)
+
+DEFAULT_START = 20   # s: how long a refused start may take on a busy machine
 
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; style-src 'self'; script-src 'self'",
@@ -494,8 +498,7 @@ class Links(unittest.TestCase):
             ev = s.events()
             sid = ev.stream_id()
             self.assertEqual(s.action({"action": "sound", "stream": sid, "armed": True})[0], 200)
-            wait_until(lambda: "has sound on again" in c.room.text(), 10,
-                       "the controller to hear that a board is armed")
+            c.room.wait_text("has sound on again", 10)   # the controller heard it
             self.assertNotIn("dropped message on " + c.topic("station/"), c.room.text())
 
 
@@ -781,6 +784,174 @@ class Scenes(unittest.TestCase):
             st, body = alex.action({"action": "light", "room": "chair-1", "scene": "bright"})
             self.assertEqual((st, body["error"]), (400, "unknown scene 'bright': the clinic has "
                                                         "no scenes"))
+
+
+def tls_exchange(ctx, port, data, host="127.0.0.1", timeout=10):
+    """data over a fresh TLS connection (verified by ctx); everything read until the close."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
+        with ctx.wrap_socket(raw, server_hostname=host) as s:
+            s.sendall(data)
+            out = b""
+            while True:
+                try:
+                    chunk = s.recv(65536)
+                except (ConnectionResetError, ssl.SSLError):
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out
+
+
+class TLS(unittest.TestCase):
+    """HTTPS with the certificates from scripts/make-certs; plain HTTP only on loopback."""
+
+    def test_login_cookie_secure_and_stream_over_https(self):
+        with Clinic(tls=True) as c:
+            self.assertIn("serving https://127.0.0.1:%d/" % c.http_port, c.station.text())
+            r = c.login_raw("sam", USERS["sam"][1])
+            self.assertEqual((r.status, r.header("location")), (303, "/"))
+            cookies = r.cookies()
+            self.assertEqual(len(cookies), 1)
+            parts = [p.strip() for p in cookies[0].split(";")]
+            self.assertIn("Secure", parts)             # under TLS the cookie is Secure
+            self.assertIn("HttpOnly", parts)
+            self.assertIn("SameSite=Strict", parts)
+            for k, v in SECURITY_HEADERS.items():
+                self.assertEqual(r.header(k), v, k)
+            s = c.login("sam")
+            self.assertEqual(s.me["user"], "sam")
+            ev = s.events()                            # GET /events over TLS
+            snap = ev.wait("snapshot")
+            self.assertIs(snap["data"]["station"]["broker"], True)
+            ev.wait("hb", since=ev.mark())
+            mark = ev.mark()
+            c.kiosk_call("chair-2", "k-tls-1")
+            call_on_board(ev, "chair-2", lambda k: k["id"] == "k-tls-1", since=mark)
+            st, body = s.action({"action": "ack", "room": "chair-2", "call": "k-tls-1"})
+            self.assertEqual(st, 200, body)
+            c.wait_message(c.topic("call/chair-2"),
+                           lambda m: m and m.get("state") == "acknowledged" and m.get("by") == "sam")
+            # the certificate names localhost too
+            r = http_request(c.http_port, "GET", "/login", ssl_context=c.ssl_context(),
+                             host="localhost")
+            self.assertEqual(r.status, 200)
+            ev.close()
+
+    def test_certificate_is_the_test_cas(self):
+        """The client really verifies: without the CA, or for a name the certificate does
+        not carry, the handshake fails."""
+        with Clinic(tls=True) as c:
+            bare = ssl.create_default_context()        # the system's CAs, not the clinic's
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                http_request(c.http_port, "GET", "/login", ssl_context=bare)
+            with self.assertRaises(ssl.SSLCertVerificationError):
+                tls_exchange(c.ssl_context(), c.http_port, b"GET /login HTTP/1.0\r\n\r\n",
+                             host="station.example")
+            out = tls_exchange(c.ssl_context(), c.http_port,
+                               b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               b"Connection: close\r\n\r\n")
+            self.assertEqual(status_of(out), 200)
+
+    def test_plain_http_to_the_tls_port_fails_cleanly(self):
+        with Clinic(tls=True) as c:
+            s = c.login("sam")
+            ev = s.events()
+            ev.wait("snapshot")
+            # plain HTTP, a TLS record of garbage, and a client that connects and says nothing
+            out = raw_exchange(c.http_port, b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               b"Connection: close\r\n\r\n")
+            self.assertIsNone(status_of(out), out[:200])   # no HTTP answer in the clear
+            self.assertNotIn(b"haven_session", out)
+            out = raw_exchange(c.http_port, b"\x16\x03\x01\x00\x05garbage" + b"\x00" * 64)
+            self.assertNotIn(b"HTTP/1.", out)
+            mute = socket.create_connection(("127.0.0.1", c.http_port), timeout=30)
+            try:
+                # a TLS client that stops in the middle of a request
+                with socket.create_connection(("127.0.0.1", c.http_port), timeout=10) as raw:
+                    half = c.ssl_context().wrap_socket(raw, server_hostname="127.0.0.1")
+                    half.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 900\r\n\r\nuser=")
+                    half.close()
+                self.assertTrue(c.station.alive())
+                # the others are served all along: the stream, a new login, a new call
+                mark = ev.mark()
+                ev.wait("hb", since=mark)
+                still_serves(c, s)
+                s2 = c.login("alex")
+                self.assertEqual(s2.me["role"], "charge")
+                c.kiosk_call("chair-3", "k-tls-2")
+                call_on_board(ev, "chair-3", lambda k: k["id"] == "k-tls-2", since=mark)
+            finally:
+                mute.close()
+            self.assertFalse(ev.closed)
+            ev.close()
+
+    def run_refused(self, c, args, timeout=DEFAULT_START):
+        """Starts the station with args and returns (exit status, its output)."""
+        p = Proc("haven-station", [c.station_bin, "--config", c.cfg_path, "--broker",
+                                   "127.0.0.1:%d" % c.broker_port] + list(args),
+                 os.path.join(c.tmp, "refused.log"))
+        c.procs.append(p)
+        try:
+            rc = p.wait_exit(timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        return rc, p.text()
+
+    def test_refuses_plain_http_off_loopback(self):
+        """Without TLS the station refuses a non-loopback address before it binds (exit 2,
+        a clear line); nothing listens on the port."""
+        with Clinic(start_station=False) as c:
+            for host in ("0.0.0.0", "192.0.2.1", "[::]"):
+                port = free_port()
+                rc, out = self.run_refused(c, ["--listen", "%s:%d" % (host, port)])
+                self.assertEqual(rc, 2, out)
+                self.assertIn("needs HTTPS: set tls_cert and tls_key", out)
+                self.assertIn(host.strip("[]"), out)
+                with self.assertRaises(OSError):
+                    socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            # The same address with TLS is not refused by that check (it is not served here:
+            # the tests listen on 127.0.0.1 only); on loopback plain HTTP is fine.
+            c.start_station()
+            self.assertIn("serving http://127.0.0.1:", c.station.text())
+
+    def test_missing_or_bad_tls_files_are_refused(self):
+        with Clinic(start_station=False, tls=True) as c:
+            for cert, key, want in (
+                    (c.cert_path + ".missing", c.key_path, "tls_cert' cannot be read"),
+                    (c.cert_path, c.key_path + ".missing", "tls_key' cannot be read")):
+                with open(c.cfg_path) as f:
+                    text = f.read()
+                bad = os.path.join(c.tmp, "bad.cfg")
+                with open(bad, "w") as f:
+                    f.write(text.replace(c.tls_settings(), 'tls_cert = "%s"; tls_key = "%s";'
+                                         % (cert, key)))
+                p = Proc("haven-station", [c.station_bin, "--config", bad, "--broker",
+                                           "127.0.0.1:%d" % c.broker_port],
+                         os.path.join(c.tmp, "refused.log"))
+                c.procs.append(p)
+                rc = p.wait_exit(DEFAULT_START)
+                self.assertEqual(rc, 2, p.text())
+                self.assertIn(want, p.text())
+            # a certificate that is not PEM: refused at start, no crash (exit 1, not a signal)
+            with open(c.cert_path, "w") as f:
+                f.write("not a certificate\n")
+            rc, out = self.run_refused(c, [])
+            self.assertEqual(rc, 1, out)
+            self.assertIn("cannot listen", out)
+
+    @unittest.expectedFailure
+    def test_key_readable_by_others_is_refused(self):
+        """BUG (reported, station/ not changed here): the station serves with a TLS key that
+        group and others may read (mode 0644); the broker password_file in the same config
+        is refused for exactly that (common/cfg.c), the TLS key is not checked at all
+        (stationcfg_check_listen only fopen()s it)."""
+        with Clinic(start_station=False, tls=True) as c:
+            os.chmod(c.key_path, 0o644)
+            rc, out = self.run_refused(c, [], timeout=5)
+            self.assertIsNotNone(rc, "the station serves with a world-readable key:\n" + out)
+            self.assertNotEqual(rc, 0, out)
+            self.assertIn("readable by others", out)
 
 
 if __name__ == "__main__":
