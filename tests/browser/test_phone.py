@@ -16,7 +16,6 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import browser_kit as bk
 from browser_kit import By, log
@@ -64,15 +63,14 @@ def main():
 
 def my_group_only(fx):
     """lee (group charge) is added and the station reloads its accounts (SIGHUP)."""
-    r = subprocess.run([fx.station_bin, 'user', 'add', '--users', fx.path('users'), '--config',
-                        fx.path('haven.cfg'), '--role', 'nurse', '--group', 'charge', 'lee'],
+    r = subprocess.run([fx.station_bin, 'user', 'add', '--users', fx.clinic.users_path, '--config',
+                        fx.clinic.cfg_path, '--role', 'nurse', '--group', 'charge', 'lee'],
                        input=b'lee pass 4\n', stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
     assert r.returncode == 0, r.stdout.decode()
-    os.kill(fx.procs['station'].pid, signal.SIGHUP)
-    end = time.monotonic() + 20
-    while 'account(s) from' not in fx.log_of('station'):     # the reload's log line
-        assert time.monotonic() < end, 'the station did not reload its accounts'
-        time.sleep(0.05)
+    st = fx.clinic.station
+    mark = st.mark()
+    os.kill(fx.station_pid, signal.SIGHUP)
+    st.wait_text('account(s) from', timeout=20, since=mark)     # the reload's log line
     d = bk.browser(390, 844)
     bk.login(d, fx.base, 'lee', 'lee pass 4')
     bk.wait_body(d, 'view', 'phone')
