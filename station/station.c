@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,16 @@
 #define STATUS_MIN_MS 1000      /* the retained status at most once a second */
 #define LOOP_MAX_MS 250         /* the main loop looks at the HTTP side's requests this often */
 #define STREAM_ID_LEN 17
+#define SNAP_SHARE_MS 250       /* streams opening this close together share one snapshot */
+#define SNAP_MMAP_MIN (64 * 1024) /* allocations this large are mappings of their own */
+#define STREAM_BUF_KEEP 4096    /* a drained stream keeps a buffer up to this size */
+
+/* A text several streams send (the snapshot): reference-counted, never changed. */
+struct shared {
+    int refs;
+    size_t len;                 /* of s, without the snapshot's closing brace */
+    char *s;                    /* board_snapshot_json's text */
+};
 
 struct station_stream {
     station_stream *prev, *next;
@@ -54,8 +65,10 @@ struct station_stream {
     bool armed;                 /* the page has sound on */
     int64_t last_seq;           /* the last board event it was given */
     unsigned hb_gen;            /* the heartbeat tick it last sent */
-    char *buf;                  /* bytes to send: buf[off..len) */
+    char *buf;                  /* bytes to send: buf[off..len), with big spliced in at big_at */
     size_t off, len, cap;
+    struct shared *big;         /* the snapshot, shared with other streams, or NULL */
+    size_t big_at, big_off;     /* where in buf it goes, and how much of it is sent */
     bool oom;
 };
 
@@ -87,6 +100,8 @@ struct station {
     station_stream *streams;
     int nstreams, narmed;
     unsigned hb_gen;
+    struct shared *snap;                /* the last snapshot built, for streams opening with it */
+    int64_t snap_seq, snap_mono;
     bool status_dirty;
     station_report *reports;
     int nreports;
@@ -227,29 +242,124 @@ static void on_board_event(void *ctx, int64_t seq, const char *event, const char
     sbuf_event(ctx, event, seq, data);
 }
 
-/* The whole board as an "event: snapshot", with the stream's id in it. */
+static void shared_unref(struct shared *sh)
+{
+    if (sh && --sh->refs == 0) {
+        free(sh->s);
+        free(sh);
+    }
+}
+
+/*
+ * The snapshot's JSON without its closing brace, shared: a stream adds its own
+ * ',"stream":"<id>"}'.  Streams that open within SNAP_SHARE_MS of each other
+ * share one copy (1,000 rooms: 164 kB; 200 boards reconnecting after a
+ * restart would otherwise hold 200 of them in flight): the copy is of board
+ * seq *seq, and the stream then replays the events after it from the ring
+ * (every stream that opens is itself one: the station's "boards" count).
+ * NULL on no memory.
+ */
+static struct shared *snapshot_text(station *st, int64_t *seq_out)
+{
+    int64_t seq = board_seq(st->board), mono = clock_mono_ms();
+    struct shared *sh;
+    char *snap;
+    size_t n;
+
+    if (st->snap && mono - st->snap_mono < SNAP_SHARE_MS &&
+        board_events_since(st->board, st->snap_seq, NULL, NULL) >= 0) {
+        st->snap->refs++;
+        *seq_out = st->snap_seq;
+        return st->snap;
+    }
+    snap = board_snapshot_json(st->board, clock_now_ms());
+    n = snap ? strlen(snap) : 0;
+    /* cJSON's unformatted text has no line break: it is one data: line as it is */
+    if (!snap || n < 2 || snap[n - 1] != '}' || strpbrk(snap, "\r\n")) {
+        free(snap);
+        return NULL;
+    }
+    sh = malloc(sizeof *sh);
+    if (!sh) {
+        free(snap);
+        return NULL;
+    }
+    sh->refs = 2;               /* the cache's and the caller's */
+    sh->len = n - 1;
+    sh->s = snap;
+    shared_unref(st->snap);
+    st->snap = sh;
+    st->snap_seq = seq;
+    st->snap_mono = mono;
+    *seq_out = seq;
+    return sh;
+}
+
+/* The board as an "event: snapshot", with the stream's id in it; s->last_seq becomes its seq. */
 static void sbuf_snapshot(station *st, station_stream *s)
 {
-    char *snap = board_snapshot_json(st->board, clock_now_ms());
-    size_t n = snap ? strlen(snap) : 0;
+    int64_t seq = 0;
+    struct shared *sh = s->big ? NULL : snapshot_text(st, &seq);   /* never two: see stream_fill */
+    char part[96];
 
-    if (!snap || n < 2 || snap[n - 1] != '}') {
+    if (!sh) {
         s->oom = true;
-        free(snap);
         return;
     }
-    const char *extra = st->snap_extra ? st->snap_extra : "";
-    char *with = malloc(n + STREAM_ID_LEN + 16 + strlen(extra));
-    if (!with) {
-        s->oom = true;
-        free(snap);
-        return;
+    s->last_seq = seq;
+    snprintf(part, sizeof part, "event: snapshot\nid: %lld\ndata: ", (long long)seq);
+    sbuf_str(s, part);
+    s->big = sh;
+    s->big_at = s->len;
+    s->big_off = 0;
+    snprintf(part, sizeof part, ",\"stream\":\"%s\"", s->id);
+    sbuf_str(s, part);
+    sbuf_str(s, st->snap_extra ? st->snap_extra : "");    /* scenes and chains: one line */
+    sbuf_str(s, "}\n\n");
+}
+
+/* Bytes the stream has still to send. */
+static size_t stream_pending(const station_stream *s)
+{
+    return s->len - s->off + (s->big ? s->big->len - s->big_off : 0);
+}
+
+/* Everything is sent: an empty buffer, and no big one kept (a burst must not stay). */
+static void stream_drained(station_stream *s)
+{
+    s->off = s->len = 0;
+    if (s->cap > STREAM_BUF_KEEP) {
+        free(s->buf);
+        s->buf = NULL;
+        s->cap = 0;
     }
-    snap[n - 1] = '\0';
-    sprintf(with, "%s,\"stream\":\"%s\"%s}", snap, s->id, extra);
-    sbuf_event(s, "snapshot", board_seq(st->board), with);
-    free(with);
-    free(snap);
+}
+
+/* Up to max bytes of what is pending into out. */
+static size_t stream_copy(station_stream *s, char *out, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && stream_pending(s)) {
+        size_t k;
+        if (s->big && s->off == s->big_at) {
+            k = s->big->len - s->big_off;
+            k = k < max - n ? k : max - n;
+            memcpy(out + n, s->big->s + s->big_off, k);
+            s->big_off += k;
+            if (s->big_off == s->big->len) {
+                shared_unref(s->big);
+                s->big = NULL;
+            }
+        } else {
+            size_t end = s->big ? s->big_at : s->len;
+            k = end - s->off < max - n ? end - s->off : max - n;
+            memcpy(out + n, s->buf + s->off, k);
+            s->off += k;
+        }
+        n += k;
+    }
+    return n;
 }
 
 /* What the stream has not been sent yet: board events (or a snapshot), a heartbeat. */
@@ -261,9 +371,10 @@ static void stream_fill(station *st, station_stream *s)
         size_t mark = s->len;
         if (seq < s->last_seq || board_events_since(st->board, s->last_seq, on_board_event, s) < 0) {
             s->len = mark;    /* the ring lost some: the whole picture instead */
-            sbuf_snapshot(st, s);
+            sbuf_snapshot(st, s);   /* (the events after it follow at the next fill) */
+        } else {
+            s->last_seq = seq;
         }
-        s->last_seq = seq;
     }
     if (s->hb_gen != st->hb_gen) {
         char data[48];
@@ -305,6 +416,7 @@ station_stream *station_stream_open(station *st, const char *token, int64_t last
         board_events_since(st->board, last_id, on_board_event, s) < 0)
         sbuf_snapshot(st, s);
     if (s->oom) {
+        shared_unref(s->big);
         free(s->buf);
         free(s);
         s = NULL;
@@ -330,24 +442,22 @@ ssize_t station_stream_read(station *st, station_stream *s, char *buf, size_t ma
         n = -1;
         goto out;
     }
-    if (s->off == s->len) {
-        s->off = s->len = 0;
+    if (!stream_pending(s)) {
+        stream_drained(s);
         stream_fill(st, s);
         if (s->oom) {
             n = -1;
             goto out;
         }
     }
-    if (s->off == s->len) {
+    if (!stream_pending(s)) {
         /* Nothing to send: suspended (never a bare 0, which MHD would call again at
          * once) until an event or the next heartbeat tick resumes it. */
         s->suspended = true;
         st->waker.suspend(s->conn);
         goto out;
     }
-    n = (ssize_t)(s->len - s->off < max ? s->len - s->off : max);
-    memcpy(buf, s->buf + s->off, (size_t)n);
-    s->off += (size_t)n;
+    n = (ssize_t)stream_copy(s, buf, max);
 out:
     pthread_mutex_unlock(&st->lock);
     return n;
@@ -370,6 +480,7 @@ void station_stream_close(station *st, station_stream *s)
     if (!st->stopping)
         set_boards(st);
     pthread_mutex_unlock(&st->lock);
+    shared_unref(s->big);
     free(s->buf);
     free(s);
 }
@@ -1302,6 +1413,10 @@ int station_main(const struct station_args *a)
 
     log_set_tag("station");
     umask(077);   /* the audit log and the accounts: the station's alone */
+    /* A fixed mmap threshold (glibc raises it after the first large free): a 1,000-room
+     * snapshot (164 kB) is then always its own mapping, returned when the last stream
+     * has sent it, instead of a hole in the HTTP thread's arena that stays resident. */
+    mallopt(M_MMAP_THRESHOLD, SNAP_MMAP_MIN);
     pthread_mutex_init(&st.lock, NULL);
     pthread_mutex_init(&st.audit_lock, NULL);
     pthread_rwlock_init(&st.users_lock, NULL);
@@ -1339,6 +1454,7 @@ out:
         memset(key, 0, strlen(key));
     free(cert);
     free(key);
+    shared_unref(st.snap);
     if (st.board)
         board_free(st.board);
     if (st.sessions)

@@ -72,6 +72,16 @@
     return el;
   }
 
+  /* Attribute and text writes that touch the DOM only when the value changes: a board
+   * of 1,000 tiles must not invalidate style and layout for what did not change. */
+  function setAttr(el, k, v) {
+    if (el.getAttribute(k) !== v) el.setAttribute(k, v);
+  }
+
+  function setText(el, v) {
+    if (el.textContent !== v) el.textContent = v;
+  }
+
   function pad2(n) { return (n < 10 ? '0' : '') + n; }
 
   /* 75 s -> "1:15", 3725 s -> "1:02:05" */
@@ -280,6 +290,12 @@
     return p;
   }
 
+  /* Everything a call block shows, but its timers. */
+  function callKey(c) {
+    return c ? [c.id, c.state, c.priority, c.reason, c.detail || '', c.by || '', c.raised,
+                c.escalation || 0, c.next_tier_at || '', c.next_group || ''].join('|') : '';
+  }
+
   function callBlock(c, withAck, roomId) {
     var pr = PRIO[c.priority] || PRIO.assist;
     var box = h('div', { class: 'call-box', 'data-priority': c.priority, 'data-state': c.state });
@@ -303,19 +319,27 @@
   function renderTile(t) {
     var p = tileParts(t.id);
     var c = t.call;
-    p.root.setAttribute('data-call', c ? (c.state === 'acknowledged' ? 'acknowledged' : 'open') : 'none');
-    p.root.setAttribute('data-priority', c ? c.priority : '');
-    p.root.setAttribute('data-kiosk', t.kiosk || 'unknown');
-    p.label.textContent = t.label || t.id;
-    p.kiosk.textContent = t.kiosk === 'online' ? 'Kiosk online' :
-                          t.kiosk === 'offline' ? 'Kiosk OFFLINE' : 'Kiosk ?';
-    p.kiosk.setAttribute('data-state', t.kiosk || 'unknown');
-    p.phase.setAttribute('data-since', t.phase_since || '');
-    p.phase.setAttribute('data-phase', t.phase || '');
-    p.observe.setAttribute('data-until', t.observe_until || '');
-    p.scene.textContent = t.scene ? 'Light: ' + t.scene : '';
-    p.call.textContent = '';
-    if (c) p.call.appendChild(callBlock(c, false, t.id));
+    setAttr(p.root, 'data-call', c ? (c.state === 'acknowledged' ? 'acknowledged' : 'open') : 'none');
+    setAttr(p.root, 'data-priority', c ? c.priority : '');
+    setAttr(p.root, 'data-kiosk', t.kiosk || 'unknown');
+    setText(p.label, t.label || t.id);
+    setText(p.kiosk, t.kiosk === 'online' ? 'Kiosk online' :
+                     t.kiosk === 'offline' ? 'Kiosk OFFLINE' : 'Kiosk ?');
+    setAttr(p.kiosk, 'data-state', t.kiosk || 'unknown');
+    setAttr(p.phase, 'data-since', String(t.phase_since || ''));
+    setAttr(p.phase, 'data-phase', t.phase || '');
+    setAttr(p.observe, 'data-until', String(t.observe_until || ''));
+    setText(p.scene, t.scene ? 'Light: ' + t.scene : '');
+    var ck = callKey(c);
+    if (ck !== p.callKey) {
+      p.call.textContent = '';
+      if (c) {
+        p.call.appendChild(callBlock(c, false, t.id));
+        tickCall(p.call, serverNow());
+      }
+      p.callKey = ck;
+    }
+    tickTile(p, serverNow());
     var key = actionsKey(t);
     if (key !== p.actionsKey) {
       var a = buildActions(t);
@@ -343,33 +367,77 @@
     return list;
   }
 
-  function renderLists() {
-    var calls = openCalls();
-    var list = $('call-list');
-    list.textContent = '';
-    $('call-count').textContent = String(calls.length);
-    $('call-none').hidden = calls.length > 0;
-    calls.forEach(function (t) {
-      var c = t.call;
-      var li = h('li', { class: 'call-item', 'data-room': t.id, 'data-priority': c.priority,
-                         'data-call': c.state === 'acknowledged' ? 'acknowledged' : 'open' },
-                 h('div', { class: 'call-room', text: t.label || t.id }), callBlock(c, true, t.id));
-      list.appendChild(li);
+  /*
+   * One list (the board's call list or the phone's) brought to calls' order: a row
+   * whose call did not change is kept (a nurse's finger on its button stays on it),
+   * a changed one is rebuilt, a gone one removed, and rows move only when out of place.
+   */
+  var listRows = { 'call-list': {}, 'phone-calls': {} };   /* list id -> room -> {el, key} */
+
+  function syncList(listId, cls, calls, now) {
+    var list = $(listId), rows = listRows[listId], keep = {};
+    calls.forEach(function (t, i) {
+      var c = t.call, key = callKey(c) + '|' + (t.label || t.id), r = rows[t.id];
+      if (!r || r.key !== key) {
+        var li = h('li', { class: cls, 'data-room': t.id, 'data-priority': c.priority,
+                           'data-call': c.state === 'acknowledged' ? 'acknowledged' : 'open' },
+                   h('div', { class: 'call-room', text: t.label || t.id }), callBlock(c, true, t.id));
+        tickCall(li, now);
+        if (r) list.replaceChild(li, r.el);
+        r = rows[t.id] = { el: li, key: key };
+      }
+      keep[t.id] = true;
+      if (list.children[i] !== r.el) list.insertBefore(r.el, list.children[i] || null);
     });
+    Object.keys(rows).forEach(function (id) {
+      if (!keep[id]) { list.removeChild(rows[id].el); delete rows[id]; }
+    });
+  }
+
+  function renderLists() {
+    var calls = openCalls(), now = serverNow();
+    setText($('call-count'), String(calls.length));
+    $('call-none').hidden = calls.length > 0;
+    syncList('call-list', 'call-item', calls, now);
     fitCallList(calls);
     /* the phone view: the same order, biggest first, my group's calls only */
-    var pl = $('phone-calls');
     var my = calls.filter(function (t) { return mine(t.call); });
-    pl.textContent = '';
     $('phone-none').hidden = my.length > 0;
-    my.forEach(function (t) {
-      var c = t.call;
-      pl.appendChild(h('li', { class: 'phone-call', 'data-room': t.id, 'data-priority': c.priority,
-                               'data-call': c.state === 'acknowledged' ? 'acknowledged' : 'open' },
-                       h('div', { class: 'call-room', text: t.label || t.id }), callBlock(c, true, t.id)));
-    });
-    tick();
+    syncList('phone-calls', 'phone-call', my, now);
     updateAlarm();
+  }
+
+  /*
+   * A "room" event changes its tile at once (cheap: one tile's nodes) and marks the
+   * lists; the lists (sorted, fitted: that needs layout) follow once per frame however
+   * many events came, so a burst of events never queues layouts of the whole board.
+   * A hidden page gets no frames: a timer stands in for them.
+   */
+  var listsDirty = false, frameSet = false, painting = [];
+  var paintChan = typeof MessageChannel === 'function' ? new MessageChannel() : null;
+  if (paintChan) paintChan.port1.onmessage = function () {     /* the task after a frame */
+    var now = performance.timeOrigin + performance.now();
+    painting.splice(0).forEach(function (rec) { rec.painted = now; });
+  };
+
+  function frame() {
+    if (!frameSet) return;
+    frameSet = false;
+    if (listsDirty) {
+      listsDirty = false;
+      renderLists();
+    }
+    if (painting.length) {
+      if (paintChan) paintChan.port2.postMessage(0);
+      else painting.length = 0;
+    }
+  }
+
+  function scheduleFrame() {
+    if (frameSet) return;
+    frameSet = true;
+    if (window.requestAnimationFrame && !document.hidden) requestAnimationFrame(frame);
+    setTimeout(frame, 250);
   }
 
   /* If not every call fits in the list, hide the lowest ones: urgent calls always show. */
@@ -382,11 +450,14 @@
     var box = list.parentNode;
     var avail = box.clientHeight - (list.offsetTop - box.offsetTop) - 48;
     var hidden = 0;
-    for (var j = items.length - 1; j >= 0 && list.scrollHeight > avail; j--) {
+    /* One layout to read every row's bottom; then hide from the end, no layout per row. */
+    var bottoms = [], top = list.getBoundingClientRect().top;
+    for (var k = 0; k < items.length; k++) bottoms.push(items[k].getBoundingClientRect().bottom - top);
+    for (var j = items.length - 1; j >= 0 && bottoms[j] > avail; j--) {
       if (calls[j].call.priority === 'urgent') break;
-      items[j].hidden = true;
       hidden++;
     }
+    for (var q = items.length - hidden; q < items.length; q++) items[q].hidden = true;
     if (hidden) {
       more.textContent = '+ ' + hidden + ' more call' + (hidden > 1 ? 's' : '') + ' — see the chairs';
       more.hidden = false;
@@ -400,52 +471,64 @@
     Object.keys(tileEls).forEach(function (id) {
       if (!want[id]) { box.removeChild(tileEls[id].root); delete tileEls[id]; }
     });
-    order.forEach(function (id) {
+    order.forEach(function (id, i) {
       renderTile(rooms[id]);
-      box.appendChild(tileEls[id].root);     /* (re)appends in the config's order */
+      var el = tileEls[id].root;             /* in the config's order */
+      if (box.children[i] !== el) box.insertBefore(el, box.children[i] || null);
     });
+    listsDirty = false;
     renderLists();
+    tick();
   }
 
-  /* Timers: ages, phase minutes, observation and escalation countdowns. */
-  function tick() {
-    var now = serverNow();
-    var els = document.querySelectorAll('.age[data-since]');
+  /* A call block's timers (within root: a tile's call, a list row): age and escalation. */
+  function tickCall(root, now) {
+    var els = root.querySelectorAll('.age[data-since]');
     for (var i = 0; i < els.length; i++) {
       var since = +els[i].getAttribute('data-since');
       var s = since ? (now - since) / 1000 : 0;
-      els[i].textContent = mmss(s);
-      els[i].setAttribute('data-age', s >= 300 ? '3' : s >= 120 ? '2' : s >= 30 ? '1' : '0');
+      var age = s >= 300 ? '3' : s >= 120 ? '2' : s >= 30 ? '1' : '0';
+      setText(els[i], mmss(s));
+      setAttr(els[i], 'data-age', age);
       var box = els[i].closest('.call-box');
-      if (box) box.setAttribute('data-age', els[i].getAttribute('data-age'));
+      if (box) setAttr(box, 'data-age', age);
     }
-    els = document.querySelectorAll('.tier');
+    els = root.querySelectorAll('.tier');
     for (i = 0; i < els.length; i++) {
       var e = els[i], esc = +e.getAttribute('data-escalation'), at = +e.getAttribute('data-tier-at');
       var grp = e.getAttribute('data-next-group');
       var txt = 'Tier ' + esc + (esc > 0 ? ' (escalated)' : '');
       if (at) txt += ' · next page' + (grp ? ' to ' + grp : '') + ' in ' + mmss((at - now) / 1000);
-      e.textContent = txt;
-      e.setAttribute('data-tier', String(esc));
+      setText(e, txt);
+      setAttr(e, 'data-tier', String(esc));
     }
+  }
+
+  /* A tile's own timers: phase minutes and the observation countdown. */
+  function tickTile(p, now) {
+    var ph = p.phase.getAttribute('data-phase'), ps = +p.phase.getAttribute('data-since');
+    setText(p.phase, ph ? (PHASE_WORD[ph] || ph) + (ps ? ' · ' + Math.max(0, Math.floor((now - ps) / 60000)) + ' min' : '')
+                        : 'No phase');
+    var ou = +p.observe.getAttribute('data-until');
+    if (ou) {
+      var left = (ou - now) / 1000;
+      setText(p.observe, left > 0 ? 'Observation ' + mmss(left) + ' left' : 'Observation over');
+      setAttr(p.observe, 'data-over', left > 0 ? '0' : '1');
+    } else {
+      setText(p.observe, '');
+    }
+  }
+
+  /* Timers, once a second: every one is written only when its text changes. */
+  function tick() {
+    var now = serverNow();
+    tickCall(document, now);
     order.forEach(function (id) {
       var p = tileEls[id];
-      if (!p) return;
-      var ph = p.phase.getAttribute('data-phase'), ps = +p.phase.getAttribute('data-since');
-      p.phase.textContent = ph ? (PHASE_WORD[ph] || ph) + (ps ? ' · ' + Math.max(0, Math.floor((now - ps) / 60000)) + ' min' : '')
-                               : 'No phase';
-      var ou = +p.observe.getAttribute('data-until');
-      if (ou) {
-        var left = (ou - now) / 1000;
-        p.observe.textContent = left > 0 ? 'Observation ' + mmss(left) + ' left' : 'Observation over';
-        p.observe.setAttribute('data-over', left > 0 ? '0' : '1');
-      } else {
-        p.observe.textContent = '';
-      }
+      if (p) tickTile(p, now);
     });
-    if (!phoneView) fitCallList(openCalls());
     var d = new Date(serverNow());
-    $('clock').textContent = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+    setText($('clock'), pad2(d.getHours()) + ':' + pad2(d.getMinutes()));
   }
 
   /* ---------------------------------------------------------------- link */
@@ -506,17 +589,28 @@
       window.havenSnapshots = (window.havenSnapshots || 0) + 1;
     });
     es.addEventListener('room', function (ev) {
+      var t0 = performance.now();             /* when the event arrived: what the bench reads */
       onEvent(ev);
       var t = JSON.parse(ev.data);
-      window.havenLastRoomEvent = { t: performance.timeOrigin + performance.now(), id: ev.lastEventId,
-                                    room: t.id, call: t.call ? t.call.id : null };
-      if (window.havenOnRoom) window.havenOnRoom(window.havenLastRoomEvent);
+      /* t: arrival; js: this handler's own time (ms); painted: the task after the next
+       * frame that drew it (set later; 0 until then). */
+      var rec = { t: performance.timeOrigin + t0, id: ev.lastEventId, room: t.id,
+                  call: t.call ? t.call.id : null, js: null, painted: 0 };
+      window.havenLastRoomEvent = rec;
+      if (window.havenOnRoom) window.havenOnRoom(rec);
       if (t.stream) setStream(t.stream);
-      if (!rooms[t.id]) order.push(t.id);
+      var before = rooms[t.id];
+      if (!before) order.push(t.id);
       rooms[t.id] = t;
       renderTile(t);
       if (!tileEls[t.id].root.parentNode) $('tiles').appendChild(tileEls[t.id].root);
-      renderLists();
+      if (!before || callKey(before.call) !== callKey(t.call) || before.label !== t.label) {
+        listsDirty = true;
+        if (t.call && t.call.state === 'open') updateAlarm();   /* a new call's sound: now */
+      }
+      painting.push(rec);
+      scheduleFrame();
+      rec.js = performance.now() - t0;
     });
     es.addEventListener('station', function (ev) {
       onEvent(ev);
@@ -631,12 +725,12 @@
   function updateAlarm() {
     var w = wanted();
     var top = w.urgent ? 'urgent' : w.trouble ? 'trouble' : w.assist ? 'assist' : w.routine ? 'routine' : 'none';
-    document.body.setAttribute('data-alarm', top);
+    setAttr(document.body, 'data-alarm', top);
     var muted = Date.now() < mutedUntil;
-    document.body.setAttribute('data-muted', muted ? '1' : '0');
+    setAttr(document.body, 'data-muted', muted ? '1' : '0');
     var m = $('mute');
-    m.textContent = muted ? 'Muted ' + Math.ceil((mutedUntil - Date.now()) / 1000) + ' s' : 'Mute 30 s';
-    m.setAttribute('aria-pressed', muted ? 'true' : 'false');
+    setText(m, muted ? 'Muted ' + Math.ceil((mutedUntil - Date.now()) / 1000) + ' s' : 'Mute 30 s');
+    setAttr(m, 'aria-pressed', muted ? 'true' : 'false');
     var t = performance.now() / 1000;
     ['urgent', 'trouble', 'assist', 'routine'].forEach(function (k) {
       if (!w[k]) { nextAt[k] = 0; return; }
