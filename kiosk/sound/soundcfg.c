@@ -1,9 +1,10 @@
 /*
- * soundcfg.c - kiosk { sound { } } (soundcfg.h): scalars through a cfg_field
- * table, then the playlists, the phases that name them and the themes the
- * patient may pick.  Every error names file:line; every path is resolved
- * here against the assets directory (itself relative to the config file's
- * directory), so the player never has to think about the working directory.
+ * soundcfg.c - kiosk { sound { } } (soundcfg.h): scalars through a table of
+ * cfg_rows (key, range, default), then the playlists, the phases that name
+ * them and the themes the patient may pick.  Every error names file:line;
+ * every path is resolved here against the assets directory (itself relative
+ * to the config file's directory), so the player never has to think about
+ * the working directory.
  */
 #include "soundcfg.h"
 #include "err.h"
@@ -24,26 +25,18 @@ struct sound_scalars {
     char chime[PATH_MAX];
 };
 
-#define F(key, type, member, min, max) \
-    { key, type, offsetof(struct sound_scalars, member), \
-      sizeof(((struct sound_scalars *)0)->member), min, max, 0 }
-static const struct cfg_field sound_fields[] = {
-    F("enabled", CFG_BOOL, enabled, 0, 0),
-    F("volume", CFG_INT, volume, 0, 100),
-    F("volume_max", CFG_INT, volume_max, 0, 100),
-    F("chime_volume", CFG_INT, chime_volume, 0, 100),
-    F("fade", CFG_MS, fade_ms, 0, 30),
-    F("assets", CFG_STRING, assets, 0, 0),
-    F("chime", CFG_STRING, chime, 0, 0),
-    CFG_FIELD_END
+/* Their rows, with the defaults of docs/configuration.md ("assets" empty: the config's dir). */
+static const struct cfg_row sound_rows[] = {
+    CFG_ROW_BOOL(struct sound_scalars, "enabled", enabled, 1, 0),
+    CFG_ROW_INT(struct sound_scalars, "volume", volume, 0, 100, 40, 0),
+    CFG_ROW_INT(struct sound_scalars, "volume_max", volume_max, 0, 100, 70, 0),
+    CFG_ROW_INT(struct sound_scalars, "chime_volume", chime_volume, 0, 100, 50, 0),
+    CFG_ROW_MS(struct sound_scalars, "fade", fade_ms, 0, 30, 3, 0),
+    CFG_ROW_TEXT(struct sound_scalars, "assets", assets, NULL, 0),
+    CFG_ROW_TEXT(struct sound_scalars, "chime", chime, NULL, 0),
+    CFG_ROWS_END
 };
-#undef F
 static const char *const sound_extra[] = { "playlists", "phases", "themes", NULL };
-
-#define DEFAULT_VOLUME       40
-#define DEFAULT_VOLUME_MAX   70
-#define DEFAULT_CHIME_VOLUME 50
-#define DEFAULT_FADE_MS      3000
 
 static const char *src_file(const config_setting_t *s, const char *fallback)
 {
@@ -132,7 +125,7 @@ static int read_list(const config_setting_t *g, const char *dir, struct sound_co
     if (strlen(config_setting_name(g)) >= sizeof l->name)
         return cfg_fail(err, g, NULL, "playlist name '%s' is too long (%zu characters at most)",
                         config_setting_name(g), sizeof l->name - 1);
-    cfg_warn_unknown(g, NULL, known);
+    cfg_rows_warn_unknown(g, NULL, known);
     strcpy(l->name, config_setting_name(g));
     if (!files || !(config_setting_is_array(files) || config_setting_is_list(files)) ||
         config_setting_length(files) == 0)
@@ -239,7 +232,7 @@ static int read_theme(const config_setting_t *g, struct sound_config *c, struct 
     if (!config_setting_is_group(g))
         return cfg_fail(err, g, NULL, "a theme must be a group: { name = \"nature\"; "
                         "playlist = \"rain\"; scene = \"forest\"; }");
-    cfg_warn_unknown(g, NULL, known);
+    cfg_rows_warn_unknown(g, NULL, known);
     t->list = -1;
     if (!config_setting_get_member(g, "name"))
         return cfg_fail(err, g, NULL, "a theme needs a name, e.g. name = \"nature\";");
@@ -296,8 +289,7 @@ static int apply_scalars(const config_setting_t *sound, const struct sound_scala
 int soundcfg_read(const config_setting_t *sound, const char *cfg_path, struct sound_config *out,
                   struct cfg_error *err)
 {
-    struct sound_scalars s = { 1, DEFAULT_VOLUME, DEFAULT_VOLUME_MAX, DEFAULT_CHIME_VOLUME,
-                               DEFAULT_FADE_MS, "", "" };
+    struct sound_scalars s;
     char dir[PATH_MAX];
     int rc;
 
@@ -311,8 +303,9 @@ int soundcfg_read(const config_setting_t *sound, const char *cfg_path, struct so
     if (!config_setting_is_group(sound))
         return cfg_fail(err, sound, NULL, "'sound' must be a group: sound = { volume_max = 70; "
                         "... };");
-    cfg_warn_unknown(sound, sound_fields, sound_extra);
-    if ((rc = cfg_read(sound, sound_fields, &s, err)) != 0 ||
+    cfg_rows_default(sound_rows, &s);
+    cfg_rows_warn_unknown(sound, sound_rows, sound_extra);
+    if ((rc = cfg_rows_read(sound, sound_rows, &s, err)) != 0 ||
         (rc = apply_scalars(sound, &s, out, err)) != 0)
         return rc;
     if (assets_dir(cfg_path, s.assets, dir, sizeof dir) != 0)

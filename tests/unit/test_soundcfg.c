@@ -125,6 +125,42 @@ static void test_absent_or_off(void)
     CHECK_INT_EQ(cfg.sound.chime_volume, 20);
 }
 
+/* Every default of docs/configuration.md comes out of an empty sound group (the row table). */
+static void test_defaults(void)
+{
+    static struct kiosk_config cfg;
+    struct cfg_error err;
+    const char *path;
+    char dir[PATH_MAX], want[PATH_MAX + 32];
+
+    REQUIRE(load("sound = { };\n", &cfg, &err, &path) == 0);
+    const struct sound_config *s = &cfg.sound;
+    CHECK(s->enabled);
+    CHECK_INT_EQ(s->volume, 40);
+    CHECK_INT_EQ(s->volume_max, 70);
+    CHECK_INT_EQ(s->chime_volume, 50);
+    CHECK_INT_EQ(s->fade_ms, 3000);
+    CHECK(soundcfg_chime(s) == NULL);
+    CHECK_INT_EQ(s->n_lists, 0);
+    CHECK_INT_EQ(s->n_themes, 0);
+    for (int p = 0; p < PHASE_COUNT; p++)
+        CHECK_INT_EQ(s->phase_list[p], -1);
+    /* assets: the config file's directory (a chime named alone is found there) */
+    REQUIRE(load("sound = { chime = \"c.ogg\"; };\n", &cfg, &err, &path) == 0);
+    REQUIRE(realpath(unit_dir(), dir) != NULL);
+    snprintf(want, sizeof want, "%s/c.ogg", dir);
+    CHECK_STR_EQ(soundcfg_chime(&cfg.sound), want);
+    /* each default is the one of the table, not left over from a previous read */
+    REQUIRE(load("sound = { volume = 5; volume_max = 10; chime_volume = 1; fade = 0; "
+                 "enabled = false; };\n", &cfg, &err, &path) == 0);
+    REQUIRE(load("sound = { };\n", &cfg, &err, &path) == 0);
+    CHECK(cfg.sound.enabled);
+    CHECK_INT_EQ(cfg.sound.volume, 40);
+    CHECK_INT_EQ(cfg.sound.volume_max, 70);
+    CHECK_INT_EQ(cfg.sound.chime_volume, 50);
+    CHECK_INT_EQ(cfg.sound.fade_ms, 3000);
+}
+
 static void test_unknown_keys_warned(void)
 {
     static struct kiosk_config cfg;
@@ -193,6 +229,7 @@ int main(void)
 {
     RUN(test_good);
     RUN(test_absent_or_off);
+    RUN(test_defaults);
     RUN(test_unknown_keys_warned);
     RUN(test_errors);
     RUN(test_shipped_config);
