@@ -51,6 +51,7 @@ const char *qn_text(const struct qn_text *t, enum qn_lang lang)
 struct ld {
     const char *path;
     struct cfg_error *err;
+    const config_setting_t *values;   /* the form's values = { ... }, or NULL */
 };
 
 static const char *const lang_keys[QN_LANGS] = { "en", "es" };
@@ -72,6 +73,100 @@ static char *read_string(struct ld *ld, const config_setting_t *s, const char *w
 }
 
 /*
+ * A value of the form's values = { name = 6; ... } as text: whole numbers and
+ * strings (a clinic's fasting hours, written once and used in several texts).
+ */
+static bool value_text(const struct ld *ld, const char *name, size_t n, char *out, size_t max)
+{
+    char key[64];
+    const config_setting_t *v;
+
+    if (!ld->values || n == 0 || n >= sizeof key)
+        return false;
+    memcpy(key, name, n);
+    key[n] = '\0';
+    if (!(v = config_setting_get_member(ld->values, key)))
+        return false;
+    if (config_setting_type(v) == CONFIG_TYPE_INT)
+        snprintf(out, max, "%d", config_setting_get_int(v));
+    else
+        snprintf(out, max, "%s", config_setting_get_string(v));
+    return true;
+}
+
+/*
+ * text with each {name} replaced by the form's value name; a {name} the form
+ * has no value for is an error at s's line (a typo would otherwise reach the
+ * patient as "{food_hour}").  Frees text; returns the new string or NULL.
+ */
+static char *expand(struct ld *ld, const config_setting_t *s, char *text)
+{
+    size_t cap, n = 0;
+    char *out;
+
+    if (!text || !strchr(text, '{'))
+        return text;
+    cap = strlen(text) + 1;
+    for (const char *p = text; *p; p++)
+        cap += *p == '{' ? 64 : 0;
+    if (!(out = malloc(cap))) {
+        free(text);
+        cfg_fail(ld->err, s, ld->path, "out of memory");
+        return NULL;
+    }
+    for (const char *p = text; *p;) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        char val[64];
+        if (*p != '{') {
+            out[n++] = *p++;
+            continue;
+        }
+        if (!end || !value_text(ld, p + 1, (size_t)(end - p - 1), val, sizeof val)) {
+            cfg_fail(ld->err, s, ld->path, "'%.*s' in a text: the form has no such value "
+                     "(values = { name = ...; }; write {name})",
+                     end ? (int)(end - p + 1) : (int)strlen(p), p);
+            free(text);
+            free(out);
+            return NULL;
+        }
+        n += (size_t)snprintf(out + n, cap - n, "%s", val);
+        p = end + 1;
+    }
+    out[n] = '\0';
+    free(text);
+    return out;
+}
+
+/*
+ * The form's values = { name = 6; other = "text"; }: whole numbers 0..1000
+ * or short text, used in texts as {name}.  Returns 0 or HV_ECONFIG.
+ */
+static int read_values(struct ld *ld, const config_setting_t *root)
+{
+    const config_setting_t *g = config_setting_get_member(root, "values");
+
+    ld->values = NULL;
+    if (!g)
+        return 0;
+    if (!config_setting_is_group(g))
+        return cfg_fail(ld->err, g, ld->path, "'values' must be a group { food_hours = 6; ... }");
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *v = config_setting_get_elem(g, (unsigned)i);
+        const char *str = config_setting_type(v) == CONFIG_TYPE_STRING
+                              ? config_setting_get_string(v) : NULL;
+        bool ok = config_setting_type(v) == CONFIG_TYPE_INT
+                      ? config_setting_get_int(v) >= 0 && config_setting_get_int(v) <= 1000
+                      : str && str[0] && strlen(str) < 48 && !strchr(str, '{') &&
+                            utf8_valid(str, strlen(str));
+        if (!ok)
+            return cfg_fail(ld->err, v, ld->path, "value '%s' must be a whole number 0..1000 or "
+                            "short text in double quotes", config_setting_name(v));
+    }
+    ld->values = g;
+    return 0;
+}
+
+/*
  * A text: "..." (English only) or { en = "..."; es = "..."; }.  required:
  * absent is an error.  Returns 0 or HV_ECONFIG.
  */
@@ -87,7 +182,7 @@ static int read_text(struct ld *ld, const config_setting_t *parent, const char *
                         "%s = { en = \"...\"; es = \"...\"; }", key, key);
     }
     if (config_setting_type(s) == CONFIG_TYPE_STRING)
-        return (out->s[QN_EN] = read_string(ld, s, key)) ? 0 : HV_ECONFIG;
+        return (out->s[QN_EN] = expand(ld, s, read_string(ld, s, key))) ? 0 : HV_ECONFIG;
     if (!config_setting_is_group(s))
         return cfg_fail(ld->err, s, ld->path, "'%s' must be text, or a group "
                         "{ en = \"...\"; es = \"...\"; }", key);
@@ -100,7 +195,7 @@ static int read_text(struct ld *ld, const config_setting_t *parent, const char *
         if (l == QN_LANGS)
             return cfg_fail(ld->err, e, ld->path, "'%s': unknown language '%s' (en, es)", key,
                             name);
-        if (!(out->s[l] = read_string(ld, e, key)))
+        if (!(out->s[l] = expand(ld, e, read_string(ld, e, key))))
             return HV_ECONFIG;
     }
     if (!out->s[QN_EN])
@@ -472,6 +567,8 @@ static int read_rule(struct ld *ld, const config_setting_t *g, struct qn_form *f
         return rc;
     if ((rc = read_opt_string(ld, g, "detail", &r->detail)) != 0)
         return rc;
+    if (r->detail && !(r->detail = expand(ld, config_setting_get_member(g, "detail"), r->detail)))
+        return HV_ECONFIG;
     if (r->detail && strlen(r->detail) >= HV_DETAIL_MAX)
         return cfg_fail(ld->err, config_setting_get_member(g, "detail"), ld->path,
                         "'detail' must be shorter than %d bytes", HV_DETAIL_MAX);
@@ -481,8 +578,8 @@ static int read_rule(struct ld *ld, const config_setting_t *g, struct qn_form *f
 /* ---- a form ------------------------------------------------------------------------------ */
 
 static const char *const form_keys[] = {
-    "id", "url", "code", "title", "stem", "intro", "attribution", "answers", "items", "scores",
-    "rules", NULL
+    "id", "url", "code", "values", "title", "stem", "intro", "attribution", "answers", "items",
+    "scores", "rules", NULL
 };
 
 static int read_list(struct ld *ld, const config_setting_t *root, const char *key, int max,
@@ -502,6 +599,8 @@ static int read_form(struct ld *ld, const config_setting_t *root, struct qn_form
     int rc;
 
     cfg_rows_warn_unknown(root, NULL, form_keys);
+    if ((rc = read_values(ld, root)) != 0)
+        return rc;
     if ((rc = read_req_string(ld, root, "id", &f->id)) || (rc = read_opt_string(ld, root, "url", &f->url)) ||
         (rc = read_opt_string(ld, root, "code", &f->code)) ||
         (rc = read_text(ld, root, "title", true, &f->title)) ||
@@ -547,7 +646,7 @@ static char *name_of(const char *path)
 
 int qn_form_load(const char *path, struct qn_form *f, struct cfg_error *err)
 {
-    struct ld ld = { path, err };
+    struct ld ld = { path, err, NULL };
     config_t cfg;
     int rc;
 
@@ -700,7 +799,7 @@ int qn_set_read(const config_t *cfg, const char *path, struct qn_set **out,
                 struct cfg_error *err)
 {
     struct qn_set *set = calloc(1, sizeof *set);
-    struct ld ld = { path, err };
+    struct ld ld = { path, err, NULL };
     const config_setting_t *g = config_lookup(cfg, "kiosk.questionnaires");
     int rc;
 

@@ -7,7 +7,9 @@
  *
  * A form is a list of single-choice items.  Each answer option has a value
  * (its name in rules and in the tap journal), an optional code (LOINC
- * answer code) and an optional score.  An item may be shown only when an
+ * answer code) and an optional score.  A form's values = { food_hours = 6; }
+ * are written once and used in any text or rule detail as {food_hours}: the
+ * clinic's rule, set in one place, is the number the patient reads.  An item may be shown only when an
  * earlier answer allows it (show_if); scores sum the answers of listed items
  * and name a band for the sum; rules act on answers (open a call with a
  * reason, show the calm safety message).  Every text is given in English and

@@ -468,8 +468,7 @@ static void test_rule_priority(void)
     tap(&k, "start");
     tap(&k, "option-1");  /* nausea: no */
     tap(&k, "option-1");  /* dizzy: no */
-    tap(&k, "option-1");  /* steady: yes */
-    tap(&k, "option-2");  /* escort here: no */
+    tap(&k, "option-2");  /* escort here: no (no "steady on your feet" self-test before it) */
     char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
     REQUIRE(call != NULL);
     CHECK_STR_EQ(json_str(call, "reason"), "help");
@@ -479,6 +478,52 @@ static void test_rule_priority(void)
     REQUIRE(page != NULL);
     CHECK_STR_EQ(json_str(page, "priority"), "routine");
     free(page);
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/*
+ * Discharge, in Spanish: "a little" dizzy pages a nurse (unwell, routine) at once; the
+ * checklist has four questions, none asking the patient to stand.  Screens photographed.
+ */
+static void test_a_little_dizzy_calls(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-DIZ\",\"lang\":\"es\"}");
+    station_cmd(&f, "{\"cmd\":\"phase\",\"phase\":\"discharge\"}");
+    REQUIRE(on_screen(&k, "form"));
+    SDL_FreeSurface(kf_shot(&k, "forms-es-discharge-intro"));
+    tap(&k, "start");
+    tap(&k, "option-1");  /* nausea: no */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-discharge-dizzy"));
+    tap(&k, "option-2");  /* dizzy: "Un poco" */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "unwell");
+    CHECK_STR_EQ(json_str(call, "priority"), "routine");
+    CHECK(strstr(call, "a little sick or dizzy") != NULL);
+    free(call);
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "routine");
+    free(page);
+    SDL_FreeSurface(kf_shot(&k, "forms-es-discharge-escort"));
+    tap(&k, "option-1");  /* escort here: yes */
+    tap(&k, "option-1");  /* will not drive today */
+    CHECK(showing(&k, "form", 2));  /* the review: Back, Send (four questions, no fifth) */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-discharge-review"));
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    CHECK(strstr(resp, "steady") == NULL);
+    free(resp);
     kf_finish(&k);
     hv_client_free(pager);
     rf_finish(&f);
@@ -500,11 +545,17 @@ static void test_spanish_screens(void)
     tap(&k, "start");
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-1"));
     tap(&k, "option-2");  /* food: no */
-    tap(&k, "option-1");  /* escort: yes */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-drinks"));
+    tap(&k, "option-2");  /* drinks: no */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-escort"));
+    tap(&k, "option-1");  /* escort: yes, an adult I know */
     tap(&k, "option-1");  /* new medicine: yes */
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-medicine"));
     tap(&k, "option-3");  /* another medicine */
-    tap(&k, "option-2");  /* heart: no */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-chest-pain"));
+    tap(&k, "option-2");  /* chest pain: no */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-blood-pressure"));
+    tap(&k, "option-2");  /* blood pressure: no */
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-review"));
     tap(&k, "send");
     SDL_FreeSurface(kf_shot(&k, "forms-es-phq9-intro"));
@@ -550,13 +601,18 @@ static void test_small_screen(void)
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-intro"));
     tap(&k, "start");
     CHECK_INT_EQ(check_targets(&k, "checklist 1"), 3);  /* yes, no, back */
-    tap(&k, "option-2");
+    tap(&k, "option-2");  /* food */
+    tap(&k, "option-2");  /* drinks */
+    CHECK_INT_EQ(check_targets(&k, "escort"), 5);  /* four answers, back */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-escort"));
     tap(&k, "option-1");
     tap(&k, "option-1");
     CHECK_INT_EQ(check_targets(&k, "which medicine"), 5);  /* four answers, back */
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-medicine"));
     tap(&k, "option-3");
-    tap(&k, "option-2");
+    tap(&k, "option-2");  /* chest pain */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-blood-pressure"));
+    tap(&k, "option-2");  /* blood pressure */
     tap(&k, "send");
     tap(&k, "start");
     for (int i = 0; i < 7; i++)
@@ -695,6 +751,7 @@ int main(void)
     RUN(test_abandoned_is_stopped);
     RUN(test_response_survives_broker_down_and_kill);
     RUN(test_rule_priority);
+    RUN(test_a_little_dizzy_calls);
     RUN(test_spanish_screens);
     RUN(test_small_screen);
     RUN(test_broken_form_refused);

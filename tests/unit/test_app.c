@@ -667,6 +667,7 @@ static void test_form_rule_call_and_stopped_response(void)
     CHECK_STR_EQ(run_form(&a.run)->id, "safety-checklist");
     form_ev(&a, EV_START, NULL, NULL, T0 + 1);
     form_ev(&a, EV_ANSWER, "food", "no", T0 + 2);
+    form_ev(&a, EV_ANSWER, "drinks", "no", T0 + 2);
     CHECK_INT_EQ(queued(ob).n, 0);
     form_ev(&a, EV_ANSWER, "escort", "no", T0 + 3);  /* no one to take me home: routine */
     struct queued q = queued(ob);
@@ -676,7 +677,7 @@ static void test_form_rule_call_and_stopped_response(void)
     CHECK_STR_EQ(field(q.payload[0], "priority", buf, sizeof buf), "routine");
     CHECK_INT_EQ(a.call, CALL_UI_SENDING);
     /* A stale tap (an answer to another question) changes nothing. */
-    form_ev(&a, EV_ANSWER, "heart", "yes", T0 + 4);
+    form_ev(&a, EV_ANSWER, "chest-pain", "yes", T0 + 4);
     CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "new-medicines");
     CHECK_INT_EQ(queued(ob).n, 1);
 
@@ -704,9 +705,11 @@ static void test_form_safety_call_joins_open_call(void)
     cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-10\"}", T0);
     form_ev(&a, EV_START, NULL, NULL, T0);
     form_ev(&a, EV_ANSWER, "food", "no", T0);
+    form_ev(&a, EV_ANSWER, "drinks", "no", T0);
     form_ev(&a, EV_ANSWER, "escort", "yes", T0);
     form_ev(&a, EV_ANSWER, "new-medicines", "no", T0);
-    form_ev(&a, EV_ANSWER, "heart", "no", T0);
+    form_ev(&a, EV_ANSWER, "chest-pain", "no", T0);
+    form_ev(&a, EV_ANSWER, "blood-pressure", "no", T0);
     form_ev(&a, EV_SUBMIT, NULL, NULL, T0);
     CHECK_STR_EQ(run_form(&a.run)->id, "phq-9");
     app_help_pressed(&a, T0 + 1);
@@ -745,7 +748,7 @@ static void test_form_reload_waits_for_the_phase(void)
     app_forms_reload(&a, third);  /* part-way: waits */
     CHECK(a.forms == next && a.forms_next == third);
     CHECK_INT_EQ(a.run.view, RUN_QUESTION);
-    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "escort");
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "drinks");
     cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"discharge\"}", T0 + 1);
     CHECK(a.forms == third && a.forms_next == NULL);
     CHECK_STR_EQ(run_form(&a.run)->id, "discharge-checklist");

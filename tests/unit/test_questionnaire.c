@@ -213,7 +213,7 @@ static void test_skip_logic(void)
     CHECK(qn_item_visible(safety, &a, which));
     answer(safety, &a, "new-medicines", "not-sure");
     CHECK(qn_item_visible(safety, &a, which));
-    CHECK_INT_EQ(qn_visible_position(safety, &a, which), 4);
+    CHECK_INT_EQ(qn_visible_position(safety, &a, which), 5);  /* food, drinks, escort, new */
     CHECK_INT_EQ(qn_prev_visible(safety, &a, which + 1), which);
     qn_set_free(set);
 }
@@ -254,33 +254,155 @@ static void test_rules(void)
     CHECK_INT_EQ(rules_for(phq, "44260-8", "3", NULL, NULL), 1);
     CHECK_INT_EQ(rules_for(phq, "44250-9", "3", NULL, NULL), 0);  /* another item: no */
 
-    /* The safety checklist: food yes, no escort (routine), a blunting medicine (routine), heart. */
-    REQUIRE(safety->nrules == 4);
+    /* The safety checklist: food, drinks, no adult escort (routine), a blunting medicine
+     * (routine), chest pain or heartbeat (the help reason's priority), blood pressure. */
+    REQUIRE(safety->nrules == 6);
     CHECK_INT_EQ(rules_for(safety, "food", "yes", NULL, NULL), 1u << 0);
     CHECK_INT_EQ(rules_for(safety, "food", "no", NULL, NULL), 0);
-    CHECK_INT_EQ(rules_for(safety, "escort", "no", NULL, NULL), 1u << 1);
-    CHECK_INT_EQ(rules_for(safety, "escort", "yes", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(safety, "drinks", "yes", NULL, NULL), 1u << 1);
+    CHECK_INT_EQ(rules_for(safety, "drinks", "no", NULL, NULL), 0);
     CHECK_INT_EQ(safety->rules[1].reason, REASON_HELP);
     CHECK_INT_EQ(safety->rules[1].priority, PRIO_ROUTINE);
-    CHECK_INT_EQ(rules_for(safety, "which-medicine", "benzodiazepine", "new-medicines", "yes"), 1u << 2);
-    CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "yes"), 1u << 2);
-    CHECK_INT_EQ(rules_for(safety, "which-medicine", "dont-know", "new-medicines", "not-sure"), 1u << 2);
+    CHECK_INT_EQ(rules_for(safety, "escort", "no", NULL, NULL), 1u << 2);
+    CHECK_INT_EQ(rules_for(safety, "escort", "taxi", NULL, NULL), 1u << 2);  /* a taxi alone */
+    CHECK_INT_EQ(rules_for(safety, "escort", "not-sure", NULL, NULL), 1u << 2);
+    CHECK_INT_EQ(rules_for(safety, "escort", "yes", NULL, NULL), 0);
+    CHECK_INT_EQ(safety->rules[2].reason, REASON_HELP);
+    CHECK_INT_EQ(safety->rules[2].priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "benzodiazepine", "new-medicines", "yes"), 1u << 3);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "yes"), 1u << 3);
+    CHECK_INT_EQ(rules_for(safety, "which-medicine", "dont-know", "new-medicines", "not-sure"), 1u << 3);
     CHECK_INT_EQ(rules_for(safety, "which-medicine", "other", "new-medicines", "yes"), 0);
     /* Hidden (no new medicine) answers never fire a rule. */
     CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "no"), 0);
-    CHECK_INT_EQ(rules_for(safety, "heart", "yes", NULL, NULL), 1u << 3);
-    CHECK_INT_EQ(safety->rules[3].priority, -1);
+    /* Chest pain and blood pressure: two questions, two rules. */
+    CHECK_INT_EQ(rules_for(safety, "chest-pain", "yes", NULL, NULL), 1u << 4);
+    CHECK_INT_EQ(safety->rules[4].reason, REASON_HELP);
+    CHECK_INT_EQ(safety->rules[4].priority, -1);   /* as the bundled question: help's own */
+    CHECK_INT_EQ(rules_for(safety, "blood-pressure", "yes", NULL, NULL), 1u << 5);
+    CHECK_INT_EQ(safety->rules[5].priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(rules_for(safety, "chest-pain", "no", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(safety, "blood-pressure", "no", NULL, NULL), 0);
 
     REQUIRE(dis->nrules == 4);
     CHECK_INT_EQ(rules_for(dis, "nausea", "yes", NULL, NULL), 1u << 0);
-    CHECK_INT_EQ(rules_for(dis, "nausea", "a-little", NULL, NULL), 0);
     CHECK_INT_EQ(rules_for(dis, "dizzy", "yes", NULL, NULL), 1u << 0);
     CHECK_INT_EQ(dis->rules[0].reason, REASON_UNWELL);
-    CHECK_INT_EQ(rules_for(dis, "steady", "no", NULL, NULL), 1u << 1);
+    CHECK_INT_EQ(dis->rules[0].priority, -1);
+    /* "A little" sick or dizzy calls too: unwell, routine. */
+    CHECK_INT_EQ(rules_for(dis, "nausea", "a-little", NULL, NULL), 1u << 1);
+    CHECK_INT_EQ(rules_for(dis, "dizzy", "a-little", NULL, NULL), 1u << 1);
+    CHECK_INT_EQ(dis->rules[1].reason, REASON_UNWELL);
+    CHECK_INT_EQ(dis->rules[1].priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(rules_for(dis, "nausea", "no", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(dis, "dizzy", "no", NULL, NULL), 0);
     CHECK_INT_EQ(rules_for(dis, "escort", "no", NULL, NULL), 1u << 2);
     CHECK_INT_EQ(rules_for(dis, "no-driving", "question", NULL, NULL), 1u << 3);
     CHECK_INT_EQ(rules_for(dis, "no-driving", "yes", NULL, NULL), 0);
     qn_set_free(set);
+}
+
+/* True if any text of f (question, answer, intro) in either language contains needle. */
+static bool form_says(const struct qn_form *f, const char *needle)
+{
+    for (int l = 0; l < QN_LANGS; l++) {
+        if (strstr(qn_text(&f->intro, (enum qn_lang)l), needle))
+            return true;
+        for (int i = 0; i < f->nitems; i++) {
+            if (strstr(qn_text(&f->items[i].text, (enum qn_lang)l), needle))
+                return true;
+            for (int o = 0; o < f->items[i].nopts; o++)
+                if (strstr(qn_text(&f->items[i].opts[o].text, (enum qn_lang)l), needle))
+                    return true;
+        }
+    }
+    return false;
+}
+
+/* The checklists' wording (issue 14, defect 6). */
+static void test_checklist_wording(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *safety = form_named(set, "safety-checklist");
+    const struct qn_form *dis = form_named(set, "discharge-checklist");
+    REQUIRE(safety && dis);
+    int food = qn_item_index(safety, "food"), drinks = qn_item_index(safety, "drinks");
+    int escort = qn_item_index(safety, "escort");
+    int chest = qn_item_index(safety, "chest-pain"), bp = qn_item_index(safety, "blood-pressure");
+    REQUIRE(food >= 0 && drinks == food + 1 && escort >= 0 && chest >= 0 && bp == chest + 1);
+
+    /* Food and drinks, each with the clinic's hours from the form's values. */
+    CHECK_STR_EQ(qn_text(&safety->items[food].text, QN_EN),
+                 "Have you eaten anything in the last 3 hours?");
+    CHECK_STR_EQ(qn_text(&safety->items[food].text, QN_ES),
+                 "¿Ha comido algo en las últimas 3 horas?");
+    CHECK_STR_EQ(qn_text(&safety->items[drinks].text, QN_EN),
+                 "Have you had anything to drink in the last 2 hours?");
+    CHECK_STR_EQ(qn_text(&safety->items[drinks].text, QN_ES),
+                 "¿Ha tomado algo de beber en las últimas 2 horas?");
+    CHECK_STR_EQ(safety->rules[0].detail, "safety checklist: ate in the last 3 hours");
+    CHECK_STR_EQ(safety->rules[1].detail, "safety checklist: had a drink in the last 2 hours");
+    CHECK(!form_says(safety, "{"));   /* every {name} was filled in */
+
+    /* An adult the patient knows; a taxi alone is its own answer (and calls, test_rules). */
+    CHECK(strstr(qn_text(&safety->items[escort].text, QN_EN), "adult you know") != NULL);
+    CHECK(strstr(qn_text(&safety->items[escort].text, QN_ES), "adulto que usted conoce") != NULL);
+    CHECK(qn_option_index(safety, escort, "taxi") >= 0);
+    CHECK(strstr(qn_text(&dis->items[qn_item_index(dis, "escort")].text, QN_EN), "adult") != NULL);
+
+    /* Chest pain is not asked with blood pressure. */
+    CHECK(strstr(qn_text(&safety->items[chest].text, QN_EN), "chest pain") != NULL);
+    CHECK(strstr(qn_text(&safety->items[chest].text, QN_EN), "blood pressure") == NULL);
+    CHECK(strstr(qn_text(&safety->items[chest].text, QN_ES), "presión") == NULL);
+    CHECK(strstr(qn_text(&safety->items[bp].text, QN_EN), "blood pressure") != NULL);
+    CHECK(strstr(qn_text(&safety->items[bp].text, QN_EN), "chest") == NULL);
+    CHECK(strstr(qn_text(&safety->items[bp].text, QN_ES), "pecho") == NULL);
+
+    /* Discharge: no self-test of standing, and the patient is asked to stay seated. */
+    CHECK_INT_EQ(dis->nitems, 4);
+    CHECK_INT_EQ(qn_item_index(dis, "steady"), -1);
+    CHECK(!form_says(dis, "steady") && !form_says(dis, "feet") && !form_says(dis, "de pie"));
+    CHECK(strstr(qn_text(&dis->intro, QN_EN), "stay seated") != NULL);
+    CHECK(strstr(qn_text(&dis->intro, QN_ES), "quédese sentado(a)") != NULL);
+    qn_set_free(set);
+}
+
+/* The fasting hours are set once: another number in values changes question and page alike. */
+static void test_values_set_once(void)
+{
+    char *text = hv_read_file(HAVEN_SOURCE_DIR "/config/questionnaires/safety-checklist.cfg");
+    REQUIRE(text != NULL);
+    char *at = strstr(text, "food_hours = 3;"), *dat = strstr(text, "drink_hours = 2;");
+    REQUIRE(at && dat);
+    at[strlen("food_hours = ")] = '8';
+    dat[strlen("drink_hours = ")] = '4';
+    const char *path = unit_file("safety-8.cfg", text);
+    free(text);
+    struct qn_form f;
+    struct cfg_error err;
+    REQUIRE(qn_form_load(path, &f, &err) == 0);
+    int food = qn_item_index(&f, "food"), drinks = qn_item_index(&f, "drinks");
+    CHECK_STR_EQ(qn_text(&f.items[food].text, QN_EN), "Have you eaten anything in the last 8 hours?");
+    CHECK_STR_EQ(qn_text(&f.items[food].text, QN_ES), "¿Ha comido algo en las últimas 8 horas?");
+    CHECK_STR_EQ(qn_text(&f.items[drinks].text, QN_EN),
+                 "Have you had anything to drink in the last 4 hours?");
+    CHECK_STR_EQ(qn_text(&f.items[drinks].text, QN_ES),
+                 "¿Ha tomado algo de beber en las últimas 4 horas?");
+    CHECK_STR_EQ(f.rules[0].detail, "safety checklist: ate in the last 8 hours");
+    CHECK_STR_EQ(f.rules[1].detail, "safety checklist: had a drink in the last 4 hours");
+    qn_form_free(&f);
+
+    /* A text value, several in one text, and one next to other words. */
+    path = unit_file("values.cfg", "id = \"v\";\nvalues = { h = 6; w = \"water\"; };\n"
+                     "title = { en = \"{h}h: {w}, {h}\"; es = \"{w}{h}\"; };\n"
+                     "answers = ( { value = \"0\"; text = \"No\"; }, { value = \"1\"; text = \"Yes\"; } );\n"
+                     "items = ( { id = \"a\"; text = \"Within {h} hours?\"; } );\n");
+    REQUIRE(qn_form_load(path, &f, &err) == 0);
+    CHECK_STR_EQ(qn_text(&f.title, QN_EN), "6h: water, 6");
+    CHECK_STR_EQ(qn_text(&f.title, QN_ES), "water6");
+    CHECK_STR_EQ(qn_text(&f.items[0].text, QN_EN), "Within 6 hours?");
+    qn_form_free(&f);
 }
 
 /* ---- broken forms: file:line ------------------------------------------------------------- */
@@ -358,6 +480,24 @@ static void test_loader_errors(void)
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
                       "  { id = \"b\"; text = \"B\"; show_if = { item = \"a\"; min_score = 5; }; } #!\n);\n",
                       "can never hold");
+    /* values: a {name} the form does not define, an unclosed one, a bad value */
+    EXPECT_FORM_ERROR(FORM_HEAD "values = { food_hours = 6; };\n"
+                      "items = ( { id = \"a\";\n"
+                      "  text = \"In the last {food_hour} hours?\"; } ); #!\n",
+                      "'{food_hour}' in a text: the form has no such value");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\";\n"
+                      "  text = { en = \"A\"; es = \"{h} horas\"; }; } ); #!\n",
+                      "'{h}' in a text: the form has no such value");
+    EXPECT_FORM_ERROR(FORM_HEAD "values = { h = 6; };\nitems = ( { id = \"a\";\n"
+                      "  text = \"In {h hours\"; } ); #!\n", "'{h hours' in a text");
+    EXPECT_FORM_ERROR(FORM_HEAD "values = { h = 6; };\nitems = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { item = \"a\"; answers = [ \"1\" ]; }; call = \"help\";\n"
+                      "  detail = \"ate in {hh} hours\"; } ); #!\n", "'{hh}' in a text");
+    EXPECT_FORM_ERROR("values = {\n  h = -1; #!\n};\n" FORM_HEAD
+                      "items = ( { id = \"a\"; text = \"A\"; } );\n",
+                      "value 'h' must be a whole number 0..1000");
+    EXPECT_FORM_ERROR("values = [ 1 ]; #!\n" FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n",
+                      "'values' must be a group");
 }
 
 /* A phase naming a form that is not there: the line in haven.cfg. */
@@ -409,25 +549,27 @@ static void test_run_walk(void)
     run_init(&r, set, PHASE_INTAKE);
     CHECK_INT_EQ(r.view, RUN_INTRO);
     CHECK_INT_EQ(r.nforms, 3);
-    /* Skip the checklist quickly: no, yes, no, no. */
+    /* Skip the checklist quickly: no, no, yes, no, no, no. */
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "food", "no", &fx), HV_EINVAL);  /* not started */
     CHECK_INT_EQ(apply(&r, EV_START, NULL, NULL, &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "food", "no", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "drinks", "no", &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "yes", &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "no", &fx), 0);
-    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "heart");  /* which-medicine skipped */
-    CHECK_INT_EQ(apply(&r, EV_ANSWER, "heart", "no", &fx), 0);
+    CHECK_STR_EQ(run_form(&r)->items[r.item].id, "chest-pain");  /* which-medicine skipped */
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "chest-pain", "no", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "blood-pressure", "no", &fx), 0);
     CHECK_INT_EQ(r.view, RUN_REVIEW);
     /* From the review, back to "escort" and a changed answer: straight back to the review... */
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "escort");
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "no", &fx), 0);
     CHECK_INT_EQ(fx.nrules, 1);  /* no escort: its rule */
     CHECK_INT_EQ(r.view, RUN_REVIEW);
     /* ...unless the change brings a new question into play: that one is asked first. */
-    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
-    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "new-medicines");
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "yes", &fx), 0);
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "which-medicine");
@@ -496,7 +638,8 @@ static void test_journal_resume(void)
     REQUIRE(j != NULL);
     struct run live, back;
     const char *steps[][3] = {
-        { "start", "", "" }, { "answer", "food", "no" }, { "answer", "escort", "no" },
+        { "start", "", "" }, { "answer", "food", "no" }, { "answer", "drinks", "no" },
+        { "answer", "escort", "no" },
         { "back", "", "" }, { "answer", "escort", "yes" }, { "answer", "new-medicines", "yes" },
     };
 
@@ -514,7 +657,7 @@ static void test_journal_resume(void)
     REQUIRE(j != NULL);
     run_init(&back, set, PHASE_INTAKE);
     struct replay rp = { &back };
-    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_INTAKE, replay_cb, &rp), 6);
+    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_INTAKE, replay_cb, &rp), 7);
     CHECK_INT_EQ(back.view, live.view);
     CHECK_INT_EQ(back.item, live.item);
     CHECK_STR_EQ(run_form(&back)->items[back.item].id, "which-medicine");
@@ -604,6 +747,8 @@ int main(void)
     RUN(test_gad7_bands);
     RUN(test_skip_logic);
     RUN(test_rules);
+    RUN(test_checklist_wording);
+    RUN(test_values_set_once);
     RUN(test_loader_errors);
     RUN(test_set_errors);
     RUN(test_run_walk);
