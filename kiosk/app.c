@@ -29,6 +29,27 @@ static struct log_ratelimit refused_cmd_rl = LOG_RATELIMIT_INIT(5, 1000);
 
 /* ---- persistence -------------------------------------------------------------- */
 
+/*
+ * One intent, one transaction (issue 15): what an intent saves and the message it
+ * queues commit together, one fdatasync, and the message goes to MQTT only once that
+ * commit is done.  Before, a help press was six autocommits (five state rows, then the
+ * call), six fdatasync before the call could leave.  The save_* helpers open their own
+ * transaction, which joins the intent's when one is open (outbox_begin nests).
+ */
+static void save_begin(struct app *a)
+{
+    outbox_begin(a->outbox);
+}
+
+static int save_end(struct app *a)
+{
+    int rc = outbox_commit(a->outbox);
+
+    if (rc != 0)
+        log_error("outbox: the kiosk's state could not be saved; a restart may not show it");
+    return rc;
+}
+
 static void save_int(struct app *a, const char *key, long long v)
 {
     char buf[32];
@@ -45,20 +66,24 @@ static long long load_int(struct app *a, const char *key)
 
 static void save_visit(struct app *a)
 {
+    save_begin(a);
     outbox_state_set(a->outbox, "phase", phase_name(a->phase));
     outbox_state_set(a->outbox, "visit", a->visit);
     outbox_state_set(a->outbox, "lang", a->lang);
     save_int(a, "phase_since", a->phase_since_ms);
     save_int(a, "ready_sent", a->ready_sent);
+    save_end(a);
 }
 
 static void save_call(struct app *a)
 {
+    save_begin(a);
     outbox_state_set(a->outbox, "call_id", a->call_id);
     outbox_state_set(a->outbox, "call_by", a->call_by);
     save_int(a, "call_ui", a->call);
     save_int(a, "call_reason", a->call_reason);
     save_int(a, "call_priority", a->call_priority + 1);  /* 0 (or unset): the reason's */
+    save_end(a);
 }
 
 static void load_state(struct app *a)
@@ -110,34 +135,78 @@ static int link_publish(struct app *a, const char *topic, const char *payload, b
     return a->link->publish(a->link->ctx, topic, payload, retain, mid);
 }
 
-/* Writes the message to the outbox, then hands it to MQTT. Returns the outbox seq (or <= 0). */
-static int64_t send_durable(struct app *a, enum topic_kind kind, char *json)
-{
+/* A message written to the outbox inside an intent's transaction, published after it. */
+struct queued {
     char topic[HV_TOPIC_MAX];
-    int64_t seq;
-    int mid = -1;
+    char *json;      /* owned; NULL: nothing to send */
+    int64_t seq;     /* its outbox row, or <= 0 when it could not be stored */
+};
 
+/* Writes json (owned, NULL when encoding failed) to the outbox under topic, in the open
+ * transaction; publish_queued sends it once that has committed. */
+static void queue_msg(struct app *a, const char *topic, char *json, struct queued *q)
+{
+    snprintf(q->topic, sizeof q->topic, "%s", topic);
+    q->json = json;
+    q->seq = 0;
     if (!json) {
         log_error("out of memory encoding a message");
-        return -1;
+        return;
     }
-    topic_build(topic, sizeof topic, a->cfg->prefix, kind, a->cfg->room);
-    seq = outbox_push(a->outbox, topic, json, false);
-    if (seq <= 0)
-        log_error("outbox: cannot store a message for %s; sending it anyway", topic);
-    if (link_publish(a, topic, json, false, &mid) == 0 && seq > 0)
-        track(a, mid, seq);
-    a->pending = outbox_count(a->outbox);
-    free(json);
-    a->dirty = true;
-    return seq;
+    q->seq = outbox_push(a->outbox, topic, json, false);
 }
 
+static void queue_kind(struct app *a, enum topic_kind kind, char *json, struct queued *q)
+{
+    char topic[HV_TOPIC_MAX];
+
+    topic_build(topic, sizeof topic, a->cfg->prefix, kind, a->cfg->room);
+    queue_msg(a, topic, json, q);
+}
+
+/*
+ * Hands a queued message to MQTT, its transaction committed (whether the commit went
+ * through or not: a message that could not be stored is sent anyway, and a retry after
+ * a restart is all that is lost).  Returns the outbox seq (or <= 0).
+ */
+static int64_t publish_queued(struct app *a, struct queued *q, bool committed)
+{
+    int mid = -1;
+
+    if (!q->json)
+        return -1;
+    if (!committed)
+        q->seq = 0;  /* rolled back: no row for the acknowledgement to delete */
+    if (q->seq <= 0)
+        log_error("outbox: cannot store a message for %s; sending it anyway", q->topic);
+    if (link_publish(a, q->topic, q->json, false, &mid) == 0 && q->seq > 0)
+        track(a, mid, q->seq);
+    a->pending = outbox_count(a->outbox);
+    free(q->json);
+    q->json = NULL;
+    a->dirty = true;
+    return q->seq;
+}
+
+/* Writes the message to the outbox (one commit), then hands it to MQTT. The outbox seq. */
+static int64_t send_durable(struct app *a, enum topic_kind kind, char *json)
+{
+    struct queued q;
+
+    save_begin(a);
+    queue_kind(a, kind, json, &q);
+    return publish_queued(a, &q, outbox_commit(a->outbox) == 0);
+}
+
+static char *call_json(struct app *a, enum call_reason reason, const char *detail, int64_t now)
+{
+    return contract_encode_kiosk_call_priority(a->call_id, reason, detail, a->call_priority, now);
+}
+
+/* The call again (a re-send): one commit, then MQTT. */
 static void send_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
 {
-    a->call_seq = send_durable(a, TOPIC_KIOSK_CALL,
-                               contract_encode_kiosk_call_priority(a->call_id, reason, detail,
-                                                                   a->call_priority, now));
+    a->call_seq = send_durable(a, TOPIC_KIOSK_CALL, call_json(a, reason, detail, now));
     a->call_sent_link = a->connected ? a->link_gen : -1;
 }
 
@@ -182,6 +251,9 @@ static int64_t beat_tick(struct app *a, int64_t now)
 static void raise_call_priority(struct app *a, enum call_reason reason, int priority,
                                 const char *detail, int64_t now)
 {
+    struct queued q;
+
+    save_begin(a);  /* the call's state and its message: one commit, then MQTT */
     if (a->call == CALL_UI_NONE) {
         if (ids_new("call", a->call_id, sizeof a->call_id) != 0)
             snprintf(a->call_id, sizeof a->call_id, "call-%s-%lld", a->cfg->room, (long long)now);
@@ -199,7 +271,9 @@ static void raise_call_priority(struct app *a, enum call_reason reason, int prio
         a->call_resend_gap_ms = CALL_RESEND_MS;
         a->call_resend_ms = now + CALL_RESEND_MS;
     }
-    send_call(a, reason, detail, now);
+    queue_kind(a, TOPIC_KIOSK_CALL, call_json(a, reason, detail, now), &q);
+    a->call_seq = publish_queued(a, &q, save_end(a) == 0);
+    a->call_sent_link = a->connected ? a->link_gen : -1;
 }
 
 static void raise_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
@@ -238,19 +312,25 @@ void app_help_pressed(struct app *a, int64_t now)
 
 void app_clear_call_bedside(struct app *a, const char *staff, int64_t now)
 {
+    struct queued q;
+
     if (a->call == CALL_UI_NONE)
         return;
-    send_durable(a, TOPIC_KIOSK_CLEAR, contract_encode_kiosk_clear(a->call_id, staff, now));
+    save_begin(a);  /* the clear and the forgotten call: one commit, then MQTT */
+    queue_kind(a, TOPIC_KIOSK_CLEAR, contract_encode_kiosk_clear(a->call_id, staff, now), &q);
     log_info("call %s cleared at the bedside", a->call_id);
     forget_call(a);
+    publish_queued(a, &q, save_end(a) == 0);
 }
 
 /* ---- the staff PIN ---------------------------------------------------------------------------- */
 
 static void save_pin_lock(struct app *a)
 {
+    save_begin(a);
     save_int(a, "pin_failures", a->staff.lock.failures);
     save_int(a, "pin_until", a->staff.lock.until_ms);
+    save_end(a);
 }
 
 static enum pin_result pin_result_apply(struct app *a, const char *who, int64_t now);
@@ -260,9 +340,8 @@ static void send_pin_locked(struct app *a, int64_t now)
 {
     char id[HV_ID_MAX], until[HV_TS_LEN], ts[HV_TS_LEN], topic[HV_TOPIC_MAX];
     cJSON *o = cJSON_CreateObject();
+    struct queued q;
     char *json;
-    int64_t seq;
-    int mid = -1;
 
     if (ids_new("event", id, sizeof id) != 0)
         snprintf(id, sizeof id, "event-%lld", (long long)now);
@@ -278,11 +357,9 @@ static void send_pin_locked(struct app *a, int64_t now)
     if (!json)
         return;
     snprintf(topic, sizeof topic, "%s/room/%s/kiosk/event", a->cfg->prefix, a->cfg->room);
-    seq = outbox_push(a->outbox, topic, json, false);
-    if (link_publish(a, topic, json, false, &mid) == 0 && seq > 0)
-        track(a, mid, seq);
-    a->pending = outbox_count(a->outbox);
-    free(json);
+    save_begin(a);
+    queue_msg(a, topic, json, &q);
+    publish_queued(a, &q, save_end(a) == 0);
 }
 
 bool app_pin_begin(struct app *a, const char *pin, int64_t now)

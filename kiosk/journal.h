@@ -4,9 +4,10 @@
  * kiosk killed mid-form comes back at the same question with the same
  * answers (formrun.h rebuilds the run from these rows).
  *
- * SQLite in the kiosk's state directory (journal.db beside the outbox's
- * kiosk.db), WAL with synchronous=FULL: a row is on disk when
- * journal_append returns.  Rows are kept per visit and phase; leaving a
+ * A table of the kiosk database (state_dir/kiosk.db, outbox.h; before issue
+ * 15 a file of its own, journal.db, which outbox_import_journal copies in),
+ * WAL with synchronous=FULL: a row is on disk when journal_append returns
+ * (or, inside an intent's transaction, when that commits).  Rows are kept per visit and phase; leaving a
  * phase appends a "close" mark, so coming back to it later starts afresh,
  * and the end of a visit deletes its rows.
  */
@@ -19,9 +20,15 @@
 #include <stdint.h>
 
 struct journal;
+struct db;
 
-/* Opens (creating) the journal at path. NULL on failure (logged). */
+/* Opens (creating) a kiosk database at path for the journal alone (tests, bench). NULL on
+ * failure (logged). */
 struct journal *journal_open(const char *path);
+/* The journal on the kiosk database db (outbox_db), which stays the outbox's to close.
+ * NULL when db is NULL or out of memory. */
+struct journal *journal_on(struct db *db);
+/* Closes the journal (and its database if journal_open opened it). */
 void journal_close(struct journal *j);
 
 /* Appends ev for visit and phase. 0 or HV_EDB. */

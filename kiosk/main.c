@@ -763,11 +763,17 @@ static int open_outbox(struct kiosk *k, const char *state_override)
         if (make_private(path, 0600) != 0)
             return HV_EIO;
     }
+    /* One database (issue 15): the outbox, the state and the tap journal, so an intent
+     * is one commit.  A journal.db an older kiosk left is copied in, then removed. */
     snprintf(path, sizeof path, "%s/kiosk.db", k->cfg.state_dir);
     k->outbox = outbox_open(path);
+    if (!k->outbox)
+        return HV_EDB;
     snprintf(path, sizeof path, "%s/journal.db", k->cfg.state_dir);
-    k->journal = k->outbox ? journal_open(path) : NULL;
-    return k->outbox && k->journal ? 0 : HV_EDB;
+    if (outbox_import_journal(k->outbox, path) < 0)
+        log_warn("%s: kept; the form on screen before this start may not come back", path);
+    k->journal = journal_on(outbox_db(k->outbox));
+    return k->journal ? 0 : HV_EDB;
 }
 
 static int start_net(struct kiosk *k)

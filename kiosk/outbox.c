@@ -15,139 +15,112 @@
  */
 #include "outbox.h"
 #include "clock.h"
+#include "db.h"
 #include "err.h"
 #include "log.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct outbox {
-    sqlite3 *db;
-    sqlite3_stmt *push, *done, *count, *last, *next, *state_set, *state_del, *state_get;
+    struct db *db;
     /* The message outbox_each is showing: owned here until the next call. */
     char *topic, *payload;
     size_t topic_cap, payload_cap;
 };
 
-static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=FULL;"
-    "CREATE TABLE IF NOT EXISTS outbox("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL,"
-    "  retain INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "PRAGMA user_version=1;";
+#define SQL_PUSH "INSERT INTO outbox(topic, payload, retain, created_ms) VALUES(?1,?2,?3,?4)"
+#define SQL_DONE "DELETE FROM outbox WHERE seq=?1"
+#define SQL_COUNT "SELECT count(*) FROM outbox"
+#define SQL_LAST "SELECT coalesce(max(seq), 0) FROM outbox"
+#define SQL_NEXT "SELECT seq, topic, payload, retain FROM outbox" \
+                 " WHERE seq>?1 AND seq<=?2 ORDER BY seq LIMIT 1"
+#define SQL_STATE_SET "INSERT INTO state(key, value) VALUES(?1,?2)" \
+                      " ON CONFLICT(key) DO UPDATE SET value=excluded.value"
+#define SQL_STATE_DEL "DELETE FROM state WHERE key=?1"
+#define SQL_STATE_GET "SELECT value FROM state WHERE key=?1"
 
-static int prepare(struct outbox *ob, sqlite3_stmt **st, const char *sql)
-{
-    if (sqlite3_prepare_v3(ob->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) == SQLITE_OK)
-        return 0;
-    log_error("outbox: cannot prepare statement: %s", sqlite3_errmsg(ob->db));
-    return HV_EDB;
-}
+/* The key that says a legacy journal.db was copied in (outbox_import_journal). */
+#define IMPORTED_KEY "journal_imported"
 
-static int prepare_all(struct outbox *ob)
-{
-    return prepare(ob, &ob->push, "INSERT INTO outbox(topic, payload, retain, created_ms)"
-                                  " VALUES(?1,?2,?3,?4)") ||
-           prepare(ob, &ob->done, "DELETE FROM outbox WHERE seq=?1") ||
-           prepare(ob, &ob->count, "SELECT count(*) FROM outbox") ||
-           prepare(ob, &ob->last, "SELECT coalesce(max(seq), 0) FROM outbox") ||
-           prepare(ob, &ob->next, "SELECT seq, topic, payload, retain FROM outbox"
-                                  " WHERE seq>?1 AND seq<=?2 ORDER BY seq LIMIT 1") ||
-           prepare(ob, &ob->state_set, "INSERT INTO state(key, value) VALUES(?1,?2)"
-                                       " ON CONFLICT(key) DO UPDATE SET value=excluded.value") ||
-           prepare(ob, &ob->state_del, "DELETE FROM state WHERE key=?1") ||
-           prepare(ob, &ob->state_get, "SELECT value FROM state WHERE key=?1")
-           ? HV_EDB : 0;
-}
+const struct db_schema outbox_schema = {
+    .name = "outbox",
+    .pragmas = "PRAGMA journal_mode=WAL;"
+               "PRAGMA synchronous=FULL;",
+    .create =
+        "CREATE TABLE IF NOT EXISTS outbox("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL,"
+        "  retain INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        /* Version 2 (issue 15): the tap journal (journal.c), formerly journal.db. */
+        "CREATE TABLE IF NOT EXISTS taps("
+        "  seq INTEGER PRIMARY KEY AUTOINCREMENT, visit TEXT NOT NULL, phase TEXT NOT NULL,"
+        "  kind TEXT NOT NULL, form INTEGER NOT NULL, item TEXT NOT NULL, value TEXT NOT NULL,"
+        "  ts_ms INTEGER NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS taps_run ON taps(visit, phase, seq);",
+    .version = 2,
+};
 
 struct outbox *outbox_open(const char *path)
 {
     struct outbox *ob = calloc(1, sizeof *ob);
-    char *errmsg = NULL;
 
     if (!ob) {
         log_error("outbox %s: out of memory", path);
         return NULL;
     }
-    if (sqlite3_open_v2(path, &ob->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
-        log_error("outbox %s: cannot open: %s", path,
-                  ob->db ? sqlite3_errmsg(ob->db) : "out of memory");
-        goto fail;
+    ob->db = db_open(path, &outbox_schema);
+    if (!ob->db) {
+        free(ob);
+        return NULL;
     }
-    sqlite3_busy_timeout(ob->db, 2000);
-    if (sqlite3_exec(ob->db, schema, NULL, NULL, &errmsg) != SQLITE_OK) {
-        log_error("outbox %s: cannot set up: %s", path, errmsg ? errmsg : "?");
-        sqlite3_free(errmsg);
-        goto fail;
-    }
-    if (prepare_all(ob))
-        goto fail;
     return ob;
-fail:
-    outbox_close(ob);
-    return NULL;
 }
 
 void outbox_close(struct outbox *ob)
 {
     if (!ob)
         return;
-    sqlite3_finalize(ob->push);
-    sqlite3_finalize(ob->done);
-    sqlite3_finalize(ob->count);
-    sqlite3_finalize(ob->last);
-    sqlite3_finalize(ob->next);
-    sqlite3_finalize(ob->state_set);
-    sqlite3_finalize(ob->state_del);
-    sqlite3_finalize(ob->state_get);
-    sqlite3_close(ob->db);
+    db_close(ob->db);
     free(ob->topic);
     free(ob->payload);
     free(ob);
 }
 
-/* Steps a bound statement that returns no rows, then resets it. 0 or HV_EDB. */
-static int step_done(struct outbox *ob, sqlite3_stmt *st, const char *what)
+struct db *outbox_db(struct outbox *ob)
 {
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc == SQLITE_DONE)
-        return 0;
-    log_error("outbox: %s failed: %s", what, sqlite3_errmsg(ob->db));
-    return HV_EDB;
+    return ob->db;
 }
 
-/* Steps a statement that returns one integer. The integer, or HV_EDB. */
-static int64_t step_int(struct outbox *ob, sqlite3_stmt *st, const char *what)
+int outbox_begin(struct outbox *ob)
 {
-    int64_t v = HV_EDB;
+    return db_begin(ob->db);
+}
 
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        log_error("outbox: %s failed: %s", what, sqlite3_errmsg(ob->db));
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return v;
+int outbox_commit(struct outbox *ob)
+{
+    return db_commit(ob->db);
 }
 
 /* ---- messages ------------------------------------------------------------------------ */
 
 int64_t outbox_push(struct outbox *ob, const char *topic, const char *payload, bool retain)
 {
-    sqlite3_bind_text(ob->push, 1, topic, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ob->push, 2, payload, -1, SQLITE_STATIC);
-    sqlite3_bind_int(ob->push, 3, retain);
-    sqlite3_bind_int64(ob->push, 4, clock_now_ms());
-    if (step_done(ob, ob->push, "queueing a message"))
+    sqlite3_stmt *st = db_stmt(ob->db, SQL_PUSH);
+
+    if (!st)
         return HV_EDB;
-    return sqlite3_last_insert_rowid(ob->db);
+    sqlite3_bind_text(st, 1, topic, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, retain);
+    sqlite3_bind_int64(st, 4, clock_now_ms());
+    if (db_run(ob->db, st, "queueing a message"))
+        return HV_EDB;
+    return db_last_rowid(ob->db);
 }
 
 /* Copies the len bytes at src into *buf (grown as needed) and NUL-terminates them. */
@@ -176,31 +149,28 @@ static int keep_copy(char **buf, size_t *cap, const unsigned char *src, int len)
  */
 static int fetch_next(struct outbox *ob, int64_t last, int64_t upto, struct outbox_msg *m)
 {
-    sqlite3_stmt *st = ob->next;
-    int rc, found = 0;
+    sqlite3_stmt *st = db_stmt(ob->db, SQL_NEXT);
+    int found;
 
+    if (!st)
+        return HV_EDB;
     sqlite3_bind_int64(st, 1, last);
     sqlite3_bind_int64(st, 2, upto);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(st, 1);
-        int tlen = sqlite3_column_bytes(st, 1);
-        const unsigned char *p = sqlite3_column_text(st, 2);
-        int plen = sqlite3_column_bytes(st, 2);
-        m->seq = sqlite3_column_int64(st, 0);
-        m->retain = sqlite3_column_int(st, 3) != 0;
-        found = keep_copy(&ob->topic, &ob->topic_cap, t, tlen) == 0 &&
-                keep_copy(&ob->payload, &ob->payload_cap, p, plen) == 0 ? 1 : HV_EDB;
-        m->topic = ob->topic;
-        m->payload = ob->payload;
-    } else if (rc != SQLITE_DONE) {
+    found = db_row(ob->db, st, "reading the queue");
+    if (found != 1)
+        return found;
+    m->seq = sqlite3_column_int64(st, 0);
+    m->retain = sqlite3_column_int(st, 3) != 0;
+    if (keep_copy(&ob->topic, &ob->topic_cap, sqlite3_column_text(st, 1),
+                  sqlite3_column_bytes(st, 1)) != 0 ||
+        keep_copy(&ob->payload, &ob->payload_cap, sqlite3_column_text(st, 2),
+                  sqlite3_column_bytes(st, 2)) != 0) {
+        log_error("outbox %s: reading the queue failed: out of memory", db_path(ob->db));
         found = HV_EDB;
     }
-    if (found == HV_EDB)
-        log_error("outbox: reading the queue failed: %s",
-                  rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(ob->db));
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    m->topic = ob->topic;
+    m->payload = ob->payload;
+    db_reset(st);
     return found;
 }
 
@@ -213,10 +183,10 @@ static int fetch_next(struct outbox *ob, int64_t last, int64_t upto, struct outb
 int outbox_each(struct outbox *ob, int (*fn)(void *ud, const struct outbox_msg *m), void *ud)
 {
     struct outbox_msg m;
-    int64_t last = 0, upto = step_int(ob, ob->last, "reading the queue");
+    int64_t last = 0, upto;
     int n = 0, rc;
 
-    if (upto < 0)
+    if (db_int(ob->db, db_stmt(ob->db, SQL_LAST), "reading the queue", &upto) != 0)
         return HV_EDB;
     while ((rc = fetch_next(ob, last, upto, &m)) == 1) {
         n++;
@@ -229,14 +199,20 @@ int outbox_each(struct outbox *ob, int (*fn)(void *ud, const struct outbox_msg *
 
 int outbox_done(struct outbox *ob, int64_t seq)
 {
-    sqlite3_bind_int64(ob->done, 1, seq);
-    return step_done(ob, ob->done, "deleting a delivered message");
+    sqlite3_stmt *st = db_stmt(ob->db, SQL_DONE);
+
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_int64(st, 1, seq);
+    return db_run(ob->db, st, "deleting a delivered message");
 }
 
 /* The count, or HV_EDB. */
 int outbox_count(struct outbox *ob)
 {
-    return (int)step_int(ob, ob->count, "counting the queue");
+    int64_t n;
+
+    return db_int(ob->db, db_stmt(ob->db, SQL_COUNT), "counting the queue", &n) ? HV_EDB : (int)n;
 }
 
 /* ---- state ------------------------------------------------------------------------- */
@@ -244,35 +220,102 @@ int outbox_count(struct outbox *ob)
 /* Sets key to value; a NULL value removes key (outbox_state_get then gives ""). 0 or HV_EDB. */
 int outbox_state_set(struct outbox *ob, const char *key, const char *value)
 {
-    sqlite3_stmt *st = value ? ob->state_set : ob->state_del;
+    sqlite3_stmt *st = db_stmt(ob->db, value ? SQL_STATE_SET : SQL_STATE_DEL);
 
+    if (!st)
+        return HV_EDB;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if (value)
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    return step_done(ob, st, "saving state");
+    return db_run(ob->db, st, "saving state");
 }
 
 int64_t outbox_writes(struct outbox *ob)
 {
-    return sqlite3_total_changes64(ob->db);
+    return db_total_changes(ob->db);
 }
 
 void outbox_state_get(struct outbox *ob, const char *key, char *out, size_t outlen)
 {
-    sqlite3_stmt *st = ob->state_get;
-    int rc;
+    sqlite3_stmt *st;
 
     if (outlen == 0)
         return;
     out[0] = '\0';
+    st = db_stmt(ob->db, SQL_STATE_GET);
+    if (!st)
+        return;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    if (db_row(ob->db, st, "reading state") == 1) {
         const unsigned char *v = sqlite3_column_text(st, 0);
         snprintf(out, outlen, "%s", v ? (const char *)v : "");
-    } else if (rc != SQLITE_DONE) {
-        log_error("outbox: reading state '%s' failed: %s", key, sqlite3_errmsg(ob->db));
+        db_reset(st);
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+}
+
+/* ---- the journal of an older kiosk ----------------------------------------------------- */
+
+/* Copies the taps of the attached "legacy" database and marks them copied, at once. */
+static int copy_legacy_taps(struct outbox *ob)
+{
+    int64_t n = 0;
+
+    if (outbox_begin(ob) != 0 ||
+        db_exec(ob->db, "INSERT INTO taps(visit, phase, kind, form, item, value, ts_ms)"
+                        " SELECT visit, phase, kind, form, item, value, ts_ms FROM legacy.taps"
+                        " ORDER BY seq") != 0) {
+        db_rollback(ob->db);
+        return HV_EDB;
+    }
+    n = sqlite3_changes64(db_sqlite(ob->db));
+    if (outbox_state_set(ob, IMPORTED_KEY, "1") != 0) {
+        db_rollback(ob->db);
+        return HV_EDB;
+    }
+    return outbox_commit(ob) == 0 ? (int)n : HV_EDB;
+}
+
+static int attach_legacy(struct outbox *ob, const char *path, bool attach)
+{
+    sqlite3_stmt *st = db_stmt(ob->db, attach ? "ATTACH DATABASE ?1 AS legacy"
+                                              : "DETACH DATABASE legacy");
+
+    if (!st)
+        return HV_EDB;
+    if (attach)
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    return db_run(ob->db, st, attach ? "opening the old journal" : "closing the old journal");
+}
+
+int outbox_import_journal(struct outbox *ob, const char *path)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm" };
+    char done[8], side[4096];
+    int n = 0;
+
+    if (access(path, F_OK) != 0)
+        return 0;
+    outbox_state_get(ob, IMPORTED_KEY, done, sizeof done);
+    if (!done[0]) {  /* not copied yet (else a crash came before the removal) */
+        if (attach_legacy(ob, path, true) != 0)
+            return HV_EDB;
+        n = copy_legacy_taps(ob);
+        attach_legacy(ob, path, false);
+        if (n < 0) {
+            log_error("outbox %s: the taps of %s could not be copied: left as it is",
+                      db_path(ob->db), path);
+            return HV_EDB;
+        }
+        log_info("outbox %s: %d tap(s) of the old journal %s copied in", db_path(ob->db), n, path);
+    }
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", path, sfx[i]);
+        if (unlink(side) != 0 && errno != ENOENT) {
+            log_error("outbox %s: cannot remove the old journal %s: %s", db_path(ob->db), side,
+                      strerror(errno));
+            return HV_EDB;
+        }
+    }
+    outbox_state_set(ob, IMPORTED_KEY, NULL);
+    return n;
 }

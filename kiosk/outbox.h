@@ -10,7 +10,10 @@
  * the same call).
  *
  * The same database keeps what must survive a restart of the kiosk: the
- * phase, the visit, and the open call as the kiosk last knew it.
+ * phase, the visit, and the open call as the kiosk last knew it, and the tap
+ * journal's rows (journal.h): one file, state_dir/kiosk.db, so that an
+ * intent (a help press: the call's state and its message) is one
+ * transaction, one fsync, before anything is published.
  */
 #ifndef HAVEN_KIOSK_OUTBOX_H
 #define HAVEN_KIOSK_OUTBOX_H
@@ -20,10 +23,37 @@
 #include <stdint.h>
 
 struct outbox;
+struct db;
 
-/* Opens (creating) the database at path. NULL on failure (logged). */
+/*
+ * The kiosk database's layout (common/db.h): outbox, state and taps.  Version 1
+ * (before issue 15) had no taps, which lived in journal.db.
+ */
+extern const struct db_schema outbox_schema;
+
+/* Opens (creating, or bringing up to date) the database at path. NULL on failure (logged). */
 struct outbox *outbox_open(const char *path);
 void outbox_close(struct outbox *ob);
+/* The database, for the journal on the same file (journal_on) and for tests. */
+struct db *outbox_db(struct outbox *ob);
+
+/*
+ * One intent, one transaction: what is pushed or saved between outbox_begin and
+ * outbox_commit is committed at once (one fsync), or, if the commit fails, not at
+ * all.  They nest (the outermost commits).  Publish what was pushed only after
+ * outbox_commit.  0 or HV_EDB (the commit failed: nothing of it is on disk).
+ */
+int outbox_begin(struct outbox *ob);
+int outbox_commit(struct outbox *ob);
+
+/*
+ * The kiosk kept its tap journal in a second file before issue 15: copies the taps
+ * of the journal at journal_path into this database, in one transaction, then
+ * removes that file (and its -wal and -shm).  A journal_path that does not exist is
+ * no work; a crash between the copy and the removal does not copy twice.  Returns
+ * the taps copied, or HV_EDB (the old file is then left as it was).
+ */
+int outbox_import_journal(struct outbox *ob, const char *journal_path);
 
 /* Appends a message; returns its sequence number (> 0) or HV_EDB. */
 int64_t outbox_push(struct outbox *ob, const char *topic, const char *payload, bool retain);
@@ -47,11 +77,12 @@ int outbox_done(struct outbox *ob, int64_t seq);
 /* How many messages wait. */
 int outbox_count(struct outbox *ob);
 
-/* Small key/value state ("phase", "visit", "lang", "call_id", "call_by", ...). */
+/* Small key/value state ("phase", "visit", "lang", "call_id", "call_by", ...); a NULL
+ * value removes key.  0 or HV_EDB. */
 int outbox_state_set(struct outbox *ob, const char *key, const char *value);
 /* Copies the value of key into out ("" when unset). */
+void outbox_state_get(struct outbox *ob, const char *key, char *out, size_t outlen);
 /* Rows written since opened (for tests: a command that changes nothing writes nothing). */
 int64_t outbox_writes(struct outbox *ob);
-void outbox_state_get(struct outbox *ob, const char *key, char *out, size_t outlen);
 
 #endif

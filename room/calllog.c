@@ -1,5 +1,9 @@
-/* calllog.c - the SQLite call log: schema, writes, restore and report queries. */
+/*
+ * calllog.c - the SQLite call log: schema, writes, restore and report queries.
+ * The file, its statements and transactions are common/db.h's.
+ */
 #include "calllog.h"
+#include "db.h"
 #include "err.h"
 #include "log.h"
 
@@ -12,20 +16,22 @@
 #include <time.h>
 
 struct calllog {
-    sqlite3 *db;
+    struct db *db;
+    sqlite3 *sql;            /* db's connection (checkpoints, one-shot report queries) */
     bool dirty;              /* written since the last checkpoint */
     int passive;             /* passive checkpoints since the last truncating one */
-    sqlite3_stmt *insert, *update, *clear, *event, *delivered, *alias, *known;
 };
 
-static const char schema[] =
+static const char pragmas[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     /* Checkpoints fsync; the controller runs them from its loop (calllog_checkpoint),
      * after the pages have gone, never inside the commit that opens a call. */
     "PRAGMA wal_autocheckpoint=0;"
     /* After each checkpoint that resets it, the WAL is cut back to 1 MiB. */
-    "PRAGMA journal_size_limit=1048576;"
+    "PRAGMA journal_size_limit=1048576;";
+
+static const char schema[] =
     "CREATE TABLE IF NOT EXISTS calls("
     "  id TEXT PRIMARY KEY, room TEXT NOT NULL, label TEXT NOT NULL,"
     "  reason TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL,"
@@ -63,121 +69,108 @@ static const char *const call_columns =
     "id, room, label, reason, priority, state, detail, raised_ms, acknowledged_ms, ack_by,"
     " escalation, step, base_ms, timer_ms, grp, ack_via";
 
+#define SQL_INSERT "INSERT INTO calls(id, room, label, reason, priority, state, detail," \
+    " raised_ms, acknowledged_ms, ack_by, escalation, step, base_ms, timer_ms, grp, ack_via)" \
+    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+#define SQL_UPDATE "UPDATE calls SET reason=?4, priority=?5, state=?6, detail=?7," \
+    " acknowledged_ms=?9, ack_by=?10, escalation=?11, step=?12, base_ms=?13," \
+    " timer_ms=?14, grp=?15, ack_via=?16 WHERE id=?1"
+#define SQL_CLEAR "UPDATE calls SET cleared_ms=?2, cleared_by=?3, clear_source=?4," \
+    " cleared_via=?5 WHERE id=?1 AND cleared_ms IS NULL"
+#define SQL_EVENT "INSERT INTO events(call_id, ts_ms, kind, grp, who, escalation)" \
+    " VALUES(?1,?2,?3,?4,?5,?6)"
+#define SQL_DELIVERED "UPDATE events SET delivered=1 WHERE seq=?1"
+#define SQL_ALIAS "INSERT OR IGNORE INTO aliases(alias, call_id) VALUES(?1,?2)"
+#define SQL_KNOWN "SELECT id FROM calls WHERE id=?1 UNION ALL" \
+    " SELECT call_id FROM aliases WHERE alias=?1 LIMIT 1"
+#define SQL_SET_ROOM "INSERT INTO rooms(room, online, phase, ts_ms) VALUES(?1,?2,?3,?4)" \
+    " ON CONFLICT(room) DO UPDATE SET online=?2, phase=coalesce(?3, phase), ts_ms=?4"
+#define SQL_GET_ROOM "SELECT online, phase FROM rooms WHERE room=?1"
+#define SQL_SET_MARK "INSERT INTO marks(key, value) VALUES(?1,?2)" \
+    " ON CONFLICT(key) DO UPDATE SET value=?2"
+#define SQL_GET_MARK "SELECT value FROM marks WHERE key=?1"
+
+/* A one-shot statement (the walks and reports), finalized by the caller. */
 static int prepare(calllog *log, sqlite3_stmt **st, const char *sql)
 {
-    if (sqlite3_prepare_v2(log->db, sql, -1, st, NULL) == SQLITE_OK)
+    if (sqlite3_prepare_v2(log->sql, sql, -1, st, NULL) == SQLITE_OK)
         return 0;
-    log_error("call log: cannot prepare statement: %s", sqlite3_errmsg(log->db));
+    log_error("call log %s: cannot prepare statement: %s", db_path(log->db),
+              sqlite3_errmsg(log->sql));
     return HV_EDB;
 }
 
-/* Brings a log written by an older Haven up to CALLLOG_VERSION. 0, or -1 with *errmsg. */
-static int migrate(calllog *log, char **errmsg)
+/* Brings a log written by an older Haven up to CALLLOG_VERSION (db_schema.migrate). */
+static int migrate(struct db *db, int from)
 {
     sqlite3_stmt *st = NULL;
-    char sql[64];
-    int has_via = sqlite3_prepare_v2(log->db, "SELECT ack_via, cleared_via FROM calls LIMIT 0",
+    int has_via = sqlite3_prepare_v2(db_sqlite(db), "SELECT ack_via, cleared_via FROM calls LIMIT 0",
                                      -1, &st, NULL) == SQLITE_OK;
 
+    (void)from;  /* version 1 logs did not all say so: the columns tell */
     sqlite3_finalize(st);
-    if (!has_via) {
-        log_info("call log: adding who-acknowledged-via columns (version %d)", CALLLOG_VERSION);
-        if (sqlite3_exec(log->db, migrate_v2, NULL, NULL, errmsg) != SQLITE_OK)
-            return -1;
+    if (has_via)
+        return 0;
+    log_info("call log %s: adding who-acknowledged-via columns (version %d)", db_path(db),
+             CALLLOG_VERSION);
+    return db_exec(db, migrate_v2);
+}
+
+static const struct db_schema calllog_schema = {
+    .name = "call log",
+    .pragmas = pragmas,
+    .create = schema,
+    .version = CALLLOG_VERSION,
+    .migrate = migrate,
+};
+
+static calllog *calllog_on(struct db *db)
+{
+    calllog *log;
+
+    if (!db)
+        return NULL;
+    log = calloc(1, sizeof *log);
+    if (!log) {
+        log_error("call log %s: out of memory", db_path(db));
+        db_close(db);
+        return NULL;
     }
-    snprintf(sql, sizeof sql, "PRAGMA user_version=%d;", CALLLOG_VERSION);
-    return sqlite3_exec(log->db, sql, NULL, NULL, errmsg) == SQLITE_OK ? 0 : -1;
+    log->db = db;
+    log->sql = db_sqlite(db);
+    return log;
 }
 
 calllog *calllog_open(const char *path)
 {
-    calllog *log = calloc(1, sizeof *log);
-    char *errmsg = NULL;
-
-    if (!log)
-        return NULL;
-    if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
-        log_error("call log %s: cannot open: %s", path,
-                  log->db ? sqlite3_errmsg(log->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(log->db, 2000);
-    if (sqlite3_exec(log->db, schema, NULL, NULL, &errmsg) != SQLITE_OK ||
-        migrate(log, &errmsg) != 0) {
-        log_error("call log %s: cannot set up: %s", path, errmsg ? errmsg : "?");
-        sqlite3_free(errmsg);
-        goto fail;
-    }
-    if (prepare(log, &log->insert,
-                "INSERT INTO calls(id, room, label, reason, priority, state, detail, raised_ms,"
-                " acknowledged_ms, ack_by, escalation, step, base_ms, timer_ms, grp, ack_via)"
-                " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)") ||
-        prepare(log, &log->update,
-                "UPDATE calls SET reason=?4, priority=?5, state=?6, detail=?7,"
-                " acknowledged_ms=?9, ack_by=?10, escalation=?11, step=?12, base_ms=?13,"
-                " timer_ms=?14, grp=?15, ack_via=?16 WHERE id=?1") ||
-        prepare(log, &log->clear,
-                "UPDATE calls SET cleared_ms=?2, cleared_by=?3, clear_source=?4, cleared_via=?5"
-                " WHERE id=?1 AND cleared_ms IS NULL") ||
-        prepare(log, &log->event,
-                "INSERT INTO events(call_id, ts_ms, kind, grp, who, escalation)"
-                " VALUES(?1,?2,?3,?4,?5,?6)") ||
-        prepare(log, &log->delivered, "UPDATE events SET delivered=1 WHERE seq=?1") ||
-        prepare(log, &log->alias, "INSERT OR IGNORE INTO aliases(alias, call_id) VALUES(?1,?2)") ||
-        prepare(log, &log->known,
-                "SELECT id FROM calls WHERE id=?1 UNION ALL"
-                " SELECT call_id FROM aliases WHERE alias=?1 LIMIT 1"))
-        goto fail;
-    return log;
-fail:
-    calllog_close(log);
-    return NULL;
+    return calllog_on(db_open(path, &calllog_schema));
 }
 
 calllog *calllog_open_reader(const char *path)
 {
-    calllog *log = calloc(1, sizeof *log);
-
-    if (!log)
-        return NULL;
-    if (sqlite3_open_v2(path, &log->db, SQLITE_OPEN_READONLY, NULL)) {
-        log_error("call log %s: cannot open for reading: %s", path,
-                  log->db ? sqlite3_errmsg(log->db) : "out of memory");
-        calllog_close(log);
-        return NULL;
-    }
-    sqlite3_busy_timeout(log->db, 2000);
-    return log;
+    return calllog_on(db_open_reader(path, "call log"));
 }
 
 void calllog_close(calllog *log)
 {
     if (!log)
         return;
-    sqlite3_finalize(log->insert);
-    sqlite3_finalize(log->update);
-    sqlite3_finalize(log->clear);
-    sqlite3_finalize(log->event);
-    sqlite3_finalize(log->delivered);
-    sqlite3_finalize(log->alias);
-    sqlite3_finalize(log->known);
-    sqlite3_close(log->db);
+    db_close(log->db);
     free(log);
 }
 
-/* Runs a bound statement that returns no rows, then resets it. */
-static int step_done(calllog *log, sqlite3_stmt *st)
+struct db *calllog_db(calllog *log)
 {
-    int rc = sqlite3_step(st);
+    return log->db;
+}
 
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc == SQLITE_DONE) {
-        log->dirty = true;
-        return 0;
-    }
-    log_error("call log: write failed: %s", sqlite3_errmsg(log->db));
-    return HV_EDB;
+/* Runs the cached statement st (bound, no rows); a write, so the next checkpoint has work. */
+static int write_done(calllog *log, sqlite3_stmt *st, const char *what)
+{
+    if (db_run(log->db, st, what) != 0)
+        return HV_EDB;
+    log->dirty = true;
+    return 0;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -214,79 +207,111 @@ static void bind_call(sqlite3_stmt *st, const struct logged_call *c)
     bind_text(st, 16, w->via);
 }
 
+/* The call and its "raised" event: one transaction (or part of the caller's). */
 int calllog_insert(calllog *log, const struct logged_call *c)
 {
-    bind_call(log->insert, c);
-    if (step_done(log, log->insert))
-        return HV_EDB;
-    return calllog_event(log, c->w.id, c->w.raised_ms, "raised", NULL, NULL, 0) > 0 ? 0 : HV_EDB;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_INSERT);
+
+    if (!st || db_begin(log->db) != 0)
+        goto fail;
+    bind_call(st, c);
+    if (write_done(log, st, "writing a new call") != 0 ||
+        calllog_event(log, c->w.id, c->w.raised_ms, "raised", NULL, NULL, 0) <= 0)
+        goto fail;
+    return db_commit(log->db);
+fail:
+    if (db_in_transaction(log->db))
+        db_rollback(log->db);
+    return HV_EDB;
 }
 
 int calllog_update(calllog *log, const struct logged_call *c)
 {
-    bind_call(log->update, c);
-    return step_done(log, log->update);
+    sqlite3_stmt *st = db_stmt(log->db, SQL_UPDATE);
+
+    if (!st)
+        return HV_EDB;
+    bind_call(st, c);
+    return write_done(log, st, "writing a call");
 }
 
+/* The clear and its "cleared" event: one transaction (or part of the caller's). */
 int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, const char *via,
                   const char *source)
 {
-    sqlite3_bind_text(log->clear, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(log->clear, 2, ms);
-    bind_text(log->clear, 3, by);
-    sqlite3_bind_text(log->clear, 4, source, -1, SQLITE_TRANSIENT);
-    bind_text(log->clear, 5, via);
-    if (step_done(log, log->clear))
-        return HV_EDB;
-    return calllog_event(log, id, ms, "cleared", NULL, by, 0) > 0 ? 0 : HV_EDB;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_CLEAR);
+
+    if (!st || db_begin(log->db) != 0)
+        goto fail;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, ms);
+    bind_text(st, 3, by);
+    sqlite3_bind_text(st, 4, source, -1, SQLITE_TRANSIENT);
+    bind_text(st, 5, via);
+    if (write_done(log, st, "clearing a call") != 0 ||
+        calllog_event(log, id, ms, "cleared", NULL, by, 0) <= 0)
+        goto fail;
+    return db_commit(log->db);
+fail:
+    if (db_in_transaction(log->db))
+        db_rollback(log->db);
+    return HV_EDB;
 }
 
 int64_t calllog_event(calllog *log, const char *call_id, int64_t ms, const char *kind,
                       const char *group, const char *who, int escalation)
 {
-    sqlite3_stmt *st = log->event;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_EVENT);
 
+    if (!st)
+        return HV_EDB;
     sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, ms);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
     bind_text(st, 4, group);
     bind_text(st, 5, who);
     sqlite3_bind_int(st, 6, escalation);
-    if (step_done(log, st))
+    if (write_done(log, st, "writing an event"))
         return HV_EDB;
-    return sqlite3_last_insert_rowid(log->db);
+    return db_last_rowid(log->db);
 }
 
 int calllog_delivered(calllog *log, int64_t seq)
 {
-    sqlite3_bind_int64(log->delivered, 1, seq);
-    return step_done(log, log->delivered);
+    sqlite3_stmt *st = db_stmt(log->db, SQL_DELIVERED);
+
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_int64(st, 1, seq);
+    return write_done(log, st, "marking a page delivered");
 }
 
 int calllog_add_alias(calllog *log, const char *alias, const char *call_id)
 {
-    sqlite3_bind_text(log->alias, 1, alias, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(log->alias, 2, call_id, -1, SQLITE_TRANSIENT);
-    return step_done(log, log->alias);
+    sqlite3_stmt *st = db_stmt(log->db, SQL_ALIAS);
+
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, alias, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, call_id, -1, SQLITE_TRANSIENT);
+    return write_done(log, st, "writing an alias");
 }
 
 int calllog_known(calllog *log, const char *id, char primary[HV_ID_MAX])
 {
-    sqlite3_stmt *st = log->known;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_KNOWN);
     int rc;
 
+    if (!st)
+        return HV_EDB;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && primary)
-        snprintf(primary, HV_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    if (rc == SQLITE_DONE)
-        return 0;
-    log_error("call log: lookup failed: %s", sqlite3_errmsg(log->db));
-    return HV_EDB;
+    rc = db_row(log->db, st, "looking a call up");
+    if (rc == 1) {
+        if (primary)
+            snprintf(primary, HV_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+        db_reset(st);
+    }
+    return rc;
 }
 
 /* Copies column i as text into out (outlen bytes); NULL gives "". */
@@ -378,84 +403,63 @@ int calllog_each_undelivered(calllog *log, const char *call_id,
 
 int calllog_set_room(calllog *log, const char *room, int online, int phase, int64_t ms)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_SET_ROOM);
 
-    if (prepare(log, &st, "INSERT INTO rooms(room, online, phase, ts_ms) VALUES(?1,?2,?3,?4)"
-                          " ON CONFLICT(room) DO UPDATE SET online=?2,"
-                          " phase=coalesce(?3, phase), ts_ms=?4"))
+    if (!st)
         return HV_EDB;
     sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, online);
     if (phase >= 0)
         sqlite3_bind_text(st, 3, phase_name((enum phase)phase), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, ms);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : HV_EDB;
+    return write_done(log, st, "writing a room's kiosk");
 }
 
 int calllog_get_room(calllog *log, const char *room, int *online, int *phase)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_GET_ROOM);
     int rc;
 
     *online = *phase = -1;
-    if (prepare(log, &st, "SELECT online, phase FROM rooms WHERE room=?1"))
+    if (!st)
         return HV_EDB;
     sqlite3_bind_text(st, 1, room, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *online = sqlite3_column_int(st, 0);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 1))
-        *phase = phase_from_name((const char *)sqlite3_column_text(st, 1));
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : HV_EDB;
+    rc = db_row(log->db, st, "reading a room's kiosk");
+    if (rc == 1) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *online = sqlite3_column_int(st, 0);
+        if (sqlite3_column_text(st, 1))
+            *phase = phase_from_name((const char *)sqlite3_column_text(st, 1));
+        db_reset(st);
+    }
+    return rc < 0 ? HV_EDB : 0;
 }
 
 int calllog_set_mark(calllog *log, const char *key, int64_t value)
 {
-    sqlite3_stmt *st;
-    int rc;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_SET_MARK);
 
-    if (prepare(log, &st, "INSERT INTO marks(key, value) VALUES(?1,?2)"
-                          " ON CONFLICT(key) DO UPDATE SET value=?2"))
+    if (!st)
         return HV_EDB;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, value);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    log->dirty = true;
-    return rc == SQLITE_DONE ? 0 : HV_EDB;
+    return write_done(log, st, "writing a mark");
 }
 
 int calllog_get_mark(calllog *log, const char *key, int64_t *value)
 {
-    sqlite3_stmt *st;
-    int rc;
+    sqlite3_stmt *st = db_stmt(log->db, SQL_GET_MARK);
 
     *value = 0;
-    if (prepare(log, &st, "SELECT value FROM marks WHERE key=?1"))
+    if (!st)
         return HV_EDB;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *value = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : HV_EDB;
+    return db_int(log->db, st, "reading a mark", value);
 }
 
-static void exec_simple(calllog *log, const char *sql)
-{
-    char *errmsg = NULL;
-
-    if (sqlite3_exec(log->db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
-        log_error("call log: %s failed: %s", sql, errmsg);
-        sqlite3_free(errmsg);
-    }
-}
-
-void calllog_begin(calllog *log) { exec_simple(log, "BEGIN"); }
-void calllog_commit(calllog *log) { exec_simple(log, "COMMIT"); }
+int calllog_begin(calllog *log) { return db_begin(log->db); }
+int calllog_commit(calllog *log) { return db_commit(log->db); }
+int calllog_rollback(calllog *log) { return db_rollback(log->db); }
 
 void calllog_checkpoint(calllog *log)
 {
@@ -467,16 +471,16 @@ void calllog_checkpoint(calllog *log)
      * never waits on a reader (busy timeout 0 for it): a busy one is tried next time. */
     if (++log->passive >= CALLLOG_TRUNCATE_EVERY) {
         mode = SQLITE_CHECKPOINT_TRUNCATE;
-        sqlite3_busy_timeout(log->db, 0);
+        sqlite3_busy_timeout(log->sql, 0);
     }
-    rc = sqlite3_wal_checkpoint_v2(log->db, NULL, mode, NULL, NULL);
+    rc = sqlite3_wal_checkpoint_v2(log->sql, NULL, mode, NULL, NULL);
     if (mode == SQLITE_CHECKPOINT_TRUNCATE) {
-        sqlite3_busy_timeout(log->db, 2000);
+        sqlite3_busy_timeout(log->sql, 2000);
         if (rc == SQLITE_OK)
             log->passive = 0;
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        log_error("call log: checkpoint failed: %s", sqlite3_errmsg(log->db));
+        log_error("call log: checkpoint failed: %s", sqlite3_errmsg(log->sql));
     log->dirty = false;
 }
 
@@ -563,7 +567,7 @@ int calllog_report(calllog *log, int64_t since_ms, struct report_row **rows)
     *rows = out;
     return nrows;
 fail:
-    log_error("call log: report failed: %s", sqlite3_errmsg(log->db));
+    log_error("call log: report failed: %s", sqlite3_errmsg(log->sql));
     sqlite3_finalize(st);
     free(times);
     free(out);
@@ -722,7 +726,7 @@ int calllog_report_shifts(calllog *log, const struct report_query *q,
         rc = flush_buckets(b, &out, &n, &cap);
     if (rc != 0)
         log_error("call log: report failed: %s",
-                  rc == HV_EDB ? sqlite3_errmsg(log->db) : "out of memory");
+                  rc == HV_EDB ? sqlite3_errmsg(log->sql) : "out of memory");
     sqlite3_finalize(st);
     for (int s = 0; s < 2; s++) {
         free(b[s].ack.v);

@@ -37,7 +37,7 @@ calllog *calllog_open(const char *path);
 calllog *calllog_open_reader(const char *path);
 void calllog_close(calllog *log);
 
-/* Inserts a new call and its "raised" event. Returns 0 or HV_EDB. */
+/* Inserts a new call and its "raised" event (atomically). Returns 0 or HV_EDB. */
 int calllog_insert(calllog *log, const struct logged_call *c);
 /* Writes the call's current state (state, by, escalation, step, times, priority...). */
 int calllog_update(calllog *log, const struct logged_call *c);
@@ -84,9 +84,20 @@ int calllog_get_room(calllog *log, const char *room, int *online, int *phase);
 int calllog_set_mark(calllog *log, const char *key, int64_t value);
 int calllog_get_mark(calllog *log, const char *key, int64_t *value);
 
-/* Groups writes into one transaction (atomic, and one commit instead of several). */
-void calllog_begin(calllog *log);
-void calllog_commit(calllog *log);
+/*
+ * Groups writes into one transaction (atomic, and one commit instead of several):
+ * common/db.h's, so they nest.  calllog_commit returns HV_EDB when the commit
+ * failed (nothing of the transaction written) or a rollback was asked inside.
+ * A caller opens and closes its transaction in one function and announces what
+ * it wrote only after calllog_commit (calls.h).  0 or HV_EDB.
+ */
+int calllog_begin(calllog *log);
+int calllog_commit(calllog *log);
+int calllog_rollback(calllog *log);
+
+/* The log's database (common/db.h), for tests: fault injection (db_fail_commits). */
+struct db;
+struct db *calllog_db(calllog *log);
 
 /*
  * Copies the write-ahead log into the database (a passive checkpoint: never

@@ -124,19 +124,42 @@ static bool call_matches(const struct call *c, const char *id)
 /* ---- actions ------------------------------------------------------------------- */
 
 /*
- * Records a page event of the given kind to group and sends it.  The caller
- * has already written the call's new state inside the same transaction.
+ * Transactions: every action below opens its transaction, writes, commits and
+ * only then publishes the room's call and pages, all in one function (calls.h:
+ * written before it is announced).  A commit that fails is logged and the
+ * nurses are told all the same: a call the disk could not keep must still be
+ * heard; only its restart memory is lost.
  */
-static void send_page(calls *cs, struct call *c, const char *group, const char *kind,
-                      int64_t now)
+
+/* Commits the transaction the caller opened for c. True if it is on disk. */
+static bool commit(calls *cs, const struct call *c)
+{
+    if (calllog_commit(cs->log) == 0)
+        return true;
+    log_error("%s: call %s: the call log did not take this change (see above): announced "
+              "all the same, but a restart will not know it", c->lc.w.room, c->lc.w.id);
+    return false;
+}
+
+/*
+ * Writes, in the open transaction, a page event of the given kind to group, which
+ * becomes the call's group.  Returns the event's seq (0 when it was not written).
+ */
+static int64_t log_page(calls *cs, struct call *c, const char *group, const char *kind,
+                        int64_t now)
 {
     int64_t seq;
 
     if (group != c->lc.group)  /* re-pages pass the call's own group */
         snprintf(c->lc.group, sizeof c->lc.group, "%s", group);
     seq = calllog_event(cs->log, c->lc.w.id, now, kind, group, NULL, c->lc.w.escalation);
-    calllog_commit(cs->log);
-    cs->ops->page(cs->ctx, group, &c->lc.w, seq > 0 ? seq : 0);
+    return seq > 0 ? seq : 0;
+}
+
+/* Pages the call's group; seq is its page event (0: none to mark delivered). */
+static void send_page(calls *cs, struct call *c, int64_t seq)
+{
+    cs->ops->page(cs->ctx, c->lc.group, &c->lc.w, seq);
 }
 
 static void save(calls *cs, struct call *c)
@@ -186,25 +209,28 @@ static void open_call(calls *cs, struct room_state *rs, const char *id,
     cs->nopen++;
 
     const char *group = policy_of(cs, c)->steps[0].group;
+    int64_t seq;
+
     snprintf(c->lc.group, sizeof c->lc.group, "%s", group);
     calllog_begin(cs->log);
     calllog_insert(cs->log, &c->lc);
+    seq = log_page(cs, c, group, "page", now);
+    if (!commit(cs, c))
+        seq = 0;
     c->next_ms = plan_next(cs, c);
     /* The room's call first, then the page: a nurse who is paged and looks at a board
      * finds the call there (found slow under valgrind, where the gap is milliseconds). */
     cs->ops->publish_call(cs->ctx, rs->id, w);
-    send_page(cs, c, group, "page", now);
+    send_page(cs, c, seq);
     log_info("%s: call %s opened (%s, %s), paged %s", rs->id, id, reason_name(reason),
              priority_name(w->priority), group);
 }
 
-/* Clears the room's call: by whom, through which login (via, may be NULL), from where. */
-static void close_call(calls *cs, struct room_state *rs, const char *by, const char *via,
-                       const char *source, int64_t now)
+/* After the clear is committed: the room's call goes empty and is forgotten. */
+static void forget_call(calls *cs, struct room_state *rs, const char *by, const char *source)
 {
     struct call *c = rs->call;
 
-    calllog_clear(cs->log, c->lc.w.id, now, by, via, source);
     /* The kiosk learns it from its room's retained call going empty: only the controller
      * may write P/call/R, so nobody else can make the bedside screen say it (protocol.md). */
     cs->ops->publish_call(cs->ctx, rs->id, NULL);
@@ -213,6 +239,16 @@ static void close_call(calls *cs, struct room_state *rs, const char *by, const c
     free(c);
     rs->call = NULL;
     cs->nopen--;
+}
+
+/* Clears the room's call: by whom, through which login (via, may be NULL), from where. */
+static void close_call(calls *cs, struct room_state *rs, const char *by, const char *via,
+                       const char *source, int64_t now)
+{
+    calllog_begin(cs->log);
+    calllog_clear(cs->log, rs->call->lc.w.id, now, by, via, source);
+    commit(cs, rs->call);
+    forget_call(cs, rs, by, source);
 }
 
 /*
@@ -232,7 +268,8 @@ static void realert(calls *cs, struct call *c, int64_t now)
     }
     c->alerted_ms = now;
     calllog_begin(cs->log);
-    send_page(cs, c, c->lc.group, "realert", now);
+    int64_t seq = log_page(cs, c, c->lc.group, "realert", now);
+    send_page(cs, c, commit(cs, c) ? seq : 0);
     log_info("%s: call %s re-alerted, paged %s again", c->lc.w.room, c->lc.w.id, c->lc.group);
 }
 
@@ -279,7 +316,8 @@ static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t n
     snprintf(lc->group, sizeof lc->group, "%s", policy_of(cs, c)->steps[0].group);
     calllog_begin(cs->log);
     save(cs, c);
-    send_page(cs, c, lc->group, "upgraded", now);
+    int64_t seq = log_page(cs, c, lc->group, "upgraded", now);
+    send_page(cs, c, commit(cs, c) ? seq : 0);
     cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
 }
 
@@ -340,7 +378,7 @@ void calls_acknowledge(calls *cs, const char *room, const struct msg_ack *m, int
     calllog_begin(cs->log);
     save(cs, c);
     calllog_event(cs->log, c->lc.w.id, now, "acknowledged", NULL, m->by, c->lc.w.escalation);
-    calllog_commit(cs->log);
+    commit(cs, c);
     cs->ops->publish_call(cs->ctx, room, &c->lc.w);
     log_info("%s: call %s acknowledged by %s%s%s", room, c->lc.w.id,
              m->by[0] ? m->by : "(unnamed)", m->via[0] ? " via " : "", m->via);
@@ -573,7 +611,8 @@ static void fire(calls *cs, struct call *c, int64_t now)
     lc->timer_ms = now;
     calllog_begin(cs->log);
     save(cs, c);
-    send_page(cs, c, lc->group, kind, now);
+    int64_t seq = log_page(cs, c, lc->group, kind, now);
+    send_page(cs, c, commit(cs, c) ? seq : 0);
     cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
 }
 
@@ -656,7 +695,8 @@ static void close_removed(calls *cs, struct room_state *rs, int64_t now)
     snprintf(c->lc.w.detail, sizeof c->lc.w.detail, "%s", REMOVED_DETAIL);
     calllog_begin(cs->log);
     calllog_update(cs->log, &c->lc);
-    send_page(cs, c, c->lc.group, "closed", now);
+    int64_t seq = log_page(cs, c, c->lc.group, "closed", now);
+    send_page(cs, c, commit(cs, c) ? seq : 0);
     close_call(cs, rs, NULL, NULL, "room_removed", now);
 }
 

@@ -1,12 +1,14 @@
 /* test_outbox.c - the kiosk's durable outbox and state (kiosk/outbox.c). */
 #include "check.h"
 #include "err.h"
+#include "journal.h"
 #include "outbox.h"
 #include "unit_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -338,6 +340,134 @@ static void test_open_fails(void)
     free(unit_capture_end());
 }
 
+/* common/db.h's fault injection (its db_path would clash with this file's). */
+struct db;
+void db_fail_commits(struct db *db, int n);
+
+/* Runs sql on a file with plain SQLite, as an older kiosk left it. */
+static int raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open(path, &db) == SQLITE_OK &&
+             sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    sqlite3_close(db);
+    return rc;
+}
+
+struct taps { int n; char items[8][130]; };
+
+static void tap_seen(void *ud, const struct run_event *ev)
+{
+    struct taps *t = ud;
+    if (t->n < 8)
+        snprintf(t->items[t->n], sizeof t->items[0], "%s=%s", ev->item, ev->value);
+    t->n++;
+}
+
+static const char legacy_journal[] =
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE taps(seq INTEGER PRIMARY KEY AUTOINCREMENT, visit TEXT NOT NULL,"
+    " phase TEXT NOT NULL, kind TEXT NOT NULL, form INTEGER NOT NULL, item TEXT NOT NULL,"
+    " value TEXT NOT NULL, ts_ms INTEGER NOT NULL);"
+    "INSERT INTO taps(visit, phase, kind, form, item, value, ts_ms) VALUES"
+    " ('V-7', 'intake', 'start', 0, '', '', 1), ('V-7', 'intake', 'answer', 0, 'food', 'no', 2),"
+    " ('V-7', 'intake', 'answer', 0, 'escort', 'yes', 3);"
+    "PRAGMA user_version=1;";
+
+/*
+ * Issue 15: a kiosk.db + journal.db pair an older kiosk left becomes one database at
+ * the first start: the queued messages (a call that never reached the broker) and the
+ * state stay, the form's taps are copied in, journal.db goes; a second start copies
+ * nothing, and a crash between the copy and the removal does not copy twice.
+ */
+static void test_migrates_two_files(void)
+{
+    char kdb[600], jdb[600], side[620];
+    struct outbox *ob;
+    struct journal *j;
+    struct seen s;
+    struct taps t = { 0 };
+    char v[64];
+
+    snprintf(kdb, sizeof kdb, "%s", db_path("old-kiosk.db"));
+    snprintf(jdb, sizeof jdb, "%s", db_path("old-journal.db"));
+    REQUIRE(raw_exec(kdb, "PRAGMA journal_mode=WAL;"
+                          "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                          " topic TEXT NOT NULL, payload TEXT NOT NULL,"
+                          " retain INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+                          "CREATE TABLE state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                          "INSERT INTO outbox(topic, payload, retain, created_ms) VALUES"
+                          " ('haven/room/chair-1/kiosk/call', '{\"id\":\"k-old\"}', 0, 5),"
+                          " ('haven/room/chair-1/kiosk/checkin', '{\"id\":\"c-old\"}', 0, 6);"
+                          "INSERT INTO state VALUES ('call_id', 'k-old'), ('visit', 'V-7');"
+                          "PRAGMA user_version=1;") == 0);
+    REQUIRE(raw_exec(jdb, legacy_journal) == 0);
+
+    ob = outbox_open(kdb);
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_count(ob), 2);                   /* nothing queued is lost */
+    s = each(ob, 2);
+    CHECK_STR_EQ(s.payload[0], "{\"id\":\"k-old\"}");
+    CHECK_STR_EQ(s.payload[1], "{\"id\":\"c-old\"}");
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "k-old");
+    CHECK_INT_EQ(outbox_import_journal(ob, jdb), 3);
+    CHECK(access(jdb, F_OK) != 0);
+    snprintf(side, sizeof side, "%s-wal", jdb);
+    CHECK(access(side, F_OK) != 0);
+    j = journal_on(outbox_db(ob));
+    REQUIRE(j != NULL);
+    CHECK_INT_EQ(journal_load(j, "V-7", PHASE_INTAKE, tap_seen, &t), 3);
+    CHECK_STR_EQ(t.items[1], "food=no");
+    CHECK_STR_EQ(t.items[2], "escort=yes");
+    CHECK_INT_EQ(outbox_import_journal(ob, jdb), 0);      /* gone: nothing to do */
+    journal_close(j);
+    outbox_close(ob);
+
+    /* A crash after the copy's commit, before the removal: the mark says copied. */
+    REQUIRE(raw_exec(jdb, legacy_journal) == 0);
+    REQUIRE(raw_exec(kdb, "INSERT INTO state VALUES ('journal_imported', '1');") == 0);
+    ob = outbox_open(kdb);
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_import_journal(ob, jdb), 0);
+    CHECK(access(jdb, F_OK) != 0);
+    j = journal_on(outbox_db(ob));
+    t.n = 0;
+    CHECK_INT_EQ(journal_load(j, "V-7", PHASE_INTAKE, tap_seen, &t), 3);   /* not 6 */
+    outbox_state_get(ob, "journal_imported", v, sizeof v);
+    CHECK_STR_EQ(v, "");
+    CHECK_INT_EQ(outbox_count(ob), 2);
+    journal_close(j);
+    outbox_close(ob);
+}
+
+/* One intent, one transaction: pushes and state between begin and commit land together
+ * or, when the commit fails, not at all. */
+static void test_intent_transaction(void)
+{
+    struct outbox *ob = outbox_open(db_path("intent.db"));
+    char v[64];
+
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_begin(ob), 0);
+    CHECK(outbox_push(ob, "t/call", "{}", false) > 0);
+    CHECK_INT_EQ(outbox_state_set(ob, "call_id", "k-1"), 0);
+    CHECK_INT_EQ(outbox_commit(ob), 0);
+    CHECK_INT_EQ(outbox_count(ob), 1);
+
+    db_fail_commits(outbox_db(ob), 1);
+    CHECK_INT_EQ(outbox_begin(ob), 0);
+    CHECK(outbox_push(ob, "t/call", "{}", false) > 0);
+    CHECK_INT_EQ(outbox_state_set(ob, "call_id", "k-2"), 0);
+    unit_capture_begin();
+    CHECK_INT_EQ(outbox_commit(ob), HV_EDB);
+    free(unit_capture_end());
+    CHECK_INT_EQ(outbox_count(ob), 1);
+    outbox_state_get(ob, "call_id", v, sizeof v);
+    CHECK_STR_EQ(v, "k-1");
+    outbox_close(ob);
+}
+
 int main(void)
 {
     RUN(test_empty);
@@ -348,6 +478,8 @@ int main(void)
     RUN(test_survives_kill);
     RUN(test_state);
     RUN(test_open_fails);
+    RUN(test_migrates_two_files);
+    RUN(test_intent_transaction);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
