@@ -1,0 +1,106 @@
+/*
+ * record.h - the patient's course: every questionnaire response a kiosk sent,
+ * kept once, in the station's own SQLite database, and what a clinician reads
+ * from it (issue 14 part 2, docs/station.md "The course").
+ *
+ * The store knows nothing of MQTT or HTTP.  The station hands it
+ *   - visits as it begins them (record_visit_begun: the visit id, the
+ *     pseudonymous patient key the nurse gave, the chair), and their end;
+ *   - each QuestionnaireResponse exactly as it arrived (record_add_response).
+ *     It is kept byte for byte, and the scores are extracted beside it.  A
+ *     response whose id is already stored is a redelivery: nothing changes,
+ *     so the kiosk's outbox may send it as often as it needs to.
+ * A response names its visit (encounter, or the older subject visit
+ * identifier); the visit names the patient.  A visit the station did not
+ * begin (the bedside staff menu) is recorded when its first response comes,
+ * with the patient the response names, or none.
+ *
+ * The course of one patient is their visits in order (#1 ... #n), each with its
+ * PHQ-9 and GAD-7 totals and item 9, and the rules the ketamine outcome
+ * studies use: response = PHQ-9 down >= 50 % from baseline (the first PHQ-9),
+ * remission = latest PHQ-9 < 5; drop-out = no visit for dropout_days.
+ *
+ * A handle is used from one thread.  Functions return 0 or a negative HV_E*.
+ */
+#ifndef HAVEN_STATION_RECORD_H
+#define HAVEN_STATION_RECORD_H
+
+#include "ids.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct record record;
+
+#define RECORD_KEY_MAX 64          /* patient keys are ids: ids_valid(), < HV_ID_MAX */
+#define RECORD_INFUSIONS_MAX 64    /* a course longer than this shows its first 64 */
+#define RECORD_RESPONSE_ITEMS_MAX 200
+
+/* Opens (creating, 0600, WAL) the store at path; ":memory:" for tests.  NULL (logged). */
+record *record_open(const char *path);
+void record_close(record *r);
+
+/*
+ * A visit began in room for patient (NULL or "": not given).  Beginning the
+ * same visit again keeps its first time and fills a patient it lacked.
+ * HV_EINVAL for an id that is not ids_valid().
+ */
+int record_visit_begun(record *r, const char *visit, const char *patient, const char *room,
+                       int64_t ms);
+int record_visit_ended(record *r, const char *visit, int64_t ms);
+
+enum record_added { RECORD_SEEN = 0, RECORD_NEW = 1 };
+
+/*
+ * Stores one QuestionnaireResponse (json, len bytes, as it arrived) from room.
+ * RECORD_NEW, RECORD_SEEN for a redelivery (same id), HV_EPARSE / HV_EINVAL for
+ * one that is not a response Haven can keep (why in the log line, naming the
+ * room), HV_ETOOBIG past HV_PAYLOAD_MAX, HV_EDB.
+ */
+int record_add_response(record *r, const char *room, const char *json, size_t len,
+                        int64_t received_ms);
+
+/* One infusion of a course: a visit and what its questionnaires said. */
+struct record_infusion {
+    char visit[HV_ID_MAX];
+    int64_t begun_ms;
+    int phq9;            /* PHQ-9 total of a completed form, -1 none */
+    int gad7;            /* GAD-7 total, -1 none */
+    int item9;           /* PHQ-9 item 9 as answered last (0..3), -1 not answered */
+    bool item9_endorsed; /* item 9 was above "Not at all" at any time in this visit */
+    int responses;       /* questionnaire responses stored for the visit */
+};
+
+struct record_course {
+    char patient[RECORD_KEY_MAX];
+    int n;                          /* infusions, oldest first */
+    bool truncated;                 /* more visits than RECORD_INFUSIONS_MAX */
+    struct record_infusion inf[RECORD_INFUSIONS_MAX];
+    int baseline_phq9, latest_phq9; /* -1 when no PHQ-9 */
+    int baseline_gad7, latest_gad7;
+    int phq9_change_pct;            /* (latest - baseline) * 100 / baseline; 0 if baseline 0 */
+    bool response;                  /* latest <= baseline / 2, with two PHQ-9s and baseline > 0 */
+    bool remission;                 /* latest < 5, with two PHQ-9s */
+    bool dropped_out;               /* last visit more than dropout_days before now */
+    int64_t last_visit_ms;
+    int item9_endorsements;         /* infusions where item 9 was endorsed */
+    int without_questionnaire;      /* infusions with no response at all */
+};
+
+/* The course of patient as of now.  HV_ENOTFOUND when the store has no visit for them. */
+int record_course(record *r, const char *patient, int64_t now, int dropout_days,
+                  struct record_course *out);
+
+/* How many responses and visits are stored (figures, tests). */
+int64_t record_count_responses(record *r);
+int64_t record_count_visits(record *r);
+
+/*
+ * Calls fn for each stored response of patient, oldest first, with the JSON as
+ * it arrived (for the FHIR search and CSV export).  fn returns 0 to go on.
+ */
+int record_each_response(record *r, const char *patient,
+                         int (*fn)(void *ctx, const char *id, const char *json), void *ctx);
+
+#endif
