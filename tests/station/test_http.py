@@ -1000,6 +1000,15 @@ class TLS(unittest.TestCase):
                 self.assertEqual(rc, 2, out)
                 self.assertIn("%s:%d: " % (bad, line) + want % named, out)
                 self.assertNotIn("cannot listen", out)
+            # PEM in form but damaged: only GnuTLS can tell, when the server starts (exit 1,
+            # no crash), and the line says what else it may be
+            damaged = os.path.join(c.tmp, "damaged.crt")
+            with open(damaged, "w") as f:
+                f.write("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            bad, _, _ = self.bad_config(c, damaged, c.key_path)
+            rc, out = self.run_refused(c, [], cfg=bad)
+            self.assertEqual(rc, 1, out)
+            self.assertIn("GnuTLS refused tls_cert and tls_key", out)
             # the good pair still serves
             c.start_station()
             self.assertIn("serving https://127.0.0.1:", c.station.text())
