@@ -162,35 +162,7 @@ int cfg_rows_read(const config_setting_t *group, const struct cfg_row *table, vo
     return 0;
 }
 
-/* The older rows, read as cfg_rows without a default (the caller set it) or restart column. */
-static struct cfg_row row_of_field(const struct cfg_field *f)
-{
-    return (struct cfg_row){ .key = f->key, .type = f->type, .offset = f->offset,
-                             .size = f->size, .min = f->min, .max = f->max,
-                             .flags = f->required ? CFG_REQUIRED : 0 };
-}
-
-int cfg_read(const config_setting_t *group, const struct cfg_field *table, void *dest,
-             struct cfg_error *err)
-{
-    for (const struct cfg_field *f = table; f->key; f++) {
-        struct cfg_row row = row_of_field(f);
-        int rc = read_one(group, &row, dest, err);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
 static bool in_rows(const struct cfg_row *t, const char *name)
-{
-    for (; t && t->key; t++)
-        if (strcmp(t->key, name) == 0)
-            return true;
-    return false;
-}
-
-static bool in_fields(const struct cfg_field *t, const char *name)
 {
     for (; t && t->key; t++)
         if (strcmp(t->key, name) == 0)
@@ -206,31 +178,19 @@ static bool in_list(const char *const *e, const char *name)
     return false;
 }
 
-static void warn_unknown(const config_setting_t *group, const struct cfg_row *rows,
-                         const struct cfg_field *fields, const char *const *extra)
+void cfg_rows_warn_unknown(const config_setting_t *group, const struct cfg_row *table,
+                           const char *const *extra)
 {
     if (!group || !config_setting_is_group(group))
         return;
     for (int i = 0; i < config_setting_length(group); i++) {
         const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
         const char *name = config_setting_name(s);
-        if (!in_rows(rows, name) && !in_fields(fields, name) && !in_list(extra, name))
+        if (!in_rows(table, name) && !in_list(extra, name))
             log_warn("%s:%u: unknown setting '%s' ignored",
                      config_setting_source_file(s) ? config_setting_source_file(s) : "?",
                      config_setting_source_line(s), name);
     }
-}
-
-void cfg_rows_warn_unknown(const config_setting_t *group, const struct cfg_row *table,
-                           const char *const *extra)
-{
-    warn_unknown(group, table, NULL, extra);
-}
-
-void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *table,
-                      const char *const *extra)
-{
-    warn_unknown(group, NULL, table, extra);
 }
 
 int cfg_rows_keep(const struct cfg_row *table, void *next, const void *running,
@@ -322,44 +282,31 @@ static int check_readable(const config_setting_t *const *groups, int n, const ch
     return 0;
 }
 
-/* The broker's files: the password file read into password, the TLS files checked. */
-struct files {
-    const char *password_file, *cafile, *certfile, *keyfile;
-};
-
+/* The broker's files: the password file read into b->password, the TLS files checked. */
 static int finish_files(const config_setting_t *const *groups, int n, const char *file,
-                        const struct files *a, char *password, size_t pwsize,
-                        struct cfg_error *err)
+                        struct cfg_broker *b, struct cfg_error *err)
 {
     int rc;
 
-    if (a->password_file[0]) {
+    if (b->password_file[0]) {
         const config_setting_t *at = last_member(groups, n, "password_file");
-        if (password[0])
+        if (b->password[0])
             return cfg_fail(err, at, file, "set either 'password' or 'password_file', not both");
-        if ((rc = read_password_file(at, file, a->password_file, password, pwsize, err)) != 0)
+        if ((rc = read_password_file(at, file, b->password_file, b->password,
+                                     sizeof b->password, err)) != 0)
             return rc;
     }
-    if (!a->certfile[0] != !a->keyfile[0])
-        return cfg_fail(err, last_member(groups, n, a->certfile[0] ? "certfile" : "keyfile"),
+    if (!b->certfile[0] != !b->keyfile[0])
+        return cfg_fail(err, last_member(groups, n, b->certfile[0] ? "certfile" : "keyfile"),
                         file, "'certfile' and 'keyfile' go together: set both or neither");
-    if (a->certfile[0] && !a->cafile[0])
+    if (b->certfile[0] && !b->cafile[0])
         return cfg_fail(err, last_member(groups, n, "certfile"), file, "a client certificate "
                         "needs TLS: set 'cafile' to the clinic CA as well");
-    if ((rc = check_readable(groups, n, file, "cafile", a->cafile, err)) != 0 ||
-        (rc = check_readable(groups, n, file, "certfile", a->certfile, err)) != 0 ||
-        (rc = check_readable(groups, n, file, "keyfile", a->keyfile, err)) != 0)
+    if ((rc = check_readable(groups, n, file, "cafile", b->cafile, err)) != 0 ||
+        (rc = check_readable(groups, n, file, "certfile", b->certfile, err)) != 0 ||
+        (rc = check_readable(groups, n, file, "keyfile", b->keyfile, err)) != 0)
         return rc;
     return 0;
-}
-
-int cfg_auth_finish(const config_setting_t *const *groups, int n, const char *file,
-                    const struct cfg_auth *a, char *password, size_t pwsize,
-                    struct cfg_error *err)
-{
-    struct files f = { a->password_file, a->cafile, a->certfile, a->keyfile };
-
-    return finish_files(groups, n, file, &f, password, pwsize, err);
 }
 
 /* ---- struct cfg_broker ------------------------------------------------------------------ */
@@ -411,7 +358,6 @@ static int expand_room(const config_setting_t *const *groups, int n, const char 
 int cfg_broker_read(const config_setting_t *const *groups, int n, const char *file,
                     const char *room, struct cfg_broker *b, struct cfg_error *err)
 {
-    struct files files = { b->password_file, b->cafile, b->certfile, b->keyfile };
     int rc;
 
     cfg_rows_default(cfg_broker_rows, b);
@@ -427,5 +373,5 @@ int cfg_broker_read(const config_setting_t *const *groups, int n, const char *fi
                  (rc = expand_room(groups, n, file, "keyfile", b->keyfile,
                                    sizeof b->keyfile, room, err)) != 0))
         return rc;
-    return finish_files(groups, n, file, &files, b->password, sizeof b->password, err);
+    return finish_files(groups, n, file, b, err);
 }

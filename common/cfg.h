@@ -142,54 +142,6 @@ int cfg_broker_read(const config_setting_t *const *groups, int ngroups, const ch
  */
 extern bool cfg_secrets_optional;
 
-/* ---- the older form, until kiosk/soundcfg.c and station/stationcfg.c move to cfg_row -- */
-
-/* A row without default or restart columns; cfg_read reads it as a cfg_row. */
-struct cfg_field {
-    const char *key;
-    enum cfg_type type;
-    size_t offset;
-    size_t size;
-    double min, max;
-    int required;
-};
-
-#define CFG_FIELD_END { NULL, CFG_INT, 0, 0, 0, 0, 0 }
-
-/* Broker files of a flat struct (station/stationcfg.c): empty strings mean "not used". */
-struct cfg_auth {
-    char password_file[PATH_MAX];
-    char cafile[PATH_MAX];
-    char certfile[PATH_MAX];
-    char keyfile[PATH_MAX];
-};
-
-/* The broker { } rows for a flat struct with broker_host, broker_port, keepalive, username,
- * password and auth (struct cfg_auth); then cfg_auth_finish.  New code: struct cfg_broker. */
-#define CFG_MEMBER_(type, key, kind, member, min, max) \
-    { key, kind, offsetof(type, member), sizeof(((type *)0)->member), min, max, 0 }
-#define CFG_BROKER_FIELDS(type)                                          \
-    CFG_MEMBER_(type, "host", CFG_STRING, broker_host, 0, 0),            \
-    CFG_MEMBER_(type, "port", CFG_INT, broker_port, 1, 65535),           \
-    CFG_MEMBER_(type, "keepalive", CFG_INT, keepalive, 5, 3600),         \
-    CFG_MEMBER_(type, "username", CFG_STRING, username, 0, 0),           \
-    CFG_MEMBER_(type, "password", CFG_STRING, password, 0, 0),           \
-    CFG_MEMBER_(type, "password_file", CFG_STRING, auth.password_file, 0, 0), \
-    CFG_MEMBER_(type, "cafile", CFG_STRING, auth.cafile, 0, 0),          \
-    CFG_MEMBER_(type, "certfile", CFG_STRING, auth.certfile, 0, 0),      \
-    CFG_MEMBER_(type, "keyfile", CFG_STRING, auth.keyfile, 0, 0)
-
-/* The second half of cfg_broker_read for a flat struct: the password file and the TLS files. */
-int cfg_auth_finish(const config_setting_t *const *groups, int ngroups, const char *file,
-                    const struct cfg_auth *auth, char *password, size_t pwsize,
-                    struct cfg_error *err);
-
-/* cfg_rows_read and cfg_rows_warn_unknown for a table of cfg_field. */
-int cfg_read(const config_setting_t *group, const struct cfg_field *table, void *dest,
-             struct cfg_error *err);
-void cfg_warn_unknown(const config_setting_t *group, const struct cfg_field *table,
-                      const char *const *extra);
-
 /* ---- files and settings ------------------------------------------------------------ */
 
 /* Reads path into cfg.  Returns 0, or HV_ECONFIG with err set (file:line for syntax errors). */

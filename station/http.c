@@ -1005,8 +1005,9 @@ http_server *http_start(const struct http_opts *o, station *st)
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!h->d) {
-        log_error("cannot listen on %s:%d (in use, or not an address of this machine)",
-                  o->host, o->port);
+        log_error("cannot listen on %s:%d (in use, or not an address of this machine%s)",
+                  o->host, o->port, h->tls ? ", or GnuTLS refused tls_cert and tls_key: a "
+                  "damaged file, or a key that is not the certificate's" : "");
         login_worker_stop(h);
         pthread_mutex_destroy(&h->lock);
         free(h);

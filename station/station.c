@@ -1194,8 +1194,8 @@ static int apply_args(struct station_config *c, const struct station_args *a, st
 {
     if (a->listen && stationcfg_set_listen(c, a->listen, err))
         return HV_ECONFIG;
-    if (a->broker && mqtt_parse_hostport(a->broker, c->broker_host, sizeof c->broker_host,
-                                         &c->broker_port))
+    if (a->broker && mqtt_parse_hostport(a->broker, c->broker.host, sizeof c->broker.host,
+                                         &c->broker.port))
         return cfg_fail(err, NULL, "--broker", "'%s' must be HOST:PORT", a->broker);
     if (a->users && (size_t)snprintf(c->users, sizeof c->users, "%s", a->users) >= sizeof c->users)
         return cfg_fail(err, NULL, "--users", "path too long");
@@ -1234,6 +1234,10 @@ static void reload(station *st)
         reload_users(st);
         return;
     }
+    /* The command line wins over the file again, then what only a restart changes
+     * stays as it runs (each change logged). */
+    (void)apply_args(&next, st->args, &err);   /* it passed at start */
+    stationcfg_keep_restart(&next, &st->cfg);
     clinic = malloc(sizeof *clinic);
     if (!clinic) {
         stationcfg_free(&next);
@@ -1259,7 +1263,7 @@ static void reload(station *st)
     free(old);
     if (extra)
         free(old_extra);
-    memset(next.password, 0, sizeof next.password);
+    explicit_bzero(next.broker.password, sizeof next.broker.password);
     log_info("configuration reloaded: %zu room(s)", clinic->nrooms);
     reload_users(st);
 }
@@ -1340,15 +1344,13 @@ static char *read_pem(const char *path)
 static int start_mqtt(station *st)
 {
     static const char offline[] = "{\"online\":false}";
-    struct mqtt_opts o = {
-        .client_id = st->login, .host = st->cfg.broker_host, .port = st->cfg.broker_port,
-        .keepalive = st->cfg.keepalive, .persistent = false, .threaded = true,
-        .will_topic = st->status_topic, .will_payload = offline,
-        .username = st->cfg.username[0] ? st->cfg.username : NULL,
-        .password = st->cfg.password[0] ? st->cfg.password : NULL,
-        .cafile = st->cfg.auth.cafile, .certfile = st->cfg.auth.certfile,
-        .keyfile = st->cfg.auth.keyfile,
-    };
+    struct mqtt_opts o = mqtt_opts_from_broker(&st->cfg.broker);
+
+    o.client_id = st->login;
+    o.persistent = false;
+    o.threaded = true;
+    o.will_topic = st->status_topic;
+    o.will_payload = offline;
 
     snprintf(st->login, sizeof st->login, "%s", stationcfg_login(&st->cfg));
     topic_build(st->status_topic, sizeof st->status_topic, st->cfg.clinic.prefix,
@@ -1438,7 +1440,7 @@ int station_main(const struct station_args *a)
     if (!http)
         goto out;
     log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s", st.login,
-             st.clinic->nrooms, users_count(st.users), st.cfg.broker_host, st.cfg.broker_port,
+             st.clinic->nrooms, users_count(st.users), st.cfg.broker.host, st.cfg.broker.port,
              st.cfg.audit);
     loop(&st, http);
     log_info("stopping");

@@ -1,87 +1,56 @@
 /*
  * stationcfg.c - reading and validating the station { } group of haven.cfg,
  * with the clinic itself read by roomcfg_load (the same rooms and labels as
- * the controller's, by construction).
+ * the controller's, by construction).  Scalars go through cfg_row tables,
+ * the broker through cfg_broker_read; what a table cannot judge (listen,
+ * the shift times, the login, the TLS files) is checked after it, at the
+ * line of the setting that is wrong.
  */
 #include "stationcfg.h"
 #include "err.h"
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
-#define DEFAULT_RECOVERY_MIN 30   /* the kiosk's own default (kiosk/kcfg.c) */
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define TLS_FILE_MAX (1 << 20)   /* station.c's read_pem reads no more */
 
-#define F(key, type, member, min, max) \
-    { key, type, offsetof(struct station_config, member), \
-      sizeof(((struct station_config *)0)->member), min, max, 0 }
-
-/* listen is read as text into this scratch struct, then split. */
-struct listen_text {
-    char listen[300];
-    char day[16], night[16];
+#define S struct station_config
+static const struct cfg_row station_rows[] = {
+    CFG_ROW_TEXT(S, "listen", listen, DEFAULT_LISTEN, CFG_RESTART),
+    CFG_ROW_TEXT(S, "users", users, "/var/lib/haven/station-users", CFG_RESTART),
+    CFG_ROW_TEXT(S, "audit", audit, "/var/lib/haven/station-audit.log", CFG_RESTART),
+    CFG_ROW_TEXT(S, "tls_cert", tls_cert, NULL, CFG_RESTART),
+    CFG_ROW_TEXT(S, "tls_key", tls_key, NULL, CFG_RESTART),
+    CFG_ROW_MS(S, "phone_idle", phone_idle_ms, 60, 86400, 900, CFG_RESTART),
+    CFG_ROW_MS(S, "board_max", board_max_ms, 60, 604800, 43200, CFG_RESTART),
+    CFG_ROWS_END
 };
-
-static const struct cfg_field station_fields[] = {
-    F("users", CFG_STRING, users, 0, 0),
-    F("audit", CFG_STRING, audit, 0, 0),
-    F("tls_cert", CFG_STRING, tls_cert, 0, 0),
-    F("tls_key", CFG_STRING, tls_key, 0, 0),
-    F("phone_idle", CFG_MS, phone_idle_ms, 60, 86400),
-    F("board_max", CFG_MS, board_max_ms, 60, 604800),
-    CFG_FIELD_END
-};
-static const struct cfg_field listen_fields[] = {
-    { "listen", CFG_STRING, offsetof(struct listen_text, listen),
-      sizeof(((struct listen_text *)0)->listen), 0, 0, 0 },
-    CFG_FIELD_END
-};
-static const char *const station_extra[] = { "listen", "broker", "report", NULL };
-static const struct cfg_field broker_fields[] = {
-    CFG_BROKER_FIELDS(struct station_config),
-    CFG_FIELD_END
-};
-static const struct cfg_field report_fields[] = {
-    { "day_starts", CFG_STRING, offsetof(struct listen_text, day),
-      sizeof(((struct listen_text *)0)->day), 0, 0, 0 },
-    { "night_starts", CFG_STRING, offsetof(struct listen_text, night),
-      sizeof(((struct listen_text *)0)->night), 0, 0, 0 },
-    CFG_FIELD_END
+static const char *const station_extra[] = { "broker", "report", NULL };
+static const struct cfg_row report_rows[] = {
+    CFG_ROW_TEXT(S, "day_starts", day_starts, "07:00", 0),
+    CFG_ROW_TEXT(S, "night_starts", night_starts, "19:00", 0),
+    CFG_ROWS_END
 };
 static const char *const report_extra[] = { "target", NULL };
-static const struct cfg_field target_fields[] = {
-    F("routine", CFG_INT, target_s[PRIO_ROUTINE], 1, 86400),
-    F("assist", CFG_INT, target_s[PRIO_ASSIST], 1, 86400),
-    F("urgent", CFG_INT, target_s[PRIO_URGENT], 1, 86400),
-    CFG_FIELD_END
+static const struct cfg_row target_rows[] = {
+    CFG_ROW_INT(S, "routine", target_s[PRIO_ROUTINE], 1, 86400, 600, 0),
+    CFG_ROW_INT(S, "assist", target_s[PRIO_ASSIST], 1, 86400, 180, 0),
+    CFG_ROW_INT(S, "urgent", target_s[PRIO_URGENT], 1, 86400, 60, 0),
+    CFG_ROWS_END
 };
-struct kiosk_minutes {
-    int recovery;
+/* The kiosk's own default (kiosk/kcfg.c); the rest of kiosk { } is the kiosk's to warn about. */
+static const struct cfg_row kiosk_rows[] = {
+    CFG_ROW_INT(S, "recovery_minutes", recovery_min, 1, 600, 30, 0),
+    CFG_ROWS_END
 };
-static const struct cfg_field kiosk_fields[] = {
-    { "recovery_minutes", CFG_INT, offsetof(struct kiosk_minutes, recovery), 0, 1, 600, 0 },
-    CFG_FIELD_END
-};
-#undef F
-
-static void set_defaults(struct station_config *c)
-{
-    strcpy(c->listen_host, "127.0.0.1");
-    c->listen_port = 8080;
-    strcpy(c->users, "/var/lib/haven/station-users");
-    strcpy(c->audit, "/var/lib/haven/station-audit.log");
-    c->phone_idle_ms = 900 * 1000;
-    c->board_max_ms = 43200 * 1000LL;
-    c->day_starts_min = 7 * 60;
-    c->night_starts_min = 19 * 60;
-    c->target_s[PRIO_URGENT] = 60;
-    c->target_s[PRIO_ASSIST] = 180;
-    c->target_s[PRIO_ROUTINE] = 600;
-    c->recovery_ms = DEFAULT_RECOVERY_MIN * 60000LL;
-}
+#undef S
 
 bool stationcfg_host_is_loopback(const char *host)
 {
@@ -131,9 +100,11 @@ static int split_listen(const char *text, char *host, size_t hostlen, int *port)
 
 int stationcfg_set_listen(struct station_config *c, const char *hostport, struct cfg_error *err)
 {
-    if (split_listen(hostport, c->listen_host, sizeof c->listen_host, &c->listen_port))
+    if (strlen(hostport) >= sizeof c->listen ||
+        split_listen(hostport, c->listen_host, sizeof c->listen_host, &c->listen_port))
         return cfg_fail(err, NULL, "--listen", "'%s' must be HOST:PORT, e.g. 127.0.0.1:8080 "
                         "or [::1]:8080", hostport);
+    strcpy(c->listen, hostport);
     return 0;
 }
 
@@ -157,7 +128,6 @@ static const config_setting_t *member(const config_setting_t *g, const char *key
 static int read_report(const config_setting_t *rep, struct station_config *c,
                        const char *path, struct cfg_error *err)
 {
-    struct listen_text t = { "", "07:00", "19:00" };
     const config_setting_t *target = member(rep, "target");
     int rc;
 
@@ -169,12 +139,13 @@ static int read_report(const config_setting_t *rep, struct station_config *c,
     if (target && !config_setting_is_group(target))
         return cfg_fail(err, target, path, "'target' must be a group: target = { urgent = 60; "
                         "assist = 180; routine = 600; };");
-    cfg_warn_unknown(rep, report_fields, report_extra);
-    cfg_warn_unknown(target, target_fields, NULL);
-    if ((rc = cfg_read(rep, report_fields, &t, err)) || (rc = cfg_read(target, target_fields, c, err)))
+    cfg_rows_warn_unknown(rep, report_rows, report_extra);
+    cfg_rows_warn_unknown(target, target_rows, NULL);
+    if ((rc = cfg_rows_read(rep, report_rows, c, err)) ||
+        (rc = cfg_rows_read(target, target_rows, c, err)))
         return rc;
-    c->day_starts_min = parse_hhmm(t.day);
-    c->night_starts_min = parse_hhmm(t.night);
+    c->day_starts_min = parse_hhmm(c->day_starts);
+    c->night_starts_min = parse_hhmm(c->night_starts);
     if (c->day_starts_min < 0)
         return cfg_fail(err, member(rep, "day_starts"), path, "'day_starts' must be a time "
                         "\"HH:MM\" (24-hour), e.g. \"07:00\"");
@@ -187,53 +158,154 @@ static int read_report(const config_setting_t *rep, struct station_config *c,
     return 0;
 }
 
-/* The listen address, the broker login and the files: what a wrong value would break later. */
-static int check_station(const config_setting_t *st, struct station_config *c, const char *path,
-                         const struct listen_text *t, struct cfg_error *err)
+/*
+ * The station logs in as "station" or "station-*" (the controller takes the
+ * nurse's name from it).  A username from the shared broker { } (the
+ * controller's, or the kiosks' "kiosk-%r") is not one: say where it came
+ * from and where the station's own goes.
+ */
+static int check_login(const config_setting_t *const brk[2], const struct station_config *c,
+                       const char *path, struct cfg_error *err)
 {
-    if (t->listen[0] && split_listen(t->listen, c->listen_host, sizeof c->listen_host,
-                                     &c->listen_port))
+    const config_setting_t *own = member(brk[1], "username");
+    const char *u = c->broker.username;
+
+    if (!u[0] || (login_valid(u) && login_is_station(u)))
+        return 0;
+    if (own)
+        return cfg_fail(err, own, path, "the station's broker 'username' must be \"station\" "
+                        "or start with \"station-\" (then the controller takes the nurse's "
+                        "name from it)");
+    return cfg_fail(err, member(brk[0], "username"), path, "the shared broker 'username' "
+                    "\"%s\" is not a station's login, and the station would log in with it: "
+                    "give the station its own, station = { broker = { username = \"station\"; "
+                    "password_file = \"...\"; }; } (docs/deployment.md)", u);
+}
+
+/* True when text holds a PEM "-----BEGIN <...label>-----" line. */
+static bool has_pem_begin(const char *text, const char *label)
+{
+    for (const char *p = strstr(text, "-----BEGIN "); p; p = strstr(p + 1, "-----BEGIN ")) {
+        const char *end = strstr(p + 11, "-----");
+        size_t llen = strlen(label);
+        if (end && (size_t)(end - (p + 11)) >= llen && !memcmp(end - llen, label, llen) &&
+            !memchr(p, '\n', (size_t)(end - p)))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A TLS file named by key (at: its setting): it must be a regular file we
+ * can read now, hold a PEM block whose label ends in label and, for the
+ * key, be readable by our user alone (as ssh insists for its keys).
+ */
+static int check_tls_file(const config_setting_t *at, const char *path, const char *key,
+                          const char *file, const char *label, bool secret,
+                          struct cfg_error *err)
+{
+    FILE *fp = fopen(file, "r");
+    struct stat st;
+    char *text = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    if (!fp)
+        return cfg_fail(err, at, path, "'%s' %s cannot be read: %s", key, file, strerror(errno));
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = cfg_fail(err, at, path, "'%s' %s is not a file", key, file);
+    else if (secret && (st.st_mode & 077))
+        rc = cfg_fail(err, at, path, "'%s' %s is readable by others (mode %04o); chmod 600 it "
+                      "(owned by the user the station runs as)", key, file,
+                      (unsigned)(st.st_mode & 07777));
+    else if (st.st_size >= TLS_FILE_MAX || !(text = malloc((size_t)st.st_size + 1)))
+        rc = cfg_fail(err, at, path, "'%s' %s is too large for a PEM file", key, file);
+    else if ((n = fread(text, 1, (size_t)st.st_size, fp)) != (size_t)st.st_size)
+        rc = cfg_fail(err, at, path, "'%s' %s cannot be read: %s", key, file,
+                      ferror(fp) ? strerror(errno) : "it changed while being read");
+    else if ((text[n] = '\0', !has_pem_begin(text, label)))
+        rc = cfg_fail(err, at, path, "'%s' %s is not a PEM %s (no \"-----BEGIN %s-----\" "
+                      "line); use the files scripts/make-certs makes", key, file,
+                      secret ? "private key" : "certificate", secret ? "PRIVATE KEY" : label);
+    if (text) {
+        explicit_bzero(text, n);
+        free(text);
+    }
+    fclose(fp);
+    return rc;
+}
+
+/* The TLS files come as a pair, exist, are PEM, and the key is ours alone. */
+static int check_tls(const config_setting_t *st, const struct station_config *c,
+                     const char *path, struct cfg_error *err)
+{
+    int rc;
+
+    if (!c->tls_cert[0] != !c->tls_key[0])
+        return cfg_fail(err, member(st, c->tls_cert[0] ? "tls_cert" : "tls_key"), path,
+                        "'tls_cert' and 'tls_key' go together: set both or neither");
+    if (!c->tls_cert[0])
+        return 0;
+    if ((rc = check_tls_file(member(st, "tls_cert"), path, "tls_cert", c->tls_cert,
+                             "CERTIFICATE", false, err)) ||
+        (rc = check_tls_file(member(st, "tls_key"), path, "tls_key", c->tls_key,
+                             "PRIVATE KEY", true, err)))
+        return rc;
+    return 0;
+}
+
+/* The listen address and the files: what a wrong value would break later. */
+static int check_station(const config_setting_t *st, struct station_config *c, const char *path,
+                         struct cfg_error *err)
+{
+    /* An empty listen keeps the default, as it always has. */
+    if (split_listen(c->listen[0] ? c->listen : DEFAULT_LISTEN, c->listen_host,
+                     sizeof c->listen_host, &c->listen_port))
         return cfg_fail(err, member(st, "listen"), path, "'listen' must be \"HOST:PORT\", e.g. "
                         "\"127.0.0.1:8080\" or \"[::1]:8080\"");
     if (!c->users[0] || !c->audit[0])
         return cfg_fail(err, member(st, c->users[0] ? "audit" : "users"), path,
                         "'%s' must name a file", c->users[0] ? "audit" : "users");
-    if (!c->tls_cert[0] != !c->tls_key[0])
-        return cfg_fail(err, member(st, c->tls_cert[0] ? "tls_cert" : "tls_key"), path,
-                        "'tls_cert' and 'tls_key' go together: set both or neither");
-    if (c->username[0] && !(login_valid(c->username) && login_is_station(c->username)))
-        return cfg_fail(err, member(member(st, "broker"), "username"), path,
-                        "the station's broker 'username' must be \"station\" or start with "
-                        "\"station-\" (then the controller takes the nurse's name from it)");
-    return 0;
+    return check_tls(st, c, path, err);
 }
 
-/* Reads everything but the clinic (roomcfg's) from the parsed file. */
+static void set_defaults(struct station_config *c)
+{
+    cfg_rows_default(station_rows, c);
+    cfg_rows_default(report_rows, c);
+    cfg_rows_default(target_rows, c);
+    cfg_rows_default(kiosk_rows, c);
+    c->day_starts_min = parse_hhmm(c->day_starts);
+    c->night_starts_min = parse_hhmm(c->night_starts);
+}
+
+/*
+ * Reads everything but the clinic (roomcfg's) from the parsed file.  The
+ * station's broker starts from the shared broker { } like the controller's,
+ * never from controller.broker (another login's credentials).
+ */
 static int read_station(const config_t *cfg, struct station_config *c, struct cfg_error *err)
 {
     const char *path = c->clinic.path;
     const config_setting_t *st = config_lookup(cfg, "station");
     const config_setting_t *brk[2] = { config_lookup(cfg, "broker"), member(st, "broker") };
     const config_setting_t *kiosk = config_lookup(cfg, "kiosk");
-    struct kiosk_minutes km = { DEFAULT_RECOVERY_MIN };
-    struct listen_text t = { "", "", "" };
     int rc;
 
     if (st && !config_setting_is_group(st))
         return cfg_fail(err, st, path, "'station' must be a group: station = { listen = "
                         "\"127.0.0.1:8080\"; ... };");
-    cfg_warn_unknown(st, station_fields, station_extra);
-    cfg_warn_unknown(brk[1], broker_fields, NULL);
-    if ((rc = cfg_read(st, station_fields, c, err)) || (rc = cfg_read(st, listen_fields, &t, err)) ||
-        (rc = cfg_read(brk[0], broker_fields, c, err)) ||
-        (rc = cfg_read(brk[1], broker_fields, c, err)) ||
-        (rc = cfg_read(kiosk && config_setting_is_group(kiosk) ? kiosk : NULL, kiosk_fields, &km,
-                       err)) ||
+    cfg_rows_warn_unknown(st, station_rows, station_extra);
+    cfg_rows_warn_unknown(brk[1], cfg_broker_rows, NULL);
+    if ((rc = cfg_rows_read(st, station_rows, c, err)) ||
+        (rc = cfg_rows_read(kiosk && config_setting_is_group(kiosk) ? kiosk : NULL, kiosk_rows,
+                            c, err)) ||
         (rc = read_report(member(st, "report"), c, path, err)) ||
-        (rc = check_station(st, c, path, &t, err)) ||
-        (rc = cfg_auth_finish(brk, 2, path, &c->auth, c->password, sizeof c->password, err)))
+        (rc = cfg_broker_read(brk, 2, path, NULL, &c->broker, err)) ||
+        (rc = check_login(brk, c, path, err)) ||
+        (rc = check_station(st, c, path, err)))
         return rc;
-    c->recovery_ms = km.recovery * 60000LL;
+    c->recovery_ms = c->recovery_min * 60000LL;
     return 0;
 }
 
@@ -246,11 +318,6 @@ int stationcfg_load(const char *path, struct station_config *out, struct cfg_err
     set_defaults(out);
     if ((rc = roomcfg_load(path, &out->clinic, err)) != 0)
         return rc;
-    /* The station's broker starts from the shared broker { } like the controller's,
-     * never from controller.broker (another login's credentials). */
-    strcpy(out->broker_host, "127.0.0.1");
-    out->broker_port = 1883;
-    out->keepalive = 10;
     if ((rc = cfg_load(&cfg, path, err)) != 0) {
         roomcfg_free(&out->clinic);
         return rc;
@@ -265,35 +332,28 @@ int stationcfg_load(const char *path, struct station_config *out, struct cfg_err
 void stationcfg_free(struct station_config *c)
 {
     roomcfg_free(&c->clinic);
-    memset(c->password, 0, sizeof c->password);
+    explicit_bzero(c->broker.password, sizeof c->broker.password);
+}
+
+int stationcfg_keep_restart(struct station_config *next, const struct station_config *running)
+{
+    int changed = cfg_rows_keep(station_rows, next, running, "reload", "station.") +
+                  cfg_rows_keep(cfg_broker_rows, &next->broker, &running->broker, "reload",
+                                "broker.");
+
+    strcpy(next->listen_host, running->listen_host);   /* listen, split */
+    next->listen_port = running->listen_port;
+    return changed;
 }
 
 const char *stationcfg_login(const struct station_config *c)
 {
-    return c->username[0] ? c->username : "station";
-}
-
-static int check_readable(const char *key, const char *file, struct cfg_error *err)
-{
-    FILE *fp = fopen(file, "r");
-
-    if (!fp)
-        return cfg_fail(err, NULL, file, "'%s' cannot be read", key);
-    fclose(fp);
-    return 0;
+    return c->broker.username[0] ? c->broker.username : "station";
 }
 
 int stationcfg_check_listen(const struct station_config *c, struct cfg_error *err)
 {
-    int rc;
-
-    if (c->tls_cert[0]) {
-        if ((rc = check_readable("tls_cert", c->tls_cert, err)) ||
-            (rc = check_readable("tls_key", c->tls_key, err)))
-            return rc;
-        return 0;
-    }
-    if (!stationcfg_host_is_loopback(c->listen_host))
+    if (!c->tls_cert[0] && !stationcfg_host_is_loopback(c->listen_host))
         return cfg_fail(err, NULL, c->clinic.path, "station: listening on %s needs HTTPS: set "
                         "tls_cert and tls_key (scripts/make-certs), or listen on 127.0.0.1",
                         c->listen_host);

@@ -15,9 +15,12 @@
  *                target = { urgent = 60; assist = 180; routine = 600; }; };
  *   };
  *
- * Loaded whole and validated before use (a SIGHUP reload that fails keeps
- * the running configuration).  Errors name "file:line".  docs/configuration.md
- * explains every setting.
+ * Read through tables of struct cfg_row (common/cfg.h), loaded whole and
+ * validated before use (a SIGHUP reload that fails keeps the running
+ * configuration; stationcfg_keep_restart keeps what only a restart
+ * changes).  The TLS files are checked at load: readable, PEM, and the key
+ * readable by the station's user alone.  Errors name "file:line".
+ * docs/configuration.md explains every setting.
  */
 #ifndef HAVEN_STATION_STATIONCFG_H
 #define HAVEN_STATION_STATIONCFG_H
@@ -32,21 +35,19 @@
 
 struct station_config {
     struct room_config clinic;      /* roomcfg_load's; its broker is the controller's */
-    char listen_host[256];
+    char listen[300];               /* "HOST:PORT" as written (or --listen) */
+    char listen_host[256];          /* listen, split */
     int listen_port;
     char users[PATH_MAX];
     char audit[PATH_MAX];
     char tls_cert[PATH_MAX], tls_key[PATH_MAX];   /* "" for none */
     int64_t phone_idle_ms, board_max_ms;
-    int64_t recovery_ms;            /* kiosk.recovery_minutes (the observation countdown) */
+    int recovery_min;               /* kiosk.recovery_minutes (the observation countdown) */
+    int64_t recovery_ms;            /* the same in ms */
     /* The station's own broker link: broker { } then station.broker { }. */
-    char broker_host[256];
-    int broker_port;
-    int keepalive;
-    char username[HV_NAME_MAX];     /* "" means the login "station" */
-    char password[128];
-    struct cfg_auth auth;
+    struct cfg_broker broker;
     /* The response-time report's shifts and targets. */
+    char day_starts[16], night_starts[16];   /* "HH:MM" as written */
     int day_starts_min, night_starts_min;
     int target_s[PRIO_COUNT];       /* by enum priority */
 };
@@ -57,6 +58,13 @@ struct station_config {
  */
 int stationcfg_load(const char *path, struct station_config *out, struct cfg_error *err);
 void stationcfg_free(struct station_config *c);
+
+/*
+ * A reload: copies into next, from running, every setting only a restart
+ * applies (listen, users, audit, the TLS files, the session lengths, the
+ * broker), logging each one the file changed.  Returns how many had changed.
+ */
+int stationcfg_keep_restart(struct station_config *next, const struct station_config *running);
 
 /* The station's broker login: username, or "station" when none is set. */
 const char *stationcfg_login(const struct station_config *c);
@@ -72,8 +80,9 @@ int stationcfg_set_listen(struct station_config *c, const char *hostport,
 bool stationcfg_host_is_loopback(const char *host);
 
 /*
- * The last check before serving: TLS (both tls_cert and tls_key, readable),
- * or a loopback listen address.  Returns 0, or HV_ECONFIG with err set.
+ * The last check before serving: TLS (tls_cert and tls_key, checked by
+ * stationcfg_load), or a loopback listen address.  Returns 0, or
+ * HV_ECONFIG with err set.
  */
 int stationcfg_check_listen(const struct station_config *c, struct cfg_error *err);
 

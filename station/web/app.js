@@ -535,16 +535,25 @@
 
   function setStation(s) {
     station = s;
+    renderController();
+    checkLink();
+  }
+
+  /* The header's controller pill and banner.  While the link is lost the last word
+   * from the station may be stale: the controller's state is unknown, never "online". */
+  function renderController() {
     var ctl = $('ctl-state');
-    if (s.controller === false) {
+    if (linkLost || !station) {
+      ctl.textContent = linkLost ? 'Controller unknown (link lost)' : 'Controller ?';
+      ctl.setAttribute('data-state', 'unknown');
+    } else if (station.controller === false) {
       ctl.textContent = 'Controller OFFLINE';
       ctl.setAttribute('data-state', 'bad');
     } else {
       ctl.textContent = 'Controller online';
       ctl.setAttribute('data-state', 'ok');
     }
-    $('ctl-banner').hidden = s.controller !== false || s.broker === false;
-    checkLink();
+    $('ctl-banner').hidden = linkLost || !station || station.controller !== false;
   }
 
   function checkLink() {
@@ -562,6 +571,7 @@
       var ls = $('link-state');
       ls.textContent = lost ? 'LINK LOST' : 'Live';
       ls.setAttribute('data-state', lost ? 'bad' : 'ok');
+      renderController();
       updateAlarm();
     }
   }

@@ -54,6 +54,15 @@ def raw_exchange(port, data, timeout=10):
         s.close()
 
 
+def line_of(path, needle):
+    """The 1-based line of the file at path where needle first appears."""
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if needle in line:
+                return n
+    raise AssertionError("%s not in %s" % (needle, path))
+
+
 def status_of(raw):
     line = raw.split(b"\r\n", 1)[0].decode(errors="replace")
     parts = line.split(" ")
@@ -803,6 +812,42 @@ def tls_exchange(ctx, port, data, host="127.0.0.1", timeout=10):
             return out
 
 
+class Config(unittest.TestCase):
+    """haven.cfg errors the station stops on (exit 2), each with haven.cfg:LINE."""
+
+    def test_shared_broker_username_names_its_line_and_the_fix(self):
+        """A username in the shared broker { } (here the controller's) is not a station's
+        login: the error is at that line and says where the station's own goes (it named
+        the file alone before issue 13)."""
+        with Clinic(start_room=False, start_station=False) as c:
+            with open(c.cfg_path) as f:
+                text = f.read()
+            bad = os.path.join(c.tmp, "shared.cfg")
+            with open(bad, "w") as f:
+                f.write('broker = {\n  port = %d;\n  username = "controller-x";\n};\n%s'
+                        % (c.broker_port, text))
+            p = Proc("haven-station", [c.station_bin, "--config", bad],
+                     os.path.join(c.tmp, "refused.log"))
+            c.procs.append(p)
+            rc = p.wait_exit(DEFAULT_START)
+            out = p.text()
+            self.assertEqual(rc, 2, out)
+            self.assertIn("%s:%d: the shared broker 'username' \"controller-x\" is not a "
+                          "station's login" % (bad, line_of(bad, "controller-x")), out)
+            self.assertIn('station = { broker = { username = \"station\"; password_file = ',
+                          out)
+            # the station's own username overrides the shared one: it serves
+            with open(bad, "w") as f:
+                f.write('broker = {\n  port = %d;\n  username = "controller-x";\n};\n%s'
+                        % (c.broker_port, text.replace(
+                            "station = {\n", 'station = {\n  broker = { username = "station"; };\n')))
+            p = Proc("haven-station", [c.station_bin, "--config", bad],
+                     os.path.join(c.tmp, "served.log"))
+            c.procs.append(p)
+            p.wait_text("serving http://127.0.0.1:%d/" % c.http_port, DEFAULT_START)
+            p.stop()
+
+
 class TLS(unittest.TestCase):
     """HTTPS with the certificates from scripts/make-certs; plain HTTP only on loopback."""
 
@@ -886,9 +931,10 @@ class TLS(unittest.TestCase):
             self.assertFalse(ev.closed)
             ev.close()
 
-    def run_refused(self, c, args, timeout=DEFAULT_START):
-        """Starts the station with args and returns (exit status, its output)."""
-        p = Proc("haven-station", [c.station_bin, "--config", c.cfg_path, "--broker",
+    def run_refused(self, c, args, timeout=DEFAULT_START, cfg=None):
+        """Starts the station (on cfg, or the clinic's config) with args and returns (exit
+        status, its output)."""
+        p = Proc("haven-station", [c.station_bin, "--config", cfg or c.cfg_path, "--broker",
                                    "127.0.0.1:%d" % c.broker_port] + list(args),
                  os.path.join(c.tmp, "refused.log"))
         c.procs.append(p)
@@ -915,44 +961,74 @@ class TLS(unittest.TestCase):
             c.start_station()
             self.assertIn("serving http://127.0.0.1:", c.station.text())
 
+    def bad_config(self, c, cert, key, name="bad.cfg"):
+        """A copy of the clinic's config naming cert and key, each on a line of its own;
+        returns (its path, the line of tls_cert, the line of tls_key)."""
+        with open(c.cfg_path) as f:
+            text = f.read()
+        bad = os.path.join(c.tmp, name)
+        with open(bad, "w") as f:
+            f.write(text.replace(c.tls_settings(), 'tls_cert = "%s";\n  tls_key = "%s";'
+                                 % (cert, key)))
+        return bad, line_of(bad, "tls_cert ="), line_of(bad, "tls_key =")
+
     def test_missing_or_bad_tls_files_are_refused(self):
+        """Every TLS file error names haven.cfg:LINE of the key that named the file and stops
+        the start with exit 2 (issue 13): a missing certificate or key, a file that is not
+        PEM (it was "cannot listen", with neither file nor line), a directory."""
         with Clinic(start_station=False, tls=True) as c:
-            for cert, key, want in (
-                    (c.cert_path + ".missing", c.key_path, "tls_cert' cannot be read"),
-                    (c.cert_path, c.key_path + ".missing", "tls_key' cannot be read")):
-                with open(c.cfg_path) as f:
-                    text = f.read()
-                bad = os.path.join(c.tmp, "bad.cfg")
-                with open(bad, "w") as f:
-                    f.write(text.replace(c.tls_settings(), 'tls_cert = "%s"; tls_key = "%s";'
-                                         % (cert, key)))
-                p = Proc("haven-station", [c.station_bin, "--config", bad, "--broker",
-                                           "127.0.0.1:%d" % c.broker_port],
-                         os.path.join(c.tmp, "refused.log"))
-                c.procs.append(p)
-                rc = p.wait_exit(DEFAULT_START)
-                self.assertEqual(rc, 2, p.text())
-                self.assertIn(want, p.text())
-            # a certificate that is not PEM: refused at start, no crash (exit 1, not a signal)
-            with open(c.cert_path, "w") as f:
-                f.write("not a certificate\n")
-            rc, out = self.run_refused(c, [])
+            notpem_crt = os.path.join(c.tmp, "notpem.crt")
+            notpem_key = os.path.join(c.tmp, "notpem.key")
+            for path, text in ((notpem_crt, "not a certificate\n"), (notpem_key, "not a key\n")):
+                with open(path, "w") as f:
+                    f.write(text)
+                os.chmod(path, 0o600)
+            for cert, key, which, want in (
+                    (c.cert_path + ".missing", c.key_path, "tls_cert",
+                     "'tls_cert' %s cannot be read: No such file or directory"),
+                    (c.cert_path, c.key_path + ".missing", "tls_key",
+                     "'tls_key' %s cannot be read: No such file or directory"),
+                    (notpem_crt, c.key_path, "tls_cert",
+                     "'tls_cert' %s is not a PEM certificate"),
+                    (c.cert_path, notpem_key, "tls_key",
+                     "'tls_key' %s is not a PEM private key"),
+                    (c.tmp, c.key_path, "tls_cert", "'tls_cert' %s is not a file")):
+                bad, cert_line, key_line = self.bad_config(c, cert, key)
+                named = cert if which == "tls_cert" else key
+                line = cert_line if which == "tls_cert" else key_line
+                rc, out = self.run_refused(c, [], cfg=bad)
+                self.assertEqual(rc, 2, out)
+                self.assertIn("%s:%d: " % (bad, line) + want % named, out)
+                self.assertNotIn("cannot listen", out)
+            # PEM in form but damaged: only GnuTLS can tell, when the server starts (exit 1,
+            # no crash), and the line says what else it may be
+            damaged = os.path.join(c.tmp, "damaged.crt")
+            with open(damaged, "w") as f:
+                f.write("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            bad, _, _ = self.bad_config(c, damaged, c.key_path)
+            rc, out = self.run_refused(c, [], cfg=bad)
             self.assertEqual(rc, 1, out)
-            self.assertIn("cannot listen", out)
+            self.assertIn("GnuTLS refused tls_cert and tls_key", out)
+            # the good pair still serves
+            c.start_station()
+            self.assertIn("serving https://127.0.0.1:", c.station.text())
 
-    @unittest.expectedFailure
     def test_key_readable_by_others_is_refused(self):
-        """BUG (reported, station/ not changed here): the station serves with a TLS key that
-        group and others may read (mode 0644); the broker password_file in the same config
-        is refused for exactly that (common/cfg.c), the TLS key is not checked at all
-        (stationcfg_check_listen only fopen()s it)."""
+        """A TLS key its group or others may read is refused at config load, as ssh refuses
+        such a key and as the broker password_file is (issue 13): exit 2, haven.cfg:LINE of
+        tls_key, the file and its mode; chmod 600 and it serves."""
         with Clinic(start_station=False, tls=True) as c:
-            os.chmod(c.key_path, 0o644)
-            rc, out = self.run_refused(c, [], timeout=5)
-            self.assertIsNotNone(rc, "the station serves with a world-readable key:\n" + out)
-            self.assertNotEqual(rc, 0, out)
-            self.assertIn("readable by others", out)
-
+            key_line = line_of(c.cfg_path, "tls_key =")
+            for mode in (0o644, 0o640, 0o604):
+                os.chmod(c.key_path, mode)
+                rc, out = self.run_refused(c, [], timeout=DEFAULT_START)
+                self.assertIsNotNone(rc, "the station serves with a readable key:\n" + out)
+                self.assertEqual(rc, 2, out)
+                self.assertIn("%s:%d: 'tls_key' %s is readable by others (mode %04o); chmod 600 it"
+                              % (c.cfg_path, key_line, c.key_path, mode), out)
+            os.chmod(c.key_path, 0o600)
+            c.start_station()
+            self.assertIn("serving https://127.0.0.1:", c.station.text())
 
 if __name__ == "__main__":
     unittest.main()

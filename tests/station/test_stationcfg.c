@@ -2,8 +2,10 @@
  * test_stationcfg.c - the station { } group of haven.cfg (station/stationcfg.c):
  * the shipped example, the defaults, every key, bad types and ranges with
  * "file:line" errors, unknown keys, the broker login, the listen address
- * (config and --listen), loopback, and the last check before serving (TLS
- * files, or loopback).
+ * (config and --listen), loopback, the TLS files (checked at load: readable,
+ * PEM, the key the station's alone, each error at its key's line), a
+ * reload's restart-only settings, and the last check before serving (TLS or
+ * loopback).
  */
 #include "check.h"
 #include "err.h"
@@ -83,6 +85,9 @@ static const char *secret_file(const char *name, const char *text, mode_t mode)
     return p;
 }
 
+#define PEM_CERT "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+#define PEM_KEY "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"
+
 /* ---- the shipped configuration ------------------------------------------------------ */
 
 static void test_shipped_config(void)
@@ -127,12 +132,12 @@ static void test_defaults_without_a_station_group(void)
     CHECK_INT_EQ(c.phone_idle_ms, 900 * 1000);
     CHECK_INT_EQ(c.board_max_ms, 43200 * 1000LL);
     CHECK_INT_EQ(c.recovery_ms, 30 * 60000);
-    CHECK_STR_EQ(c.broker_host, "127.0.0.1");
-    CHECK_INT_EQ(c.broker_port, 1883);
-    CHECK_INT_EQ(c.keepalive, 10);
-    CHECK_STR_EQ(c.username, "");
-    CHECK_STR_EQ(c.password, "");
-    CHECK_STR_EQ(c.auth.cafile, "");
+    CHECK_STR_EQ(c.broker.host, "127.0.0.1");
+    CHECK_INT_EQ(c.broker.port, 1883);
+    CHECK_INT_EQ(c.broker.keepalive, 10);
+    CHECK_STR_EQ(c.broker.username, "");
+    CHECK_STR_EQ(c.broker.password, "");
+    CHECK_STR_EQ(c.broker.cafile, "");
     CHECK_STR_EQ(stationcfg_login(&c), "station");
     CHECK_INT_EQ(c.day_starts_min, 420);
     CHECK_INT_EQ(c.night_starts_min, 1140);
@@ -146,7 +151,7 @@ static void test_defaults_without_a_station_group(void)
     CHECK_STR_EQ(roomcfg_room(&c.clinic, "chair-2")->label, "chair-2");
     CHECK(stationcfg_check_listen(&c, &err) == 0);   /* loopback: plain HTTP is allowed */
     stationcfg_free(&c);
-    CHECK_STR_EQ(c.password, "");
+    CHECK_STR_EQ(c.broker.password, "");
 }
 
 /* An empty station { } and an empty report { } keep every default. */
@@ -172,8 +177,8 @@ static void test_every_key(void)
     struct cfg_error err;
     char text[4096];
     const char *pw = secret_file("station.password", "s3cret-pw\nsecond line ignored\n", 0600);
-    const char *cert = secret_file("station.crt", "CERT\n", 0644);
-    const char *key = secret_file("station.key", "KEY\n", 0600);
+    const char *cert = secret_file("station.crt", PEM_CERT, 0644);
+    const char *key = secret_file("station.key", PEM_KEY, 0600);
     const char *ca = secret_file("ca.crt", "CA\n", 0644);
 
     snprintf(text, sizeof text, CLINIC
@@ -202,13 +207,13 @@ static void test_every_key(void)
     CHECK_INT_EQ(c.board_max_ms, 604800000LL);
     CHECK_INT_EQ(c.recovery_ms, 45 * 60000);
     /* station.broker { } overrides broker { } key by key; keepalive comes from broker { }. */
-    CHECK_STR_EQ(c.broker_host, "broker.clinic");
-    CHECK_INT_EQ(c.broker_port, 8883);
-    CHECK_INT_EQ(c.keepalive, 20);
-    CHECK_STR_EQ(c.username, "station-east");
+    CHECK_STR_EQ(c.broker.host, "broker.clinic");
+    CHECK_INT_EQ(c.broker.port, 8883);
+    CHECK_INT_EQ(c.broker.keepalive, 20);
+    CHECK_STR_EQ(c.broker.username, "station-east");
     CHECK_STR_EQ(stationcfg_login(&c), "station-east");
-    CHECK_STR_EQ(c.password, "s3cret-pw");          /* the first line of the file */
-    CHECK_STR_EQ(c.auth.cafile, ca);
+    CHECK_STR_EQ(c.broker.password, "s3cret-pw");          /* the first line of the file */
+    CHECK_STR_EQ(c.broker.cafile, ca);
     CHECK_INT_EQ(c.day_starts_min, 6 * 60 + 30);
     CHECK_INT_EQ(c.night_starts_min, 18 * 60 + 45);
     CHECK_INT_EQ(c.target_s[PRIO_URGENT], 1);
@@ -216,7 +221,7 @@ static void test_every_key(void)
     CHECK_INT_EQ(c.target_s[PRIO_ROUTINE], 300);
     CHECK(stationcfg_check_listen(&c, &err) == 0);   /* both TLS files can be read */
     stationcfg_free(&c);
-    CHECK_STR_EQ(c.password, "");                    /* wiped */
+    CHECK_STR_EQ(c.broker.password, "");                    /* wiped */
 }
 
 /* The shared broker { } alone gives the station its broker too (never controller.broker). */
@@ -228,10 +233,10 @@ static void test_shared_broker_and_not_the_controllers(void)
     REQUIRE(load_text(CLINIC "broker = { host = \"10.1.2.3\"; port = 1999; };\n"
                       "station = { broker = { username = \"station\"; password = \"pw\"; }; };\n",
                       &c, &err, NULL) == 0);
-    CHECK_STR_EQ(c.broker_host, "10.1.2.3");
-    CHECK_INT_EQ(c.broker_port, 1999);
-    CHECK_STR_EQ(c.username, "station");
-    CHECK_STR_EQ(c.password, "pw");
+    CHECK_STR_EQ(c.broker.host, "10.1.2.3");
+    CHECK_INT_EQ(c.broker.port, 1999);
+    CHECK_STR_EQ(c.broker.username, "station");
+    CHECK_STR_EQ(c.broker.password, "pw");
     stationcfg_free(&c);
 }
 
@@ -354,21 +359,20 @@ static void test_password_file_readable_by_others(void)
 }
 
 /*
- * The shared broker { } may carry the controller's login; the station refuses to use it.
- * (The error names the file but no line: the offending key is not in station { }.)
+ * The shared broker { } may carry the controller's login; the station refuses to use it,
+ * at the line of that username, and says where the station's own goes.
  */
 static void test_shared_broker_username_is_not_the_stations(void)
 {
     struct station_config c;
     struct cfg_error err;
-    const char *path;
-    char want[600];
 
-    CHECK(load_text(CLINIC "broker = { username = \"room-1\"; };\n", &c, &err, &path) ==
-          HV_ECONFIG);
-    snprintf(want, sizeof want, "%s", path);
-    CHECK(strncmp(err.text, want, strlen(want)) == 0);
-    CHECK(strstr(err.text, "'username' must be \"station\"") != NULL);
+    EXPECT_ERROR(CLINIC "broker = {\n  host = \"127.0.0.1\";\n  username = \"room-1\"; #!\n};\n",
+                 "the shared broker 'username' \"room-1\" is not a station's login, and the "
+                 "station would log in with it: give the station its own, station = { broker = "
+                 "{ username = \"station\";");
+    EXPECT_ERROR(CLINIC "broker = { username = \"kiosk-%r\"; #!\n};\n"
+                 "station = { listen = \"127.0.0.1:8081\"; };\n", "docs/deployment.md");
     /* station.broker.username overrides it. */
     REQUIRE(load_text(CLINIC "broker = { username = \"room-1\"; };\n"
                       "station = { broker = { username = \"station-2\"; }; };\n", &c, &err,
@@ -507,41 +511,132 @@ static void test_check_listen_tls_files(void)
     struct station_config c;
     struct cfg_error err;
     char text[2048];
-    const char *cert = secret_file("s.crt", "CERT\n", 0644);
-    const char *key = secret_file("s.key", "KEY\n", 0600);
+    const char *cert = secret_file("s.crt", PEM_CERT, 0644);
+    const char *key = secret_file("s.key", PEM_KEY, 0600);
 
-    /* Both files readable: any address may be served (HTTPS). */
+    /* Both files good: any address may be served (HTTPS). */
     snprintf(text, sizeof text, CLINIC "station = { listen = \"0.0.0.0:8443\";\n"
              "  tls_cert = \"%s\"; tls_key = \"%s\"; };\n", cert, key);
     REQUIRE(load_text(text, &c, &err, NULL) == 0);
     CHECK(stationcfg_check_listen(&c, &err) == 0);
     stationcfg_free(&c);
+}
 
-    /* A missing certificate or key: refused before serving, naming the file and the key. */
-    snprintf(text, sizeof text, CLINIC "station = { listen = \"0.0.0.0:8443\";\n"
-             "  tls_cert = \"%s/missing.crt\"; tls_key = \"%s\"; };\n", unit_dir(), key);
-    REQUIRE(load_text(text, &c, &err, NULL) == 0);    /* the load itself does not open them */
-    err.text[0] = '\0';
-    CHECK(stationcfg_check_listen(&c, &err) == HV_ECONFIG);
-    CHECK(strstr(err.text, "missing.crt") != NULL);
-    CHECK(strstr(err.text, "'tls_cert' cannot be read") != NULL);
-    stationcfg_free(&c);
+/* Each TLS file error is the config's, at the line of the key that named the file. */
+static void test_tls_files_are_checked_at_load(void)
+{
+    char text[4096], want[1200];
+    char cert[512], key[512], notpem[512], ecparams[512], rsa[512];
 
-    snprintf(text, sizeof text, CLINIC "station = {\n"
-             "  tls_cert = \"%s\"; tls_key = \"%s/missing.key\"; };\n", cert, unit_dir());
-    REQUIRE(load_text(text, &c, &err, NULL) == 0);
-    err.text[0] = '\0';
-    CHECK(stationcfg_check_listen(&c, &err) == HV_ECONFIG);   /* on loopback too */
-    CHECK(strstr(err.text, "missing.key") != NULL);
-    CHECK(strstr(err.text, "'tls_key' cannot be read") != NULL);
-    stationcfg_free(&c);
+    snprintf(cert, sizeof cert, "%s", secret_file("t.crt", PEM_CERT, 0644));
+    snprintf(key, sizeof key, "%s", secret_file("t.key", PEM_KEY, 0600));
+    snprintf(notpem, sizeof notpem, "%s", secret_file("t.txt", "not a certificate\n", 0600));
+    snprintf(ecparams, sizeof ecparams, "%s", secret_file("t.ec", "-----BEGIN EC PARAMETERS-----"
+             "\nBggq\n-----END EC PARAMETERS-----\n", 0600));
+    snprintf(rsa, sizeof rsa, "%s", secret_file("t.rsa", "junk\n-----BEGIN RSA PRIVATE KEY-----\n"
+             "MIIE\n-----END RSA PRIVATE KEY-----\n", 0600));
 
+    /* A missing certificate or key (on loopback too): the file, the reason, the line. */
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s/missing.crt\"; #!\n"
+             "  tls_key = \"%s\";\n};\n", unit_dir(), key);
+    snprintf(want, sizeof want, "'tls_cert' %s/missing.crt cannot be read: No such file or "
+             "directory", unit_dir());
+    expect_error(text, want, __LINE__);
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\";\n"
+             "  tls_key = \"%s/missing.key\"; #!\n};\n", cert, unit_dir());
+    snprintf(want, sizeof want, "'tls_key' %s/missing.key cannot be read", unit_dir());
+    expect_error(text, want, __LINE__);
     /* A directory is not a certificate either. */
-    snprintf(text, sizeof text, CLINIC "station = {\n"
-             "  tls_cert = \"%s\"; tls_key = \"%s\"; };\n", "/nonexistent-dir/", key);
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\"; #!\n"
+             "  tls_key = \"%s\";\n};\n", unit_dir(), key);
+    snprintf(want, sizeof want, "'tls_cert' %s is not a file", unit_dir());
+    expect_error(text, want, __LINE__);
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"/nonexistent-dir/\"; #!\n"
+             "  tls_key = \"%s\";\n};\n", key);
+    expect_error(text, "'tls_cert' /nonexistent-dir/ cannot be read", __LINE__);
+
+    /* Not PEM (it was "cannot listen" when the server refused it). */
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\"; #!\n"
+             "  tls_key = \"%s\";\n};\n", notpem, key);
+    snprintf(want, sizeof want, "'tls_cert' %s is not a PEM certificate (no \"-----BEGIN "
+             "CERTIFICATE-----\" line)", notpem);
+    expect_error(text, want, __LINE__);
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\"; #!\n"
+             "  tls_key = \"%s\";\n};\n", key, key);   /* a key where the certificate goes */
+    expect_error(text, "is not a PEM certificate", __LINE__);
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\";\n"
+             "  tls_key = \"%s\"; #!\n};\n", cert, ecparams);
+    snprintf(want, sizeof want, "'tls_key' %s is not a PEM private key", ecparams);
+    expect_error(text, want, __LINE__);
+    snprintf(notpem, sizeof notpem, "%s", secret_file("t2.crt", PEM_CERT, 0600));
+    snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\";\n"
+             "  tls_key = \"%s\"; #!\n};\n", cert, notpem);   /* a certificate as the key */
+    expect_error(text, "is not a PEM private key", __LINE__);
+
+    /* The key is the station's alone, as ssh insists: group or others may not read it. */
+    static const mode_t open_modes[] = { 0644, 0640, 0604, 0660 };
+    for (size_t i = 0; i < sizeof open_modes / sizeof open_modes[0]; i++) {
+        REQUIRE(chmod(key, open_modes[i]) == 0);
+        snprintf(text, sizeof text, CLINIC "station = {\n  tls_cert = \"%s\";\n"
+                 "  tls_key = \"%s\"; #!\n};\n", cert, key);
+        snprintf(want, sizeof want, "'tls_key' %s is readable by others (mode %04o); chmod 600 "
+                 "it", key, (unsigned)open_modes[i]);
+        expect_error(text, want, __LINE__);
+    }
+    /* 0400 (systemd's LoadCredential=) and 0600 are fine; so are an RSA or EC key. */
+    struct station_config c;
+    struct cfg_error err;
+    REQUIRE(chmod(key, 0400) == 0);
+    snprintf(text, sizeof text, CLINIC "station = { tls_cert = \"%s\"; tls_key = \"%s\"; };\n",
+             cert, key);
     REQUIRE(load_text(text, &c, &err, NULL) == 0);
-    CHECK(stationcfg_check_listen(&c, &err) == HV_ECONFIG);
     stationcfg_free(&c);
+    snprintf(text, sizeof text, CLINIC "station = { tls_cert = \"%s\"; tls_key = \"%s\"; };\n",
+             cert, rsa);
+    REQUIRE(load_text(text, &c, &err, NULL) == 0);
+    stationcfg_free(&c);
+    REQUIRE(chmod(key, 0600) == 0);
+}
+
+/* A reload keeps listen, the files, the session lengths and the broker; the rest applies. */
+static void test_keep_restart(void)
+{
+    struct station_config running, next;
+    struct cfg_error err;
+    char *out;
+
+    REQUIRE(load_text(CLINIC "station = { listen = \"127.0.0.1:8081\"; users = \"/u1\";\n"
+                      "  phone_idle = 120; broker = { username = \"station-a\"; };\n"
+                      "  report = { target = { urgent = 30; }; }; };\n", &running, &err,
+                      NULL) == 0);
+    REQUIRE(load_text(CLINIC "kiosk = { recovery_minutes = 40; };\n"
+                      "station = { listen = \"127.0.0.1:9999\"; users = \"/u2\";\n"
+                      "  phone_idle = 300; broker = { username = \"station-b\"; port = 1884; };\n"
+                      "  report = { day_starts = \"06:00\"; target = { urgent = 45; }; }; };\n",
+                      &next, &err, NULL) == 0);
+    unit_capture_begin();
+    CHECK_INT_EQ(stationcfg_keep_restart(&next, &running), 5);
+    out = unit_capture_end();
+    CHECK(strstr(out, "reload: 'station.listen' changed in the file; it takes effect at the "
+                      "next restart") != NULL);
+    CHECK(strstr(out, "'station.users' changed") != NULL);
+    CHECK(strstr(out, "'station.phone_idle' changed") != NULL);
+    CHECK(strstr(out, "'broker.username' changed") != NULL);
+    CHECK(strstr(out, "'broker.port' changed") != NULL);
+    CHECK(strstr(out, "station-b") == NULL);            /* never the value */
+    free(out);
+    CHECK_STR_EQ(next.listen_host, "127.0.0.1");
+    CHECK_INT_EQ(next.listen_port, 8081);
+    CHECK_STR_EQ(next.users, "/u1");
+    CHECK_INT_EQ(next.phone_idle_ms, 120000);
+    CHECK_STR_EQ(stationcfg_login(&next), "station-a");
+    CHECK_INT_EQ(next.broker.port, 1883);
+    /* what a reload applies */
+    CHECK_INT_EQ(next.target_s[PRIO_URGENT], 45);
+    CHECK_INT_EQ(next.day_starts_min, 360);
+    CHECK_INT_EQ(next.recovery_ms, 40 * 60000);
+    stationcfg_free(&next);
+    stationcfg_free(&running);
 }
 
 int main(void)
@@ -563,6 +658,8 @@ int main(void)
     RUN(test_host_is_loopback);
     RUN(test_check_listen_needs_tls_off_loopback);
     RUN(test_check_listen_tls_files);
+    RUN(test_tls_files_are_checked_at_load);
+    RUN(test_keep_restart);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
