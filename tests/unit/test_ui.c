@@ -6,6 +6,7 @@
  */
 #include "app.h"
 #include "check.h"
+#include "chrome.h"
 #include "questionnaire.h"
 #include "str.h"
 #include "ui.h"

@@ -6,7 +6,6 @@
  * dissociated.  No string ever holds a patient's name.
  */
 #include "str.h"
-#include "app.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -233,14 +232,14 @@ const char *str_spanish(enum str_id id)
     return (unsigned)id < STR_COUNT ? spanish[id] : NULL;
 }
 
-const char *str(const struct app *a, enum str_id id)
+const char *str_in(const char *lang, enum str_id id)
 {
     const char *s = NULL;
 
     if ((unsigned)id >= STR_COUNT)
         return "";
-    for (size_t i = 0; a && i < sizeof languages / sizeof languages[0]; i++)
-        if (strcmp(a->lang, languages[i].lang) == 0)
+    for (size_t i = 0; lang && i < sizeof languages / sizeof languages[0]; i++)
+        if (strcmp(lang, languages[i].lang) == 0)
             s = languages[i].table[id];
     if (!s)
         s = english[id];

@@ -1,5 +1,7 @@
 /*
- * ui.h - drawing for the kiosk: the theme, text, big buttons, the help button.
+ * ui.h - drawing for the kiosk (ui.c): the theme, text, big buttons, the look
+ * of the help button and of the offline banner.  It knows nothing of the app:
+ * what those two say comes from chrome.h; shapes.h and layout.h build on this.
  *
  * Everything is sized for an anxious or drowsy patient at arm's length:
  * touch targets of at least 16 mm at the configured DPI, body text large,
@@ -12,8 +14,6 @@
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_ttf.h>
 #include <stdbool.h>
-
-struct app;
 
 /* The colours of one theme.  Every (text, background) pair drawn together is listed in ui_theme_pairs. */
 struct theme {
@@ -80,13 +80,15 @@ enum ui_font ui_button_font(const struct ui *ui, SDL_Rect r, enum ui_font f, con
 /* The height ui_text would take for utf8 wrapped at maxw (no wrapping when maxw <= 0). */
 int ui_text_height(const struct ui *ui, enum ui_font f, int maxw, const char *utf8);
 
-/* The help button for the app's call state, and the offline banner when the link is down. */
-/* The help button's words now (in a's language) into out; returns out. */
-const char *ui_help_text(const struct app *a, char *out, size_t outlen);
-void ui_draw_help(struct ui *ui, const struct app *a);
-void ui_draw_offline(struct ui *ui, const struct app *a);
-/* The offline banner's height now (0 when connected or a staff overlay is up): screens start below it. */
-int ui_offline_height(const struct ui *ui, const struct app *a);
+/*
+ * The help button (at ui_help_rect) in bg with its label in fg: in large type
+ * with hint under it (the button at rest), or the label alone (hint NULL).
+ */
+void ui_help_button(struct ui *ui, SDL_Color bg, SDL_Color fg, const char *label,
+                    const char *hint);
+/* The offline banner across the top with text in it, and its height for that text. */
+void ui_draw_banner(struct ui *ui, const char *text);
+int ui_banner_height(const struct ui *ui, const char *text);
 
 /* Saves what is on screen as PNG (after ui_present). Returns 0 or HV_EIO. */
 int ui_screenshot(struct ui *ui, const char *path);

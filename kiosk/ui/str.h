@@ -1,9 +1,10 @@
 /*
  * str.h - every word the kiosk shows, in one place (implemented in strings.c).
  *
- * Screens never hold English text: they ask str(a, STR_...) and get the
- * string in the visit's language (a->lang), falling back to English for a
- * language or a string not translated yet.  Strings with a number or a name
+ * Screens never hold English text: they ask str_in(lang, STR_...) (or
+ * str(a, STR_...) in the visit's language, chrome.h) and get the string in
+ * that language, falling back to English for a language or a string not
+ * translated yet.  Nothing here knows the app.  Strings with a number or a name
  * in them carry placeholders {1} and {2}, filled by str_fill, so that a
  * translation may put them in another order.
  *
@@ -14,8 +15,6 @@
 #define HAVEN_KIOSK_STR_H
 
 #include <stddef.h>
-
-struct app;
 
 enum str_id {
     /* the help button */
@@ -60,8 +59,8 @@ enum str_id {
     STR_COUNT
 };
 
-/* The text of id in a's language (a may be NULL: English). Never NULL. */
-const char *str(const struct app *a, enum str_id id);
+/* The text of id in lang ("en", "es"; NULL or unknown: English). Never NULL. */
+const char *str_in(const char *lang, enum str_id id);
 
 /* The English / Spanish table's entry, or NULL (absent, or an id out of range; for tests). */
 const char *str_english(enum str_id id);

@@ -1,7 +1,9 @@
 /*
  * ui.c - drawing for the kiosk (ui.h): the day and night themes, fonts sized
  * for arm's length, word-wrapped text, big rounded buttons, the help button,
- * the offline banner and screenshots.
+ * the look of the help button and of the offline banner, screenshots.
+ * It knows nothing of the app: chrome.c says what the help button and the
+ * banner say, from the app's state.
  *
  * Sizes come from the window's height with a floor in millimetres at the
  * configured DPI, so that text and targets stay large on a small, dense
@@ -11,10 +13,8 @@
  * the kiosk redraws only when something changes.
  */
 #include "ui.h"
-#include "app.h"
 #include "err.h"
 #include "log.h"
-#include "str.h"
 
 #include <SDL2/SDL_image.h>
 #include <math.h>
@@ -492,63 +492,20 @@ static void label_with_hint(struct ui *ui, SDL_Rect r, SDL_Color fg, const char 
     SDL_RenderSetClipRect(ui->ren, NULL);
 }
 
-const char *ui_help_text(const struct app *a, char *out, size_t outlen)
+void ui_help_button(struct ui *ui, SDL_Color bg, SDL_Color fg, const char *label,
+                    const char *hint)
 {
-    switch (a->call) {
-    case CALL_UI_NONE:
-        return str_fill(out, outlen, str(a, STR_HELP), NULL, NULL);
-    case CALL_UI_SENDING:  /* not at the controller yet: say so, as the offline banner does */
-        return str_fill(out, outlen, str(a, a->connected ? STR_HELP_SENDING : STR_HELP_WAITING),
-                        NULL, NULL);
-    case CALL_UI_CALLED:
-        return str_fill(out, outlen, str(a, STR_HELP_CALLED), NULL, NULL);
-    case CALL_UI_COMING:
-        break;
-    }
-    if (a->call_by[0])
-        return str_fill(out, outlen, str(a, STR_HELP_COMING_BY), a->call_by, NULL);
-    return str_fill(out, outlen, str(a, STR_HELP_COMING), NULL, NULL);
-}
-
-void ui_draw_help(struct ui *ui, const struct app *a)
-{
-    const struct theme *t = ui->theme;
     SDL_Rect r = ui_help_rect(ui);
-    char text[HV_NAME_MAX + 64];
 
-    ui_help_text(a, text, sizeof text);
-    if (a->call == CALL_UI_NONE) {
-        fill_round(ui, r, button_radius(ui), t->help);
-        label_with_hint(ui, r, t->help_text, text, str(a, STR_HELP_HINT));
-    } else if (a->call == CALL_UI_COMING) {
-        ui_button(ui, r, t->coming, t->coming_text, FONT_BUTTON, text);
-    } else {
-        ui_button(ui, r, t->called, t->called_text, FONT_BUTTON, text);
+    if (!hint) {
+        ui_button(ui, r, bg, fg, FONT_BUTTON, label);
+        return;
     }
+    fill_round(ui, r, button_radius(ui), bg);
+    label_with_hint(ui, r, fg, label, hint);
 }
 
 /* ---- the offline banner ---------------------------------------------------------------- */
-
-/* Staff overlays show the link themselves and need the whole screen for their keys. */
-static bool banner_shown(const struct app *a)
-{
-    return !a->connected && !a->staff.pin_open && !a->staff.menu_open;
-}
-
-/*
- * What the banner says: the link is down, what to do instead (from config),
- * and, while the patient's call has not reached the broker, that it is kept.
- */
-static void banner_text(const struct app *a, char *out, size_t outlen)
-{
-    const char *what_else = a->cfg ? a->cfg->offline_text : "";
-    size_t len;
-
-    str_fill(out, outlen, what_else[0] ? "{1}\n{2}" : "{1}", str(a, STR_OFFLINE), what_else);
-    len = strlen(out);
-    if (a->call == CALL_UI_SENDING)
-        str_fill(out + len, outlen - len, "\n{1}", str(a, STR_OFFLINE_CALL_SAVED), NULL);
-}
 
 /* The banner's text box: right of the staff corner, across the rest of the width. */
 static SDL_Rect banner_box(const struct ui *ui)
@@ -568,25 +525,16 @@ static enum ui_font banner_font(const struct ui *ui, const char *text)
     return fit_font(ui, FONT_BODY, box.w, ui->h / 3, text);
 }
 
-int ui_offline_height(const struct ui *ui, const struct app *a)
+int ui_banner_height(const struct ui *ui, const char *text)
 {
-    char text[1024];
     SDL_Rect box = banner_box(ui);
-
-    if (!banner_shown(a))
-        return 0;
-    banner_text(a, text, sizeof text);
     return ui_text_height(ui, banner_font(ui, text), box.w, text) + 2 * box.y;
 }
 
-void ui_draw_offline(struct ui *ui, const struct app *a)
+void ui_draw_banner(struct ui *ui, const char *text)
 {
-    char text[1024];
-    SDL_Rect box = banner_box(ui), all = { 0, 0, ui->w, ui_offline_height(ui, a) };
+    SDL_Rect box = banner_box(ui), all = { 0, 0, ui->w, ui_banner_height(ui, text) };
 
-    if (!all.h)
-        return;
-    banner_text(a, text, sizeof text);
     ui_fill(ui, all, ui->theme->banner);
     ui_text(ui, banner_font(ui, text), box.x, box.y, box.w, ALIGN_LEFT, ui->theme->banner_text,
             text);
