@@ -14,7 +14,7 @@ is written to the FIFO; the figures are
     subscribed to P/room/chair-1/kiosk/call (with and without strace).
 Prints one line per run and the medians.  Not a test: it prints figures.
 """
-import argparse, os, re, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 import paho.mqtt.client as mqtt
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +35,17 @@ def wait_for(pred, timeout):
             return True
         time.sleep(0.005)
     return False
+
+
+def stop(p, sig):
+    """Signals p's whole group when it leads one (the kiosk under strace), else p."""
+    try:
+        if os.getpgid(p.pid) == p.pid:
+            os.killpg(p.pid, sig)
+        else:
+            p.send_signal(sig)
+    except ProcessLookupError:
+        pass
 
 
 def one_run(args, use_strace):
@@ -86,8 +97,11 @@ def one_run(args, use_strace):
         if use_strace:
             cmd = ["strace", "-f", "-tt", "-s", "200", "-e", "trace=fdatasync,fsync,write,sendto",
                    "-o", f"{tmp}/strace.txt"] + cmd
+        # Its own process group: under strace, SIGTERM to strace alone detaches and leaves
+        # the kiosk running (found: ten orphaned kiosks at 100 % CPU after two runs).
         procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=open(f"{tmp}/kiosk.log", "w"), cwd=SRC))
+                                      stderr=open(f"{tmp}/kiosk.log", "w"), cwd=SRC,
+                                      start_new_session=True))
         if not ev_status.wait(20):
             raise RuntimeError("kiosk never came online: " + open(f"{tmp}/kiosk.log").read()[-2000:])
         time.sleep(1.0)  # the first frame drawn, the kiosk waiting
@@ -108,11 +122,14 @@ def one_run(args, use_strace):
         return latency, syncs
     finally:
         for p in reversed(procs):
-            p.terminate()
             try:
+                stop(p, signal.SIGTERM)
                 p.wait(5)
             except subprocess.TimeoutExpired:
-                p.kill()
+                stop(p, signal.SIGKILL)
+                p.wait(5)
+            except ProcessLookupError:
+                pass
         shutil.rmtree(tmp, ignore_errors=True)
 
 
