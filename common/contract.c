@@ -517,6 +517,42 @@ static int64_t get_time(const cJSON *root, const char *key)
     return ms;
 }
 
+/*
+ * The call's optional "concerns" (issue 14) into out.  Lenient: an entry that is
+ * malformed is skipped (the rest of the call still counts); those past
+ * HV_CONCERNS_MAX are counted in concerns_more with the call's own count.
+ */
+static void get_concerns(const cJSON *root, struct contract_call *out)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "concerns"), *e;
+    const cJSON *more = cJSON_GetObjectItemCaseSensitive(root, "concerns_more");
+    const char *why = NULL;
+
+    if (cJSON_IsNumber(more) && more->valuedouble >= 0 && more->valuedouble <= 1e6)
+        out->concerns_more = (int)more->valuedouble;
+    if (!cJSON_IsArray(arr))
+        return;
+    cJSON_ArrayForEach(e, arr) {
+        struct contract_concern k = { 0 };
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(e, "reason");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "priority");
+        int rv = cJSON_IsString(r) ? reason_from_name(r->valuestring) : -1;
+        int pv = cJSON_IsString(p) ? priority_from_name(p->valuestring) : -1;
+
+        if (!cJSON_IsObject(e) || rv < 0 || pv < 0 ||
+            !get_opt_string(e, "detail", k.detail, sizeof k.detail, true, &why))
+            continue;
+        if (out->nconcerns == HV_CONCERNS_MAX) {
+            out->concerns_more += out->concerns_more < 1000000;
+            continue;
+        }
+        k.reason = (enum call_reason)rv;
+        k.priority = (enum priority)pv;
+        k.raised_ms = get_time(e, "raised");
+        out->concerns[out->nconcerns++] = k;
+    }
+}
+
 int contract_decode_call_state(const char *payload, size_t len, struct contract_call *out,
                                const char **why)
 {
@@ -552,6 +588,7 @@ int contract_decode_call_state(const char *payload, size_t len, struct contract_
     out->acknowledged_ms = get_time(root, "acknowledged");
     v = cJSON_GetObjectItemCaseSensitive(root, "escalation");
     out->escalation = cJSON_IsNumber(v) ? v->valueint : 0;
+    get_concerns(root, out);
     rc = 0;
 out:
     cJSON_Delete(root);
@@ -910,6 +947,23 @@ static cJSON *encode_call_object(const struct contract_call *c)
     cJSON_AddNumberToObject(o, "escalation", c->escalation);
     if (c->detail[0])
         cJSON_AddStringToObject(o, "detail", c->detail);
+    if (c->nconcerns > 0) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "concerns");
+        for (int i = 0; arr && i < c->nconcerns && i < HV_CONCERNS_MAX; i++) {
+            const struct contract_concern *k = &c->concerns[i];
+            cJSON *e = cJSON_CreateObject();
+            if (!e || !cJSON_AddItemToArray(arr, e)) {
+                cJSON_Delete(e);
+                break;
+            }
+            cJSON_AddStringToObject(e, "reason", reason_name(k->reason));
+            cJSON_AddStringToObject(e, "priority", priority_name(k->priority));
+            add_opt_string(e, "detail", k->detail);
+            add_time(e, "raised", k->raised_ms);
+        }
+    }
+    if (c->concerns_more > 0)
+        cJSON_AddNumberToObject(o, "concerns_more", c->concerns_more);
     return o;
 }
 

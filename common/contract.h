@@ -146,6 +146,19 @@ struct msg_status {
 };
 
 /*
+ * One concern raised on a call (issue 14): the call that opened it, or a later
+ * call id the controller joined to it (a second checklist answer, item 9, an
+ * unwell check-in).  The nurse sees every one, not only the first.
+ */
+#define HV_CONCERNS_MAX 8
+struct contract_concern {
+    enum call_reason reason;
+    enum priority priority;      /* the priority this concern asked for */
+    int64_t raised_ms;
+    char detail[HV_DETAIL_MAX];  /* "" when the kiosk sent none */
+};
+
+/*
  * The room's call, as on P/call/R and P/page/G.  Times are ms since the
  * epoch; acknowledged_ms is 0 while the call is open.
  */
@@ -162,6 +175,11 @@ struct contract_call {
     char via[HV_LOGIN_MAX];      /* the login that acknowledged ("" while open, or a bedside ack) */
     int escalation;
     char detail[HV_DETAIL_MAX];
+    /* Every concern raised on the call, in the order raised (the first opened it);
+     * concerns_more counts those that came after the list was full. */
+    int nconcerns;
+    int concerns_more;
+    struct contract_concern concerns[HV_CONCERNS_MAX];
 };
 
 /*

@@ -41,11 +41,12 @@ static void send_response(struct app *a, const struct run *r, int pos, bool comp
 }
 
 /*
- * A rule's call.  With no call open, or one open for the same reason, it is
- * the ordinary call (or its re-alert).  With a call open for another reason
- * (the help button pressed a minute ago), re-sending that call's id would
- * be a re-alert at the old priority; a call of its own id lets the
- * controller join it to the open call and raise its priority.
+ * A rule's call.  With no call open it is the ordinary call.  With a call
+ * open, even for the same reason, it is a concern of its own and gets an id
+ * of its own (issue 14): re-sending the open call's id is a re-alert of that
+ * call, with its first label and priority ("ate in the last 3 hours",
+ * routine, when the answer was chest pain).  The controller joins it to the
+ * open call, raises the priority if it is higher and lists it either way.
  */
 static void rule_call(struct app *a, const struct qn_form *f, const struct qn_rule *rule,
                       int64_t now)
@@ -53,7 +54,7 @@ static void rule_call(struct app *a, const struct qn_form *f, const struct qn_ru
     char detail[HV_DETAIL_MAX], id[HV_ID_MAX];
 
     snprintf(detail, sizeof detail, "%s", rule->detail ? rule->detail : f->id);
-    if (a->call == CALL_UI_NONE || a->call_reason == rule->reason) {
+    if (a->call == CALL_UI_NONE) {
         app_call(a, rule->reason, rule->priority, detail, now);
         return;
     }

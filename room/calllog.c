@@ -53,7 +53,13 @@ static const char schema[] =
     "  room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);"
     /* Small facts the controller keeps across restarts (issue 13: the station outage
      * paged).  New in a version-2 log too: created if missing, no migration needed. */
-    "CREATE TABLE IF NOT EXISTS marks(key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS marks(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    /* Every concern raised on a call (issue 14), the first being the one that opened
+     * it; seq keeps the order they were raised in. */
+    "CREATE TABLE IF NOT EXISTS concerns("
+    "  seq INTEGER PRIMARY KEY, call_id TEXT NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL, priority TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX IF NOT EXISTS concerns_call ON concerns(call_id);";
 
 /*
  * Version 2 (issue 12): the login an acknowledgement or clear came through
@@ -63,7 +69,16 @@ static const char schema[] =
 static const char migrate_v2[] =
     "ALTER TABLE calls ADD COLUMN ack_via TEXT;"
     "ALTER TABLE calls ADD COLUMN cleared_via TEXT;";
-#define CALLLOG_VERSION 2
+/*
+ * Version 3 (issue 14): the concerns table (created by the schema above).  A
+ * version-2 call knew one reason and detail, its last: each call gets that as
+ * its one concern, so a restored call shows what it showed before.
+ */
+static const char migrate_v3[] =
+    "INSERT INTO concerns(call_id, ts_ms, reason, priority, detail)"
+    " SELECT id, raised_ms, reason, priority, detail FROM calls"
+    " WHERE id NOT IN (SELECT call_id FROM concerns) ORDER BY raised_ms;";
+#define CALLLOG_VERSION 3
 
 static const char *const call_columns =
     "id, room, label, reason, priority, state, detail, raised_ms, acknowledged_ms, ack_by,"
@@ -89,6 +104,8 @@ static const char *const call_columns =
 #define SQL_SET_MARK "INSERT INTO marks(key, value) VALUES(?1,?2)" \
     " ON CONFLICT(key) DO UPDATE SET value=?2"
 #define SQL_GET_MARK "SELECT value FROM marks WHERE key=?1"
+#define SQL_CONCERN "INSERT INTO concerns(call_id, ts_ms, reason, priority, detail)" \
+    " VALUES(?1,?2,?3,?4,?5)"
 
 /* A one-shot statement (the walks and reports), finalized by the caller. */
 static int prepare(calllog *log, sqlite3_stmt **st, const char *sql)
@@ -107,13 +124,19 @@ static int migrate(struct db *db, int from)
     int has_via = sqlite3_prepare_v2(db_sqlite(db), "SELECT ack_via, cleared_via FROM calls LIMIT 0",
                                      -1, &st, NULL) == SQLITE_OK;
 
-    (void)from;  /* version 1 logs did not all say so: the columns tell */
+    /* Version 1 logs did not all say so: the columns tell. */
     sqlite3_finalize(st);
-    if (has_via)
+    if (!has_via) {
+        log_info("call log %s: adding who-acknowledged-via columns (version 2)", db_path(db));
+        if (db_exec(db, migrate_v2) != 0)
+            return HV_EDB;
+    }
+    if (from >= 3)
         return 0;
-    log_info("call log %s: adding who-acknowledged-via columns (version %d)", db_path(db),
-             CALLLOG_VERSION);
-    return db_exec(db, migrate_v2);
+    if (from > 0 || !has_via)  /* not a new file */
+        log_info("call log %s: each call's reason and detail become its first concern "
+                 "(version 3)", db_path(db));
+    return db_exec(db, migrate_v3);
 }
 
 static const struct db_schema calllog_schema = {
@@ -297,6 +320,20 @@ int calllog_add_alias(calllog *log, const char *alias, const char *call_id)
     return write_done(log, st, "writing an alias");
 }
 
+int calllog_add_concern(calllog *log, const char *call_id, const struct contract_concern *k)
+{
+    sqlite3_stmt *st = db_stmt(log->db, SQL_CONCERN);
+
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, k->raised_ms);
+    sqlite3_bind_text(st, 3, reason_name(k->reason), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, priority_name(k->priority), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, k->detail, -1, SQLITE_TRANSIENT);
+    return write_done(log, st, "writing a concern");
+}
+
 int calllog_known(calllog *log, const char *id, char primary[HV_ID_MAX])
 {
     sqlite3_stmt *st = db_stmt(log->db, SQL_KNOWN);
@@ -381,6 +418,34 @@ int calllog_each_alias(calllog *log, const char *call_id,
     sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ud, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : HV_EDB;
+}
+
+int calllog_each_concern(calllog *log, const char *call_id,
+                         void (*fn)(void *ud, const struct contract_concern *k), void *ud)
+{
+    sqlite3_stmt *st;
+    struct contract_concern k;
+    char name[32];
+    int rc, v;
+
+    if (prepare(log, &st, "SELECT ts_ms, reason, priority, detail FROM concerns"
+                          " WHERE call_id=?1 ORDER BY seq"))
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, call_id, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        memset(&k, 0, sizeof k);
+        k.raised_ms = sqlite3_column_int64(st, 0);
+        col_text(st, 1, name, sizeof name);
+        v = reason_from_name(name);
+        k.reason = v < 0 ? REASON_HELP : (enum call_reason)v;
+        col_text(st, 2, name, sizeof name);
+        v = priority_from_name(name);
+        k.priority = v < 0 ? PRIO_URGENT : (enum priority)v;
+        col_text(st, 3, k.detail, sizeof k.detail);
+        fn(ud, &k);
+    }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : HV_EDB;
 }

@@ -48,7 +48,7 @@ int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, cons
 
 /*
  * Appends an event ("page", "acknowledged", "reminder", "realert", "upgraded",
- * "merged") and returns its sequence number (> 0), or HV_EDB.
+ * "concern", "merged") and returns its sequence number (> 0), or HV_EDB.
  */
 int64_t calllog_event(calllog *log, const char *call_id, int64_t ms, const char *kind,
                       const char *group, const char *who, int escalation);
@@ -57,6 +57,9 @@ int calllog_delivered(calllog *log, int64_t seq);
 
 /* Records that alias (another id the kiosk sent for the same room) belongs to call_id. */
 int calllog_add_alias(calllog *log, const char *alias, const char *call_id);
+
+/* Records concern k raised on call_id (issue 14; the first is the one that opened it). */
+int calllog_add_concern(calllog *log, const char *call_id, const struct contract_concern *k);
 
 /*
  * Looks id up among calls and aliases.  Returns 1 and fills primary (if not
@@ -69,6 +72,9 @@ int calllog_each_open(calllog *log, int (*fn)(void *ud, const struct logged_call
 /* Aliases of call_id, each passed to fn. */
 int calllog_each_alias(calllog *log, const char *call_id,
                        void (*fn)(void *ud, const char *alias), void *ud);
+/* Concerns of call_id, in the order they were raised, each passed to fn. */
+int calllog_each_concern(calllog *log, const char *call_id,
+                         void (*fn)(void *ud, const struct contract_concern *k), void *ud);
 /* Pages of call_id the broker has not acknowledged: fn gets (seq, group). */
 int calllog_each_undelivered(calllog *log, const char *call_id,
                              void (*fn)(void *ud, int64_t seq, const char *group), void *ud);

@@ -9,12 +9,14 @@
 
 #define MAX_ALIASES 8          /* other ids of a call kept in memory */
 #define MAX_LOGGED_ALIASES 64  /* ... and in the call log: a flood of ids cannot fill the disk */
+#define MAX_LOGGED_CONCERNS 64 /* concerns in the call log (HV_CONCERNS_MAX in the call itself) */
 
 struct call {
     struct logged_call lc;
     char aliases[MAX_ALIASES][HV_ID_MAX];
     int naliases;
     int nlogged;              /* aliases in the call log (at most MAX_LOGGED_ALIASES) */
+    int nlogged_concerns;     /* concerns in the call log (at most MAX_LOGGED_CONCERNS) */
     int64_t next_ms;          /* next escalation, repeat or reminder (wall clock) */
     int64_t alerted_ms;       /* last page caused by the patient (raise, re-alert) */
 };
@@ -183,6 +185,42 @@ static enum priority priority_of_msg(const calls *cs, const struct msg_call *m)
     return m->priority;
 }
 
+/* ---- concerns (issue 14) ------------------------------------------------------------ */
+
+/* True if c already carries this concern: the same reason and detail (an answer given again). */
+static bool has_concern(const struct call *c, enum call_reason reason, const char *detail)
+{
+    const struct contract_call *w = &c->lc.w;
+
+    for (int i = 0; i < w->nconcerns; i++)
+        if (w->concerns[i].reason == reason && strcmp(w->concerns[i].detail, detail) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Adds a concern to c, in the caller's transaction: listed in the call while
+ * there is room (HV_CONCERNS_MAX), counted in concerns_more after that, and
+ * in the call log up to MAX_LOGGED_CONCERNS.  True when it was listed.
+ */
+static bool add_concern(calls *cs, struct call *c, enum call_reason reason, enum priority p,
+                        const char *detail, int64_t now)
+{
+    struct contract_call *w = &c->lc.w;
+    struct contract_concern k = { .reason = reason, .priority = p, .raised_ms = now };
+    bool listed = w->nconcerns < HV_CONCERNS_MAX;
+
+    snprintf(k.detail, sizeof k.detail, "%s", detail ? detail : "");
+    if (listed)
+        w->concerns[w->nconcerns++] = k;
+    else
+        w->concerns_more++;
+    if (c->nlogged_concerns < MAX_LOGGED_CONCERNS &&
+        calllog_add_concern(cs->log, w->id, &k) == 0)
+        c->nlogged_concerns++;
+    return listed;
+}
+
 static void open_call(calls *cs, struct room_state *rs, const char *id,
                       enum call_reason reason, enum priority prio, const char *detail,
                       int64_t now)
@@ -214,6 +252,7 @@ static void open_call(calls *cs, struct room_state *rs, const char *id,
     snprintf(c->lc.group, sizeof c->lc.group, "%s", group);
     calllog_begin(cs->log);
     calllog_insert(cs->log, &c->lc);
+    add_concern(cs, c, reason, prio, w->detail, now);
     seq = log_page(cs, c, group, "page", now);
     if (!commit(cs, c))
         seq = 0;
@@ -283,26 +322,69 @@ static void add_alias(calls *cs, struct call *c, const char *id)
 }
 
 /*
- * A second call id for a room whose call is open: alias it (counted, logged
- * rate-limited, never paged), or, if more urgent, upgrade the call.
+ * A second call id for a room whose call is open, and the concern it raises
+ * is one the call already carries (or the call's list is full and it is no
+ * more urgent): an alias, counted and logged rate-limited, never paged.  A
+ * flood of ids is this.
  */
-static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t now)
+static void join_quietly(calls *cs, struct call *c, const struct msg_call *m, bool fresh,
+                         int64_t now)
 {
-    enum priority p = priority_of_msg(cs, m);
     struct logged_call *lc = &c->lc;
 
-    add_alias(cs, c, m->id);
-    if (p <= lc->w.priority) {
-        cs->stats.merged++;
-        log_limited(&merge_rl, LOG_INFO, "%s: call %s joins open call %s (%s): not paged "
-                    "(%llu merged so far)", lc->w.room, m->id, lc->w.id, reason_name(m->reason),
-                    (unsigned long long)cs->stats.merged);
-        return;
+    cs->stats.merged++;
+    if (fresh) {  /* new, but past the list: counted in the call and logged */
+        calllog_begin(cs->log);
+        add_concern(cs, c, m->reason, priority_of_msg(cs, m), m->detail, now);
+        commit(cs, c);
     }
-    /* More urgent than what the nurses were told: a new chain, paged now, and an
-     * earlier acknowledgement no longer covers it. */
-    log_warn("%s: call %s upgraded %s -> %s by %s (%s)", lc->w.room, lc->w.id,
-             priority_name(lc->w.priority), priority_name(p), m->id, reason_name(m->reason));
+    log_limited(&merge_rl, LOG_INFO, "%s: call %s joins open call %s (%s%s): not paged "
+                "(%llu merged so far)", lc->w.room, m->id, lc->w.id, reason_name(m->reason),
+                fresh ? ", a concern past the list" : ", a concern it has",
+                (unsigned long long)cs->stats.merged);
+}
+
+/*
+ * A new concern no more urgent than the call (issue 14): listed, and the group
+ * paged last is paged now with the call's concerns, so the nurse hears of it.
+ * The priority never drops and the escalation goes on as it was; an equal
+ * concern becomes the call's headline (reason, detail), a lower one does not.
+ */
+static void add_lesser_concern(calls *cs, struct call *c, const struct msg_call *m,
+                               enum priority p, int64_t now)
+{
+    struct logged_call *lc = &c->lc;
+
+    log_info("%s: call %s: new concern by %s (%s, %s%s%s): paging %s", lc->w.room, lc->w.id,
+             m->id, reason_name(m->reason), priority_name(p), m->detail[0] ? ": " : "",
+             m->detail, lc->group);
+    if (p == lc->w.priority) {
+        lc->w.reason = m->reason;
+        snprintf(lc->w.detail, sizeof lc->w.detail, "%s", m->detail);
+    }
+    c->alerted_ms = now;
+    calllog_begin(cs->log);
+    add_concern(cs, c, m->reason, p, m->detail, now);
+    save(cs, c);
+    int64_t seq = log_page(cs, c, lc->group, "concern", now);
+    bool kept = commit(cs, c);
+    cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
+    send_page(cs, c, kept ? seq : 0);
+}
+
+/*
+ * More urgent than what the nurses were told: the call takes the concern's
+ * priority, reason and detail, a new chain is paged now, and an earlier
+ * acknowledgement no longer covers it.
+ */
+static void upgrade(calls *cs, struct call *c, const struct msg_call *m, enum priority p,
+                    int64_t now)
+{
+    struct logged_call *lc = &c->lc;
+
+    log_warn("%s: call %s upgraded %s -> %s by %s (%s%s%s)", lc->w.room, lc->w.id,
+             priority_name(lc->w.priority), priority_name(p), m->id, reason_name(m->reason),
+             m->detail[0] ? ": " : "", m->detail);
     lc->w.priority = p;
     lc->w.reason = m->reason;
     snprintf(lc->w.detail, sizeof lc->w.detail, "%s", m->detail);
@@ -315,10 +397,31 @@ static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t n
     /* Set before save(), so the log knows whom a re-alert or reminder goes to. */
     snprintf(lc->group, sizeof lc->group, "%s", policy_of(cs, c)->steps[0].group);
     calllog_begin(cs->log);
+    if (!has_concern(c, m->reason, m->detail))
+        add_concern(cs, c, m->reason, p, m->detail, now);
     save(cs, c);
     int64_t seq = log_page(cs, c, lc->group, "upgraded", now);
     send_page(cs, c, commit(cs, c) ? seq : 0);
     cs->ops->publish_call(cs->ctx, lc->w.room, &lc->w);
+}
+
+/*
+ * A second call id for a room whose call is open: it joins the call as an
+ * alias.  A more urgent concern upgrades the call; a new one no more urgent
+ * is listed and paged; one the call already carries pages no one.
+ */
+static void merge(calls *cs, struct call *c, const struct msg_call *m, int64_t now)
+{
+    enum priority p = priority_of_msg(cs, m);
+    bool fresh = !has_concern(c, m->reason, m->detail);
+
+    add_alias(cs, c, m->id);
+    if (p > c->lc.w.priority)
+        upgrade(cs, c, m, p, now);
+    else if (fresh && c->lc.w.nconcerns < HV_CONCERNS_MAX)
+        add_lesser_concern(cs, c, m, p, now);
+    else
+        join_quietly(cs, c, m, fresh, now);
 }
 
 void calls_raise(calls *cs, const char *room, const struct msg_call *m, int64_t now)
@@ -728,6 +831,18 @@ static void restore_alias(void *ud, const char *alias)
         snprintf(c->aliases[c->naliases++], HV_ID_MAX, "%s", alias);
 }
 
+static void restore_concern(void *ud, const struct contract_concern *k)
+{
+    struct call *c = ((struct restore_ctx *)ud)->c;
+    struct contract_call *w = &c->lc.w;
+
+    c->nlogged_concerns++;
+    if (w->nconcerns < HV_CONCERNS_MAX)
+        w->concerns[w->nconcerns++] = *k;
+    else
+        w->concerns_more++;
+}
+
 static void restore_page(void *ud, int64_t seq, const char *group)
 {
     struct restore_ctx *rc = ud;
@@ -763,6 +878,14 @@ static int restore_one(void *ud, const struct logged_call *lc)
         c->lc.step = policy_of(cs, c)->nsteps - 1;
     c->next_ms = plan_next(cs, c);
     calllog_each_alias(cs->log, lc->w.id, restore_alias, rc);
+    c->lc.w.nconcerns = c->lc.w.concerns_more = 0;
+    calllog_each_concern(cs->log, lc->w.id, restore_concern, rc);
+    if (c->lc.w.nconcerns == 0) {  /* none logged (not after the migration): its headline */
+        struct contract_concern *k = &c->lc.w.concerns[c->lc.w.nconcerns++];
+        *k = (struct contract_concern){ .reason = lc->w.reason, .priority = lc->w.priority,
+                                        .raised_ms = lc->w.raised_ms };
+        snprintf(k->detail, sizeof k->detail, "%s", lc->w.detail);
+    }
     log_info("%s: call %s restored (%s, %s, escalation %d)", lc->w.room, lc->w.id,
              priority_name(lc->w.priority), call_state_name(lc->w.state), lc->w.escalation);
     calllog_each_undelivered(cs->log, lc->w.id, restore_page, rc);

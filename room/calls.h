@@ -14,9 +14,18 @@
  *     opens a second call.  A call id the log knows as cleared is a late
  *     duplicate and is dropped.
  *   - A call with a new id while the room's call is open joins it as an
- *     alias (counted, never paged); if its priority is higher the call is
- *     upgraded, paged, and its chain restarts from the first step of the new
- *     priority.  Aliases are capped in memory and in the log.
+ *     alias.  What it raises is a concern (its reason, priority and detail);
+ *     the call lists every concern (HV_CONCERNS_MAX, then counts them) and the
+ *     log keeps them, so the nurse sees each one (issue 14):
+ *       - a higher priority upgrades the call: the concern's priority,
+ *         reason and detail, paged now, the chain restarting from the first
+ *         step of the new priority;
+ *       - a new concern no more urgent is listed and pages the group paged
+ *         last at once; the priority never drops, the chain goes on as it
+ *         was; at equal priority it becomes the call's reason and detail;
+ *       - a concern the call already has (the same reason and detail), or
+ *         one past the full list, pages no one (counted: a flood of ids).
+ *     Aliases are capped in memory and in the log.
  *   - Escalation: step i of the chain is paged chain[i].after after the
  *     call was raised (or upgraded); past the last step the last group is
  *     paged again every `repeat`.  Each step and repeat adds one to

@@ -159,6 +159,27 @@ static int64_t next_tier(const board *b, const struct call_view *cv, const char 
     return cv->base_ms + pol->steps[last].after_ms + (step - last + 1) * pol->repeat_ms;
 }
 
+/* The call's concerns (issue 14): every one raised, in order; the board lists them. */
+static bool add_concerns(cJSON *o, const struct contract_call *w)
+{
+    cJSON *arr = cJSON_AddArrayToObject(o, "concerns");
+    bool ok = arr != NULL;
+
+    for (int i = 0; ok && i < w->nconcerns && i < HV_CONCERNS_MAX; i++) {
+        cJSON *e = cJSON_CreateObject();
+        ok = e && cJSON_AddItemToArray(arr, e);
+        if (!ok) {
+            cJSON_Delete(e);
+            break;
+        }
+        ok = cJSON_AddStringToObject(e, "reason", reason_name(w->concerns[i].reason)) &&
+             cJSON_AddStringToObject(e, "priority", priority_name(w->concerns[i].priority)) &&
+             add_str(e, "detail", w->concerns[i].detail) &&
+             add_ms(e, "raised", w->concerns[i].raised_ms);
+    }
+    return ok && cJSON_AddNumberToObject(o, "concerns_more", w->concerns_more);
+}
+
 static cJSON *call_json(const board *b, const struct call_view *cv)
 {
     const struct contract_call *w = &cv->w;
@@ -178,6 +199,7 @@ static cJSON *call_json(const board *b, const struct call_view *cv)
     ok = ok && cJSON_AddNumberToObject(o, "escalation", w->escalation);
     ok = ok && add_ms(o, "next_tier_at", next);
     ok = ok && add_str(o, "next_group", group);
+    ok = ok && add_concerns(o, w);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;

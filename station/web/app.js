@@ -197,6 +197,20 @@
     return c.detail ? r + ' — ' + c.detail : r;
   }
 
+  /* Every concern raised on the call (issue 14), when there is more than the one that
+   * opened it: the nurse sees each, not only the headline. */
+  function concernList(c) {
+    var ks = c.concerns || [], more = c.concerns_more || 0;
+    if (ks.length < 2 && !more) return null;
+    var ul = h('ul', { class: 'concerns', 'aria-label': 'Concerns raised' });
+    ks.forEach(function (k) {
+      var pr = PRIO[k.priority] || PRIO.assist;
+      ul.appendChild(h('li', { 'data-priority': k.priority, text: pr.word + ': ' + reasonWord(k) }));
+    });
+    if (more) ul.appendChild(h('li', { class: 'more', text: '+' + more + ' more' }));
+    return ul;
+  }
+
   function actionsKey(t) {
     var c = t.call;
     return [c ? c.id + '/' + c.state + '/' + c.priority : '-', t.visit || '-', t.phase || '-',
@@ -293,7 +307,8 @@
   /* Everything a call block shows, but its timers. */
   function callKey(c) {
     return c ? [c.id, c.state, c.priority, c.reason, c.detail || '', c.by || '', c.raised,
-                c.escalation || 0, c.next_tier_at || '', c.next_group || ''].join('|') : '';
+                c.escalation || 0, c.next_tier_at || '', c.next_group || '',
+                (c.concerns || []).length, c.concerns_more || 0].join('|') : '';
   }
 
   function callBlock(c, withAck, roomId) {
@@ -303,6 +318,8 @@
       h('span', { class: 'shape', 'aria-hidden': 'true', text: pr.shape }),
       h('span', { class: 'pword', text: pr.word })));
     box.appendChild(h('div', { class: 'reason', text: reasonWord(c) }));
+    var ks = concernList(c);
+    if (ks) box.appendChild(ks);
     box.appendChild(h('div', { class: 'call-line' },
       h('span', { class: 'age', 'data-since': c.raised }),
       h('span', { class: 'state', text: callWord(c) })));

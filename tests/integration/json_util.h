@@ -154,8 +154,8 @@ static inline bool json_is_ts(const char *s)
  * what the test expects: id, room, label, priority, reason, state and
  * escalation exactly; raised a timestamp; acknowledged and by null while the
  * state is open, a timestamp and by_expected (NULL: null) when acknowledged;
- * detail equal to detail_expected, or absent when that is NULL; and no
- * member besides these.  Returns true if every field matched.
+ * detail equal to detail_expected, or absent when that is NULL; concerns
+ * an array of at least one; and no member besides these.  Returns true if every field matched.
  */
 static inline bool json_check_call_(const char *payload, const char *id, const char *room,
                                     const char *label, const char *priority,
@@ -204,7 +204,15 @@ static inline bool json_check_call_(const char *payload, const char *id, const c
                          "via names the acknowledging login", file, line);
     else
         ok &= check_true(json_is_null(payload, "via"), "via is null", file, line);
-    ok &= check_int_eq(json_nkeys(payload), detail_expected ? 12 : 11, "number of members",
+    /* concerns (issue 14): every concern raised, the first being the one that opened it. */
+    {
+        cJSON *root = cJSON_Parse(payload);
+        const cJSON *ks = cJSON_GetObjectItemCaseSensitive(root, "concerns");
+        ok &= check_true(cJSON_IsArray(ks) && cJSON_GetArraySize(ks) >= 1,
+                         "concerns lists at least the call's first", file, line);
+        cJSON_Delete(root);
+    }
+    ok &= check_int_eq(json_nkeys(payload), detail_expected ? 13 : 12, "number of members",
                        "expected number of members", file, line);
     if (!ok)
         fprintf(stderr, "%s:%d:   payload: %s\n", file, line, payload);

@@ -170,8 +170,10 @@ ROOM_TEST(test_four_rooms_call_at_once)
 
 /* ---- a second call id while the room's call is open ----------------------------------- */
 
-/* Same or lower priority: merged into the original call, which keeps its id; never paged
- * (a flood of new ids must not page the nurses once per id: issue 12 item 3). */
+/* Same or lower priority, and a concern the call already has: merged into the original
+ * call, which keeps its id; never paged (a flood of new ids must not page the nurses once
+ * per id: issue 12 item 3).  A new concern no higher pages (issue 14: test_calls.c,
+ * kiosk.test_kiosk_forms test_checklist_concerns_raise_the_call). */
 ROOM_TEST(test_new_id_same_or_lower_priority_realerts)
 {
     KIOSK_PUB(t, "room/chair-2/kiosk/call", "{\"id\":\"a-1\",\"reason\":\"help\"}");
@@ -182,11 +184,11 @@ ROOM_TEST(test_new_id_same_or_lower_priority_realerts)
     CHECK_CALL(upd, "a-1", "chair-2", "Chair 2", "assist", "help", "open", 0, NULL, NULL);
     free(upd);
 
-    /* unwell is assist too: same priority. */
+    /* The same concern under a new id: same priority. */
+    KIOSK_PUB(t, "room/chair-2/kiosk/call", "{\"id\":\"a-2\",\"reason\":\"help\"}");
+    /* ... and asking routine: lower. */
     KIOSK_PUB(t, "room/chair-2/kiosk/call",
-              "{\"id\":\"a-2\",\"reason\":\"unwell\",\"detail\":\"feeling 4/5\"}");
-    /* ready is routine: lower. */
-    KIOSK_PUB(t, "room/chair-2/kiosk/call", "{\"id\":\"a-3\",\"reason\":\"ready\"}");
+              "{\"id\":\"a-3\",\"reason\":\"help\",\"priority\":\"routine\"}");
     CHECK(wait_log(&t->f, "call a-3 joins open call a-1", 2000));
 
     /* Still the one original call: no new retained call, no page for another room. */

@@ -483,6 +483,104 @@ static void test_rule_priority(void)
     rf_finish(&f);
 }
 
+/* The concern details of a call payload's "concerns" (issue 14), joined with " | ". */
+static void concern_details(const char *payload, char *out, size_t outlen, int *n)
+{
+    cJSON *root = cJSON_Parse(payload);
+    const cJSON *k;
+    size_t len = 0;
+
+    out[0] = '\0';
+    *n = 0;
+    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(root, "concerns")) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(k, "detail");
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(k, "priority");
+        len += (size_t)snprintf(out + len, len < outlen ? outlen - len : 0, "%s%s:%s",
+                                (*n)++ ? " | " : "", cJSON_IsString(p) ? p->valuestring : "?",
+                                cJSON_IsString(d) ? d->valuestring : "");
+    }
+    cJSON_Delete(root);
+}
+
+/*
+ * Issue 14, defect 1, end to end: on the safety checklist "ate in the last 3
+ * hours" (routine) is paged, then "a drink" (routine again) is paged with both
+ * concerns, then chest pain (the help reason's assist) while that call is open
+ * reaches the nurses as assist, "chest pain", with every concern listed: one
+ * call throughout (one id on every page and on the room's retained call).
+ */
+static void test_checklist_concerns_raise_the_call(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char first[64], got[1024];
+    int n;
+    REQUIRE(start(&f, &k, "\"safety-checklist\"") == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+    hv_client *board = rf_client(&f, "board");
+    REQUIRE(board && hv_client_sub(board, rf_topic(&f, "call/" ROOM), 1) == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-CON\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-1");  /* food: yes */
+    char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "priority"), "routine");
+    CHECK_STR_EQ(json_str(page, "detail"), "safety checklist: ate in the last 3 hours");
+    snprintf(first, sizeof first, "%s", json_str(page, "id") ? json_str(page, "id") : "");
+    free(page);
+
+    tap(&k, "option-1");  /* drinks: yes (routine, as the call) */
+    page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "id"), first);
+    CHECK_STR_EQ(json_str(page, "priority"), "routine");
+    CHECK_STR_EQ(json_str(page, "detail"), "safety checklist: had a drink in the last 2 hours");
+    concern_details(page, got, sizeof got, &n);
+    CHECK_INT_EQ(n, 2);
+    free(page);
+
+    tap(&k, "option-1");  /* escort: yes, an adult I know */
+    tap(&k, "option-2");  /* new medicines: no */
+    tap(&k, "option-1");  /* chest pain: yes */
+    page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+    REQUIRE(page != NULL);
+    CHECK_STR_EQ(json_str(page, "id"), first);        /* the room's one call, raised */
+    CHECK_STR_EQ(json_str(page, "priority"), "assist");
+    CHECK_STR_EQ(json_str(page, "reason"), "help");
+    CHECK_STR_EQ(json_str(page, "state"), "open");
+    CHECK_STR_EQ(json_str(page, "detail"), "safety checklist: chest pain or racing/uneven heartbeat");
+    concern_details(page, got, sizeof got, &n);
+    CHECK_INT_EQ(n, 3);
+    CHECK_STR_EQ(got, "routine:safety checklist: ate in the last 3 hours | "
+                      "routine:safety checklist: had a drink in the last 2 hours | "
+                      "assist:safety checklist: chest pain or racing/uneven heartbeat");
+    free(page);
+
+    /* The boards' view: the room's call is that one call, with the three.  The controller
+     * publishes it just after the page: the board takes updates until the upgraded one. */
+    char *call = NULL;
+    for (int i = 0; i < 8; i++) {
+        free(call);
+        call = hv_client_expect(board, rf_topic(&f, "call/" ROOM), 5000);
+        if (!call || (json_str(call, "priority") && !strcmp(json_str(call, "priority"), "assist")))
+            break;
+        CHECK_STR_EQ(json_str(call, "id"), first);  /* every update: the one call */
+    }
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "id"), first);
+    CHECK_STR_EQ(json_str(call, "priority"), "assist");
+    concern_details(call, got, sizeof got, &n);
+    CHECK_INT_EQ(n, 3);
+    free(call);
+    kf_finish(&k);
+    hv_client_free(board);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
 /*
  * Discharge, in Spanish: "a little" dizzy pages a nurse (unwell, routine) at once; the
  * checklist has four questions, none asking the patient to stand.  Screens photographed.
@@ -752,6 +850,7 @@ int main(void)
     RUN(test_response_survives_broker_down_and_kill);
     RUN(test_rule_priority);
     RUN(test_a_little_dizzy_calls);
+    RUN(test_checklist_concerns_raise_the_call);
     RUN(test_spanish_screens);
     RUN(test_small_screen);
     RUN(test_broken_form_refused);

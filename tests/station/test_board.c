@@ -263,6 +263,42 @@ static void test_call_lifecycle(void)
     board_free(b);
 }
 
+/* Issue 14: the tile lists every concern of the call, with what came past the list. */
+static void test_call_concerns(void)
+{
+    board *b = board_new(&cfg, RECOVERY, 64);
+    REQUIRE(b);
+    struct contract_call c = a_call("c-1", "chair-1", PRIO_ASSIST, T);
+    snprintf(c.detail, sizeof c.detail, "%s", "chest pain");
+    c.nconcerns = 2;
+    c.concerns[0] = (struct contract_concern){ REASON_HELP, PRIO_ROUTINE, T, "ate" };
+    c.concerns[1] = (struct contract_concern){ REASON_HELP, PRIO_ASSIST, T + S, "chest pain" };
+
+    CHECK_INT_EQ(put_call(b, &c, T + S), 0);
+    cJSON *o = tile(b, "chair-1"), *ks = get(get(o, "call"), "concerns");
+    CHECK_INT_EQ(cJSON_GetArraySize(ks), 2);
+    CHECK_STR_EQ(str(cJSON_GetArrayItem(ks, 0), "detail"), "ate");
+    CHECK_STR_EQ(str(cJSON_GetArrayItem(ks, 0), "priority"), "routine");
+    CHECK_STR_EQ(str(cJSON_GetArrayItem(ks, 1), "detail"), "chest pain");
+    CHECK_STR_EQ(str(cJSON_GetArrayItem(ks, 1), "priority"), "assist");
+    CHECK_INT_EQ(num(get(o, "call"), "concerns_more"), 0);
+    cJSON_Delete(o);
+
+    int64_t before = board_seq(b);  /* one more concern: the boards are told */
+    c.concerns[2] = (struct contract_concern){ REASON_UNWELL, PRIO_ROUTINE, T + 2 * S, "dizzy" };
+    c.nconcerns = 3;
+    c.concerns_more = 1;
+    CHECK_INT_EQ(put_call(b, &c, T + 2 * S), 0);
+    CHECK_INT_EQ(board_seq(b), before + 1);
+    o = tile(b, "chair-1");
+    ks = get(get(o, "call"), "concerns");
+    CHECK_INT_EQ(cJSON_GetArraySize(ks), 3);
+    CHECK_STR_EQ(str(cJSON_GetArrayItem(ks, 2), "reason"), "unwell");
+    CHECK_INT_EQ(num(get(o, "call"), "concerns_more"), 1);
+    cJSON_Delete(o);
+    board_free(b);
+}
+
 /* A routine chain of three steps: each step's time and group, then the repeats. */
 static void test_chain_steps_and_repeats(void)
 {
@@ -779,6 +815,7 @@ int main(void)
     }
     RUN(test_initial_snapshot);
     RUN(test_call_lifecycle);
+    RUN(test_call_concerns);
     RUN(test_chain_steps_and_repeats);
     RUN(test_next_tier_matches_calls);
     RUN(test_kiosk_status);

@@ -380,6 +380,148 @@ static void test_old_log_opens(void)
     calllog_close(log);
 }
 
+/* ---- concerns (issue 14) ------------------------------------------------------------ */
+
+struct concern_list {
+    struct contract_concern k[8];
+    int n;
+};
+
+static void collect_concern(void *ud, const struct contract_concern *k)
+{
+    struct concern_list *l = ud;
+    if (l->n < 8)
+        l->k[l->n] = *k;
+    l->n++;
+}
+
+static struct concern_list concerns_of(calllog *log, const char *id)
+{
+    struct concern_list l;
+
+    memset(&l, 0, sizeof l);
+    CHECK_INT_EQ(calllog_each_concern(log, id, collect_concern, &l), 0);
+    return l;
+}
+
+static struct contract_concern concern(enum call_reason r, enum priority p, int64_t ms,
+                                       const char *detail)
+{
+    struct contract_concern k = { .reason = r, .priority = p, .raised_ms = ms };
+    snprintf(k.detail, sizeof k.detail, "%s", detail);
+    return k;
+}
+
+/* Every concern of a call is kept, in the order raised, across a reopen and a clear. */
+static void test_concerns_kept(void)
+{
+    char path[600];
+    struct logged_call c = make_call("k-1", "chair-1", T0);
+    struct contract_concern a = concern(REASON_HELP, PRIO_ROUTINE, T0, "ate in the last 3 hours");
+    struct contract_concern b = concern(REASON_HELP, PRIO_ASSIST, T0 + 5000, "chest pain");
+    struct contract_concern d = concern(REASON_SAFETY, PRIO_URGENT, T0 + 6000, "");
+    calllog *log;
+    struct concern_list l;
+
+    snprintf(path, sizeof path, "%s/concerns.db", unit_dir());
+    remove(path);
+    log = calllog_open(path);
+    REQUIRE(log != NULL);
+    CHECK_INT_EQ(calllog_insert(log, &c), 0);
+    CHECK_INT_EQ(calllog_add_concern(log, "k-1", &a), 0);
+    CHECK_INT_EQ(calllog_begin(log), 0);
+    CHECK_INT_EQ(calllog_add_concern(log, "k-1", &b), 0);
+    CHECK_INT_EQ(calllog_add_concern(log, "k-1", &d), 0);
+    CHECK_INT_EQ(calllog_commit(log), 0);
+    CHECK_INT_EQ(concerns_of(log, "other").n, 0);
+    calllog_close(log);
+
+    log = calllog_open(path);
+    REQUIRE(log != NULL);
+    l = concerns_of(log, "k-1");
+    REQUIRE(l.n == 3);
+    CHECK_STR_EQ(l.k[0].detail, "ate in the last 3 hours");
+    CHECK_INT_EQ(l.k[0].priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(l.k[0].raised_ms, T0);
+    CHECK_STR_EQ(l.k[1].detail, "chest pain");
+    CHECK_INT_EQ(l.k[1].priority, PRIO_ASSIST);
+    CHECK_INT_EQ(l.k[1].reason, REASON_HELP);
+    CHECK_INT_EQ(l.k[1].raised_ms, T0 + 5000);
+    CHECK_STR_EQ(l.k[2].detail, "");
+    CHECK_INT_EQ(l.k[2].reason, REASON_SAFETY);
+    CHECK_INT_EQ(calllog_clear(log, "k-1", T0 + 9000, "Sam", NULL, "bedside"), 0);
+    CHECK_INT_EQ(concerns_of(log, "k-1").n, 3);  /* the record keeps them */
+    calllog_close(log);
+}
+
+/*
+ * A version-2 log (issue 12/13 layout, no concerns table) migrates to version 3:
+ * each call's reason, priority and detail become its one concern, once.
+ */
+static void test_v2_log_migrates_concerns(void)
+{
+    static const char v2[] =
+        "CREATE TABLE calls(id TEXT PRIMARY KEY, room TEXT NOT NULL, label TEXT NOT NULL,"
+        "  reason TEXT NOT NULL, priority TEXT NOT NULL, state TEXT NOT NULL,"
+        "  detail TEXT NOT NULL DEFAULT '', raised_ms INTEGER NOT NULL, acknowledged_ms INTEGER,"
+        "  ack_by TEXT, cleared_ms INTEGER, cleared_by TEXT, clear_source TEXT,"
+        "  escalation INTEGER NOT NULL DEFAULT 0, step INTEGER NOT NULL DEFAULT 0,"
+        "  base_ms INTEGER NOT NULL, timer_ms INTEGER NOT NULL, grp TEXT NOT NULL DEFAULT '',"
+        "  ack_via TEXT, cleared_via TEXT);"
+        "CREATE TABLE aliases(alias TEXT PRIMARY KEY, call_id TEXT NOT NULL);"
+        "CREATE TABLE events(seq INTEGER PRIMARY KEY, call_id TEXT NOT NULL,"
+        "  ts_ms INTEGER NOT NULL, kind TEXT NOT NULL, grp TEXT, who TEXT, escalation INTEGER,"
+        "  delivered INTEGER NOT NULL DEFAULT 0);"
+        "CREATE TABLE rooms(room TEXT PRIMARY KEY, online INTEGER, phase TEXT, ts_ms INTEGER);"
+        "CREATE TABLE marks(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+        "INSERT INTO calls(id, room, label, reason, priority, state, detail, raised_ms,"
+        "  base_ms, timer_ms, grp) VALUES('v2-open', 'chair-1', 'Chair 1', 'help', 'routine',"
+        "  'open', 'ate in the last 3 hours', 1000, 1000, 1000, 'nurses');"
+        "INSERT INTO calls(id, room, label, reason, priority, state, raised_ms, base_ms, timer_ms,"
+        "  cleared_ms) VALUES('v2-done', 'chair-2', 'Chair 2', 'safety', 'urgent', 'open',"
+        "  500, 500, 500, 900);"
+        "PRAGMA user_version=2;";
+    char path[600];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    calllog *log;
+    struct concern_list l;
+    struct contract_concern b = concern(REASON_HELP, PRIO_ASSIST, 2000, "chest pain");
+
+    snprintf(path, sizeof path, "%s/v2.db", unit_dir());
+    remove(path);
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, v2, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+
+    log = calllog_open(path);
+    REQUIRE(log != NULL);
+    l = concerns_of(log, "v2-open");
+    REQUIRE(l.n == 1);
+    CHECK_INT_EQ(l.k[0].reason, REASON_HELP);
+    CHECK_INT_EQ(l.k[0].priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(l.k[0].raised_ms, 1000);
+    CHECK_STR_EQ(l.k[0].detail, "ate in the last 3 hours");
+    l = concerns_of(log, "v2-done");
+    REQUIRE(l.n == 1);
+    CHECK_INT_EQ(l.k[0].priority, PRIO_URGENT);
+    CHECK_INT_EQ(calllog_add_concern(log, "v2-open", &b), 0);
+    calllog_close(log);
+
+    log = calllog_open(path);  /* again: no second copy of the backfill */
+    REQUIRE(log != NULL);
+    l = concerns_of(log, "v2-open");
+    REQUIRE(l.n == 2);
+    CHECK_STR_EQ(l.k[1].detail, "chest pain");
+    calllog_close(log);
+    REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK_INT_EQ(sqlite3_column_int(st, 0), 3);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* Size of the file at path in bytes, or -1. */
 static long file_size(const char *path)
 {
@@ -774,6 +916,8 @@ int main(void)
     RUN(test_checkpoint_bounds_wal);
     RUN(test_file_reopen);
     RUN(test_old_log_opens);
+    RUN(test_concerns_kept);
+    RUN(test_v2_log_migrates_concerns);
     RUN(test_report);
     RUN(test_report_none_acknowledged);
     RUN(test_report_large);

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define T 1795000000000LL  /* a time in 2026; every test counts from here */
@@ -69,7 +70,7 @@ struct ev {
 #define MAX_EVS 8192
 
 struct rec {
-    struct ev evs[MAX_EVS];
+    struct ev *evs;      /* MAX_EVS of them, on the heap (a call with its concerns is ~3 KB) */
     int n;
     calllog *log;
     int restoring;       /* re-sent pages may be to an earlier group */
@@ -292,6 +293,9 @@ static int fx_open(struct fx *f, const char *text)
     struct cfg_error err;
 
     memset(f, 0, sizeof *f);
+    f->rec.evs = calloc(MAX_EVS, sizeof *f->rec.evs);
+    if (!f->rec.evs)
+        return -1;
     if (roomcfg_load(write_config(text), &f->cfg, &err) != 0) {
         fprintf(stderr, "  config: %s\n", err.text);
         return -1;
@@ -336,6 +340,8 @@ static void fx_close(struct fx *f)
     calls_free(f->cs);
     calllog_close(f->log);
     roomcfg_free(&f->cfg);
+    free(f->rec.evs);
+    f->rec.evs = NULL;
 }
 
 static void raise_call(struct fx *f, const char *room, const char *id, enum call_reason reason,
@@ -885,44 +891,246 @@ static void test_upgrade_survives_restart(void)
     fx_close(&f);
 }
 
+/* A kiosk call with a questionnaire rule's priority (prio < 0: the reason's) and detail. */
+static void raise_concern(struct fx *f, const char *room, const char *id, enum call_reason reason,
+                          int prio, const char *detail, int64_t now)
+{
+    struct msg_call m;
+
+    memset(&m, 0, sizeof m);
+    snprintf(m.id, sizeof m.id, "%s", id);
+    m.reason = reason;
+    m.has_priority = prio >= 0;
+    m.priority = prio >= 0 ? (enum priority)prio : PRIO_ROUTINE;
+    snprintf(m.detail, sizeof m.detail, "%s", detail ? detail : "");
+    calls_raise(f->cs, room, &m, now);
+}
+
+#define ATE "safety checklist: ate in the last 3 hours"
+#define DRINK "safety checklist: had a drink in the last 2 hours"
+#define CHEST "safety checklist: chest pain or racing/uneven heartbeat"
+#define ITEM9 "PHQ-9 item 9: Several days"
+
+/* Checks concern i of call c: its reason, priority and detail. */
+static void check_concern(const struct contract_call *c, int i, enum call_reason reason,
+                          enum priority prio, const char *detail, int line)
+{
+    if (!c || i >= c->nconcerns) {
+        fprintf(stderr, "  concern %d: the call has %d\n", i, c ? c->nconcerns : -1);
+        check_true(false, "the concern is listed", __FILE__, line);
+        return;
+    }
+    if (c->concerns[i].reason != reason || c->concerns[i].priority != prio ||
+        strcmp(c->concerns[i].detail, detail) != 0) {
+        fprintf(stderr, "  concern %d: want %s/%s/%s, got %s/%s/%s\n", i, reason_name(reason),
+                priority_name(prio), detail, reason_name(c->concerns[i].reason),
+                priority_name(c->concerns[i].priority), c->concerns[i].detail);
+        check_true(false, "the concern expected", __FILE__, line);
+    }
+}
+#define CHECK_CONCERN(c, i, reason, prio, detail) \
+    check_concern((c), (i), (reason), (prio), (detail), __LINE__)
+
+/*
+ * Issue 14, defect 1: "ate in the last 3 hours" (routine) is open when chest
+ * pain (the help reason's assist) is answered.  The call is upgraded to assist
+ * and carries chest pain as its detail, with both concerns listed, in the page
+ * payload as sent; one call; a restart keeps both.
+ */
+static void test_concern_upgrade_carries_reason(void)
+{
+    struct fx f;
+    const struct ev *e;
+    const struct contract_call *c;
+    char *json;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_concern(&f, "chair-1", "k-1", REASON_HELP, PRIO_ROUTINE, ATE, T);
+    e = nth(&f.rec, EV_PAGE, 0);
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->call.priority, PRIO_ROUTINE);
+    CHECK_INT_EQ(e->call.nconcerns, 1);
+    CHECK_CONCERN(&e->call, 0, REASON_HELP, PRIO_ROUTINE, ATE);
+    deliver_all(&f);
+    f.rec.n = 0;
+
+    raise_concern(&f, "chair-1", "k-2", REASON_HELP, -1, CHEST, T + 5 * S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "nurses", "k-1", 0, CALL_OPEN);   /* assist's first step, now */
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->call.priority, PRIO_ASSIST);
+    CHECK_INT_EQ(e->call.reason, REASON_HELP);
+    CHECK_STR_EQ(e->call.detail, CHEST);
+    CHECK_INT_EQ(e->call.nconcerns, 2);
+    CHECK_CONCERN(&e->call, 0, REASON_HELP, PRIO_ROUTINE, ATE);
+    CHECK_CONCERN(&e->call, 1, REASON_HELP, PRIO_ASSIST, CHEST);
+    CHECK_INT_EQ(e->call.concerns[1].raised_ms, T + 5 * S);
+    /* What P/page/nurses carries (the controller encodes this struct). */
+    json = contract_encode_call(&e->call);
+    REQUIRE(json != NULL);
+    CHECK(strstr(json, "\"priority\":\"assist\",\"reason\":\"help\"") != NULL);
+    CHECK(strstr(json, "\"detail\":\"" CHEST "\"") != NULL);
+    CHECK(strstr(json, "\"concerns\":[{\"reason\":\"help\",\"priority\":\"routine\","
+                       "\"detail\":\"" ATE "\"") != NULL);
+    {
+        struct contract_call back;
+        const char *why = NULL;
+        REQUIRE(contract_decode_call_state(json, strlen(json), &back, &why) == 0);
+        CHECK_INT_EQ(back.nconcerns, 2);
+        CHECK_CONCERN(&back, 1, REASON_HELP, PRIO_ASSIST, CHEST);
+    }
+    free(json);
+    e = last(&f.rec, EV_PUBLISH);
+    REQUIRE(e != NULL && e->has_call);
+    CHECK_STR_EQ(e->call.detail, CHEST);
+    CHECK_INT_EQ(e->call.nconcerns, 2);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 15 * S);  /* assist's charge step, from the upgrade */
+
+    /* The controller restarts: the call comes back with both concerns. */
+    deliver_all(&f);
+    REQUIRE(fx_restart(&f, T + 6 * S) == 0);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->priority, PRIO_ASSIST);
+    CHECK_STR_EQ(c->detail, CHEST);
+    CHECK_INT_EQ(c->nconcerns, 2);
+    CHECK_CONCERN(c, 0, REASON_HELP, PRIO_ROUTINE, ATE);
+    CHECK_CONCERN(c, 1, REASON_HELP, PRIO_ASSIST, CHEST);
+    calls_tick(f.cs, T + 15 * S);
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "charge", "k-1", 1, CALL_OPEN);
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->call.nconcerns, 2);
+    fx_close(&f);
+}
+
+/*
+ * A second concern no higher than the call: listed, and the group paged last
+ * is paged at once with it; the priority never drops, the chain goes on as it
+ * was, there is still one call.  The same concern again (a new id, the answer
+ * given again) pages no one; the same id again is a re-alert as ever.
+ */
 static void test_lower_or_equal_priority_joins(void)
 {
     struct fx f;
     const struct contract_call *c;
+    const struct ev *e;
 
     REQUIRE(fx_open(&f, config_text) == 0);
-    raise_call(&f, "chair-1", "s-1", REASON_SAFETY, T);      /* urgent */
-    calls_tick(f.cs, T + 3 * S);                              /* charge */
+    raise_concern(&f, "chair-1", "s-1", REASON_SAFETY, -1, ITEM9, T);   /* urgent */
+    calls_tick(f.cs, T + 3 * S);                                         /* charge */
     f.rec.n = 0;
-    raise_call(&f, "chair-1", "h-2", REASON_HELP, T + 4 * S); /* assist: lower */
-    CHECK_INT_EQ(f.rec.n, 0);                                 /* merged: never paged */
+    raise_concern(&f, "chair-1", "h-2", REASON_HELP, PRIO_ROUTINE, DRINK, T + 4 * S); /* lower */
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "charge", "s-1", 1, CALL_OPEN);    /* the group paged last, escalation kept */
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->call.priority, PRIO_URGENT);     /* never lowered */
+    CHECK_INT_EQ(e->call.reason, REASON_SAFETY);
+    CHECK_STR_EQ(e->call.detail, ITEM9);             /* the headline stays the most urgent */
+    CHECK_INT_EQ(e->call.nconcerns, 2);
+    CHECK_CONCERN(&e->call, 0, REASON_SAFETY, PRIO_URGENT, ITEM9);
+    CHECK_CONCERN(&e->call, 1, REASON_HELP, PRIO_ROUTINE, DRINK);
+    e = last(&f.rec, EV_PUBLISH);                    /* the boards see it too */
+    REQUIRE(e != NULL && e->has_call);
+    CHECK_INT_EQ(e->call.nconcerns, 2);
+    CHECK_INT_EQ(calls_stats(f.cs)->merged, 0);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 5 * S);  /* the chain goes on as it was */
+
+    f.rec.n = 0;                                    /* the same answer again, a new id */
+    raise_concern(&f, "chair-1", "h-3", REASON_HELP, PRIO_ROUTINE, DRINK, T + 4 * S + 1);
+    CHECK_INT_EQ(f.rec.n, 0);
     CHECK_INT_EQ(calls_stats(f.cs)->merged, 1);
     c = calls_get(f.cs, "chair-1");
     REQUIRE(c != NULL);
-    CHECK_INT_EQ(c->priority, PRIO_URGENT);
-    CHECK_INT_EQ(c->reason, REASON_SAFETY);
-    CHECK_INT_EQ(calls_open_count(f.cs), 1);
-    CHECK_INT_EQ(calls_next_due(f.cs), T + 5 * S);            /* the chain goes on as it was */
-    raise_call(&f, "chair-1", "h-2", REASON_HELP, T + 4 * S + 1);  /* the alias again */
-    CHECK_INT_EQ(f.rec.n, 1);                                 /* a re-alert of the call */
+    CHECK_INT_EQ(c->nconcerns, 2);
+    raise_concern(&f, "chair-1", "h-2", REASON_HELP, PRIO_ROUTINE, DRINK, T + 4 * S + 2);
+    CHECK_INT_EQ(f.rec.n, 1);                       /* the alias again: a re-alert */
     CHECK_PAGE(nth(&f.rec, EV_PAGE, 0), "charge", "s-1", 1, CALL_OPEN);
+
+    /* Acknowledged: a new lower concern tells the group paged last; the ack stands. */
+    ack_call(&f, "chair-1", "s-1", "nurse-7", T + 4 * S + 3);
+    f.rec.n = 0;
+    raise_concern(&f, "chair-1", "b-4", REASON_HELP, PRIO_ROUTINE, "told BP is high", T + 5 * S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "charge", "s-1", 1, CALL_ACKNOWLEDGED);
+    REQUIRE(e != NULL);
+    CHECK_STR_EQ(e->call.by, "nurse-7");
+    CHECK_INT_EQ(e->call.nconcerns, 3);
+    CHECK_CONCERN(&e->call, 2, REASON_HELP, PRIO_ROUTINE, "told BP is high");
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 4 * S + 3 + 10 * S);  /* the reminder as it was */
     fx_close(&f);
 
+    /* Equal: two routine answers.  The second is paged and becomes the headline. */
     REQUIRE(fx_open(&f, config_text) == 0);
-    raise_call(&f, "chair-1", "h-1", REASON_HELP, T);         /* assist */
+    raise_concern(&f, "chair-1", "k-1", REASON_HELP, PRIO_ROUTINE, ATE, T);
     f.rec.n = 0;
-    raise_call(&f, "chair-1", "u-2", REASON_UNWELL, T + S);   /* assist: equal */
-    CHECK_INT_EQ(f.rec.n, 0);
-    c = calls_get(f.cs, "chair-1");
-    REQUIRE(c != NULL);
-    CHECK_INT_EQ(c->reason, REASON_HELP);
-    CHECK_INT_EQ(calls_next_due(f.cs), T + 10 * S);
+    raise_concern(&f, "chair-1", "k-2", REASON_HELP, PRIO_ROUTINE, DRINK, T + S);
+    CHECK_INT_EQ(calls_open_count(f.cs), 1);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 1);
+    e = nth(&f.rec, EV_PAGE, 0);
+    CHECK_PAGE(e, "nurses", "k-1", 0, CALL_OPEN);
+    REQUIRE(e != NULL);
+    CHECK_INT_EQ(e->call.priority, PRIO_ROUTINE);
+    CHECK_STR_EQ(e->call.detail, DRINK);
+    CHECK_INT_EQ(e->call.nconcerns, 2);
+    CHECK_CONCERN(&e->call, 0, REASON_HELP, PRIO_ROUTINE, ATE);
+    CHECK_CONCERN(&e->call, 1, REASON_HELP, PRIO_ROUTINE, DRINK);
+    CHECK_INT_EQ(calls_next_due(f.cs), T + 60 * S);  /* routine's charge step, from the raise */
     /* The joined id acknowledges and clears the call. */
-    ack_call(&f, "chair-1", "u-2", "nurse-1", T + 2 * S);
+    ack_call(&f, "chair-1", "k-2", "nurse-1", T + 2 * S);
     REQUIRE(calls_get(f.cs, "chair-1") != NULL);
     CHECK_INT_EQ(calls_get(f.cs, "chair-1")->state, CALL_ACKNOWLEDGED);
-    clear_call(&f, "chair-1", "u-2", "nurse-1", false, T + 3 * S);
+    clear_call(&f, "chair-1", "k-2", "nurse-1", false, T + 3 * S);
     CHECK_INT_EQ(calls_open_count(f.cs), 0);
+    fx_close(&f);
+}
+
+static void count_concern(void *ud, const struct contract_concern *k)
+{
+    (void)k;
+    ++*(int *)ud;
+}
+
+/* More concerns than a call lists: the rest are counted (and logged), and page no one. */
+static void test_concerns_past_the_list(void)
+{
+    struct fx f;
+    char id[32], detail[64];
+    int logged = 0;
+    const struct contract_call *c;
+
+    REQUIRE(fx_open(&f, config_text) == 0);
+    raise_concern(&f, "chair-1", "k-0", REASON_HELP, -1, "concern 0", T);
+    f.rec.n = 0;
+    for (int i = 1; i <= HV_CONCERNS_MAX + 2; i++) {
+        snprintf(id, sizeof id, "k-%d", i);
+        snprintf(detail, sizeof detail, "concern %d", i);
+        raise_concern(&f, "chair-1", id, REASON_HELP, PRIO_ROUTINE, detail, T + i);
+    }
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), HV_CONCERNS_MAX - 1);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->nconcerns, HV_CONCERNS_MAX);
+    CHECK_INT_EQ(c->concerns_more, 3);
+    CHECK_INT_EQ(c->priority, PRIO_ASSIST);
+    calllog_each_concern(f.log, "k-0", count_concern, &logged);
+    CHECK_INT_EQ(logged, HV_CONCERNS_MAX + 3);
+    /* Still: a more urgent one upgrades and is the headline. */
+    raise_concern(&f, "chair-1", "s-1", REASON_SAFETY, -1, ITEM9, T + S);
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), HV_CONCERNS_MAX);
+    CHECK_INT_EQ(calls_get(f.cs, "chair-1")->priority, PRIO_URGENT);
+    CHECK_STR_EQ(calls_get(f.cs, "chair-1")->detail, ITEM9);
+    deliver_all(&f);
+    REQUIRE(fx_restart(&f, T + 2 * S) == 0);
+    c = calls_get(f.cs, "chair-1");
+    REQUIRE(c != NULL);
+    CHECK_INT_EQ(c->nconcerns, HV_CONCERNS_MAX);
+    CHECK_INT_EQ(c->concerns_more, 4);
     fx_close(&f);
 }
 
@@ -935,14 +1143,14 @@ static void test_many_aliases(void)
     REQUIRE(fx_open(&f, config_text) == 0);
     raise_call(&f, "chair-1", "c-0", REASON_SAFETY, T);
     f.rec.n = 0;
-    for (int i = 1; i <= 12; i++) {
+    for (int i = 1; i <= 12; i++) {  /* the same concern: merged, never paged */
         snprintf(id, sizeof id, "c-%d", i);
-        raise_call(&f, "chair-1", id, REASON_HELP, T + i);
+        raise_call(&f, "chair-1", id, REASON_SAFETY, T + i);
     }
-    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);  /* merged, not upgrading: never paged */
+    CHECK_INT_EQ(count(&f.rec, EV_PAGE), 0);
     for (int i = 1; i <= 12; i++) {
         snprintf(id, sizeof id, "c-%d", i);
-        raise_call(&f, "chair-1", id, REASON_HELP, T + 100 + i);
+        raise_call(&f, "chair-1", id, REASON_SAFETY, T + 100 + i);
     }
     CHECK_INT_EQ(count(&f.rec, EV_PAGE), 12);
     CHECK_INT_EQ(calls_open_count(f.cs), 1);
@@ -1745,7 +1953,9 @@ int main(void)
     RUN(test_urgent_clears_only_at_bedside);
     RUN(test_upgrade);
     RUN(test_upgrade_survives_restart);
+    RUN(test_concern_upgrade_carries_reason);
     RUN(test_lower_or_equal_priority_joins);
+    RUN(test_concerns_past_the_list);
     RUN(test_many_aliases);
     RUN(test_kiosk_offline);
     RUN(test_kiosk_offline_idle_and_phases);
