@@ -48,7 +48,7 @@
  * not the kiosk's.  "x11" runs the kiosk on an Xvfb server this program
  * starts (SDL_VIDEODRIVER=x11), where SDL waits on the X connection as it
  * does under X11 or Wayland on a chair, and the kiosk renders as it does
- * there (in software: kiosk/ui.c says why).  "native" uses the display this
+ * there (in software: kiosk/ui/ui.c says why).  "native" uses the display this
  * program runs on, to measure on a chair's own screen.
  *
  * The aims of the kiosk issue (first frame < 300 ms, idle CPU < 1 % of a
