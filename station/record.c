@@ -437,10 +437,11 @@ int record_course(record *r, const char *patient, int64_t now, int dropout_days,
         return HV_EINVAL;
     snprintf(out->patient, sizeof out->patient, "%s", patient);
     st = db_stmt(r->db, "SELECT visit, begun_ms FROM visits WHERE patient = ?1"
-                        " ORDER BY begun_ms, visit LIMIT " "65");
+                        " ORDER BY begun_ms, visit LIMIT ?2");
     if (!st)
         return HV_EDB;
     sqlite3_bind_text(st, 1, patient, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, RECORD_INFUSIONS_MAX + 1);   /* one more says "truncated" */
     while ((rc = db_row(r->db, st, "read the patient's visits")) == 1) {
         struct record_infusion *inf;
         if (out->n == RECORD_INFUSIONS_MAX) {
