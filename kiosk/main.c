@@ -17,7 +17,9 @@
  * runs), "shot PATH" (the screen as PNG, written to PATH.tmp then renamed),
  * "checkin" (the next check-in prompt now, during infusion or recovery), "quit",
  * "tapname NAME" (a tap on the current screen's touch target NAME, screen.h)
- * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N").
+ * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N"),
+ * "texts PATH" (the screen drawn, and every text it drew written to PATH with its
+ * box and its ink, and the targets: the test of text fit reads it).
  */
 #include "app.h"
 #include "clock.h"
@@ -469,6 +471,58 @@ static void log_targets(struct kiosk *k)
     log_info("targets on %s: %d", s->name, n);
 }
 
+/* A text as one line of the report: \n written as \\n, so that one text is one line. */
+static void put_text(FILE *out, const struct ui_text_rec *r)
+{
+    fprintf(out, "text %d %d %d %d %d %d box %d %d %d %d %s lines %d %s\t", (int)r->font, r->px,
+            r->ink.x, r->ink.y, r->ink.w, r->ink.h, r->box.x, r->box.y, r->box.w, r->box.h,
+            r->in_button ? "button" : "free", r->lines, r->over ? "over" : "ok");
+    for (const char *p = r->text; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*p, out);
+    }
+    fputc('\n', out);
+}
+
+/*
+ * The screen drawn with its texts recorded, and written to path (via
+ * path.tmp, renamed): "screen NAME", a "target NAME X Y W H" line per target,
+ * a "text ..." line per text (put_text), then "end".
+ */
+static void texts(struct kiosk *k, const char *path, int64_t now)
+{
+    const struct screen *s = screen_current(&k->app);
+    struct screen_target t[SCREEN_TARGETS_MAX];
+    struct ui_texts *rec = calloc(1, sizeof *rec);
+    char tmp[1100];
+    FILE *out;
+    int n;
+
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!rec || !(out = fopen(tmp, "w"))) {
+        log_error("texts %s: %s", path, strerror(errno));
+        free(rec);
+        return;
+    }
+    k->ui.texts = rec;
+    draw(k, now);
+    k->ui.texts = NULL;
+    ui_present(&k->ui);
+    n = screen_targets(s, &k->app, &k->ui, t, SCREEN_TARGETS_MAX);
+    fprintf(out, "screen %s\n", s->name);
+    for (int i = 0; i < n; i++)
+        fprintf(out, "target %s %d %d %d %d\n", t[i].name, t[i].rect.x, t[i].rect.y,
+                t[i].rect.w, t[i].rect.h);
+    for (int i = 0; i < rec->n; i++)
+        put_text(out, &rec->r[i]);
+    fputs("end\n", out);
+    if (fclose(out) != 0 || rename(tmp, path) != 0)
+        log_error("texts %s: %s", path, strerror(errno));
+    free(rec);
+}
+
 static void control(struct kiosk *k, const char *line, int64_t now)
 {
     if (strncmp(line, "shot ", 5) == 0)
@@ -481,6 +535,8 @@ static void control(struct kiosk *k, const char *line, int64_t now)
         tap_name(k, line + 8, now);
     else if (strcmp(line, "targets") == 0)
         log_targets(k);
+    else if (strncmp(line, "texts ", 6) == 0)
+        texts(k, line + 6, now);
     else
         log_error("control: unknown command '%s'", line);
 }

@@ -41,13 +41,41 @@ double ui_contrast(SDL_Color a, SDL_Color b);
 enum ui_font { FONT_SMALL, FONT_BODY, FONT_BUTTON, FONT_TITLE, FONT_HUGE, FONT_COUNT };
 enum ui_align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
 
+/*
+ * What the text functions drew, for the kiosk's test report ("texts"): each
+ * text with the box it was given and where its ink went, recorded while
+ * ui->texts is set (by the one drawing that makes the report, so it shows
+ * exactly what was drawn).
+ */
+#define UI_TEXTS_MAX 48
+#define UI_TEXT_BYTES 640
+
+struct ui_text_rec {
+    enum ui_font font;
+    int px;                   /* the font's size in pixels per em */
+    SDL_Rect box;             /* the box it was given: a button's rect, or [x, x + maxw] from y */
+    bool in_button;           /* box is a button (the label must stay inside it) */
+    SDL_Rect ink;             /* the lines' extent */
+    int lines;
+    bool over;                /* a line wider than the box (a word too long to wrap) */
+    char text[UI_TEXT_BYTES]; /* as given (cut at UI_TEXT_BYTES - 1 bytes) */
+};
+
+struct ui_texts {
+    int n;
+    struct ui_text_rec r[UI_TEXTS_MAX];
+};
+
 struct ui {
     SDL_Window *win;
     SDL_Renderer *ren;
     int w, h;                 /* output size in pixels */
     int dpi;
     TTF_Font *font[FONT_COUNT];
+    int px[FONT_COUNT];       /* each font's size in pixels per em */
     const struct theme *theme;
+    struct ui_texts *texts;   /* NULL, or where the text functions record what they draw */
+    const SDL_Rect *button;   /* the button whose label is being drawn (for texts) */
 };
 
 /*
