@@ -428,6 +428,7 @@ static int read_item(struct ld *ld, const config_setting_t *g, const config_sett
     if (!opts && !answers)
         return cfg_fail(ld->err, g, ld->path, "item '%s' has no answers: give it options = "
                         "( ... ), or the form answers = ( ... )", it->id);
+    it->own_options = opts != NULL;
     if ((rc = read_options(ld, opts ? opts : answers, it)) != 0)
         return rc;
     if (cond) {

@@ -72,6 +72,8 @@ struct qn_item {
     struct qn_text text;
     struct qn_option opts[QN_OPTIONS_MAX];
     int nopts;
+    bool own_options;       /* answered on its own options, not the form's answers: the
+                             * form's stem (which introduces those) does not head it */
     bool has_cond;
     struct qn_cond show_if;
 };

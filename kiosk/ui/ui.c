@@ -484,6 +484,17 @@ enum ui_font ui_button_font(const struct ui *ui, SDL_Rect r, enum ui_font f, con
     return fit_font(ui, f, r.w - 2 * pad_x(ui), r.h - 2 * pad_y(ui), label);
 }
 
+int ui_button_need(const struct ui *ui, enum ui_font f, int w, const char *label)
+{
+    struct lines ls;
+
+    wrap(ui->font[f], label, w - 2 * pad_x(ui), &ls);
+    for (int i = 0; i < ls.n; i++)
+        if (ls.w[i] > w - 2 * pad_x(ui))
+            return -1;
+    return ls.n * ls.skip + 2 * pad_y(ui);
+}
+
 /* Text centred in r, in f or the largest smaller font that fits; clipped to r. */
 static void label_in(struct ui *ui, SDL_Rect r, SDL_Color fg, enum ui_font f, const char *text)
 {

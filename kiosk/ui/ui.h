@@ -105,6 +105,12 @@ void ui_button(struct ui *ui, SDL_Rect r, SDL_Color bg, SDL_Color fg, enum ui_fo
 void ui_fill(struct ui *ui, SDL_Rect r, SDL_Color c);
 /* The font ui_button sets label in: f, or the largest smaller one in which it fits r. */
 enum ui_font ui_button_font(const struct ui *ui, SDL_Rect r, enum ui_font f, const char *label);
+/*
+ * The height a button w pixels wide needs for label set in f (its lines and
+ * the padding above and below), or -1 when a word of it is wider than the
+ * button holds: the label would be cut.
+ */
+int ui_button_need(const struct ui *ui, enum ui_font f, int w, const char *label);
 /* The height ui_text would take for utf8 wrapped at maxw (no wrapping when maxw <= 0). */
 int ui_text_height(const struct ui *ui, enum ui_font f, int maxw, const char *utf8);
 

@@ -360,7 +360,8 @@ static void walk_form(struct walk *w, const char *name)
         const struct qn_item *it = &form.items[i];
         char opt[16];
         memset(&e, 0, sizeof e);
-        expect_add(&e, qn_text(&form.stem, lang), true);
+        if (!it->own_options)  /* the stem heads the questions on the form's answers */
+            expect_add(&e, qn_text(&form.stem, lang), true);
         expect_add(&e, qn_text(&it->text, lang), true);
         for (int o = 0; o < it->nopts; o++)
             expect_add(&e, qn_text(&it->opts[o].text, lang), true);
