@@ -231,12 +231,20 @@ static void question_layout(const struct app *a, const struct ui *ui, struct vie
     nav_add(a, v, FI_NEXT);
 }
 
-/* The form's title, what it asks and its attribution; Start under them; the languages. */
+/*
+ * The form's title, what it asks and its attribution; Start under them; the
+ * languages bottom left.  On a small, dense screen where the text leaves no
+ * room for Start under it, Start joins the languages, level with the help
+ * button, and the text has the rest (the lines below the staff corner across
+ * the width if need be): nothing of it is left out.
+ */
 static void intro_layout(const struct app *a, const struct ui *ui, struct view *v)
 {
+    static const char *const langs[LANGS] = { "lang-en", "lang-es" };
     const struct frame *f = &v->f;
     const struct qn_form *form = run_form(&a->run);
     int bw = imax(f->w * 2 / 5, ui_mm(ui, 60)), bh = imax(f->target, f->h / 7), h, y;
+    SDL_Rect strip = bottom_left(f);
 
     line_add(v, FONT_TITLE, false, qn_text(&form->title, lang_of(a)));
     if (qn_text(&form->intro, lang_of(a))[0])
@@ -244,10 +252,17 @@ static void intro_layout(const struct app *a, const struct ui *ui, struct view *
     if (qn_text(&form->attribution, lang_of(a))[0])
         line_add(v, FONT_SMALL, true, qn_text(&form->attribution, lang_of(a)));
     h = fit_lines(ui, f, v->l, v->nl, f->target, free_bottom(f));
-    y = imin(f->top + h + 2 * f->gap, free_bottom(f) - f->target);
-    item_add(a, v, FI_START,
-             (SDL_Rect){ (f->w - bw) / 2, y, bw, imin(bh, free_bottom(f) - y) });
-    lang_add(v, FI_LANG);
+    if (f->top + h + 2 * f->gap + f->target <= free_bottom(f)) {
+        y = f->top + h + 2 * f->gap;
+        item_add(a, v, FI_START,
+                 (SDL_Rect){ (f->w - bw) / 2, y, bw, imin(bh, free_bottom(f) - y) });
+        lang_add(v, FI_LANG);
+        return;
+    }
+    v->wide = f->top + h > free_bottom(f);
+    item_add(a, v, FI_START, cell(strip, LANGS + 1, LANGS, f->gap));
+    for (int i = 0; i < LANGS; i++)
+        view_add(v, langs[i], cell(strip, LANGS + 1, i, f->gap), FI_LANG, i);
 }
 
 /* Calm, in the middle: the message, and where else to turn; Continue bottom left. */

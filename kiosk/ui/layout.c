@@ -137,13 +137,18 @@ int lines_draw(struct ui *ui, const struct line *l, int n, int x, int y, int w, 
     return y;
 }
 
-/* The column of a line starting at y: clear of the staff corner while level with it. */
+/*
+ * The column of a line starting at y: while level with the staff corner,
+ * from beside it to the right margin (a little right of centre: the room
+ * matters more than the symmetry on a screen this full), else between the
+ * margins.
+ */
 static void column_at(const struct frame *f, int y, int *x, int *w)
 {
     bool beside = y < f->corner.y + f->corner.h;
 
     *x = beside ? f->text_x : f->m;
-    *w = beside ? f->text_w : f->w - 2 * f->m;
+    *w = f->w - f->m - *x;
 }
 
 int lines_height_wide(const struct ui *ui, const struct frame *f, const struct line *l, int n)

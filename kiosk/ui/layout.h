@@ -83,9 +83,10 @@ struct line {
 
 int lines_height(const struct ui *ui, const struct line *l, int n, int w, int gap);
 /*
- * As lines_height and lines_draw from f's top, each line in the column its
- * first row may use: the centred text column beside the staff corner, the
- * width between the margins below it (more words to a row on a small screen).
+ * As lines_height and lines_draw from f's top, each line in the widest
+ * column its first row may use: from beside the staff corner to the right
+ * margin while level with it, between the margins below it (more words to a
+ * row on a small, dense screen).
  */
 int lines_height_wide(const struct ui *ui, const struct frame *f, const struct line *l, int n);
 int lines_draw_wide(struct ui *ui, const struct frame *f, const struct line *l, int n);
