@@ -247,14 +247,30 @@ static void add_calculated(cJSON *it, const char *expression)
     add_ext(it, EXT_CALCULATED, "valueExpression", expr);
 }
 
+/* s as a FHIRPath string literal's content ('\'' and '\\' escaped), in out (n bytes). */
+static const char *fp_str(const char *s, char *out, size_t n)
+{
+    size_t len = 0;
+
+    for (; *s && len + 3 < n; s++) {
+        if (*s == '\'' || *s == '\\')
+            out[len++] = '\\';
+        out[len++] = *s;
+    }
+    out[len] = '\0';
+    return out;
+}
+
 /* FHIRPath for score s: the sum of the ordinals of its items' answers (hidden items: none). */
 static void score_expression(const struct qn_form *f, const struct qn_score *s, char *buf, size_t n)
 {
     size_t len = (size_t)snprintf(buf, n, "%%resource.item.where(");
 
+    char lit[256];
+
     for (int j = 0; j < s->nitems && len < n; j++)
         len += (size_t)snprintf(buf + len, n - len, "%slinkId = '%s'", j ? " or " : "",
-                                f->items[s->items[j]].id);
+                                fp_str(f->items[s->items[j]].id, lit, sizeof lit));
     if (len < n)
         snprintf(buf + len, n - len, ").answer.value.ordinal().sum()");
 }
@@ -262,11 +278,12 @@ static void score_expression(const struct qn_form *f, const struct qn_score *s, 
 /* FHIRPath for the band of score s: iif(total <= to, 'label', ...), the last band the rest. */
 static void band_expression(const struct qn_score *s, char *buf, size_t n)
 {
+    char lit[256];
     size_t len = (size_t)snprintf(buf, n, "%%resource.item.where(linkId = '%s').answer.value"
-                                  ".select(", s->id);
+                                  ".select(", fp_str(s->id, lit, sizeof lit));
 
     for (int b = 0; b < s->nbands && len < n; b++) {
-        const char *label = qn_text(&s->bands[b].label, QN_EN);
+        const char *label = fp_str(qn_text(&s->bands[b].label, QN_EN), lit, sizeof lit);
         if (b + 1 < s->nbands)
             len += (size_t)snprintf(buf + len, n - len, "iif($this <= %d, '%s', ", s->bands[b].to,
                                     label);
