@@ -694,10 +694,15 @@ static void test_fhir_phq9(void)
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "status")->valuestring, "completed");
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "id")->valuestring, "resp-1");
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "language")->valuestring, "es");
-    CHECK_STR_EQ(cJSON_GetObjectItem(root, "questionnaire")->valuestring, "http://loinc.org/q/44249-1");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "questionnaire")->valuestring,
+                 "https://haven.invalid/fhir/Questionnaire/phq-9|1");  /* Haven's (issue 14) */
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "authored")->valuestring, "2026-11-18T14:03:07.412Z");
-    cJSON *ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "subject"), "identifier");
+    cJSON *ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "encounter"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "system")->valuestring, "urn:haven:visit");
     CHECK_STR_EQ(cJSON_GetObjectItem(ident, "value")->valuestring, "V-1042");
+    ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "subject"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "system")->valuestring, "urn:haven:patient");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "value")->valuestring, "P-8c1f");
     cJSON *items = cJSON_GetObjectItem(root, "item");
     CHECK_INT_EQ(cJSON_GetArraySize(items), 12);  /* 10 answers, the total, its band */
     cJSON *first = cJSON_GetArrayItem(items, 0);
@@ -728,6 +733,7 @@ static void test_fhir_phq9(void)
     answer(f, &a, "44250-9", "2");
     m.completed = false;
     m.lang = QN_EN;
+    m.patient = NULL;  /* not known: no subject */
     json = fhir_encode_response(f, &a, &m);
     REQUIRE(json != NULL);
     root = cJSON_Parse(json);
@@ -735,6 +741,7 @@ static void test_fhir_phq9(void)
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "status")->valuestring, "stopped");
     CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(root, "item")), 1);
     CHECK(strstr(json, "44261-6") == NULL);
+    CHECK(cJSON_GetObjectItem(root, "subject") == NULL);
     cJSON_Delete(root);
     free(json);
     qn_set_free(set);
