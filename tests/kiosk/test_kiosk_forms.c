@@ -1021,6 +1021,9 @@ static void test_small_screen(void)
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-blood-pressure"));
     tap(&k, "option-2");  /* blood pressure */
     tap(&k, "send");
+    char *resp = expect_response(&f, f.obs, "V-SMALL", 5000);  /* checked and validated too */
+    CHECK(resp != NULL);
+    free(resp);
     tap(&k, "start");
     for (int i = 0; i < 7; i++)
         tap(&k, "option-2");
