@@ -49,6 +49,23 @@ def generate(tool, forms, out):
                 check(bool(opt.get("valueCoding", {}).get("system")),
                       "%s %s: every answer coding has a system" % (form, it["linkId"]))
         made.append((path, q))
+    by = {os.path.basename(p)[len("Questionnaire-"):-5]: q for p, q in made}
+    items = lambda f: {it["linkId"]: it for it in by.get(f, {}).get("item", [])}
+    phq, chk = items("phq-9"), items("safety-checklist")
+    # show_if as enableWhen: PHQ-9's difficulty item on any of nine items scoring 1..3
+    check(len(phq.get("69722-7", {}).get("enableWhen", [])) == 27 and
+          phq["69722-7"].get("enableBehavior") == "any", "phq-9 69722-7: 27 enableWhen, any")
+    check([(e["question"], e["answerCoding"]["code"])
+           for e in chk.get("which-medicine", {}).get("enableWhen", [])] ==
+          [("new-medicines", "LA33-6"), ("new-medicines", "not-sure")],
+          "safety-checklist which-medicine: enabled by new-medicines yes / not-sure")
+    # the score and its band, read-only, as the response names them; LOINC codes kept
+    check(phq.get("44261-6", {}).get("type") == "integer" and phq["44261-6"].get("readOnly")
+          and phq.get("44261-6-band", {}).get("type") == "string", "phq-9 total and band items")
+    check(by.get("phq-9", {}).get("code") == [{"system": "http://loinc.org", "code": "44249-1"}]
+          and by.get("gad-7", {}).get("code") == [{"system": "http://loinc.org",
+                                                   "code": "69737-5"}],
+          "PHQ-9 and GAD-7 keep their LOINC panel as code")
     check(len(made) == 4, "four shipped forms (%d)" % len(made))
     return made
 

@@ -400,6 +400,26 @@ static void test_responses_validate_against_r4_schema(void)
     fprintf(stderr, "%s", said ? said : "(no output)\n");
     free(said);
     CHECK_INT_EQ(status, 0);
+
+    /* The same check fails on a malformed copy of a response (a status that is no code). */
+    char first[700], bad_dir[700], bad[800];
+    snprintf(first, sizeof first, "%s/response-01.json", fhir_dir);
+    snprintf(bad_dir, sizeof bad_dir, "%s/malformed", fhir_dir);
+    snprintf(bad, sizeof bad, "%s/response-bad.json", bad_dir);
+    char *text = hv_read_file(first);
+    cJSON *qr = text ? cJSON_Parse(text) : NULL;
+    REQUIRE(qr != NULL && mkdir(bad_dir, 0700) == 0);
+    cJSON_ReplaceItemInObjectCaseSensitive(qr, "status", cJSON_CreateString("done"));
+    char *broken = cJSON_PrintUnformatted(qr);
+    CHECK(broken && hv_write_file(bad, broken) == 0);
+    char *bad_argv[] = { HAVEN_PYTHON3, HAVEN_SOURCE_DIR "/tests/fhir/validate.py", bad, NULL };
+    p = hv_proc_spawn(bad_argv, out);
+    status = p ? hv_proc_wait(p, 120000) : -1;
+    hv_proc_free(p);
+    CHECK_INT_EQ(status, 1);
+    free(broken);
+    cJSON_Delete(qr);
+    free(text);
 }
 
 static const char *const phq[9] = {
