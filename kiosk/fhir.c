@@ -93,8 +93,8 @@ static void add_part(cJSON *parts, const char *url, const char *key, cJSON *valu
  * which answer, when, the call it raised, and whether the item's answer now
  * (opt, -1 none) is another.
  */
-static void add_rule_answer(cJSON *it, const struct qn_form *f, int r, const struct run_fired *fired,
-                            int opt, enum qn_lang lang)
+static void add_rule_answer(cJSON *it, const struct qn_form *f, int r,
+                            const struct run_fired *fired, int opt, enum qn_lang lang)
 {
     cJSON *exts = cJSON_GetObjectItemCaseSensitive(it, "extension"), *ext, *parts, *ident;
     char ts[HV_TS_LEN];
@@ -123,8 +123,8 @@ static void add_rule_answer(cJSON *it, const struct qn_form *f, int r, const str
 }
 
 /* Item i: its answer (opt, -1 none: hidden or unanswered) and each rule its answers set off. */
-static void add_item(cJSON *items, const struct qn_form *f, int i, int opt, const struct fhir_meta *m,
-                     enum qn_lang lang, bool texts)
+static void add_item(cJSON *items, const struct qn_form *f, int i, int opt,
+                     const struct fhir_meta *m, enum qn_lang lang, bool texts)
 {
     const struct qn_item *q = &f->items[i];
     bool any = opt >= 0;

@@ -28,7 +28,7 @@ struct fhir_meta {
     enum qn_lang lang;       /* the language the patient saw */
     bool completed;          /* "completed", else "stopped" (abandoned) */
     int64_t authored_ms;
-    const char *patient;     /* the pseudonymous patient key as subject; NULL or "": unknown, none */
+    const char *patient;     /* the pseudonymous patient key, as subject; NULL or "": none */
     const struct run_fired *fired;  /* QN_RULES_MAX entries by rule (formrun.h), or NULL */
 };
 

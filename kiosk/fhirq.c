@@ -173,7 +173,8 @@ static void add_options(cJSON *it, const struct qn_form *f, int i)
 /* One enableWhen: item cond_item's answer is option o. */
 static void add_enable(cJSON *arr, const struct qn_form *f, int cond_item, int o)
 {
-    cJSON *ew = cJSON_CreateObject(), *coding = fhirq_coding(f, &f->items[cond_item].opts[o], QN_EN);
+    cJSON *ew = cJSON_CreateObject();
+    cJSON *coding = fhirq_coding(f, &f->items[cond_item].opts[o], QN_EN);
 
     if (!ew || !coding) {
         cJSON_Delete(ew);

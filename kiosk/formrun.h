@@ -64,7 +64,7 @@ struct run {
     int item;                    /* RUN_QUESTION / RUN_MESSAGE: the item */
     struct qn_answers ans[QN_FORMS_MAX];
     unsigned fired[QN_FORMS_MAX];   /* rules that have acted, per form (bit r) */
-    struct run_fired fired_by[QN_FORMS_MAX][QN_RULES_MAX];   /* ... and the answer that set each off */
+    struct run_fired fired_by[QN_FORMS_MAX][QN_RULES_MAX];  /* the answer that set each off */
     bool submitted[QN_FORMS_MAX];
     bool started[QN_FORMS_MAX];
     bool reviewed[QN_FORMS_MAX];    /* the review has been shown: a changed answer goes back to it */

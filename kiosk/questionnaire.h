@@ -109,7 +109,7 @@ struct qn_form {
     char *path;
     char *id;               /* form id */
     char *url;              /* canonical URL of the Questionnaire (default: Haven's, QN_URL_BASE id) */
-    char *version;          /* the Questionnaire's version (default "1"): bump it when the form changes */
+    char *version;          /* the Questionnaire's version (default "1"): raise it on a change */
     char *code;             /* LOINC panel code or NULL */
     struct qn_text title, stem, intro, attribution;
     struct qn_item items[QN_ITEMS_MAX];
