@@ -425,6 +425,9 @@ static void test_loader_errors(void)
 {
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = = \"a\"; text = \"A\"; } ); #!\n", "");  /* syntax */
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { text = \"A\"; } ); #!\n", "'id' is missing");
+    /* the version goes into "<url>|<version>" (issue 14) */
+    EXPECT_FORM_ERROR(FORM_HEAD "version = \"1|2\"; #!\nitems = ( { id = \"a\"; text = \"A\"; } );\n",
+                      "'version' must be");
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
                       "  { id = \"a\"; text = \"B\"; } #!\n);\n", "two items have the id 'a'");
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\";\n"
