@@ -461,7 +461,8 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
         return;  /* nothing changes: no write, no status (a flood of these must not fsync) */
     a->phase_since_ms = now;
     a->phase = p;
-    app_forms_phase(a, old, now);
+    if (a->visit_ops)
+        a->visit_ops->phase(a, old, now);
     a->checkin = CHECKIN_NONE;
     a->next_checkin_ms = checkins_apply(p) ? now + a->cfg->checkin_ms : 0;
     save_visit(a);
@@ -472,8 +473,8 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
 
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now)
 {
-    if (a->visit[0])
-        app_forms_end_visit(a, now);  /* a visit begun over another: its forms end first */
+    if (a->visit[0] && a->visit_ops)
+        a->visit_ops->end_visit(a, now);  /* a visit begun over another: its forms end first */
     snprintf(a->visit, sizeof a->visit, "%s", visit);
     if (lang && lang[0])  /* else the language chosen on the welcome screen */
         snprintf(a->lang, sizeof a->lang, "%s", lang);
@@ -486,7 +487,8 @@ void app_end_visit(struct app *a, int64_t now)
 {
     if (!a->visit[0] && a->phase == PHASE_IDLE)
         return;  /* no visit to end: nothing to write */
-    app_forms_end_visit(a, now);
+    if (a->visit_ops)
+        a->visit_ops->end_visit(a, now);
     if (a->visit[0])
         strcpy(a->lang, "en");  /* the next patient chooses afresh on the welcome screen */
     a->phase = PHASE_IDLE;

@@ -22,6 +22,19 @@
 
 struct outbox;
 struct journal;
+struct app;
+
+/*
+ * What follows the visit's course (app_forms_attach sets the questionnaires'), so
+ * that app.c calls forward and app_forms.c back, with no circle between them.
+ */
+struct app_visit_ops {
+    /* The phase changed from old: the old run's unfinished forms are sent as stopped,
+     * and the new phase's forms begin. */
+    void (*phase)(struct app *a, enum phase old, int64_t now_ms);
+    /* The visit ends: unfinished forms are sent as stopped; the journal forgets it. */
+    void (*end_visit)(struct app *a, int64_t now_ms);
+};
 struct sound;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
@@ -110,6 +123,10 @@ struct app {
     char topic_status[HV_TOPIC_MAX];
     char topic_call[HV_TOPIC_MAX];  /* P/room/R/kiosk/call */
 
+    /* What follows the visit (app_forms.c's questionnaires, once attached; NULL: nothing):
+     * app.c tells it and knows nothing of forms. */
+    const struct app_visit_ops *visit_ops;
+
     /* questionnaires (app_forms.c) */
     struct qn_set *forms;       /* owned; NULL: no forms (the intake's plain checklist) */
     struct qn_set *forms_next;  /* owned; a reloaded set waiting for the form on screen to end */
@@ -197,11 +214,6 @@ void app_forms_free(struct app *a);
  * journaled.  An event that does not fit the run now is ignored.
  */
 void app_form_event(struct app *a, const struct run_event *ev, int64_t now_ms);
-/* The phase changed from old (app_set_phase): the old run's unfinished forms are sent
- * as stopped, and the new phase's forms begin. */
-void app_forms_phase(struct app *a, enum phase old, int64_t now_ms);
-/* The visit ends: unfinished forms are sent as stopped; the journal forgets the visit. */
-void app_forms_end_visit(struct app *a, int64_t now_ms);
 
 /* ---- for app*.c only ---- */
 
