@@ -50,15 +50,19 @@ static cJSON *answer_obj(cJSON *it)
     return ans;
 }
 
-static void add_answer(cJSON *items, const struct qn_item *q, const struct qn_option *o,
-                       enum qn_lang lang, bool texts)
+/* One answer of it: option o as a valueCoding (a multiple choice item has one per option). */
+static void add_answer(cJSON *it, const struct qn_option *o, enum qn_lang lang)
 {
-    cJSON *it = item_obj(items, q->id, texts ? qn_text(&q->text, lang) : NULL);
-    cJSON *ans = it ? answer_obj(it) : NULL;
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(it, "answer"), *ans = cJSON_CreateObject();
     cJSON *coding = ans ? cJSON_AddObjectToObject(ans, "valueCoding") : NULL;
 
-    if (!coding)
+    if (!arr)
+        arr = cJSON_AddArrayToObject(it, "answer");
+    if (!arr || !coding) {
+        cJSON_Delete(ans);
         return;
+    }
+    cJSON_AddItemToArray(arr, ans);
     if (o->code) {
         cJSON_AddStringToObject(coding, "system", o->system);
         cJSON_AddStringToObject(coding, "code", o->code);
@@ -118,9 +122,12 @@ static cJSON *build(const struct qn_form *f, const struct qn_answers *a, const s
     cJSON_AddStringToObject(root, "authored", ts);
     items = cJSON_AddArrayToObject(root, "item");
     for (int i = 0; items && i < f->nitems; i++) {
-        int o = a->opt[i];
-        if (o >= 0 && o < f->items[i].nopts && qn_item_visible(f, a, i))
-            add_answer(items, &f->items[i], &f->items[i].opts[o], lang, texts);
+        unsigned mask = qn_answer_mask(f, a, i);  /* the options chosen (hidden: none) */
+        const struct qn_item *q = &f->items[i];
+        cJSON *it = mask ? item_obj(items, q->id, texts ? qn_text(&q->text, lang) : NULL) : NULL;
+        for (int o = 0; it && o < q->nopts; o++)
+            if (mask & (1u << o))
+                add_answer(it, &q->opts[o], lang);
     }
     if (items && m->completed)
         add_scores(items, f, a, lang, texts);

@@ -46,6 +46,12 @@ void run_init(struct run *r, const struct qn_set *set, enum phase p)
     r->view = r->nforms > 0 ? RUN_INTRO : RUN_NONE;
 }
 
+void run_set_infusion(struct run *r, int infusion)
+{
+    for (int i = 0; i < QN_FORMS_MAX; i++)
+        r->ans[i].infusion = infusion > 0 ? infusion : 0;
+}
+
 const struct qn_form *run_form_at(const struct run *r, int i)
 {
     if (i < 0 || i >= r->nforms)
@@ -111,6 +117,19 @@ static bool fire_rules(struct run *r, const struct qn_form *f, struct run_effect
     return message;
 }
 
+/* After an answer to item: the message, the review, or on. */
+static void answered(struct run *r, const struct qn_form *f, int item, struct run_effects *fx)
+{
+    if (fire_rules(r, f, fx))
+        r->view = RUN_MESSAGE;  /* the calm message first; the next item after it */
+    else if (r->reviewed[r->cur] && qn_complete(f, &r->ans[r->cur]))
+        r->view = RUN_REVIEW;   /* an answer changed from the review: straight back to it */
+    else
+        go_forward(r, f, item + 1);
+}
+
+/* A tap on an answer: single choice, the answer (and on); multiple choice, the option
+ * toggled (and the patient stays, to choose more, then Next). */
 static int answer(struct run *r, const struct qn_form *f, const struct run_event *ev,
                   struct run_effects *fx)
 {
@@ -120,14 +139,13 @@ static int answer(struct run *r, const struct qn_form *f, const struct run_event
         return HV_EINVAL;
     if ((opt = qn_option_index(f, item, ev->value)) < 0)
         return HV_EINVAL;
-    r->ans[r->cur].opt[item] = (int8_t)opt;
     r->started[r->cur] = true;
-    if (fire_rules(r, f, fx))
-        r->view = RUN_MESSAGE;  /* the calm message first; the next item after it */
-    else if (r->reviewed[r->cur] && qn_complete(f, &r->ans[r->cur]))
-        r->view = RUN_REVIEW;   /* an answer changed from the review: straight back to it */
-    else
-        go_forward(r, f, item + 1);
+    if (f->items[item].multiple) {
+        qn_toggle(f, &r->ans[r->cur], item, opt);
+        return 0;
+    }
+    r->ans[r->cur].opt[item] = (int8_t)opt;
+    answered(r, f, item, fx);
     return 0;
 }
 
@@ -160,8 +178,16 @@ static int back(struct run *r, const struct qn_form *f)
     }
 }
 
-static int next(struct run *r, const struct qn_form *f)
+/* Next: on from the message or an answered question; a multiple choice item's set
+ * confirmed, its rules acting now (one per option chosen that a rule names). */
+static int next(struct run *r, const struct qn_form *f, struct run_effects *fx)
 {
+    if (r->view == RUN_QUESTION && f->items[r->item].multiple) {
+        if (!qn_confirm(f, &r->ans[r->cur], r->item))
+            return HV_EINVAL;  /* nothing chosen */
+        answered(r, f, r->item, fx);
+        return 0;
+    }
     if (r->view == RUN_MESSAGE ||
         (r->view == RUN_QUESTION && r->ans[r->cur].opt[r->item] >= 0)) {
         go_forward(r, f, r->item + 1);
@@ -205,7 +231,7 @@ int run_apply(struct run *r, const struct run_event *ev, struct run_effects *fx)
     case EV_BACK:
         return back(r, f);
     case EV_NEXT:
-        return next(r, f);
+        return next(r, f, fx);
     case EV_SUBMIT:
         return submit(r, f, fx);
     default:
