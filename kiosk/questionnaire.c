@@ -460,18 +460,20 @@ static int read_cond(struct ld *ld, const config_setting_t *g, const struct qn_f
 static const char *const item_keys[] = { "id", "code", "text", "options", "multiple", "show_if",
                                          NULL };
 
-/* exclusive = true only on a multiple choice item's options, and not on all of them. */
-static int check_exclusive(struct ld *ld, const config_setting_t *g, const struct qn_item *it)
+/* exclusive = true only on a multiple choice item's options (list), and not on all of them. */
+static int check_exclusive(struct ld *ld, const config_setting_t *list, const struct qn_item *it)
 {
     int n = 0;
 
-    for (int o = 0; o < it->nopts; o++)
+    for (int o = 0; o < it->nopts; o++) {
         n += it->opts[o].exclusive;
-    if (n > 0 && !it->multiple)
-        return cfg_fail(ld->err, g, ld->path, "item '%s': 'exclusive' is for the options of a "
-                        "multiple = true item", it->id);
+        if (it->opts[o].exclusive && !it->multiple)
+            return cfg_fail(ld->err, config_setting_get_elem(list, (unsigned)o), ld->path,
+                            "item '%s': 'exclusive' is for the options of a multiple = true item",
+                            it->id);
+    }
     if (n == it->nopts)
-        return cfg_fail(ld->err, g, ld->path, "item '%s': every option is exclusive (write it "
+        return cfg_fail(ld->err, list, ld->path, "item '%s': every option is exclusive (write it "
                         "without multiple = true)", it->id);
     return 0;
 }
@@ -498,7 +500,7 @@ static int read_item(struct ld *ld, const config_setting_t *g, const config_sett
                         "( ... ), or the form answers = ( ... )", it->id);
     if ((rc = read_bool(ld, g, "multiple", &it->multiple)) != 0 ||
         (rc = read_options(ld, opts ? opts : answers, it)) != 0 ||
-        (rc = check_exclusive(ld, g, it)) != 0)
+        (rc = check_exclusive(ld, opts ? opts : answers, it)) != 0)
         return rc;
     if (cond) {
         it->has_cond = true;
