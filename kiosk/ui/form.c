@@ -310,18 +310,24 @@ static const char *item_label(const struct app *a, const struct screen_target *t
 
 /* ---- multiple choice: check boxes -------------------------------------------------------- */
 
-/* The box's side in an answer button r. */
+/* The box's side in an answer button r, and the space beside it: less in a narrow button
+ * (four across a small screen), so the words keep most of it. */
 static int box_side(const struct ui *ui, SDL_Rect r)
 {
-    return imin(r.h / 2, ui_mm(ui, 9));
+    return imin(imin(r.h / 2, ui_mm(ui, 9)), imax(r.w / 7, 8));
+}
+
+static int box_pad(const struct ui *ui, SDL_Rect r)
+{
+    return imin(ui_mm(ui, 3), imax(r.w / 30, 2));
 }
 
 /* r less the box at its left: where the answer's words go. */
 static SDL_Rect box_label_rect(const struct ui *ui, SDL_Rect r)
 {
-    int cut = box_side(ui, r) + 2 * ui_mm(ui, 3);
+    int cut = box_side(ui, r) + 2 * box_pad(ui, r);
 
-    return (SDL_Rect){ r.x + cut, r.y, imax(r.w - cut - ui_mm(ui, 2), 1), r.h };
+    return (SDL_Rect){ r.x + cut, r.y, imax(r.w - cut - box_pad(ui, r), 1), r.h };
 }
 
 /* A frame th thick just inside r, in c. */
@@ -356,7 +362,7 @@ static void check_draw(struct ui *ui, const struct frame *f, SDL_Rect r, bool on
     const struct theme *t = ui->theme;
     SDL_Color bg = on ? t->text : t->button, fg = on ? t->bg : t->button_text;
     int side = box_side(ui, r), th = imax(2, ui_mm(ui, 0.6)), out = imax(3, f->gap / 3);
-    SDL_Rect box = { r.x + ui_mm(ui, 3), r.y + (r.h - side) / 2, side, side };
+    SDL_Rect box = { r.x + box_pad(ui, r), r.y + (r.h - side) / 2, side, side };
 
     if (on)
         ring(ui, (SDL_Rect){ r.x - out, r.y - out, r.w + 2 * out, r.h + 2 * out },
