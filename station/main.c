@@ -2,7 +2,7 @@
  * main.c - haven-station: the nurse station's web server.
  *
  *   haven-station --config FILE [--listen HOST:PORT] [--broker HOST:PORT]
- *                 [--users FILE] [--audit FILE]
+ *                 [--users FILE] [--audit FILE] [--record FILE]
  *   haven-station user add --users FILE [--role nurse|charge] [--group NAME]
  *                          [--config FILE] NAME
  *
@@ -21,7 +21,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: haven-station --config FILE [--listen HOST:PORT] [--broker HOST:PORT]\n"
-            "                     [--users FILE] [--audit FILE]\n"
+            "                     [--users FILE] [--audit FILE] [--record FILE]\n"
             "       haven-station user add --users FILE [--role nurse|charge] [--group NAME]\n"
             "                              [--config FILE] NAME\n"
             "\n"
@@ -37,7 +37,8 @@ static void usage(FILE *out)
             "                      only on loopback; elsewhere tls_cert and tls_key)\n"
             "  --broker HOST:PORT  broker to use instead of the one in FILE\n"
             "  --users FILE        accounts file instead of station.users\n"
-            "  --audit FILE        audit log instead of station.audit\n");
+            "  --audit FILE        audit log instead of station.audit\n"
+            "  --record FILE       the patients' courses (SQLite) instead of station.record\n");
 }
 
 /* Fills a from argv. Returns 0, or an exit status to stop with (-1: 0 after --help). */
@@ -50,7 +51,8 @@ static int parse_args(int argc, char **argv, struct station_args *a)
                           : !strcmp(o, "--listen") ? &a->listen
                           : !strcmp(o, "--broker") ? &a->broker
                           : !strcmp(o, "--users") ? &a->users
-                          : !strcmp(o, "--audit") ? &a->audit : NULL;
+                          : !strcmp(o, "--audit") ? &a->audit
+                          : !strcmp(o, "--record") ? &a->record : NULL;
         if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
             usage(stdout);
             return -1;

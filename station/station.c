@@ -115,6 +115,10 @@ struct station {
 
     pthread_mutex_t audit_lock;
     audit *audit;
+
+    pthread_mutex_t record_lock;        /* the course store and dropout_days */
+    record *record;
+    int dropout_days;
 };
 
 
@@ -1198,6 +1202,19 @@ static int subscribe_all(station *st)
     return 0;
 }
 
+/* ---- the course record ---------------------------------------------------------------- */
+
+int station_with_record(station *st, int (*fn)(record *r, int dropout_days, void *ctx),
+                        void *ctx)
+{
+    int rc;
+
+    pthread_mutex_lock(&st->record_lock);
+    rc = fn(st->record, st->dropout_days, ctx);
+    pthread_mutex_unlock(&st->record_lock);
+    return rc;
+}
+
 /* ---- signals, reload, loop ------------------------------------------------------------------ */
 
 static int apply_args(struct station_config *c, const struct station_args *a, struct cfg_error *err)
@@ -1211,6 +1228,9 @@ static int apply_args(struct station_config *c, const struct station_args *a, st
         return cfg_fail(err, NULL, "--users", "path too long");
     if (a->audit && (size_t)snprintf(c->audit, sizeof c->audit, "%s", a->audit) >= sizeof c->audit)
         return cfg_fail(err, NULL, "--audit", "path too long");
+    if (a->record &&
+        (size_t)snprintf(c->record, sizeof c->record, "%s", a->record) >= sizeof c->record)
+        return cfg_fail(err, NULL, "--record", "path too long");
     return 0;
 }
 
@@ -1269,6 +1289,9 @@ static void reload(station *st)
     memcpy(st->cfg.target_s, next.target_s, sizeof next.target_s);
     wake_streams(st);
     pthread_mutex_unlock(&st->lock);
+    pthread_mutex_lock(&st->record_lock);
+    st->dropout_days = next.dropout_days;
+    pthread_mutex_unlock(&st->record_lock);
     roomcfg_free(old);
     free(old);
     if (extra)
@@ -1403,6 +1426,13 @@ static int open_state(station *st)
         fprintf(stderr, "haven-station: audit log: %s\n", err);
         return 1;
     }
+    st->record = record_open(st->cfg.record);
+    if (!st->record) {
+        fprintf(stderr, "haven-station: cannot open the course record %s (the log says why)\n",
+                st->cfg.record);
+        return 1;
+    }
+    st->dropout_days = st->cfg.dropout_days;
     st->clinic = malloc(sizeof *st->clinic);
     if (!st->clinic)
         return 1;
@@ -1431,6 +1461,7 @@ int station_main(const struct station_args *a)
     mallopt(M_MMAP_THRESHOLD, SNAP_MMAP_MIN);
     pthread_mutex_init(&st.lock, NULL);
     pthread_mutex_init(&st.audit_lock, NULL);
+    pthread_mutex_init(&st.record_lock, NULL);
     pthread_rwlock_init(&st.users_lock, NULL);
     st.args = a;
     if ((status = configure(&st, a)) != 0)
@@ -1449,9 +1480,9 @@ int station_main(const struct station_args *a)
     signals_block(false);
     if (!http)
         goto out;
-    log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s", st.login,
-             st.clinic->nrooms, users_count(st.users), st.cfg.broker.host, st.cfg.broker.port,
-             st.cfg.audit);
+    log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s, record %s",
+             st.login, st.clinic->nrooms, users_count(st.users), st.cfg.broker.host,
+             st.cfg.broker.port, st.cfg.audit, st.cfg.record);
     loop(&st, http);
     log_info("stopping");
     status = 0;
@@ -1475,6 +1506,8 @@ out:
         users_free(st.users);
     if (st.audit)
         audit_close(st.audit);
+    if (st.record)
+        record_close(st.record);
     if (st.clinic) {
         roomcfg_free(st.clinic);
         free(st.clinic);

@@ -13,6 +13,7 @@
 #ifndef HAVEN_STATION_STATION_H
 #define HAVEN_STATION_STATION_H
 
+#include "record.h"
 #include "sessions.h"
 #include "stationcfg.h"
 
@@ -22,7 +23,7 @@
 #include <sys/types.h>
 
 struct station_args {
-    const char *config, *listen, *broker, *users, *audit;
+    const char *config, *listen, *broker, *users, *audit, *record;
 };
 
 /* Serves until SIGTERM/SIGINT.  Returns the exit status (0, 1 runtime, 2 config). */
@@ -113,6 +114,16 @@ ssize_t station_stream_read(station *st, station_stream *s, char *buf, size_t ma
 
 /* The connection is gone: forget the stream. */
 void station_stream_close(station *st, station_stream *s);
+
+/* ---- the patients' courses ---- */
+
+/*
+ * Runs fn with the course store (record.h) under its lock: the MQTT loop
+ * stores what the kiosks send while the HTTP thread reads courses.  Returns
+ * fn's result.  dropout_days is the clinic's setting as now loaded.
+ */
+int station_with_record(station *st, int (*fn)(record *r, int dropout_days, void *ctx),
+                        void *ctx);
 
 /* ---- the report ---- */
 

@@ -26,6 +26,8 @@ static const struct cfg_row station_rows[] = {
     CFG_ROW_TEXT(S, "listen", listen, DEFAULT_LISTEN, CFG_RESTART),
     CFG_ROW_TEXT(S, "users", users, "/var/lib/haven/station-users", CFG_RESTART),
     CFG_ROW_TEXT(S, "audit", audit, "/var/lib/haven/station-audit.log", CFG_RESTART),
+    CFG_ROW_TEXT(S, "record", record, "/var/lib/haven/station-record.db", CFG_RESTART),
+    CFG_ROW_INT(S, "dropout_days", dropout_days, 1, 365, 14, 0),
     CFG_ROW_TEXT(S, "tls_cert", tls_cert, NULL, CFG_RESTART),
     CFG_ROW_TEXT(S, "tls_key", tls_key, NULL, CFG_RESTART),
     CFG_ROW_MS(S, "phone_idle", phone_idle_ms, 60, 86400, 900, CFG_RESTART),
@@ -263,9 +265,11 @@ static int check_station(const config_setting_t *st, struct station_config *c, c
                      sizeof c->listen_host, &c->listen_port))
         return cfg_fail(err, member(st, "listen"), path, "'listen' must be \"HOST:PORT\", e.g. "
                         "\"127.0.0.1:8080\" or \"[::1]:8080\"");
-    if (!c->users[0] || !c->audit[0])
-        return cfg_fail(err, member(st, c->users[0] ? "audit" : "users"), path,
-                        "'%s' must name a file", c->users[0] ? "audit" : "users");
+    if (!c->users[0] || !c->audit[0] || !c->record[0]) {
+        const char *key = !c->users[0] ? "users" : !c->audit[0] ? "audit" : "record";
+
+        return cfg_fail(err, member(st, key), path, "'%s' must name a file", key);
+    }
     return check_tls(st, c, path, err);
 }
 

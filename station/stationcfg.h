@@ -8,6 +8,7 @@
  *     listen = "127.0.0.1:8080";   # HTTPS unless the host is loopback
  *     users = "/var/lib/haven/station-users";
  *     audit = "/var/lib/haven/station-audit.log";
+ *     record = "/var/lib/haven/station-record.db";   dropout_days = 14;
  *     tls_cert = ""; tls_key = "";
  *     phone_idle = 900;  board_max = 43200;              # seconds
  *     broker = { username = "station"; password_file = "..."; };
@@ -40,6 +41,8 @@ struct station_config {
     int listen_port;
     char users[PATH_MAX];
     char audit[PATH_MAX];
+    char record[PATH_MAX];          /* the patients' courses (record.h), SQLite */
+    int dropout_days;               /* a course with no visit for this long has dropped out */
     char tls_cert[PATH_MAX], tls_key[PATH_MAX];   /* "" for none */
     int64_t phone_idle_ms, board_max_ms;
     int recovery_min;               /* kiosk.recovery_minutes (the observation countdown) */

@@ -81,6 +81,7 @@ station = {
   listen = "127.0.0.1:%(hport)d";
   users = "%(users)s";
   audit = "%(audit)s";
+  record = "%(t)s/station-record.db";
   phone_idle = 900;
   board_max = 43200;
 };

@@ -544,6 +544,7 @@ station = {
   listen = "127.0.0.1:%(port)d";
   users = "%(t)s/station-users";
   audit = "%(t)s/station-audit.log";
+  record = "%(t)s/station-record.db";
   %(extra)s
 };
 """ % {"p": prefix, "t": tmp, "port": station_port, "extra": station_extra}

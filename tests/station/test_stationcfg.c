@@ -100,6 +100,8 @@ static void test_shipped_config(void)
     CHECK_INT_EQ(c.listen_port, 8080);
     CHECK_STR_EQ(c.users, "/var/lib/haven/station-users");
     CHECK_STR_EQ(c.audit, "/var/lib/haven/station-audit.log");
+    CHECK_STR_EQ(c.record, "/var/lib/haven/station-record.db");
+    CHECK_INT_EQ(c.dropout_days, 14);
     CHECK_STR_EQ(c.tls_cert, "");
     CHECK_STR_EQ(c.tls_key, "");
     CHECK_INT_EQ(c.phone_idle_ms, 900000);
@@ -127,6 +129,8 @@ static void test_defaults_without_a_station_group(void)
     CHECK_INT_EQ(c.listen_port, 8080);
     CHECK_STR_EQ(c.users, "/var/lib/haven/station-users");
     CHECK_STR_EQ(c.audit, "/var/lib/haven/station-audit.log");
+    CHECK_STR_EQ(c.record, "/var/lib/haven/station-record.db");
+    CHECK_INT_EQ(c.dropout_days, 14);
     CHECK_STR_EQ(c.tls_cert, "");
     CHECK_STR_EQ(c.tls_key, "");
     CHECK_INT_EQ(c.phone_idle_ms, 900 * 1000);
@@ -188,6 +192,7 @@ static void test_every_key(void)
              "  listen = \"[::1]:9443\";\n"
              "  users = \"/srv/users\";\n"
              "  audit = \"/srv/audit.log\";\n"
+             "  record = \"/srv/record.db\"; dropout_days = 30;\n"
              "  tls_cert = \"%s\"; tls_key = \"%s\";\n"
              "  phone_idle = 60.5;\n"
              "  board_max = 604800;\n"
@@ -201,6 +206,8 @@ static void test_every_key(void)
     CHECK_INT_EQ(c.listen_port, 9443);
     CHECK_STR_EQ(c.users, "/srv/users");
     CHECK_STR_EQ(c.audit, "/srv/audit.log");
+    CHECK_STR_EQ(c.record, "/srv/record.db");
+    CHECK_INT_EQ(c.dropout_days, 30);
     CHECK_STR_EQ(c.tls_cert, cert);
     CHECK_STR_EQ(c.tls_key, key);
     CHECK_INT_EQ(c.phone_idle_ms, 60500);
@@ -285,6 +292,8 @@ static void test_bad_ranges(void)
                  "'port' is 0; it must be between 1 and 65535");
     EXPECT_ERROR(CLINIC "station = { broker = {\n  keepalive = 4; #!\n}; };\n", "'keepalive' is 4");
     EXPECT_ERROR(CLINIC "kiosk = {\n  recovery_minutes = 0; #!\n};\n", "'recovery_minutes' is 0");
+    EXPECT_ERROR(CLINIC "station = {\n  dropout_days = 0; #!\n};\n",
+                 "'dropout_days' is 0; it must be between 1 and 365");
     {   /* a path longer than PATH_MAX - 1 */
         static const char head[] = CLINIC "station = {\n  users = \"/", tail[] = "\"; #!\n};\n";
         char *text = malloc(sizeof head + PATH_MAX + sizeof tail);
@@ -312,6 +321,7 @@ static void test_bad_values(void)
     }
     EXPECT_ERROR(CLINIC "station = {\n  users = \"\"; #!\n};\n", "'users' must name a file");
     EXPECT_ERROR(CLINIC "station = {\n  audit = \"\"; #!\n};\n", "'audit' must name a file");
+    EXPECT_ERROR(CLINIC "station = {\n  record = \"\"; #!\n};\n", "'record' must name a file");
     EXPECT_ERROR(CLINIC "station = {\n  tls_cert = \"/etc/haven/tls/station.crt\"; #!\n};\n",
                  "'tls_cert' and 'tls_key' go together");
     EXPECT_ERROR(CLINIC "station = {\n  tls_cert = \"\";\n  tls_key = \"/k.key\"; #!\n};\n",
@@ -610,7 +620,7 @@ static void test_keep_restart(void)
                       "  report = { target = { urgent = 30; }; }; };\n", &running, &err,
                       NULL) == 0);
     REQUIRE(load_text(CLINIC "kiosk = { recovery_minutes = 40; };\n"
-                      "station = { listen = \"127.0.0.1:9999\"; users = \"/u2\";\n"
+                      "station = { listen = \"127.0.0.1:9999\"; users = \"/u2\"; dropout_days = 21;\n"
                       "  phone_idle = 300; broker = { username = \"station-b\"; port = 1884; };\n"
                       "  report = { day_starts = \"06:00\"; target = { urgent = 45; }; }; };\n",
                       &next, &err, NULL) == 0);
@@ -635,6 +645,7 @@ static void test_keep_restart(void)
     CHECK_INT_EQ(next.target_s[PRIO_URGENT], 45);
     CHECK_INT_EQ(next.day_starts_min, 360);
     CHECK_INT_EQ(next.recovery_ms, 40 * 60000);
+    CHECK_INT_EQ(next.dropout_days, 21);
     stationcfg_free(&next);
     stationcfg_free(&running);
 }
