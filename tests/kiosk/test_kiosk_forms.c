@@ -733,6 +733,65 @@ static void test_current_medicines(void)
     current_medicines_at(1920, 1080, "es");
 }
 
+/*
+ * A later infusion, killed with two medicines ticked and not yet confirmed: back with the
+ * same two ticked (Next there), nothing paged until Next; then both paged, "since your last
+ * visit" asked, and the response with the two.
+ */
+static void test_kill_keeps_the_set(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char codes[200];
+    REQUIRE(start(&f, &k, "\"safety-checklist\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SET\",\"lang\":\"en\",\"infusion\":2}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-2");  /* food: no */
+    tap(&k, "option-2");  /* drinks: no */
+    tap(&k, "option-1");  /* escort: yes */
+    tap(&k, "option-2");  /* lamotrigine */
+    tap(&k, "option-3");  /* not sure */
+    REQUIRE(kf_send(&k, "targets") == 0);
+    REQUIRE(kf_wait_log(&k, "tapname option-3 on form", 3000));
+    kf_kill(&k);
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+
+    REQUIRE(kf_restart(&k, true) == 0);
+    CHECK(kf_wait_log(&k, "resumed from 6 journaled tap(s): form 1 of 1 (safety-checklist), "
+                      "question current-medicines", 5000));
+    REQUIRE(on_screen(&k, "form"));
+    CHECK(showing(&k, "form", 6));  /* four answers, Back, and Next: two are ticked */
+    SDL_FreeSurface(kf_shot(&k, "forms-set-after-kill"));
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+    tap(&k, "next");
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "detail"), "safety checklist: takes lamotrigine (may blunt the treatment)");
+    free(call);
+    call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK(strstr(call, "not sure if they take") != NULL);
+    free(call);
+    tap(&k, "option-2");  /* a later infusion: since your last visit, no change */
+    tap(&k, "option-2");  /* chest pain: no */
+    tap(&k, "option-2");  /* blood pressure: no */
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    qr_codes(qr, "current-medicines", codes, sizeof codes);
+    CHECK_STR_EQ(codes, "lamotrigine,not-sure");
+    CHECK_STR_EQ(qr_code(qr, "new-medicines"), "LA32-8");
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    cJSON_Delete(qr);
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
 /* Spanish from begin_visit, every kind of form screen photographed; and the welcome screen. */
 static void test_spanish_screens(void)
 {
@@ -970,6 +1029,7 @@ int main(void)
     RUN(test_a_little_dizzy_calls);
     RUN(test_checklist_concerns_raise_the_call);
     RUN(test_current_medicines);
+    RUN(test_kill_keeps_the_set);
     RUN(test_spanish_screens);
     RUN(test_small_screen);
     RUN(test_broken_form_refused);
