@@ -373,6 +373,9 @@ static int read_infusion_cond(struct ld *ld, const config_setting_t *g, bool rul
                             "or \"unknown\", or a list of them [ \"later\", \"unknown\" ]");
         c->infusion |= 1u << k;
     }
+    if (!c->infusion)
+        return cfg_fail(ld->err, s, ld->path, "'infusion' needs at least one of \"first\", "
+                        "\"later\", \"unknown\"");
     return 0;
 }
 

@@ -251,7 +251,7 @@ static void review_rows(const struct app *a, struct ui *ui, const struct frame *
     int per = two ? (n + 1) / 2 : n, cw = two ? (f->text_w - f->gap) / 2 : f->text_w;
 
     for (int i = 0; i < form->nitems; i++) {
-        char answer[600];
+        char answer[512];  /* and "N. " fit in q */
         if (!answer_text(a, form, i, answer, sizeof answer))
             continue;
         if (two) {
