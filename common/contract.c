@@ -623,6 +623,14 @@ static bool decode_cmd_fields(const cJSON *root, struct msg_kiosk_cmd *out, cons
             return false;
         if (!out->lang[0])
             strcpy(out->lang, "en");
+        v = cJSON_GetObjectItemCaseSensitive(root, "infusion");  /* optional; null: not known */
+        if (v && !cJSON_IsNull(v) &&
+            (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= HV_INFUSION_MAX) ||
+             v->valuedouble != (double)(int)v->valuedouble)) {
+            *why = "begin_visit's \"infusion\" must be a whole number 1..100 (1: the first)";
+            return false;
+        }
+        out->infusion = v && cJSON_IsNumber(v) ? v->valueint : 0;
         return true;
     case CMD_PHASE:
         v = cJSON_GetObjectItemCaseSensitive(root, "phase");

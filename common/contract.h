@@ -280,7 +280,7 @@ char *contract_encode_lights_state(const char *scene, double brightness, int kel
 enum kiosk_cmd {
     CMD_CALL_ACKNOWLEDGED,   /* id, by */
     CMD_CALL_CLEARED,        /* id */
-    CMD_BEGIN_VISIT,         /* visit, lang */
+    CMD_BEGIN_VISIT,         /* visit, lang, infusion */
     CMD_PHASE,               /* phase */
     CMD_END_VISIT,
 };
@@ -291,8 +291,10 @@ struct msg_kiosk_cmd {
     char by[HV_NAME_MAX];
     char visit[HV_ID_MAX];
     char lang[8];
+    int infusion;            /* begin_visit: which infusion of the course (1 = first), 0 absent */
     enum phase phase;
 };
+#define HV_INFUSION_MAX 100  /* begin_visit "infusion": 1..100 */
 
 int contract_decode_kiosk_cmd(const char *payload, size_t len, struct msg_kiosk_cmd *out,
                               const char **why);

@@ -70,6 +70,7 @@ static void save_visit(struct app *a)
     outbox_state_set(a->outbox, "phase", phase_name(a->phase));
     outbox_state_set(a->outbox, "visit", a->visit);
     outbox_state_set(a->outbox, "lang", a->lang);
+    save_int(a, "infusion", a->infusion);
     save_int(a, "phase_since", a->phase_since_ms);
     save_int(a, "ready_sent", a->ready_sent);
     save_end(a);
@@ -99,6 +100,7 @@ static void load_state(struct app *a)
     outbox_state_get(a->outbox, "lang", a->lang, sizeof a->lang);
     if (!a->lang[0])
         strcpy(a->lang, "en");
+    a->infusion = (int)load_int(a, "infusion");
     a->phase_since_ms = load_int(a, "phase_since");
     a->ready_sent = load_int(a, "ready_sent") != 0;
     outbox_state_get(a->outbox, "call_id", a->call_id, sizeof a->call_id);
@@ -435,9 +437,16 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
 
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now)
 {
+    app_begin_visit_infusion(a, visit, lang, 0, now);
+}
+
+void app_begin_visit_infusion(struct app *a, const char *visit, const char *lang, int infusion,
+                              int64_t now)
+{
     if (a->visit[0] && a->visit_ops)
         a->visit_ops->end_visit(a, now);  /* a visit begun over another: its forms end first */
     snprintf(a->visit, sizeof a->visit, "%s", visit);
+    a->infusion = infusion > 0 ? infusion : 0;
     if (lang && lang[0])  /* else the language chosen on the welcome screen */
         snprintf(a->lang, sizeof a->lang, "%s", lang);
     a->ready_sent = false;
@@ -613,7 +622,7 @@ static void on_cmd(struct app *a, const struct msg_kiosk_cmd *c, int64_t now)
                     c->cmd == CMD_CALL_ACKNOWLEDGED ? "call_acknowledged" : "call_cleared", c->id);
         break;
     case CMD_BEGIN_VISIT:
-        app_begin_visit(a, c->visit, c->lang, now);
+        app_begin_visit_infusion(a, c->visit, c->lang, c->infusion, now);
         break;
     case CMD_PHASE:
         app_set_phase(a, c->phase, now);

@@ -69,6 +69,7 @@ struct app {
     enum phase phase;
     char visit[HV_ID_MAX];      /* "" when no visit */
     char lang[8];               /* "en", "es" */
+    int infusion;               /* which infusion of the course (1 = first), 0: not known */
     int64_t phase_since_ms;     /* wall clock; for recovery countdown and infusion time */
 
     /* the call */
@@ -134,6 +135,11 @@ void app_help_pressed(struct app *a, int64_t now_ms);
 void app_checkin_answer(struct app *a, int feeling, bool want_someone, int64_t now_ms);
 /* Staff, from the unlocked menu. */
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now_ms);
+/* The same, knowing which infusion of the patient's course this is (1 = the first; 0: not
+ * known), from the station's begin_visit: the safety checklist asks "since your last
+ * visit" only when this may not be the first. */
+void app_begin_visit_infusion(struct app *a, const char *visit, const char *lang, int infusion,
+                              int64_t now_ms);
 void app_set_phase(struct app *a, enum phase p, int64_t now_ms);
 void app_end_visit(struct app *a, int64_t now_ms);
 void app_clear_call_bedside(struct app *a, const char *staff, int64_t now_ms);

@@ -115,6 +115,7 @@ static void begin_run(struct app *a)
         a->forms_next = NULL;
     }
     run_init(&a->run, a->forms, a->phase);
+    run_set_infusion(&a->run, a->infusion);  /* before the replay: show_if may look at it */
     if (!a->journal || !a->visit[0] || a->run.view == RUN_NONE)
         return;
     n = journal_load(a->journal, a->visit, a->phase, replay_one, a);
@@ -178,6 +179,7 @@ void app_forms_reload(struct app *a, struct qn_set *set)
     qn_set_free(a->forms);
     a->forms = set;
     run_init(&a->run, a->forms, a->phase);  /* nothing begun: nothing to replay */
+    run_set_infusion(&a->run, a->infusion);
     a->dirty = true;
 }
 

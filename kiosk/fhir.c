@@ -48,11 +48,13 @@ static cJSON *item_obj(cJSON *items, const char *id, const char *text)
     return it;
 }
 
-/* "answer": [ {} ] on it; returns the one answer object. */
+/* One more {} in it's "answer": [ ] (a multiple choice item has one per option chosen). */
 static cJSON *answer_obj(cJSON *it)
 {
-    cJSON *arr = cJSON_AddArrayToObject(it, "answer"), *ans = cJSON_CreateObject();
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(it, "answer"), *ans = cJSON_CreateObject();
 
+    if (!arr)
+        arr = cJSON_AddArrayToObject(it, "answer");
     if (!arr || !ans) {
         cJSON_Delete(ans);
         return NULL;
@@ -91,10 +93,10 @@ static void add_part(cJSON *parts, const char *url, const char *key, cJSON *valu
 /*
  * The rule-answer extension on it for rule r, set off by fired's answer:
  * which answer, when, the call it raised, and whether the item's answer now
- * (opt, -1 none) is another.
+ * (mask: the options chosen, 0 none) no longer holds it.
  */
 static void add_rule_answer(cJSON *it, const struct qn_form *f, int r,
-                            const struct run_fired *fired, int opt, enum qn_lang lang)
+                            const struct run_fired *fired, unsigned mask, enum qn_lang lang)
 {
     cJSON *exts = cJSON_GetObjectItemCaseSensitive(it, "extension"), *ext, *parts, *ident;
     char ts[HV_TS_LEN];
@@ -119,28 +121,35 @@ static void add_rule_answer(cJSON *it, const struct qn_form *f, int r,
         cJSON_AddStringToObject(ident, "value", fired->call);
         add_part(parts, "call", "valueIdentifier", ident);
     }
-    add_part(parts, "changed", "valueBoolean", cJSON_CreateBool(opt != fired->opt));
+    add_part(parts, "changed", "valueBoolean", cJSON_CreateBool(!(mask & (1u << fired->opt))));
 }
 
-/* Item i: its answer (opt, -1 none: hidden or unanswered) and each rule its answers set off. */
-static void add_item(cJSON *items, const struct qn_form *f, int i, int opt,
+/*
+ * Item i: its answers (mask: the options chosen, one for a single choice item;
+ * 0: hidden or unanswered) and each rule its answers set off.
+ */
+static void add_item(cJSON *items, const struct qn_form *f, int i, unsigned mask,
                      const struct fhir_meta *m, enum qn_lang lang, bool texts)
 {
     const struct qn_item *q = &f->items[i];
-    bool any = opt >= 0;
+    bool any = mask != 0;
     cJSON *it, *ans, *coding;
 
     for (int r = 0; m->fired && r < f->nrules; r++)
-        any |= m->fired[r].set && m->fired[r].item == i && m->fired[r].opt < q->nopts;
+        any |= m->fired[r].set && m->fired[r].item == i &&
+               m->fired[r].opt >= 0 && m->fired[r].opt < q->nopts;
     if (!any || !(it = item_obj(items, q->id, texts ? qn_text(&q->text, lang) : NULL)))
         return;
     for (int r = 0; m->fired && r < f->nrules; r++)
-        if (m->fired[r].set && m->fired[r].item == i && m->fired[r].opt < q->nopts)
-            add_rule_answer(it, f, r, &m->fired[r], opt, lang);
-    if (opt < 0 || !(ans = answer_obj(it)))
-        return;
-    if ((coding = fhirq_coding(f, &q->opts[opt], lang)) != NULL)
-        cJSON_AddItemToObject(ans, "valueCoding", coding);
+        if (m->fired[r].set && m->fired[r].item == i &&
+            m->fired[r].opt >= 0 && m->fired[r].opt < q->nopts)
+            add_rule_answer(it, f, r, &m->fired[r], mask, lang);
+    for (int o = 0; o < q->nopts; o++) {
+        if (!(mask & (1u << o)) || !(ans = answer_obj(it)))
+            continue;
+        if ((coding = fhirq_coding(f, &q->opts[o], lang)) != NULL)
+            cJSON_AddItemToObject(ans, "valueCoding", coding);
+    }
 }
 
 static void add_scores(cJSON *items, const struct qn_form *f, const struct qn_answers *a,
@@ -187,11 +196,8 @@ static cJSON *build(const struct qn_form *f, const struct qn_answers *a, const s
         add_ident_ref(root, "encounter", "urn:haven:visit", m->visit);
     cJSON_AddStringToObject(root, "authored", ts);
     items = cJSON_AddArrayToObject(root, "item");
-    for (int i = 0; items && i < f->nitems; i++) {
-        int o = a->opt[i];
-        bool shown = o >= 0 && o < f->items[i].nopts && qn_item_visible(f, a, i);
-        add_item(items, f, i, shown ? o : -1, m, lang, texts);
-    }
+    for (int i = 0; items && i < f->nitems; i++)   /* the options chosen (hidden: none) */
+        add_item(items, f, i, qn_answer_mask(f, a, i), m, lang, texts);
     if (items && m->completed)
         add_scores(items, f, a, lang, texts);
     if (items && cJSON_GetArraySize(items) == 0)

@@ -46,6 +46,12 @@ void run_init(struct run *r, const struct qn_set *set, enum phase p)
     r->view = r->nforms > 0 ? RUN_INTRO : RUN_NONE;
 }
 
+void run_set_infusion(struct run *r, int infusion)
+{
+    for (int i = 0; i < QN_FORMS_MAX; i++)
+        r->ans[i].infusion = infusion > 0 ? infusion : 0;
+}
+
 const struct qn_form *run_form_at(const struct run *r, int i)
 {
     if (i < 0 || i >= r->nforms)
@@ -96,9 +102,27 @@ static void go_forward(struct run *r, const struct qn_form *f, int from)
     }
 }
 
+/* The option of item that set rule off: the answer, or for a multiple choice item the
+ * first option chosen that the rule names. */
+static int firing_option(const struct qn_form *f, const struct qn_answers *a, int item, int opt,
+                         int rule)
+{
+    const struct qn_cond *c = &f->rules[rule].when;
+    unsigned mask;
+
+    if (!f->items[item].multiple)
+        return opt;
+    mask = qn_answer_mask(f, a, item);
+    for (int o = 0; o < f->items[item].nopts; o++)
+        for (int v = 0; (mask & (1u << o)) && v < c->nvalues; v++)
+            if (!strcmp(c->values[v], f->items[item].opts[o].value))
+                return o;
+    return opt;
+}
+
 /*
  * Rules of the current form true now that had not acted yet: marked, listed
- * in fx, each with the answer that set it off (item, opt at ms).
+ * in fx, each with the answer that set it off (item, its option at ms).
  */
 static bool fire_rules(struct run *r, const struct qn_form *f, int item, int opt, int64_t ms,
                        struct run_effects *fx)
@@ -109,14 +133,30 @@ static bool fire_rules(struct run *r, const struct qn_form *f, int item, int opt
         if ((r->fired[r->cur] & (1u << i)) || !qn_rule_true(f, &r->ans[r->cur], i))
             continue;
         r->fired[r->cur] |= 1u << i;
-        r->fired_by[r->cur][i] = (struct run_fired){ .set = true, .item = (int8_t)item,
-                                                     .opt = (int8_t)opt, .ms = ms };
+        r->fired_by[r->cur][i] = (struct run_fired){
+            .set = true, .item = (int8_t)item,
+            .opt = (int8_t)firing_option(f, &r->ans[r->cur], item, opt, i), .ms = ms };
         fx->rules[fx->nrules++] = i;
         message |= f->rules[i].message;
     }
     return message;
 }
 
+/* After an answer (opt, at ms; -1 for a multiple choice set) to item: the message, the
+ * review, or on. */
+static void answered(struct run *r, const struct qn_form *f, int item, int opt, int64_t ms,
+                     struct run_effects *fx)
+{
+    if (fire_rules(r, f, item, opt, ms, fx))
+        r->view = RUN_MESSAGE;  /* the calm message first; the next item after it */
+    else if (r->reviewed[r->cur] && qn_complete(f, &r->ans[r->cur]))
+        r->view = RUN_REVIEW;   /* an answer changed from the review: straight back to it */
+    else
+        go_forward(r, f, item + 1);
+}
+
+/* A tap on an answer: single choice, the answer (and on); multiple choice, the option
+ * toggled (and the patient stays, to choose more, then Next). */
 static int answer(struct run *r, const struct qn_form *f, const struct run_event *ev,
                   struct run_effects *fx)
 {
@@ -126,14 +166,13 @@ static int answer(struct run *r, const struct qn_form *f, const struct run_event
         return HV_EINVAL;
     if ((opt = qn_option_index(f, item, ev->value)) < 0)
         return HV_EINVAL;
-    r->ans[r->cur].opt[item] = (int8_t)opt;
     r->started[r->cur] = true;
-    if (fire_rules(r, f, item, opt, ev->ms, fx))
-        r->view = RUN_MESSAGE;  /* the calm message first; the next item after it */
-    else if (r->reviewed[r->cur] && qn_complete(f, &r->ans[r->cur]))
-        r->view = RUN_REVIEW;   /* an answer changed from the review: straight back to it */
-    else
-        go_forward(r, f, item + 1);
+    if (f->items[item].multiple) {
+        qn_toggle(f, &r->ans[r->cur], item, opt);
+        return 0;
+    }
+    r->ans[r->cur].opt[item] = (int8_t)opt;
+    answered(r, f, item, opt, ev->ms, fx);
     return 0;
 }
 
@@ -166,8 +205,16 @@ static int back(struct run *r, const struct qn_form *f)
     }
 }
 
-static int next(struct run *r, const struct qn_form *f)
+/* Next: on from the message or an answered question; a multiple choice item's set
+ * confirmed, its rules acting now (one per option chosen that a rule names). */
+static int next(struct run *r, const struct qn_form *f, int64_t ms, struct run_effects *fx)
 {
+    if (r->view == RUN_QUESTION && f->items[r->item].multiple) {
+        if (!qn_confirm(f, &r->ans[r->cur], r->item))
+            return HV_EINVAL;  /* nothing chosen */
+        answered(r, f, r->item, -1, ms, fx);
+        return 0;
+    }
     if (r->view == RUN_MESSAGE ||
         (r->view == RUN_QUESTION && r->ans[r->cur].opt[r->item] >= 0)) {
         go_forward(r, f, r->item + 1);
@@ -211,7 +258,7 @@ int run_apply(struct run *r, const struct run_event *ev, struct run_effects *fx)
     case EV_BACK:
         return back(r, f);
     case EV_NEXT:
-        return next(r, f);
+        return next(r, f, ev->ms, fx);
     case EV_SUBMIT:
         return submit(r, f, fx);
     default:

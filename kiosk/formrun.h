@@ -5,7 +5,8 @@
  * for each, an intro (title, what it asks, its attribution), one question per
  * screen, the calm safety message when a rule asks for it, a review, then
  * the next form; after the last, "done".  The run changes only through
- * events (start, answer, back, next, submit), each of which the kiosk writes
+ * events (start, answer, back, next, submit; on a multiple choice item an
+ * answer toggles an option and next confirms the set), each of which the kiosk writes
  * to its tap journal (journal.h), so a run rebuilt by applying the journaled
  * events again is exactly the run the patient left: same form, same
  * question, same answers.
@@ -80,6 +81,10 @@ struct run_effects {
 
 /* Starts the run of phase (RUN_NONE when the phase has no forms). */
 void run_init(struct run *r, const struct qn_set *set, enum phase p);
+
+/* The visit's infusion number (1 = the first of the course; 0 = not known), for
+ * show_if = { infusion = ...; }.  Set before the first event (and before a replay). */
+void run_set_infusion(struct run *r, int infusion);
 
 /* The current form, or NULL (RUN_NONE, RUN_DONE). */
 const struct qn_form *run_form(const struct run *r);

@@ -248,7 +248,21 @@ static const config_setting_t *list_of_groups(struct ld *ld, const config_settin
 
 /* ---- options and items ----------------------------------------------------------------- */
 
-static const char *const option_keys[] = { "value", "code", "system", "score", "text", NULL };
+static const char *const option_keys[] = { "value", "code", "system", "score", "exclusive", "text",
+                                           NULL };
+
+/* An optional true/false member into *out.  0 or HV_ECONFIG. */
+static int read_bool(struct ld *ld, const config_setting_t *g, const char *key, bool *out)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+
+    if (!s)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+        return cfg_fail(ld->err, s, ld->path, "'%s' must be true or false", key);
+    *out = config_setting_get_bool(s);
+    return 0;
+}
 
 static int read_option(struct ld *ld, const config_setting_t *g, struct qn_option *o)
 {
@@ -257,7 +271,8 @@ static int read_option(struct ld *ld, const config_setting_t *g, struct qn_optio
 
     cfg_rows_warn_unknown(g, NULL, option_keys);
     if ((rc = read_req_string(ld, g, "value", &o->value)) || (rc = read_opt_string(ld, g, "code", &o->code)) ||
-        (rc = read_opt_string(ld, g, "system", &o->system)) || (rc = read_text(ld, g, "text", true, &o->text)))
+        (rc = read_opt_string(ld, g, "system", &o->system)) || (rc = read_text(ld, g, "text", true, &o->text)) ||
+        (rc = read_bool(ld, g, "exclusive", &o->exclusive)))
         return rc;
     if (o->code && !o->system && !(o->system = strdup(LOINC)))
         return cfg_fail(ld->err, g, ld->path, "out of memory");
@@ -325,7 +340,44 @@ static int read_cond_items(struct ld *ld, const config_setting_t *g, const struc
     return 0;
 }
 
-static const char *const cond_keys[] = { "item", "items", "answer", "answers", "min_score", NULL };
+static const char *const cond_keys[] = { "item", "items", "answer", "answers", "min_score",
+                                         "infusion", NULL };
+
+static const char *const infusion_names[] = { "first", "later", "unknown" };
+
+/*
+ * show_if = { infusion = "later"; } or infusion = [ "later", "unknown" ]: the item only
+ * at those infusions of the course (the visit's number, from begin_visit).  Alone in
+ * its group, and only in show_if (rule = false): a rule acts on what the patient said.
+ */
+static int read_infusion_cond(struct ld *ld, const config_setting_t *g, bool rule,
+                              struct qn_cond *c)
+{
+    const config_setting_t *s = config_setting_get_member(g, "infusion");
+    int n = config_setting_is_array(s) ? config_setting_length(s) : 1;
+
+    if (rule)
+        return cfg_fail(ld->err, s, ld->path, "'infusion' is for show_if only: a rule acts on "
+                        "answers");
+    if (config_setting_length(g) != 1)
+        return cfg_fail(ld->err, g, ld->path, "show_if = { infusion = ...; } stands alone (no "
+                        "item or answers beside it)");
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_is_array(s) ? config_setting_get_elem(s, (unsigned)i) : s;
+        const char *name = e ? config_setting_get_string(e) : NULL;
+        unsigned k = 0;
+        while (name && k < 3 && strcmp(name, infusion_names[k]) != 0)
+            k++;
+        if (!name || k == 3)
+            return cfg_fail(ld->err, e ? e : s, ld->path, "'infusion' must be \"first\", \"later\" "
+                            "or \"unknown\", or a list of them [ \"later\", \"unknown\" ]");
+        c->infusion |= 1u << k;
+    }
+    if (!c->infusion)
+        return cfg_fail(ld->err, s, ld->path, "'infusion' needs at least one of \"first\", "
+                        "\"later\", \"unknown\"");
+    return 0;
+}
 
 /* Checks each value names an option of each item of c. */
 static int check_cond_values(struct ld *ld, const config_setting_t *at, const struct qn_form *f,
@@ -376,6 +428,8 @@ static int read_cond(struct ld *ld, const config_setting_t *g, const struct qn_f
         return cfg_fail(ld->err, g, ld->path, "a condition is a group { item = \"id\"; "
                         "answers = [ \"value\" ]; } or { item = \"id\"; min_score = 1; }");
     cfg_rows_warn_unknown(g, NULL, cond_keys);
+    if (config_setting_get_member(g, "infusion"))
+        return read_infusion_cond(ld, g, limit == QN_ITEMS_MAX, c);
     if (!vals)
         vals = config_setting_get_member(g, "answer");
     if ((rc = read_cond_items(ld, g, f, limit, c)) != 0)
@@ -406,7 +460,26 @@ static int read_cond(struct ld *ld, const config_setting_t *g, const struct qn_f
     return check_cond_values(ld, vals, f, c);
 }
 
-static const char *const item_keys[] = { "id", "code", "text", "options", "show_if", NULL };
+static const char *const item_keys[] = { "id", "code", "text", "options", "multiple", "show_if",
+                                         NULL };
+
+/* exclusive = true only on a multiple choice item's options (list), and not on all of them. */
+static int check_exclusive(struct ld *ld, const config_setting_t *list, const struct qn_item *it)
+{
+    int n = 0;
+
+    for (int o = 0; o < it->nopts; o++) {
+        n += it->opts[o].exclusive;
+        if (it->opts[o].exclusive && !it->multiple)
+            return cfg_fail(ld->err, config_setting_get_elem(list, (unsigned)o), ld->path,
+                            "item '%s': 'exclusive' is for the options of a multiple = true item",
+                            it->id);
+    }
+    if (n == it->nopts)
+        return cfg_fail(ld->err, list, ld->path, "item '%s': every option is exclusive (write it "
+                        "without multiple = true)", it->id);
+    return 0;
+}
 
 static int read_item(struct ld *ld, const config_setting_t *g, const config_setting_t *answers,
                      struct qn_form *f, int i)
@@ -429,7 +502,9 @@ static int read_item(struct ld *ld, const config_setting_t *g, const config_sett
         return cfg_fail(ld->err, g, ld->path, "item '%s' has no answers: give it options = "
                         "( ... ), or the form answers = ( ... )", it->id);
     it->own_options = opts != NULL;
-    if ((rc = read_options(ld, opts ? opts : answers, it)) != 0)
+    if ((rc = read_bool(ld, g, "multiple", &it->multiple)) != 0 ||
+        (rc = read_options(ld, opts ? opts : answers, it)) != 0 ||
+        (rc = check_exclusive(ld, opts ? opts : answers, it)) != 0)
         return rc;
     if (cond) {
         it->has_cond = true;
@@ -504,6 +579,10 @@ static int read_score(struct ld *ld, const config_setting_t *g, struct qn_form *
         return rc;
     if (qn_item_index(f, s->id) >= 0)
         return cfg_fail(ld->err, g, ld->path, "score id '%s' is also an item's id", s->id);
+    for (int i = 0; i < c.nitems; i++)
+        if (f->items[c.items[i]].multiple)
+            return cfg_fail(ld->err, g, ld->path, "score '%s': item '%s' is multiple choice "
+                            "(a score counts one answer per item)", s->id, f->items[c.items[i]].id);
     memcpy(s->items, c.items, sizeof c.items);
     s->nitems = c.nitems;
     score_range(f, s);
@@ -864,6 +943,62 @@ void qn_set_free(struct qn_set *set)
 void qn_answers_clear(struct qn_answers *a)
 {
     memset(a->opt, -1, sizeof a->opt);
+    memset(a->sel, 0, sizeof a->sel);
+    a->infusion = 0;
+}
+
+bool qn_answered(const struct qn_form *f, const struct qn_answers *a, int item)
+{
+    if (item < 0 || item >= f->nitems || a->opt[item] < 0)
+        return false;
+    return !f->items[item].multiple || a->sel[item] != 0;
+}
+
+/* The options item's answer holds as bits, hidden or not. */
+static unsigned given(const struct qn_form *f, const struct qn_answers *a, int item)
+{
+    const struct qn_item *it = &f->items[item];
+
+    if (!qn_answered(f, a, item))
+        return 0;
+    if (it->multiple)
+        return a->sel[item] & ((1u << it->nopts) - 1);
+    return a->opt[item] < it->nopts ? 1u << a->opt[item] : 0;
+}
+
+unsigned qn_answer_mask(const struct qn_form *f, const struct qn_answers *a, int item)
+{
+    if (item < 0 || item >= f->nitems || !qn_item_visible(f, a, item))
+        return 0;
+    return given(f, a, item);
+}
+
+void qn_toggle(const struct qn_form *f, struct qn_answers *a, int item, int o)
+{
+    const struct qn_item *it = &f->items[item];
+    unsigned bit = 1u << o, excl = 0;
+
+    for (int k = 0; k < it->nopts; k++)
+        excl |= it->opts[k].exclusive ? 1u << k : 0;
+    if (a->sel[item] & bit)
+        a->sel[item] = (uint16_t)(a->sel[item] & ~bit);
+    else
+        a->sel[item] = (uint16_t)(it->opts[o].exclusive ? bit : (a->sel[item] & ~excl) | bit);
+    a->opt[item] = -1;  /* changed: asked again until Next */
+}
+
+bool qn_confirm(const struct qn_form *f, struct qn_answers *a, int item)
+{
+    a->opt[item] = a->sel[item] ? 0 : -1;
+    return qn_answered(f, a, item);
+}
+
+/* True if the visit's infusion is one of the condition's (QN_INF_* bits). */
+static bool infusion_is(const struct qn_answers *a, unsigned which)
+{
+    unsigned now = a->infusion == 1 ? QN_INF_FIRST : a->infusion > 1 ? QN_INF_LATER : QN_INF_UNKNOWN;
+
+    return (which & now) != 0;
 }
 
 int qn_item_index(const struct qn_form *f, const char *id)
@@ -884,26 +1019,37 @@ int qn_option_index(const struct qn_form *f, int item, const char *value)
     return -1;
 }
 
-/* The option chosen for item, or NULL when it is hidden or unanswered. */
+/* The option chosen for item (single choice), or NULL when it is hidden or unanswered. */
 static const struct qn_option *chosen(const struct qn_form *f, const struct qn_answers *a, int item)
 {
     int o = a->opt[item];
 
-    if (o < 0 || o >= f->items[item].nopts || !qn_item_visible(f, a, item))
+    if (f->items[item].multiple || o < 0 || o >= f->items[item].nopts ||
+        !qn_item_visible(f, a, item))
         return NULL;
     return &f->items[item].opts[o];
 }
 
+/* True if option o matches c (its score, or its value among c's). */
+static bool option_matches(const struct qn_option *o, const struct qn_cond *c)
+{
+    if (c->by_score)
+        return o->score >= c->min_score;
+    for (int v = 0; v < c->nvalues; v++)
+        if (strcmp(o->value, c->values[v]) == 0)
+            return true;
+    return false;
+}
+
 bool qn_cond_true(const struct qn_form *f, const struct qn_answers *a, const struct qn_cond *c)
 {
+    if (c->infusion)
+        return infusion_is(a, c->infusion);
     for (int i = 0; i < c->nitems; i++) {
-        const struct qn_option *o = chosen(f, a, c->items[i]);
-        if (!o)
-            continue;
-        if (c->by_score && o->score >= c->min_score)
-            return true;
-        for (int v = 0; !c->by_score && v < c->nvalues; v++)
-            if (strcmp(o->value, c->values[v]) == 0)
+        const struct qn_item *it = &f->items[c->items[i]];
+        unsigned mask = qn_answer_mask(f, a, c->items[i]);   /* every option chosen */
+        for (int o = 0; o < it->nopts; o++)
+            if ((mask & (1u << o)) && option_matches(&it->opts[o], c))
                 return true;
     }
     return false;
@@ -954,7 +1100,7 @@ int qn_visible_position(const struct qn_form *f, const struct qn_answers *a, int
 bool qn_complete(const struct qn_form *f, const struct qn_answers *a)
 {
     for (int i = 0; i < f->nitems; i++)
-        if (qn_item_visible(f, a, i) && a->opt[i] < 0)
+        if (qn_item_visible(f, a, i) && !qn_answered(f, a, i))
             return false;
     return true;
 }

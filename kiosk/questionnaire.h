@@ -5,12 +5,15 @@
  * from these structs, formrun.c walks a patient through them, and fhir.c
  * turns the answers into a FHIR QuestionnaireResponse.
  *
- * A form is a list of single-choice items.  Each answer option has a value
+ * A form is a list of items, each single choice or (multiple = true)
+ * multiple choice: a set of options, one of which may be exclusive ("None
+ * of these" clears the others).  Each answer option has a value
  * (its name in rules and in the tap journal), an optional code (LOINC
  * answer code) and an optional score.  A form's values = { food_hours = 6; }
  * are written once and used in any text or rule detail as {food_hours}: the
  * clinic's rule, set in one place, is the number the patient reads.  An item may be shown only when an
- * earlier answer allows it (show_if); scores sum the answers of listed items
+ * earlier answer allows it, or only at a first or a later infusion of the
+ * patient's course (show_if); scores sum the answers of listed items
  * and name a band for the sum; rules act on answers (open a call with a
  * reason, show the calm safety message).  Every text is given in English and
  * may be given in Spanish; a missing Spanish text falls back to English.
@@ -52,13 +55,23 @@ struct qn_option {
     char *code;             /* LOINC answer code ("LA6568-5") or NULL */
     char *system;           /* code system of code (default http://loinc.org) */
     int score;              /* counted by scores (0 when unscored) */
+    bool exclusive;         /* multiple choice: choosing it clears the others, and the others it */
     struct qn_text text;
+};
+
+/* Which infusion of the course this is, for show_if = { infusion = [ ... ]; } (bits). */
+enum {
+    QN_INF_FIRST = 1u << 0,     /* infusion 1 */
+    QN_INF_LATER = 1u << 1,     /* infusion 2 or more */
+    QN_INF_UNKNOWN = 1u << 2,   /* the visit did not say */
 };
 
 /*
  * "Any of items has an answer among values" (values given), or "any of items
- * has an answer scoring at least min_score" (min_score given).  An item that
- * is hidden or unanswered never matches.
+ * has an answer scoring at least min_score" (min_score given); a multiple
+ * choice item matches if any option chosen does.  An item that is hidden or
+ * unanswered never matches.  Or (infusion set, show_if only) "this visit's
+ * infusion is one of these" (QN_INF_* bits), and no items.
  */
 struct qn_cond {
     int items[QN_COND_MAX];
@@ -67,6 +80,7 @@ struct qn_cond {
     int nvalues;
     bool by_score;
     int min_score;
+    unsigned infusion;      /* QN_INF_* bits, or 0: a condition on answers */
 };
 
 struct qn_item {
@@ -77,6 +91,7 @@ struct qn_item {
     int nopts;
     bool own_options;       /* answered on its own options, not the form's answers: the
                              * form's stem (which introduces those) does not head it */
+    bool multiple;          /* multiple choice: the answer is a set of options */
     bool has_cond;
     struct qn_cond show_if;
 };
@@ -132,10 +147,20 @@ struct qn_set {
     char dir[PATH_MAX];
 };
 
-/* The answers to one form: option index per item, -1 when unanswered. */
+/*
+ * The answers to one form: option index per item, -1 when unanswered.  A
+ * multiple choice item's options are the bits of sel; it counts as answered
+ * (opt 0) only once the patient confirmed a set that is not empty (Next), and
+ * a tap that changes the set makes it unanswered (-1) until the next Next.
+ * infusion is the visit's (1 = the first of the course, 0 = not known): what
+ * show_if = { infusion = ...; } looks at.
+ */
 struct qn_answers {
     int8_t opt[QN_ITEMS_MAX];
+    uint16_t sel[QN_ITEMS_MAX];
+    int infusion;
 };
+_Static_assert(QN_OPTIONS_MAX <= 16, "sel holds one bit per option");
 
 /* ---- loading ---- */
 
@@ -162,7 +187,17 @@ enum qn_lang qn_lang_of(const char *lang);
 /* t in lang, falling back to English; "" when t is empty. */
 const char *qn_text(const struct qn_text *t, enum qn_lang lang);
 
+/* No answers, the infusion not known. */
 void qn_answers_clear(struct qn_answers *a);
+/* True if item i has an answer (a multiple choice item: a confirmed set). */
+bool qn_answered(const struct qn_form *f, const struct qn_answers *a, int item);
+/* The options chosen for item i as bits (bit o: option o), 0 when hidden or unanswered. */
+unsigned qn_answer_mask(const struct qn_form *f, const struct qn_answers *a, int item);
+/* Item i (multiple choice) with option o toggled: an exclusive one clears the others, any
+ * other clears the exclusive ones; the item is unanswered until confirmed (qn_confirm). */
+void qn_toggle(const struct qn_form *f, struct qn_answers *a, int item, int o);
+/* Item i's set confirmed: answered if not empty.  Returns true if it is. */
+bool qn_confirm(const struct qn_form *f, struct qn_answers *a, int item);
 /* The index of item id in f, or -1. */
 int qn_item_index(const struct qn_form *f, const char *id);
 /* The index of option value in item i of f, or -1. */

@@ -819,6 +819,16 @@ static int act_visit(station *st, struct action *a)
         cJSON_AddStringToObject(o, "cmd", "begin_visit");
         cJSON_AddStringToObject(o, "visit", visit);
         cJSON_AddStringToObject(o, "lang", lang);
+        /* Optional: which infusion of the course (1 = the first), for the kiosk's checklist. */
+        const cJSON *inf = cJSON_GetObjectItemCaseSensitive(a->body, "infusion");
+        if (inf && !cJSON_IsNull(inf)) {
+            if (!cJSON_IsNumber(inf) || !(inf->valuedouble >= 1 && inf->valuedouble <= 100) ||
+                inf->valuedouble != (double)(int)inf->valuedouble) {
+                cJSON_Delete(o);
+                return reply_error(a, 400, "begin_visit's infusion must be a whole number 1..100");
+            }
+            cJSON_AddNumberToObject(o, "infusion", inf->valueint);
+        }
         detail = visit;
     } else if (!strcmp(a->name, "phase")) {
         const char *phase = str_member(a->body, "phase");

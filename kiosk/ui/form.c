@@ -8,6 +8,10 @@
  * which stays where it always is.  A press is an event for the app
  * (app_form_event), which journals it.
  *
+ * A multiple choice item's answers are check boxes: a press toggles one (a
+ * box with a tick, an outline round the button and its colours inverted:
+ * never colour alone), and Next, once something is chosen, confirms them.
+ *
  * Two tables say it all: one row per view of the run (its layout, and how
  * its text is set), one row per kind of item on the screen (its name, its
  * word, its colours, what a press does).  Drawing, the targets and the
@@ -49,11 +53,21 @@ static enum qn_lang lang_of(const struct app *a)
     return qn_lang_of(a->lang);
 }
 
-/* Adds item k at r, if it shows now: Next only once the question has an answer (nothing on
- * screen that does nothing). */
+/* The item on screen is multiple choice. */
+static bool multiple_now(const struct app *a)
+{
+    const struct qn_form *form = run_form(&a->run);
+
+    return form && a->run.view == RUN_QUESTION && form->items[a->run.item].multiple;
+}
+
+/* Adds item k at r, if it shows now: Next only once the question has an answer, or (multiple
+ * choice) something is chosen (nothing on screen that does nothing). */
 static void item_add(const struct app *a, struct view *v, enum form_item k, SDL_Rect r)
 {
-    if (k == FI_NEXT && a->run.ans[a->run.cur].opt[a->run.item] < 0)
+    const struct qn_answers *ans = &a->run.ans[a->run.cur];
+
+    if (k == FI_NEXT && (multiple_now(a) ? ans->sel[a->run.item] == 0 : ans->opt[a->run.item] < 0))
         return;
     view_add(v, items[k].name, r, k, 0);
 }
@@ -90,6 +104,28 @@ static const struct fit_step {
     { FONT_SMALL, FONT_SMALL, FONT_SMALL, false, true },  /* a small, dense screen: the count goes */
 };
 
+/* ---- multiple choice: the check box in an answer's button ------------------------------ */
+
+/* The box's side in an answer button r, and the space beside it: less in a narrow button
+ * (four across a small screen), so the words keep most of it. */
+static int box_side(const struct ui *ui, SDL_Rect r)
+{
+    return imin(imin(r.h / 2, ui_mm(ui, 9)), imax(r.w / 7, 8));
+}
+
+static int box_pad(const struct ui *ui, SDL_Rect r)
+{
+    return imin(ui_mm(ui, 3), imax(r.w / 30, 2));
+}
+
+/* r less the box at its left: where the answer's words go. */
+static SDL_Rect box_label_rect(const struct ui *ui, SDL_Rect r)
+{
+    int cut = box_side(ui, r) + 2 * box_pad(ui, r);
+
+    return (SDL_Rect){ r.x + cut, r.y, imax(r.w - cut - box_pad(ui, r), 1), r.h };
+}
+
 /* The answers' grid: cols across, w wide from x, each row as tall as it needs. */
 struct grid {
     int cols, rows, x, w;
@@ -109,7 +145,7 @@ static int option_rows_min(int n)
  * would be cut at that width.
  */
 static int grid_fit(const struct ui *ui, const struct frame *f, const char *const *labels, int n,
-                    int cols, int y0, enum ui_font font, struct grid *g)
+                    int cols, int y0, enum ui_font font, bool boxes, struct grid *g)
 {
     int x0 = y0 < f->corner.y + f->corner.h ? f->text_x : f->m, cell, room, need = 0, roomy = 0;
 
@@ -122,7 +158,9 @@ static int grid_fit(const struct ui *ui, const struct frame *f, const char *cons
     for (int r = 0; r < g->rows; r++)
         g->rh[r] = f->target;
     for (int i = 0; i < n; i++) {
-        int h = ui_button_need(ui, font, cell, labels[i]);
+        /* Beside a check box the words have less: measured with the largest box. */
+        int lw = boxes ? box_label_rect(ui, (SDL_Rect){ 0, 0, cell, 1 << 20 }).w : cell;
+        int h = ui_button_need(ui, font, lw, labels[i]);
         if (h < 0)
             return -1;
         g->rh[i / cols] = imax(g->rh[i / cols], h);
@@ -183,7 +221,7 @@ static int question_lines(const struct ui *ui, struct view *v, const struct fit_
  */
 static int question_fit(const struct ui *ui, struct view *v,
                         const char *stem, const char *question, const char *const *labels, int n,
-                        struct grid *g)
+                        bool boxes, struct grid *g)
 {
     const struct frame *f = &v->f;
     int cols[3] = { 1, 2, (n + option_rows_min(n) - 1) / option_rows_min(n) }, bottom = free_bottom(f);
@@ -194,13 +232,13 @@ static int question_fit(const struct ui *ui, struct view *v,
         for (int c = 0; c < 3; c++) {
             if (cols[c] > n || (c > 0 && cols[c] <= cols[c - 1]))
                 continue;
-            int h = grid_fit(ui, f, labels, n, cols[c], y0, fit_steps[k].answers, g);
+            int h = grid_fit(ui, f, labels, n, cols[c], y0, fit_steps[k].answers, boxes, g);
             if (h >= 0 && y0 + h <= bottom)
                 return y0;
         }
     }
     int y0 = question_lines(ui, v, &fit_steps[k - 1], stem, question), h;
-    grid_fit(ui, f, labels, n, cols[2], y0, FONT_SMALL, g);
+    grid_fit(ui, f, labels, n, cols[2], y0, FONT_SMALL, boxes, g);
     for (int r = 0; r < g->rows; r++)
         g->rh[r] = f->target;
     h = g->rows * f->target + (g->rows - 1) * f->gap;
@@ -221,12 +259,15 @@ static void question_layout(const struct app *a, const struct ui *ui, struct vie
     snprintf(pos, sizeof pos, "%d", qn_visible_position(form, ans, a->run.item));
     snprintf(count, sizeof count, "%d", qn_visible_count(form, ans));
     str_fill(v->text[0], sizeof v->text[0], str(a, STR_FORM_PROGRESS), pos, count);
+    if (it->multiple)  /* "Question 4 of 8 · Touch every one that applies, then Next" */
+        snprintf(v->text[0] + strlen(v->text[0]), sizeof v->text[0] - strlen(v->text[0]),
+                 " \u00b7 %s", str(a, STR_FORM_MULTI_HINT));
     for (int i = 0; i < n; i++)
         labels[i] = qn_text(&it->opts[i].text, lang_of(a));
     /* The stem heads the questions on the form's answers ("Over the last 2 weeks, how
      * often..."), as on the paper form, not one with its own (the difficulty question). */
     y0 = question_fit(ui, v, it->own_options ? "" : qn_text(&form->stem, lang_of(a)),
-                      qn_text(&it->text, lang_of(a)), labels, n, &g);
+                      qn_text(&it->text, lang_of(a)), labels, n, it->multiple, &g);
     grid_add(v, &g, y0, n);
     nav_add(a, v, FI_NEXT);
 }
@@ -292,7 +333,7 @@ static int review_count(const struct app *a)
     int n = 0;
 
     for (int i = 0; i < form->nitems; i++)
-        n += qn_item_visible(form, ans, i) && ans->opt[i] >= 0;
+        n += qn_answer_mask(form, ans, i) != 0;
     return n;
 }
 
@@ -310,6 +351,21 @@ static void review_layout(const struct app *a, const struct ui *ui, struct view 
     nav_add(a, v, FI_SEND);
 }
 
+/* Item i's answer as the review lists it (several: "A, B"); false when it has none. */
+static bool answer_text(const struct app *a, const struct qn_form *form, int i, char *out,
+                        size_t max)
+{
+    unsigned mask = qn_answer_mask(form, &a->run.ans[a->run.cur], i);
+    size_t n = 0;
+
+    out[0] = '\0';
+    for (int o = 0; o < form->items[i].nopts && n < max; o++)
+        if (mask & (1u << o))
+            n += (size_t)snprintf(out + n, max - n, "%s%s", n ? ", " : "",
+                                  qn_text(&form->items[i].opts[o].text, lang_of(a)));
+    return mask != 0;
+}
+
 /*
  * The review's rows under the heading, one line each: "3. Trouble falling or
  * staying asl…" and the answer beside it; in two columns of "3. Several
@@ -318,7 +374,6 @@ static void review_layout(const struct app *a, const struct ui *ui, struct view 
 static void review_rows(const struct app *a, struct ui *ui, const struct frame *f, int y0)
 {
     const struct qn_form *form = run_form(&a->run);
-    const struct qn_answers *ans = &a->run.ans[a->run.cur];
     const struct theme *t = ui->theme;
     int row = review_row_h(ui, f), n = review_count(a), k = 0;
     int qw = f->text_w * 60 / 100, aw = f->text_w - qw - f->gap;
@@ -327,10 +382,9 @@ static void review_rows(const struct app *a, struct ui *ui, const struct frame *
     int per = two ? (n + 1) / 2 : n, cw = two ? (f->text_w - f->gap) / 2 : f->text_w;
 
     for (int i = 0; i < form->nitems; i++) {
-        const char *answer;
-        if (!qn_item_visible(form, ans, i) || ans->opt[i] < 0)
+        char answer[512];  /* and "N. " fit in q */
+        if (!answer_text(a, form, i, answer, sizeof answer))
             continue;
-        answer = qn_text(&form->items[i].opts[ans->opt[i]].text, lang_of(a));
         if (two) {
             snprintf(q, sizeof q, "%d. %s", k + 1, answer);
             ui_text(ui, FONT_SMALL, f->text_x + (k / per) * (cw + f->gap), y0 + (k % per) * row,
@@ -385,19 +439,74 @@ static const char *item_label(const struct app *a, const struct screen_target *t
     return str(a, items[t->what].label);
 }
 
-/* The answers, in the one font in which each fits its button, the one given inverted. */
+/* ---- multiple choice: check boxes -------------------------------------------------------- */
+
+/* A frame th thick just inside r, in c. */
+static void ring(struct ui *ui, SDL_Rect r, int th, SDL_Color c)
+{
+    ui_fill(ui, (SDL_Rect){ r.x, r.y, r.w, th }, c);
+    ui_fill(ui, (SDL_Rect){ r.x, r.y + r.h - th, r.w, th }, c);
+    ui_fill(ui, (SDL_Rect){ r.x, r.y, th, r.h }, c);
+    ui_fill(ui, (SDL_Rect){ r.x + r.w - th, r.y, th, r.h }, c);
+}
+
+/* A tick in box b, th thick, in c: down to the lower third, then up to the top right. */
+static void tick(struct ui *ui, SDL_Rect b, int th, SDL_Color c)
+{
+    int x0 = b.x + b.w / 5, y0 = b.y + b.h / 2, x1 = b.x + b.w * 2 / 5, y1 = b.y + b.h * 4 / 5;
+    int x2 = b.x + b.w * 4 / 5, y2 = b.y + b.h / 5;
+
+    SDL_SetRenderDrawColor(ui->ren, c.r, c.g, c.b, c.a);
+    for (int k = -th; k <= th; k++) {
+        SDL_RenderDrawLine(ui->ren, x0, y0 + k, x1, y1 + k);
+        SDL_RenderDrawLine(ui->ren, x1, y1 + k, x2, y2 + k);
+    }
+}
+
+/*
+ * One check box answer: the button (inverted when chosen), the box at its left (ticked when
+ * chosen) and, chosen, an outline round the button in the gap beside it.
+ */
+static void check_draw(struct ui *ui, const struct frame *f, SDL_Rect r, bool on, enum ui_font font,
+                       const char *label)
+{
+    const struct theme *t = ui->theme;
+    SDL_Color bg = on ? t->text : t->button, fg = on ? t->bg : t->button_text;
+    int side = box_side(ui, r), th = imax(2, ui_mm(ui, 0.6)), out = imax(3, f->gap / 3);
+    SDL_Rect box = { r.x + box_pad(ui, r), r.y + (r.h - side) / 2, side, side };
+
+    if (on)
+        ring(ui, (SDL_Rect){ r.x - out, r.y - out, r.w + 2 * out, r.h + 2 * out },
+             imax(2, out / 2), t->text);
+    ui_button(ui, r, bg, fg, font, NULL);
+    ui_button(ui, box_label_rect(ui, r), bg, fg, font, label);
+    ring(ui, box, th, fg);
+    if (on)
+        tick(ui, box, th, fg);
+}
+
+/* The answers, in the one font in which each fits its button (multiple choice: the button
+ * less its box), the one given inverted; multiple choice, as check boxes. */
 static void options_draw(const struct app *a, struct ui *ui, const struct view *v)
 {
     const struct theme *t = ui->theme;
     const char *labels[QN_OPTIONS_MAX];
     int chosen = a->run.ans[a->run.cur].opt[a->run.item], n = 0;
+    unsigned sel = a->run.ans[a->run.cur].sel[a->run.item];
+    bool multi = multiple_now(a);
     enum ui_font font = FONT_BUTTON;
 
     for (int i = 0; i < v->n && n < QN_OPTIONS_MAX; i++)
         if (v->t[i].what == FI_OPTION)
             labels[n++] = item_label(a, &v->t[i]);
     for (int i = 0; i < n; i++)
-        font = ui_button_font(ui, v->t[i].rect, font, labels[i]);
+        font = ui_button_font(ui, multi ? box_label_rect(ui, v->t[i].rect) : v->t[i].rect, font,
+                              labels[i]);
+    if (multi) {
+        for (int i = 0; i < n; i++)
+            check_draw(ui, &v->f, v->t[i].rect, (sel >> v->t[i].i) & 1u, font, labels[i]);
+        return;
+    }
     for (int i = 0; i < n; i++)
         ui_button(ui, v->t[i].rect, i == chosen ? t->text : t->button,
                   i == chosen ? t->bg : t->button_text, font, labels[i]);

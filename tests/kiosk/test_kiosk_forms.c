@@ -4,7 +4,8 @@
  * as a FHIR QuestionnaireResponse; an item-9 answer pages a nurse urgently
  * (reason safety) before the form is finished; a kiosk killed mid-form comes
  * back at the same question with the same answers; a checklist rule pages
- * at the priority it names; and the Spanish screens are photographed
+ * at the priority it names; medicines taken now, a multiple choice, page the nurse
+ * for each one chosen; and the Spanish screens are photographed
  * ("forms-es-*.png" in $HAVEN_SHOTS_DIR) for a person to look at.
  *
  * Every response received is checked against Haven's generated Questionnaire
@@ -786,8 +787,11 @@ static void test_checklist_codings_have_systems(void)
     tap(&k, "option-2");  /* food: no */
     tap(&k, "option-2");  /* drinks: no */
     tap(&k, "option-2");  /* escort: only a taxi (pages, routine) */
-    tap(&k, "option-3");  /* new medicine: not sure */
-    tap(&k, "option-3");  /* which: another medicine */
+    tap(&k, "option-4");  /* current medicines: none of these (a check box) */
+    tap(&k, "next");
+    tap(&k, "option-3");  /* new medicine: not sure (the infusion is unknown: asked) */
+    tap(&k, "option-3");  /* which: another medicine (a check box) */
+    tap(&k, "next");
     tap(&k, "option-2");  /* chest pain: no */
     tap(&k, "option-2");  /* blood pressure: no */
     CHECK(showing(&k, "form", 2));
@@ -805,7 +809,7 @@ static void test_checklist_codings_have_systems(void)
     CHECK(ident_is(qr, "encounter", "urn:haven:visit", "V-SYS"));
     CHECK(strstr(resp, "loinc.org/q/") == NULL);
     CHECK(!ident_is(qr, "subject", "urn:haven:visit", NULL));
-    CHECK(codings_have_systems(qr) >= 8);   /* seven answers and the escort's rule-answer */
+    CHECK(codings_have_systems(qr) >= 9);   /* eight answers and the escort's rule-answer */
     cJSON_Delete(qr);
     free(resp);
     kf_finish(&k);
@@ -872,6 +876,8 @@ static void test_checklist_concerns_raise_the_call(void)
     free(page);
 
     tap(&k, "option-1");  /* escort: yes, an adult I know */
+    tap(&k, "option-4");  /* medicines taken now: none of these */
+    tap(&k, "next");
     tap(&k, "option-2");  /* new medicines: no */
     tap(&k, "option-1");  /* chest pain: yes */
     page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
@@ -956,6 +962,168 @@ static void test_a_little_dizzy_calls(void)
     rf_finish(&f);
 }
 
+/* The safety checklist's answer (a linkId's) codes in order, "a,b" (at most max bytes). */
+static void qr_codes(const cJSON *qr, const char *link, char *out, size_t max)
+{
+    const cJSON *ans;
+    size_t n = 0;
+
+    out[0] = '\0';
+    cJSON_ArrayForEach(ans, cJSON_GetObjectItemCaseSensitive(qr_item(qr, link), "answer")) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(ans, "valueCoding"), "code");
+        if (cJSON_IsString(c) && n < max)
+            n += (size_t)snprintf(out + n, max - n, "%s%s", n ? "," : "", c->valuestring);
+    }
+}
+
+/*
+ * A first infusion (begin_visit's "infusion":1) at w x h in lang: "which of these do you take
+ * now", two medicines chosen (check boxes), Next: the nurse is paged for each, routine; "since
+ * your last visit" is not asked; the response has both answers.  Screens photographed.
+ */
+static void current_medicines_at(int w, int h, const char *lang)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char cmd[200], name[96], codes[200];
+    REQUIRE(start_at(&f, &k, "\"safety-checklist\"", w, h) == 0);
+    hv_client *pager = rf_client(&f, "pager");
+    REQUIRE(pager && hv_client_sub(pager, rf_topic(&f, "page/+"), 1) == 0);
+
+    snprintf(cmd, sizeof cmd, "{\"cmd\":\"begin_visit\",\"visit\":\"V-MED\",\"lang\":\"%s\","
+             "\"infusion\":1}", lang);
+    station_cmd(&f, cmd);
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-2");  /* food: no */
+    tap(&k, "option-2");  /* drinks: no */
+    tap(&k, "option-1");  /* escort: yes, an adult I know */
+    CHECK_INT_EQ(check_targets(&k, "current medicines"), 5);  /* four answers, back */
+    snprintf(name, sizeof name, "forms-%dx%d-%s-current-medicines", w, h, lang);
+    SDL_FreeSurface(kf_shot(&k, name));
+    tap(&k, "option-1");  /* a medicine for nerves or sleep */
+    tap(&k, "option-2");  /* lamotrigine */
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+    CHECK_INT_EQ(check_targets(&k, "current medicines, two chosen"), 6);  /* and Next */
+    snprintf(name, sizeof name, "forms-%dx%d-%s-current-medicines-chosen", w, h, lang);
+    SDL_FreeSurface(kf_shot(&k, name));
+    tap(&k, "next");
+
+    /* Two concerns, each a call of its own, both routine; the nurse paged for both. */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "help");
+    CHECK_STR_EQ(json_str(call, "priority"), "routine");
+    CHECK_STR_EQ(json_str(call, "detail"), "safety checklist: takes a benzodiazepine (may blunt the treatment)");
+    free(call);
+    call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "priority"), "routine");
+    CHECK_STR_EQ(json_str(call, "detail"), "safety checklist: takes lamotrigine (may blunt the treatment)");
+    free(call);
+    bool benzo = false, lamo = false;
+    for (int i = 0; i < 4 && !(benzo && lamo); i++) {
+        char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
+        if (!page)
+            break;
+        CHECK_STR_EQ(json_str(page, "priority"), "routine");
+        benzo |= strstr(page, "takes a benzodiazepine") != NULL;
+        lamo |= strstr(page, "takes lamotrigine") != NULL;
+        free(page);
+    }
+    CHECK(benzo && lamo);
+
+    /* A first infusion: straight on to chest pain ("since your last visit" is not asked). */
+    CHECK_INT_EQ(check_targets(&k, "chest pain"), 3);  /* yes, no, back */
+    tap(&k, "option-2");  /* chest pain: no */
+    tap(&k, "option-2");  /* blood pressure: no */
+    CHECK(showing(&k, "form", 2));  /* the review */
+    snprintf(name, sizeof name, "forms-%dx%d-%s-checklist-review", w, h, lang);
+    SDL_FreeSurface(kf_shot(&k, name));
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    qr_codes(qr, "current-medicines", codes, sizeof codes);
+    CHECK_STR_EQ(codes, "benzodiazepine,lamotrigine");
+    CHECK(qr_item(qr, "new-medicines") == NULL);
+    CHECK(qr_item(qr, "which-medicine") == NULL);
+    cJSON_Delete(qr);
+    free(resp);
+    kf_finish(&k);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
+static void test_current_medicines(void)
+{
+    current_medicines_at(1024, 600, "en");
+    current_medicines_at(1024, 600, "es");
+    current_medicines_at(1920, 1080, "en");
+    current_medicines_at(1920, 1080, "es");
+}
+
+/*
+ * A later infusion, killed with two medicines ticked and not yet confirmed: back with the
+ * same two ticked (Next there), nothing paged until Next; then both paged, "since your last
+ * visit" asked, and the response with the two.
+ */
+static void test_kill_keeps_the_set(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    char codes[200];
+    REQUIRE(start(&f, &k, "\"safety-checklist\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SET\",\"lang\":\"en\",\"infusion\":2}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-2");  /* food: no */
+    tap(&k, "option-2");  /* drinks: no */
+    tap(&k, "option-1");  /* escort: yes */
+    tap(&k, "option-2");  /* lamotrigine */
+    tap(&k, "option-3");  /* not sure */
+    REQUIRE(kf_send(&k, "targets") == 0);
+    REQUIRE(kf_wait_log(&k, "tapname option-3 on form", 3000));
+    kf_kill(&k);
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+
+    REQUIRE(kf_restart(&k, true) == 0);
+    CHECK(kf_wait_log(&k, "resumed from 6 journaled tap(s): form 1 of 1 (safety-checklist), "
+                      "question current-medicines", 5000));
+    REQUIRE(on_screen(&k, "form"));
+    CHECK(showing(&k, "form", 6));  /* four answers, Back, and Next: two are ticked */
+    SDL_FreeSurface(kf_shot(&k, "forms-set-after-kill"));
+    CHECK(hv_client_expect_none(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 300));
+    tap(&k, "next");
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "detail"), "safety checklist: takes lamotrigine (may blunt the treatment)");
+    free(call);
+    call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK(strstr(call, "not sure if they take") != NULL);
+    free(call);
+    tap(&k, "option-2");  /* a later infusion: since your last visit, no change */
+    tap(&k, "option-2");  /* chest pain: no */
+    tap(&k, "option-2");  /* blood pressure: no */
+    tap(&k, "send");
+    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    qr_codes(qr, "current-medicines", codes, sizeof codes);
+    CHECK_STR_EQ(codes, "lamotrigine,not-sure");
+    CHECK_STR_EQ(qr_code(qr, "new-medicines"), "LA32-8");
+    CHECK_STR_EQ(json_str(resp, "status"), "completed");
+    cJSON_Delete(qr);
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
 /* Spanish from begin_visit, every kind of form screen photographed; and the welcome screen. */
 static void test_spanish_screens(void)
 {
@@ -976,9 +1144,13 @@ static void test_spanish_screens(void)
     tap(&k, "option-2");  /* drinks: no */
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-escort"));
     tap(&k, "option-1");  /* escort: yes, an adult I know */
+    SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-current-medicines"));
+    tap(&k, "option-4");  /* taken now: none of these */
+    tap(&k, "next");
     tap(&k, "option-1");  /* new medicine: yes */
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-medicine"));
     tap(&k, "option-3");  /* another medicine */
+    tap(&k, "next");
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-chest-pain"));
     tap(&k, "option-2");  /* chest pain: no */
     SDL_FreeSurface(kf_shot(&k, "forms-es-checklist-blood-pressure"));
@@ -1033,10 +1205,18 @@ static void test_small_screen(void)
     CHECK_INT_EQ(check_targets(&k, "escort"), 5);  /* four answers, back */
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-escort"));
     tap(&k, "option-1");
+    CHECK_INT_EQ(check_targets(&k, "current medicines"), 5);  /* four answers, back: no Next yet */
+    tap(&k, "option-1");
+    tap(&k, "option-2");
+    CHECK_INT_EQ(check_targets(&k, "current medicines, two chosen"), 6);  /* and Next */
+    SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-current-medicines"));
+    tap(&k, "option-4");  /* none of these: the two go */
+    tap(&k, "next");
     tap(&k, "option-1");
     CHECK_INT_EQ(check_targets(&k, "which medicine"), 5);  /* four answers, back */
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-medicine"));
     tap(&k, "option-3");
+    tap(&k, "next");
     tap(&k, "option-2");  /* chest pain */
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-blood-pressure"));
     tap(&k, "option-2");  /* blood pressure */
@@ -1193,6 +1373,8 @@ int main(void)
     RUN(test_rule_priority);
     RUN(test_a_little_dizzy_calls);
     RUN(test_checklist_concerns_raise_the_call);
+    RUN(test_current_medicines);
+    RUN(test_kill_keeps_the_set);
     RUN(test_spanish_screens);
     RUN(test_small_screen);
     RUN(test_broken_form_refused);

@@ -370,7 +370,12 @@ static void walk_form(struct walk *w, const char *name)
         CHECK(has_target(r, "option-1"));
         snprintf(opt, sizeof opt, "option-%d", it->nopts);
         tap(&w->k, opt);
-        ans.opt[i] = (int8_t)(it->nopts - 1);
+        if (it->multiple) {  /* a check box: chosen, then Next confirms it */
+            ans.sel[i] = (uint16_t)(1u << (it->nopts - 1));
+            tap(&w->k, "next");
+        } else {
+            ans.opt[i] = (int8_t)(it->nopts - 1);
+        }
         memset(&e, 0, sizeof e);
         if (report(&w->k, r) && has_target(r, "continue")) {  /* a safety message */
             snprintf(label, sizeof label, "%s-%d-message", name, i + 1);

@@ -239,6 +239,16 @@ class Actions(unittest.TestCase):
                                          "visit": "V-1042", "lang": "es"})[0], 200)
             cmd = c.wait_message(c.topic("room/chair-3/kiosk/cmd"), since=mark)
             self.assertEqual(cmd, {"cmd": "begin_visit", "visit": "V-1042", "lang": "es"})
+            # Which infusion of the course (issue 14): passed on when given, refused out of range.
+            mark = c.mq.mark()
+            self.assertEqual(sam.action({"action": "begin_visit", "room": "chair-3",
+                                         "visit": "V-1043", "lang": "en", "infusion": 1})[0], 200)
+            cmd = c.wait_message(c.topic("room/chair-3/kiosk/cmd"), since=mark)
+            self.assertEqual(cmd, {"cmd": "begin_visit", "visit": "V-1043", "lang": "en",
+                                   "infusion": 1})
+            for bad in (0, 101, 2.5, "2"):
+                self.assertEqual(sam.action({"action": "begin_visit", "room": "chair-3",
+                                             "visit": "V-1044", "infusion": bad})[0], 400)
             self.assertEqual(sam.action({"action": "phase", "room": "chair-3",
                                          "phase": "infusion"})[0], 200)
             c.wait_message(c.topic("room/chair-3/kiosk/cmd"),

@@ -308,8 +308,9 @@ static void test_state_survives_restart(void)
     struct outbox *ob = fresh(&a, "restart");
     REQUIRE(ob != NULL);
 
-    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-1042\",\"lang\":\"es\"}", T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-1042\",\"lang\":\"es\",\"infusion\":3}", T0);
     CHECK_INT_EQ(a.phase, PHASE_INTAKE);
+    CHECK_INT_EQ(a.infusion, 3);
     cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + MIN);
     app_help_pressed(&a, T0 + 2 * MIN);
     room_call(&a, a.call_id, "acknowledged", "Sam", "station", T0 + 3 * MIN);
@@ -322,6 +323,7 @@ static void test_state_survives_restart(void)
     CHECK_INT_EQ(b.phase, PHASE_INFUSION);
     CHECK_STR_EQ(b.visit, "V-1042");
     CHECK_STR_EQ(b.lang, "es");
+    CHECK_INT_EQ(b.infusion, 3);                      /* the checklist's show_if after a restart */
     CHECK_INT_EQ(b.phase_since_ms, T0 + MIN);
     CHECK_INT_EQ(b.call, CALL_UI_COMING);
     CHECK_STR_EQ(b.call_id, a.call_id);
@@ -678,7 +680,7 @@ static void test_form_rule_call_and_stopped_response(void)
     CHECK_INT_EQ(a.call, CALL_UI_SENDING);
     /* A stale tap (an answer to another question) changes nothing. */
     form_ev(&a, EV_ANSWER, "chest-pain", "yes", T0 + 4);
-    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "new-medicines");
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "current-medicines");
     CHECK_INT_EQ(queued(ob).n, 1);
 
     cmd(&a, "{\"cmd\":\"phase\",\"phase\":\"infusion\"}", T0 + 5);
@@ -688,6 +690,39 @@ static void test_form_rule_call_and_stopped_response(void)
     CHECK(strstr(q.payload[1], "\"status\":\"stopped\"") != NULL);
     CHECK(strstr(q.payload[1], "\"language\":\"es\"") != NULL);
     CHECK_INT_EQ(a.run.view, RUN_NONE);  /* no forms during the infusion */
+    app_forms_free(&a);
+    outbox_close(ob);
+}
+
+/* begin_visit's infusion 1: "now" is asked, "since your last visit" is not; the staff menu's
+ * begin (no number) asks both. */
+static void test_form_first_infusion(void)
+{
+    struct app a;
+    struct outbox *ob = fresh(&a, "forms-first");
+    REQUIRE(ob != NULL);
+    struct qn_set *set = shipped_forms();
+    REQUIRE(set != NULL);
+    app_forms_attach(&a, set, NULL, T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-11\",\"infusion\":1}", T0);
+    form_ev(&a, EV_START, NULL, NULL, T0);
+    form_ev(&a, EV_ANSWER, "food", "no", T0);
+    form_ev(&a, EV_ANSWER, "drinks", "no", T0);
+    form_ev(&a, EV_ANSWER, "escort", "yes", T0);
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "current-medicines");
+    form_ev(&a, EV_ANSWER, "current-medicines", "none", T0);
+    form_ev(&a, EV_NEXT, NULL, NULL, T0);
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "chest-pain");
+    CHECK_INT_EQ(queued(ob).n, 0);
+    app_begin_visit(&a, "V-12", "en", T0 + 1);  /* from the staff menu: not known */
+    CHECK_INT_EQ(a.infusion, 0);
+    form_ev(&a, EV_START, NULL, NULL, T0 + 1);
+    form_ev(&a, EV_ANSWER, "food", "no", T0 + 1);
+    form_ev(&a, EV_ANSWER, "drinks", "no", T0 + 1);
+    form_ev(&a, EV_ANSWER, "escort", "yes", T0 + 1);
+    form_ev(&a, EV_ANSWER, "current-medicines", "none", T0 + 1);
+    form_ev(&a, EV_NEXT, NULL, NULL, T0 + 1);
+    CHECK_STR_EQ(run_form(&a.run)->items[a.run.item].id, "new-medicines");
     app_forms_free(&a);
     outbox_close(ob);
 }
@@ -754,6 +789,8 @@ static void test_form_safety_call_joins_open_call(void)
     form_ev(&a, EV_ANSWER, "food", "no", T0);
     form_ev(&a, EV_ANSWER, "drinks", "no", T0);
     form_ev(&a, EV_ANSWER, "escort", "yes", T0);
+    form_ev(&a, EV_ANSWER, "current-medicines", "none", T0);
+    form_ev(&a, EV_NEXT, NULL, NULL, T0);
     form_ev(&a, EV_ANSWER, "new-medicines", "no", T0);
     form_ev(&a, EV_ANSWER, "chest-pain", "no", T0);
     form_ev(&a, EV_ANSWER, "blood-pressure", "no", T0);
@@ -812,6 +849,7 @@ int main(void)
     RUN(test_controller_online_resends_unconfirmed_call);
     RUN(test_status_heartbeat);
     RUN(test_state_survives_restart);
+    RUN(test_form_first_infusion);
     RUN(test_end_visit_forgets_visit);
     RUN(test_checkin_prompt_answer_and_unwell);
     RUN(test_checkin_want_someone_and_unanswered);

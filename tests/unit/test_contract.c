@@ -939,6 +939,18 @@ static void test_decode_kiosk_cmd(void)
     CHECK_STR_EQ(c.lang, "es");
     CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\"}"), 0);
     CHECK_STR_EQ(c.lang, "en");
+    CHECK_INT_EQ(c.infusion, 0);   /* not said: not known */
+    /* Which infusion of the course (issue 14): 1..100, null as absent, anything else refused. */
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":1}"), 0);
+    CHECK_INT_EQ(c.infusion, 1);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":6}"), 0);
+    CHECK_INT_EQ(c.infusion, 6);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":null}"), 0);
+    CHECK_INT_EQ(c.infusion, 0);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":0}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":2.5}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":1e12}"), HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":\"2\"}"), HV_EPARSE);
     CHECK_INT_EQ(DEC("{\"cmd\":\"phase\",\"phase\":\"recovery\"}"), 0);
     CHECK_INT_EQ(c.cmd, CMD_PHASE);
     CHECK_INT_EQ(c.phase, PHASE_RECOVERY);

@@ -169,10 +169,14 @@ static void answer(const struct qn_form *f, struct qn_answers *a, const char *it
 {
     int i = qn_item_index(f, item);
     int o = qn_option_index(f, i, value);
-    if (i < 0 || o < 0)
+    if (i < 0 || o < 0) {
         fprintf(stderr, "  no item %s answer %s\n", item, value);
-    else
+    } else if (f->items[i].multiple) {  /* one more option chosen, and confirmed */
+        a->sel[i] = (uint16_t)(a->sel[i] | 1u << o);
+        a->opt[i] = 0;
+    } else {
         a->opt[i] = (int8_t)o;
+    }
 }
 
 static void test_skip_logic(void)
@@ -213,7 +217,7 @@ static void test_skip_logic(void)
     CHECK(qn_item_visible(safety, &a, which));
     answer(safety, &a, "new-medicines", "not-sure");
     CHECK(qn_item_visible(safety, &a, which));
-    CHECK_INT_EQ(qn_visible_position(safety, &a, which), 5);  /* food, drinks, escort, new */
+    CHECK_INT_EQ(qn_visible_position(safety, &a, which), 6);  /* food, drinks, escort, current, new */
     CHECK_INT_EQ(qn_prev_visible(safety, &a, which + 1), which);
     qn_set_free(set);
 }
@@ -256,7 +260,7 @@ static void test_rules(void)
 
     /* The safety checklist: food, drinks, no adult escort (routine), a blunting medicine
      * (routine), chest pain or heartbeat (the help reason's priority), blood pressure. */
-    REQUIRE(safety->nrules == 6);
+    REQUIRE(safety->nrules == 9);
     CHECK_INT_EQ(rules_for(safety, "food", "yes", NULL, NULL), 1u << 0);
     CHECK_INT_EQ(rules_for(safety, "food", "no", NULL, NULL), 0);
     CHECK_INT_EQ(rules_for(safety, "drinks", "yes", NULL, NULL), 1u << 1);
@@ -273,6 +277,18 @@ static void test_rules(void)
     CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "yes"), 1u << 3);
     CHECK_INT_EQ(rules_for(safety, "which-medicine", "dont-know", "new-medicines", "not-sure"), 1u << 3);
     CHECK_INT_EQ(rules_for(safety, "which-medicine", "other", "new-medicines", "yes"), 0);
+    CHECK_INT_EQ(safety->rules[3].priority, PRIO_ROUTINE);
+    /* Taken now: one rule per medicine, routine as the changed medicine's (issue 14, defect 3). */
+    CHECK_INT_EQ(rules_for(safety, "current-medicines", "benzodiazepine", NULL, NULL), 1u << 6);
+    CHECK_INT_EQ(rules_for(safety, "current-medicines", "lamotrigine", NULL, NULL), 1u << 7);
+    CHECK_INT_EQ(rules_for(safety, "current-medicines", "not-sure", NULL, NULL), 1u << 8);
+    CHECK_INT_EQ(rules_for(safety, "current-medicines", "none", NULL, NULL), 0);
+    CHECK_INT_EQ(rules_for(safety, "current-medicines", "lamotrigine", "current-medicines",
+                           "benzodiazepine"), 3u << 6);  /* both chosen: both rules */
+    for (int r = 6; r < 9; r++) {
+        CHECK_INT_EQ(safety->rules[r].reason, REASON_HELP);
+        CHECK_INT_EQ(safety->rules[r].priority, safety->rules[3].priority);
+    }
     /* Hidden (no new medicine) answers never fire a rule. */
     CHECK_INT_EQ(rules_for(safety, "which-medicine", "lamotrigine", "new-medicines", "no"), 0);
     /* Chest pain and blood pressure: two questions, two rules. */
@@ -558,13 +574,15 @@ static void test_run_walk(void)
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "food", "no", &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "drinks", "no", &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "yes", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "none", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_NEXT, NULL, NULL, &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "no", &fx), 0);
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "chest-pain");  /* which-medicine skipped */
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "chest-pain", "no", &fx), 0);
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "blood-pressure", "no", &fx), 0);
     CHECK_INT_EQ(r.view, RUN_REVIEW);
     /* From the review, back to "escort" and a changed answer: straight back to the review... */
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "escort");
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "no", &fx), 0);
@@ -577,6 +595,8 @@ static void test_run_walk(void)
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "new-medicines", "yes", &fx), 0);
     CHECK_STR_EQ(run_form(&r)->items[r.item].id, "which-medicine");
     CHECK_INT_EQ(apply(&r, EV_ANSWER, "which-medicine", "other", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_QUESTION);  /* multiple choice: Next confirms */
+    CHECK_INT_EQ(apply(&r, EV_NEXT, NULL, NULL, &fx), 0);
     CHECK_INT_EQ(r.view, RUN_REVIEW);
     CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), 0);
     CHECK(fx.submitted && fx.form == 0);
@@ -643,7 +663,12 @@ static void test_journal_resume(void)
     const char *steps[][3] = {
         { "start", "", "" }, { "answer", "food", "no" }, { "answer", "drinks", "no" },
         { "answer", "escort", "no" },
-        { "back", "", "" }, { "answer", "escort", "yes" }, { "answer", "new-medicines", "yes" },
+        { "back", "", "" }, { "answer", "escort", "yes" },
+        { "answer", "current-medicines", "lamotrigine" }, { "next", "", "" },
+        { "answer", "new-medicines", "yes" },
+        /* on "which-medicine", two chosen and one taken back, not confirmed yet */
+        { "answer", "which-medicine", "benzodiazepine" }, { "answer", "which-medicine", "other" },
+        { "answer", "which-medicine", "lamotrigine" }, { "answer", "which-medicine", "other" },
     };
 
     run_init(&live, set, PHASE_INTAKE);
@@ -660,11 +685,19 @@ static void test_journal_resume(void)
     REQUIRE(j != NULL);
     run_init(&back, set, PHASE_INTAKE);
     struct replay rp = { &back };
-    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_INTAKE, replay_cb, &rp), 7);
+    CHECK_INT_EQ(journal_load(j, "V-1", PHASE_INTAKE, replay_cb, &rp), 13);
     CHECK_INT_EQ(back.view, live.view);
     CHECK_INT_EQ(back.item, live.item);
     CHECK_STR_EQ(run_form(&back)->items[back.item].id, "which-medicine");
     CHECK(memcmp(&back.ans[0], &live.ans[0], sizeof back.ans[0]) == 0);
+    /* The sets too: lamotrigine taken now (confirmed); benzodiazepine and lamotrigine
+     * chosen on the screen left, not yet confirmed. */
+    const struct qn_form *sf = run_form(&back);
+    int cur = qn_item_index(sf, "current-medicines"), which = qn_item_index(sf, "which-medicine");
+    CHECK_INT_EQ(qn_answer_mask(sf, &back.ans[0], cur), 1u << qn_option_index(sf, cur, "lamotrigine"));
+    CHECK_INT_EQ(back.ans[0].sel[which], (1u << qn_option_index(sf, which, "benzodiazepine")) |
+                                             (1u << qn_option_index(sf, which, "lamotrigine")));
+    CHECK(!qn_answered(sf, &back.ans[0], which));
     /* Another visit and another phase see nothing; a closed run starts afresh. */
     CHECK_INT_EQ(journal_load(j, "V-2", PHASE_INTAKE, replay_cb, &rp), 0);
     CHECK_INT_EQ(journal_load(j, "V-1", PHASE_DISCHARGE, replay_cb, &rp), 0);
@@ -740,6 +773,210 @@ static void test_fired_answer_kept(void)
     CHECK(strstr(json, "\"code\":\"LA32-8\"") != NULL);   /* the answer now: No */
     free(json);
     qn_set_free(set);
+}
+
+/* ---- multiple choice and the infusion (issue 14, defect 3) -------------------------------- */
+
+/* A tap toggles; an exclusive option clears the others and they it; Next confirms, and the
+ * rules of every option chosen act then, each once. */
+static void test_multiple_choice(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    struct run r;
+    struct run_effects fx;
+
+    run_init(&r, set, PHASE_INTAKE);
+    run_set_infusion(&r, 1);
+    const struct qn_form *f = run_form(&r);
+    int cur = qn_item_index(f, "current-medicines");
+    REQUIRE(cur >= 0 && f->items[cur].multiple);
+    unsigned benzo = 1u << qn_option_index(f, cur, "benzodiazepine");
+    unsigned lamo = 1u << qn_option_index(f, cur, "lamotrigine");
+    unsigned none = 1u << qn_option_index(f, cur, "none");
+    CHECK(f->items[cur].opts[qn_option_index(f, cur, "none")].exclusive);
+    CHECK_INT_EQ(apply(&r, EV_START, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "food", "no", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "drinks", "no", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "escort", "yes", &fx), 0);
+    CHECK_STR_EQ(f->items[r.item].id, "current-medicines");
+    CHECK_INT_EQ(apply(&r, EV_NEXT, NULL, NULL, &fx), HV_EINVAL);  /* nothing chosen */
+
+    /* Two taps, two options; no rule yet (the set is not confirmed), still on the question. */
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "benzodiazepine", &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "lamotrigine", &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 0);
+    CHECK_INT_EQ(r.view, RUN_QUESTION);
+    CHECK_STR_EQ(f->items[r.item].id, "current-medicines");
+    CHECK_INT_EQ(r.ans[0].sel[cur], benzo | lamo);
+    CHECK(!qn_answered(f, &r.ans[0], cur));
+    CHECK_INT_EQ(qn_answer_mask(f, &r.ans[0], cur), 0);
+    /* A second tap takes one back; "None of these" clears the rest; another clears it. */
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "lamotrigine", &fx), 0);
+    CHECK_INT_EQ(r.ans[0].sel[cur], benzo);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "none", &fx), 0);
+    CHECK_INT_EQ(r.ans[0].sel[cur], none);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "lamotrigine", &fx), 0);
+    CHECK_INT_EQ(r.ans[0].sel[cur], lamo);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "benzodiazepine", &fx), 0);
+    CHECK_INT_EQ(r.ans[0].sel[cur], benzo | lamo);
+
+    /* Next: answered, both medicines' rules at once, on to the next question. */
+    CHECK_INT_EQ(apply(&r, EV_NEXT, NULL, NULL, &fx), 0);
+    CHECK(qn_answered(f, &r.ans[0], cur));
+    CHECK_INT_EQ(qn_answer_mask(f, &r.ans[0], cur), benzo | lamo);
+    CHECK_INT_EQ(fx.nrules, 2);
+    CHECK_STR_EQ(f->rules[fx.rules[0]].detail,
+                 "safety checklist: takes a benzodiazepine (may blunt the treatment)");
+    CHECK_STR_EQ(f->rules[fx.rules[1]].detail,
+                 "safety checklist: takes lamotrigine (may blunt the treatment)");
+    CHECK_INT_EQ(f->rules[fx.rules[0]].priority, PRIO_ROUTINE);
+    CHECK_STR_EQ(f->items[r.item].id, "chest-pain");  /* a first infusion: no "since last visit" */
+
+    /* Back, one taken away and one more: asked again until Next; a rule acts only once. */
+    CHECK_INT_EQ(apply(&r, EV_BACK, NULL, NULL, &fx), 0);
+    CHECK_STR_EQ(f->items[r.item].id, "current-medicines");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "lamotrigine", &fx), 0);
+    CHECK(!qn_answered(f, &r.ans[0], cur));
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "current-medicines", "not-sure", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_NEXT, NULL, NULL, &fx), 0);
+    CHECK_INT_EQ(fx.nrules, 1);   /* "not sure": its own rule; benzodiazepine had acted */
+    CHECK_STR_EQ(f->rules[fx.rules[0]].detail,
+                 "safety checklist: not sure if they take a benzodiazepine or lamotrigine");
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "chest-pain", "no", &fx), 0);
+    CHECK_INT_EQ(apply(&r, EV_ANSWER, "blood-pressure", "no", &fx), 0);
+    CHECK_INT_EQ(r.view, RUN_REVIEW);
+    CHECK(qn_complete(f, &r.ans[0]));
+
+    /* The response: one answer per option chosen, in the form's order. */
+    struct fhir_meta m = { "resp-2", "V-1", "chair-1", QN_EN, true, 1795010587412LL, NULL, NULL };
+    char *json = fhir_encode_response(f, &r.ans[0], &m);
+    REQUIRE(json != NULL);
+    cJSON *root = cJSON_Parse(json), *found = NULL, *it;
+    REQUIRE(root != NULL);
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(root, "item"))
+        if (strcmp(cJSON_GetObjectItem(it, "linkId")->valuestring, "current-medicines") == 0)
+            found = it;
+    REQUIRE(found != NULL);
+    cJSON *answers = cJSON_GetObjectItem(found, "answer");
+    CHECK_INT_EQ(cJSON_GetArraySize(answers), 2);
+    CHECK_STR_EQ(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(answers, 0), "valueCoding"),
+                                     "code")->valuestring, "benzodiazepine");
+    CHECK_STR_EQ(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(answers, 1), "valueCoding"),
+                                     "code")->valuestring, "not-sure");
+    CHECK(strstr(json, "new-medicines") == NULL);  /* hidden at a first infusion */
+    cJSON_Delete(root);
+    free(json);
+    CHECK_INT_EQ(apply(&r, EV_SUBMIT, NULL, NULL, &fx), 0);
+    qn_set_free(set);
+}
+
+/* "Since your last visit" only when this may not be the first infusion; "now" always. */
+static void test_infusion_show_if(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    const struct qn_form *f = form_named(set, "safety-checklist");
+    REQUIRE(f != NULL);
+    int cur = qn_item_index(f, "current-medicines"), since = qn_item_index(f, "new-medicines");
+    int which = qn_item_index(f, "which-medicine");
+    struct qn_answers a;
+    static const struct { int infusion; bool since; } cases[] = {
+        { 0, true }, { 1, false }, { 2, true }, { 6, true },
+    };
+
+    REQUIRE(cur >= 0 && since > cur && which > since);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        qn_answers_clear(&a);
+        a.infusion = cases[c].infusion;
+        CHECK(qn_item_visible(f, &a, cur));
+        CHECK_INT_EQ(qn_item_visible(f, &a, since), cases[c].since);
+        answer(f, &a, "new-medicines", "yes");
+        CHECK_INT_EQ(qn_item_visible(f, &a, which), cases[c].since);  /* hidden behind it too */
+        CHECK_INT_EQ(qn_answer_mask(f, &a, since) != 0, cases[c].since);
+    }
+    /* A first infusion: a "changed" answer left over from a replay never pages. */
+    qn_answers_clear(&a);
+    a.infusion = 1;
+    answer(f, &a, "new-medicines", "yes");
+    answer(f, &a, "which-medicine", "lamotrigine");
+    CHECK(!qn_rule_true(f, &a, 3));
+    CHECK(qn_text(&f->items[cur].text, QN_ES)[0] && f->items[cur].text.s[QN_ES]);
+
+    /* A run: the number given before the start reaches every form's answers. */
+    struct run r;
+    run_init(&r, set, PHASE_INTAKE);
+    run_set_infusion(&r, 3);
+    CHECK_INT_EQ(r.ans[0].infusion, 3);
+    CHECK_INT_EQ(r.ans[2].infusion, 3);
+    run_set_infusion(&r, -4);
+    CHECK_INT_EQ(r.ans[1].infusion, 0);
+    qn_set_free(set);
+}
+
+#define MULTI_ITEM "items = ( { id = \"m\"; text = \"M\"; multiple = true;\n" \
+    "  options = ( { value = \"a\"; text = \"A\"; }, { value = \"b\"; text = \"B\"; },\n" \
+    "              { value = \"n\"; text = \"None\"; exclusive = true; } ); }"
+
+static void test_multiple_loader_errors(void)
+{
+    /* exclusive needs multiple choice; not every option exclusive */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\";\n"
+                      "  options = ( { value = \"x\"; text = \"X\"; exclusive = true; }, #!\n"
+                      "              { value = \"y\"; text = \"Y\"; } );\n} );\n",
+                      "'exclusive' is for the options of a multiple = true item");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; multiple = true;\n"
+                      "  options = ( { value = \"x\"; text = \"X\"; exclusive = true; }, #!\n"
+                      "              { value = \"y\"; text = \"Y\"; exclusive = true; } );\n} );\n",
+                      "every option is exclusive");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; multiple = \"yes\"; #!\n} );\n",
+                      "'multiple' must be true or false");
+    /* a score counts one answer per item */
+    EXPECT_FORM_ERROR(FORM_HEAD MULTI_ITEM " );\n"
+                      "scores = ( { id = \"s\"; text = \"S\"; items = [ \"m\" ]; } ); #!\n",
+                      "is multiple choice");
+    /* infusion: show_if only, alone, known words */
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; } );\n"
+                      "rules = ( { when = { infusion = \"first\"; }; call = \"help\"; } ); #!\n",
+                      "'infusion' is for show_if only");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
+                      "  { id = \"b\"; text = \"B\"; show_if = { infusion = \"second\"; }; } #!\n);\n",
+                      "'infusion' must be \"first\", \"later\" or \"unknown\"");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
+                      "  { id = \"b\"; text = \"B\";\n"
+                      "    show_if = { infusion = \"later\"; item = \"a\"; answers = [ \"1\" ]; }; } #!\n);\n",
+                      "stands alone");
+    EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
+                      "  { id = \"b\"; text = \"B\"; show_if = { infusion = [ ]; }; } #!\n);\n",
+                      "needs at least one");
+
+    /* A good one: a rule on a multiple choice item, the set's options matched one by one. */
+    const char *path = unit_file("form.cfg", FORM_HEAD MULTI_ITEM ",\n"
+                                 "  { id = \"z\"; text = \"Z\"; show_if = { infusion = [ \"first\" ]; }; } );\n"
+                                 "rules = ( { when = { item = \"m\"; answers = [ \"b\" ]; }; call = \"help\"; } );\n");
+    struct qn_form f;
+    struct cfg_error err;
+    struct qn_answers a;
+    REQUIRE(qn_form_load(path, &f, &err) == 0);
+    CHECK(f.items[0].multiple && !f.items[0].opts[0].exclusive && f.items[0].opts[2].exclusive);
+    CHECK_INT_EQ(f.items[1].show_if.infusion, QN_INF_FIRST);
+    qn_answers_clear(&a);
+    qn_toggle(&f, &a, 0, 0);
+    qn_toggle(&f, &a, 0, 1);
+    CHECK(!qn_rule_true(&f, &a, 0));   /* not confirmed */
+    CHECK(qn_confirm(&f, &a, 0));
+    CHECK(qn_rule_true(&f, &a, 0));
+    qn_toggle(&f, &a, 0, 2);           /* "None": the others go, and the rule no longer holds */
+    CHECK_INT_EQ(a.sel[0], 1u << 2);
+    CHECK(qn_confirm(&f, &a, 0));
+    CHECK(!qn_rule_true(&f, &a, 0));
+    qn_toggle(&f, &a, 0, 2);           /* nothing left: unanswered */
+    CHECK(!qn_confirm(&f, &a, 0));
+    CHECK(!qn_item_visible(&f, &a, 1));  /* infusion 0 (not known) is not "first" */
+    a.infusion = 1;
+    CHECK(qn_item_visible(&f, &a, 1));
+    qn_form_free(&f);
 }
 
 /* ---- FHIR ------------------------------------------------------------------------------------ */
@@ -832,6 +1069,9 @@ int main(void)
     RUN(test_journal_resume);
     RUN(test_fhir_phq9);
     RUN(test_fired_answer_kept);
+    RUN(test_multiple_choice);
+    RUN(test_infusion_show_if);
+    RUN(test_multiple_loader_errors);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
