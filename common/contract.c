@@ -77,6 +77,7 @@ static const struct {
     { TOPIC_KIOSK_CHECKIN,  "room/%/kiosk/checkin" },
     { TOPIC_KIOSK_RESPONSE, "room/%/kiosk/response" },
     { TOPIC_KIOSK_THEME,    "room/%/kiosk/theme" },
+    { TOPIC_KIOSK_STORED,   "room/%/kiosk/stored" },
     { TOPIC_KIOSK_CMD,      "room/%/kiosk/cmd" },
     { TOPIC_LIGHTS_SET,     "room/%/lights/set" },
     { TOPIC_LIGHTS_STATE,   "room/%/lights/state" },
@@ -622,6 +623,13 @@ static bool decode_cmd_fields(const cJSON *root, struct msg_kiosk_cmd *out, cons
             return false;
         if (!out->lang[0])
             strcpy(out->lang, "en");
+        v = cJSON_GetObjectItemCaseSensitive(root, "patient");  /* optional (issue 14) */
+        if (v && !cJSON_IsNull(v) && (!cJSON_IsString(v) || !ids_valid(v->valuestring))) {
+            *why = "begin_visit's \"patient\" must be a patient key (an id)";
+            return false;
+        }
+        if (cJSON_IsString(v))
+            strcpy(out->patient, v->valuestring);
         return true;
     case CMD_PHASE:
         v = cJSON_GetObjectItemCaseSensitive(root, "phase");

@@ -57,6 +57,7 @@ enum topic_kind {
     TOPIC_KIOSK_RESPONSE,  /* P/room/R/kiosk/response */
     TOPIC_KIOSK_CMD,       /* P/room/R/kiosk/cmd */
     TOPIC_KIOSK_THEME,     /* P/room/R/kiosk/theme (Haven's own: the patient's choice) */
+    TOPIC_KIOSK_STORED,    /* P/room/R/kiosk/stored (Haven's own: the station kept a message) */
     TOPIC_LIGHTS_SET,      /* P/room/R/lights/set */
     TOPIC_LIGHTS_STATE,    /* P/room/R/lights/state */
     TOPIC_CALL,            /* P/call/R */
@@ -291,6 +292,7 @@ struct msg_kiosk_cmd {
     char by[HV_NAME_MAX];
     char visit[HV_ID_MAX];
     char lang[8];
+    char patient[HV_ID_MAX];  /* begin_visit's pseudonymous patient key ("" : none given) */
     enum phase phase;
 };
 

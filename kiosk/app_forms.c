@@ -35,7 +35,8 @@ static void send_response(struct app *a, const struct run *r, int pos, bool comp
         return;
     if (ids_new("resp", id, sizeof id) != 0)
         snprintf(id, sizeof id, "resp-%s-%lld", a->cfg->room, (long long)now);
-    m = (struct fhir_meta){ id, a->visit, a->cfg->room, qn_lang_of(a->lang), completed, now };
+    m = (struct fhir_meta){ id, a->visit, a->cfg->room, qn_lang_of(a->lang), completed, now,
+                            a->patient };
     app_send(a, TOPIC_KIOSK_RESPONSE, fhir_encode_response(f, &r->ans[pos], &m));
     log_info("questionnaire %s %s (%s)", f->id, completed ? "completed" : "stopped", id);
 }

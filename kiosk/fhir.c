@@ -107,8 +107,19 @@ static cJSON *build(const struct qn_form *f, const struct qn_answers *a, const s
     cJSON_AddStringToObject(root, "language", lang_codes[lang]);
     cJSON_AddStringToObject(root, "questionnaire", f->url ? f->url : canon);
     cJSON_AddStringToObject(root, "status", m->completed ? "completed" : "stopped");
-    if (m->visit && m->visit[0]) {
+    /* With a patient key (issue 14 part 2) the patient is the subject and the visit the
+     * encounter; without one the visit stays the subject, as before. */
+    if (m->patient && m->patient[0]) {
         cJSON *subj = cJSON_AddObjectToObject(root, "subject");
+        cJSON *ident = subj ? cJSON_AddObjectToObject(subj, "identifier") : NULL;
+        if (ident) {
+            cJSON_AddStringToObject(ident, "system", "urn:haven:patient");
+            cJSON_AddStringToObject(ident, "value", m->patient);
+        }
+    }
+    if (m->visit && m->visit[0]) {
+        bool enc = m->patient && m->patient[0];
+        cJSON *subj = cJSON_AddObjectToObject(root, enc ? "encounter" : "subject");
         cJSON *ident = subj ? cJSON_AddObjectToObject(subj, "identifier") : NULL;
         if (ident) {
             cJSON_AddStringToObject(ident, "system", "urn:haven:visit");

@@ -22,6 +22,7 @@ struct fhir_meta {
     enum qn_lang lang;       /* the language the patient saw */
     bool completed;          /* "completed", else "stopped" (abandoned) */
     int64_t authored_ms;
+    const char *patient;     /* the pseudonymous patient key as subject; NULL or "": unknown, none */
 };
 
 /*

@@ -683,7 +683,7 @@ static void test_fhir_phq9(void)
     struct qn_answers a;
     answers_summing(f, 11, &a);  /* 3,3,3,2,0,...: item 9 is 0 */
     answer(f, &a, "69722-7", "very");
-    struct fhir_meta m = { "resp-1", "V-1042", "chair-1", QN_ES, true, 1795010587412LL };
+    struct fhir_meta m = { "resp-1", "V-1042", "chair-1", QN_ES, true, 1795010587412LL, NULL };
     char *json = fhir_encode_response(f, &a, &m);
     REQUIRE(json != NULL);
     CHECK(strlen(json) < 65536);
