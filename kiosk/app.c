@@ -599,7 +599,6 @@ static void resend_held(struct app *a, const char *why, int64_t now)
              a->held, why);
     outbox_each(a->outbox, resend_one, a);
     a->held_sent_link = a->link_gen;
-    a->held_status_ms = now;
 }
 
 /* The timer: every HELD_RESEND_MS doubling to HELD_RESEND_MAX_MS while any is held. */
@@ -671,9 +670,12 @@ static void on_station_status(struct app *a, const char *payload, size_t len, bo
     cJSON_Delete(o);
     if (!online || a->held <= 0 || !a->connected)
         return;
-    if ((retained && a->held_sent_link == a->link_gen) || now - a->held_status_ms < HELD_STATUS_GAP_MS)
+    if (retained && a->held_sent_link == a->link_gen)
+        return;
+    if (a->held_status_ms && now - a->held_status_ms < HELD_STATUS_GAP_MS)
         return;
     resend_held(a, "a station is online", now);
+    a->held_status_ms = now;
     a->held_resend_gap_ms = HELD_RESEND_MS;
     a->held_resend_ms = now + HELD_RESEND_MS;
 }
@@ -770,7 +772,6 @@ void app_on_connected(struct app *a, bool connected, int64_t now)
         a->replayed = true;
         outbox_each(a->outbox, replay_one, a);
         a->held_sent_link = a->link_gen;   /* the held ones went with the rest */
-        a->held_status_ms = now;
     } else {
         resend_held(a, "reconnected", now);  /* acknowledged by the broker, not confirmed */
     }

@@ -86,7 +86,7 @@ struct app {
     int64_t held_resend_ms;     /* wall clock of the next re-send (0: none) */
     int64_t held_resend_gap_ms;
     int held_sent_link;         /* link_gen when they were last sent (-1: never) */
-    int64_t held_status_ms;     /* when a station's status (or a connect) last re-sent them */
+    int64_t held_status_ms;     /* when a station's status last re-sent them (0: never) */
 
     /* check-ins */
     enum checkin_ui checkin;
