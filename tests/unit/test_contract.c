@@ -145,6 +145,7 @@ static void test_topic_parse_kinds(void)
         { P "/room/chair-1/kiosk/response", TOPIC_KIOSK_RESPONSE, "chair-1" },
         { P "/room/chair-1/kiosk/cmd", TOPIC_KIOSK_CMD, "chair-1" },
         { P "/room/chair-1/kiosk/theme", TOPIC_KIOSK_THEME, "chair-1" },
+        { P "/room/chair-1/kiosk/stored", TOPIC_KIOSK_STORED, "chair-1" },
         { P "/room/chair-3/lights/set", TOPIC_LIGHTS_SET, "chair-3" },
         { P "/room/chair-3/lights/state", TOPIC_LIGHTS_STATE, "chair-3" },
         { P "/call/chair-4", TOPIC_CALL, "chair-4" },
@@ -939,6 +940,15 @@ static void test_decode_kiosk_cmd(void)
     CHECK_STR_EQ(c.lang, "es");
     CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\"}"), 0);
     CHECK_STR_EQ(c.lang, "en");
+    CHECK_STR_EQ(c.patient, "");
+    /* issue 14: the optional pseudonymous patient key, an id, never a name */
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":\"P-8c1f\"}"), 0);
+    CHECK_STR_EQ(c.patient, "P-8c1f");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":null}"), 0);
+    CHECK_STR_EQ(c.patient, "");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":\"Jane Doe\"}"),
+                 HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":7}"), HV_EPARSE);
     CHECK_INT_EQ(DEC("{\"cmd\":\"phase\",\"phase\":\"recovery\"}"), 0);
     CHECK_INT_EQ(c.cmd, CMD_PHASE);
     CHECK_INT_EQ(c.phase, PHASE_RECOVERY);
