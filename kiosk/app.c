@@ -87,6 +87,7 @@ static void save_call(struct app *a)
     save_int(a, "call_ui", a->call);
     save_int(a, "call_reason", a->call_reason);
     save_int(a, "call_priority", a->call_priority + 1);  /* 0 (or unset): the reason's */
+    outbox_state_set(a->outbox, "call_detail", a->call_detail);
     save_end(a);
 }
 
@@ -121,6 +122,7 @@ static void load_state(struct app *a)
         a->call_priority = -1;
     if (a->call_reason >= REASON_KIOSK_OFFLINE)
         a->call_reason = REASON_HELP;
+    outbox_state_get(a->outbox, "call_detail", a->call_detail, sizeof a->call_detail);
     a->staff.lock.failures = (int)load_int(a, "pin_failures");
     a->staff.lock.until_ms = load_int(a, "pin_until");
 }
@@ -236,7 +238,8 @@ static char *call_json(struct app *a, enum call_reason reason, const char *detai
     return contract_encode_kiosk_call_priority(a->call_id, reason, detail, a->call_priority, now);
 }
 
-/* The call again (a re-send): one commit, then MQTT. */
+/* The call again (a re-send, with what raised it: the first send may be the one the
+ * controller never saw): one commit, then MQTT. */
 static void send_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
 {
     a->call_seq = send_durable(a, TOPIC_KIOSK_CALL, call_json(a, reason, detail, now));
@@ -295,6 +298,7 @@ static void raise_call_priority(struct app *a, enum call_reason reason, int prio
         a->call_confirmed = false;
         a->call_reason = reason;
         a->call_priority = priority;  /* -1: the reason's, from the room's config */
+        snprintf(a->call_detail, sizeof a->call_detail, "%s", detail ? detail : "");
         save_call(a);
         log_info("call %s (%s)", a->call_id, reason_name(reason));
     } else {
@@ -321,7 +325,7 @@ static void resend_unconfirmed(struct app *a, int64_t now)
         now < a->call_resend_ms || !a->connected)
         return;
     log_warn("no sign of call %s at the controller yet: sending it again", a->call_id);
-    send_call(a, a->call_reason, NULL, now);
+    send_call(a, a->call_reason, a->call_detail[0] ? a->call_detail : NULL, now);
     a->call_resend_gap_ms = a->call_resend_gap_ms * 2 > CALL_RESEND_MAX_MS
                                 ? CALL_RESEND_MAX_MS : a->call_resend_gap_ms * 2;
     a->call_resend_ms = now + a->call_resend_gap_ms;
@@ -332,7 +336,7 @@ static void forget_call(struct app *a)
     a->call = CALL_UI_NONE;
     a->call_confirmed = false;
     a->call_resend_ms = 0;
-    a->call_id[0] = a->call_by[0] = '\0';
+    a->call_id[0] = a->call_by[0] = a->call_detail[0] = '\0';
     a->call_seq = 0;
     save_call(a);
     a->dirty = true;
@@ -490,7 +494,8 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
         return;  /* nothing changes: no write, no status (a flood of these must not fsync) */
     a->phase_since_ms = now;
     a->phase = p;
-    app_forms_phase(a, old, now);
+    if (a->visit_ops)
+        a->visit_ops->phase(a, old, now);
     a->checkin = CHECKIN_NONE;
     a->next_checkin_ms = checkins_apply(p) ? now + a->cfg->checkin_ms : 0;
     save_visit(a);
@@ -507,8 +512,8 @@ void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t
 void app_begin_visit_for(struct app *a, const char *visit, const char *lang,
                          const char *patient, int64_t now)
 {
-    if (a->visit[0])
-        app_forms_end_visit(a, now);  /* a visit begun over another: its forms end first */
+    if (a->visit[0] && a->visit_ops)
+        a->visit_ops->end_visit(a, now);  /* a visit begun over another: its forms end first */
     snprintf(a->visit, sizeof a->visit, "%s", visit);
     snprintf(a->patient, sizeof a->patient, "%s",
              patient && ids_valid(patient) ? patient : "");
@@ -523,7 +528,8 @@ void app_end_visit(struct app *a, int64_t now)
 {
     if (!a->visit[0] && a->phase == PHASE_IDLE)
         return;  /* no visit to end: nothing to write */
-    app_forms_end_visit(a, now);
+    if (a->visit_ops)
+        a->visit_ops->end_visit(a, now);
     if (a->visit[0])
         strcpy(a->lang, "en");  /* the next patient chooses afresh on the welcome screen */
     a->phase = PHASE_IDLE;
@@ -899,7 +905,7 @@ static void on_controller_status(struct app *a, const char *payload, size_t len,
         return;
     log_info("a controller is online and call %s is not confirmed: sending it again",
              a->call_id);
-    send_call(a, a->call_reason, NULL, now);
+    send_call(a, a->call_reason, a->call_detail[0] ? a->call_detail : NULL, now);
     a->call_resend_gap_ms = CALL_RESEND_MS;
     a->call_resend_ms = now + CALL_RESEND_MS;
 }

@@ -22,6 +22,19 @@
 
 struct outbox;
 struct journal;
+struct app;
+
+/*
+ * What follows the visit's course (app_forms_attach sets the questionnaires'), so
+ * that app.c calls forward and app_forms.c back, with no circle between them.
+ */
+struct app_visit_ops {
+    /* The phase changed from old: the old run's unfinished forms are sent as stopped,
+     * and the new phase's forms begin. */
+    void (*phase)(struct app *a, enum phase old, int64_t now_ms);
+    /* The visit ends: unfinished forms are sent as stopped; the journal forgets it. */
+    void (*end_visit)(struct app *a, int64_t now_ms);
+};
 struct sound;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
@@ -69,6 +82,7 @@ struct app {
     bool call_confirmed;
     enum call_reason call_reason;
     int call_priority;          /* a questionnaire rule's priority for it; -1: the reason's */
+    char call_detail[HV_DETAIL_MAX]; /* what raised it ("" none): a re-send says it again */
     int64_t call_resend_ms;     /* wall clock of the next re-send (0: none) */
     int64_t call_resend_gap_ms; /* doubles up to CALL_RESEND_MAX_MS */
     int call_sent_link;         /* link_gen when the call was last sent (-1: while offline) */
@@ -117,6 +131,10 @@ struct app {
     bool replayed;              /* the outbox left by an earlier run has been re-sent */
     char topic_status[HV_TOPIC_MAX];
     char topic_call[HV_TOPIC_MAX];  /* P/room/R/kiosk/call */
+
+    /* What follows the visit (app_forms.c's questionnaires, once attached; NULL: nothing):
+     * app.c tells it and knows nothing of forms. */
+    const struct app_visit_ops *visit_ops;
 
     /* questionnaires (app_forms.c) */
     struct qn_set *forms;       /* owned; NULL: no forms (the intake's plain checklist) */
@@ -212,11 +230,6 @@ void app_forms_free(struct app *a);
  * journaled.  An event that does not fit the run now is ignored.
  */
 void app_form_event(struct app *a, const struct run_event *ev, int64_t now_ms);
-/* The phase changed from old (app_set_phase): the old run's unfinished forms are sent
- * as stopped, and the new phase's forms begin. */
-void app_forms_phase(struct app *a, enum phase old, int64_t now_ms);
-/* The visit ends: unfinished forms are sent as stopped; the journal forgets the visit. */
-void app_forms_end_visit(struct app *a, int64_t now_ms);
 
 /* ---- for app*.c only ---- */
 
