@@ -111,7 +111,7 @@ static int station_start(struct station_proc *s, struct room_fixture *f)
 static void station_finish(struct station_proc *s)
 {
     if (s->proc) {
-        hv_proc_stop(s->proc);
+        CHECK_INT_EQ(hv_proc_stop(s->proc), 0);   /* a clean stop (under ASan: no leak) */
         hv_proc_free(s->proc);
         s->proc = NULL;
     }
