@@ -139,7 +139,7 @@ int main(int argc, char **argv)
     qn_answers_clear(&a);
     for (int i = 0; i < phq->nitems; i++)
         a.opt[i] = 1;
-    struct fhir_meta m = { "resp-bench", "V-BENCH", "chair-1", QN_ES, true, clock_now_ms(), NULL };
+    struct fhir_meta m = { "resp-bench", "V-BENCH", "chair-1", QN_ES, true, clock_now_ms(), NULL, NULL };
     size_t size = 0;
     double t0 = now_us();
     for (int i = 0; i < 1000; i++) {

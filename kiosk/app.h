@@ -16,6 +16,7 @@
 #include "formrun.h"
 #include "kcfg.h"
 #include "mqtt.h"
+#include "staff.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -107,21 +108,8 @@ struct app {
     int64_t next_checkin_ms;    /* wall clock of the next prompt (0: none scheduled) */
     int64_t checkin_shown_ms;
 
-    /* staff: a long press on the hidden corner, then the PIN, then the menu */
-    struct {
-        int64_t corner_down_ms; /* when a press in the staff corner began (0: none) */
-        bool pin_open;          /* PIN pad showing */
-        char pin[9];            /* digits typed so far */
-        int pin_len;
-        bool menu_open;         /* unlocked: staff menu showing */
-        int64_t menu_until_ms;  /* the menu locks itself again after a quiet minute */
-        char who[HV_NAME_MAX];  /* whose PIN opened it: the bedside clear's "by" */
-        struct pin_lock lock;   /* wrong PINs in a row, and the lockout (persisted) */
-        bool checking;          /* check_pin is being checked (off the main thread) */
-        char check_pin[9];
-        char next_pin[9];       /* typed meanwhile: checked next ("" : none) */
-        int64_t wrong_ms;       /* when a wrong PIN was entered (0: not lately) */
-    } staff;
+    /* staff: a long press on the hidden corner, then the PIN, then the menu (staff.h) */
+    struct staff staff;
     bool dirty;                 /* something changed: redraw */
 
     /* publishes in flight: MQTT message id -> outbox sequence number */

@@ -35,8 +35,10 @@ static void send_response(struct app *a, const struct run *r, int pos, bool comp
         return;
     if (ids_new("resp", id, sizeof id) != 0)
         snprintf(id, sizeof id, "resp-%s-%lld", a->cfg->room, (long long)now);
-    m = (struct fhir_meta){ id, a->visit, a->cfg->room, qn_lang_of(a->lang), completed, now,
-                            a->patient };
+    /* patient: the visit's pseudonymous key (begin_visit's "patient"), or "": no subject. */
+    m = (struct fhir_meta){ .id = id, .visit = a->visit, .room = a->cfg->room,
+                            .lang = qn_lang_of(a->lang), .completed = completed,
+                            .authored_ms = now, .patient = a->patient, .fired = r->fired_by[pos] };
     app_send(a, TOPIC_KIOSK_RESPONSE, fhir_encode_response(f, &r->ans[pos], &m));
     log_info("questionnaire %s %s (%s)", f->id, completed ? "completed" : "stopped", id);
 }
@@ -48,25 +50,28 @@ static void send_response(struct app *a, const struct run *r, int pos, bool comp
  * call, with its first label and priority ("ate in the last 3 hours",
  * routine, when the answer was chest pain).  The controller joins it to the
  * open call, raises the priority if it is higher and lists it either way.
+ * The id sent goes in id, for the response's rule-answer extension.
  */
 static void rule_call(struct app *a, const struct qn_form *f, const struct qn_rule *rule,
-                      int64_t now)
+                      int64_t now, char id[HV_ID_MAX])
 {
-    char detail[HV_DETAIL_MAX], id[HV_ID_MAX];
+    char detail[HV_DETAIL_MAX];
 
     snprintf(detail, sizeof detail, "%s", rule->detail ? rule->detail : f->id);
     if (a->call == CALL_UI_NONE) {
         app_call(a, rule->reason, rule->priority, detail, now);
+        snprintf(id, HV_ID_MAX, "%s", a->call_id);
         return;
     }
-    if (ids_new("call", id, sizeof id) != 0)
-        snprintf(id, sizeof id, "call-%s-%lld", a->cfg->room, (long long)now);
+    if (ids_new("call", id, HV_ID_MAX) != 0)
+        snprintf(id, HV_ID_MAX, "call-%s-%lld", a->cfg->room, (long long)now);
     log_info("call %s (%s) joins open call %s", id, reason_name(rule->reason), a->call_id);
     app_send(a, TOPIC_KIOSK_CALL,
              contract_encode_kiosk_call_priority(id, rule->reason, detail, rule->priority, now));
 }
 
-static void effects(struct app *a, const struct run *r, const struct run_effects *fx, int64_t now)
+/* What fx says r set off; each rule's call id kept with the answer that set it off. */
+static void effects(struct app *a, struct run *r, const struct run_effects *fx, int64_t now)
 {
     const struct qn_form *f = run_form_at(r, fx->form);
 
@@ -74,7 +79,7 @@ static void effects(struct app *a, const struct run *r, const struct run_effects
         const struct qn_rule *rule = &f->rules[fx->rules[i]];
         log_info("questionnaire %s: rule %d holds", f->id, fx->rules[i] + 1);
         if (rule->calls)
-            rule_call(a, f, rule, now);
+            rule_call(a, f, rule, now, r->fired_by[fx->form][fx->rules[i]].call);
     }
     if (fx->submitted)
         send_response(a, r, fx->form, true, now);
@@ -186,13 +191,15 @@ void app_forms_free(struct app *a)
 void app_form_event(struct app *a, const struct run_event *ev, int64_t now)
 {
     struct run next = a->run;
+    struct run_event timed = *ev;
     struct run_effects fx;
 
-    if (run_apply(&next, ev, &fx) != 0)
+    timed.ms = now;  /* when an answer set a rule off, in the response (issue 14, defect 2) */
+    if (run_apply(&next, &timed, &fx) != 0)
         return;
     effects(a, &next, &fx, now);
     if (a->journal && a->visit[0] &&
-        journal_append(a->journal, a->visit, a->phase, ev, now) != 0)
+        journal_append(a->journal, a->visit, a->phase, &timed, now) != 0)
         log_error("journal: a tap could not be saved; a restart now would ask it again");
     a->run = next;
     a->dirty = true;

@@ -2,18 +2,29 @@
  * fhir.c - QuestionnaireResponse encoding with cJSON (fhir.h).
  *
  *   { "resourceType": "QuestionnaireResponse", "id": "resp-...", "language": "es",
- *     "questionnaire": "http://loinc.org/q/44249-1", "status": "completed",
- *     "subject": { "identifier": { "system": "urn:haven:visit", "value": "V-1042" } },
+ *     "questionnaire": "https://haven.invalid/fhir/Questionnaire/phq-9|1", "status": "completed",
+ *     "subject": { "identifier": { "system": "urn:haven:patient", "value": "P-8c1f" } },
+ *     "encounter": { "identifier": { "system": "urn:haven:visit", "value": "V-1042" } },
  *     "authored": "2026-11-21T14:03:07.412Z",
  *     "item": [ { "linkId": "44250-9", "text": "...",
  *                 "answer": [ { "valueCoding": { "system": "http://loinc.org",
  *                                                "code": "LA6569-3", "display": "..." } } ] },
  *               ...,
+ *               { "linkId": "44260-8", "text": "...",
+ *                 "extension": [ { "url": "https://haven.invalid/fhir/StructureDefinition/rule-answer",
+ *                   "extension": [ { "url": "answer", "valueCoding": { ... "LA6569-3" ... } },
+ *                                  { "url": "answered", "valueDateTime": "..." },
+ *                                  { "url": "rule", "valueInteger": 1 },
+ *                                  { "url": "call", "valueIdentifier": { "system": "urn:haven:call",
+ *                                                                        "value": "call-..." } },
+ *                                  { "url": "changed", "valueBoolean": true } ] } ],
+ *                 "answer": [ { "valueCoding": { ... "LA6568-5" ... } } ] },
  *               { "linkId": "44261-6", "text": "...", "answer": [ { "valueInteger": 7 } ] },
  *               { "linkId": "44261-6-band", "answer": [ { "valueString": "Mild" } ] } ] }
  */
 #include "fhir.h"
 #include "clock.h"
+#include "fhirq.h"
 #include "mqtt.h"
 
 #include <cjson/cJSON.h>
@@ -50,22 +61,86 @@ static cJSON *answer_obj(cJSON *it)
     return ans;
 }
 
-static void add_answer(cJSON *items, const struct qn_item *q, const struct qn_option *o,
-                       enum qn_lang lang, bool texts)
+/* {"identifier": {"system": system, "value": value}} as root.key. */
+static void add_ident_ref(cJSON *root, const char *key, const char *system, const char *value)
 {
-    cJSON *it = item_obj(items, q->id, texts ? qn_text(&q->text, lang) : NULL);
-    cJSON *ans = it ? answer_obj(it) : NULL;
-    cJSON *coding = ans ? cJSON_AddObjectToObject(ans, "valueCoding") : NULL;
+    cJSON *ref = cJSON_AddObjectToObject(root, key);
+    cJSON *ident = ref ? cJSON_AddObjectToObject(ref, "identifier") : NULL;
 
-    if (!coding)
+    if (!ident)
         return;
-    if (o->code) {
-        cJSON_AddStringToObject(coding, "system", o->system);
-        cJSON_AddStringToObject(coding, "code", o->code);
-    } else {
-        cJSON_AddStringToObject(coding, "code", o->value);  /* the form's own answer value */
+    cJSON_AddStringToObject(ident, "system", system);
+    cJSON_AddStringToObject(ident, "value", value);
+}
+
+/* A sub-extension {url, key: value} of ext (value taken over). */
+static void add_part(cJSON *parts, const char *url, const char *key, cJSON *value)
+{
+    cJSON *p = cJSON_CreateObject();
+
+    if (!p || !value) {
+        cJSON_Delete(p);
+        cJSON_Delete(value);
+        return;
     }
-    cJSON_AddStringToObject(coding, "display", qn_text(&o->text, lang));
+    cJSON_AddItemToArray(parts, p);
+    cJSON_AddStringToObject(p, "url", url);
+    cJSON_AddItemToObject(p, key, value);
+}
+
+/*
+ * The rule-answer extension on it for rule r, set off by fired's answer:
+ * which answer, when, the call it raised, and whether the item's answer now
+ * (opt, -1 none) is another.
+ */
+static void add_rule_answer(cJSON *it, const struct qn_form *f, int r,
+                            const struct run_fired *fired, int opt, enum qn_lang lang)
+{
+    cJSON *exts = cJSON_GetObjectItemCaseSensitive(it, "extension"), *ext, *parts, *ident;
+    char ts[HV_TS_LEN];
+
+    if (!exts && !(exts = cJSON_AddArrayToObject(it, "extension")))
+        return;
+    if (!(ext = cJSON_CreateObject()))
+        return;
+    cJSON_AddItemToArray(exts, ext);
+    cJSON_AddStringToObject(ext, "url", FHIRQ_EXT_RULE_ANSWER);
+    if (!(parts = cJSON_AddArrayToObject(ext, "extension")))
+        return;
+    add_part(parts, "answer", "valueCoding",
+             fhirq_coding(f, &f->items[fired->item].opts[fired->opt], lang));
+    if (fired->ms > 0) {
+        clock_format_rfc3339(fired->ms, ts);
+        add_part(parts, "answered", "valueDateTime", cJSON_CreateString(ts));
+    }
+    add_part(parts, "rule", "valueInteger", cJSON_CreateNumber(r + 1));
+    if (fired->call[0] && (ident = cJSON_CreateObject()) != NULL) {
+        cJSON_AddStringToObject(ident, "system", "urn:haven:call");
+        cJSON_AddStringToObject(ident, "value", fired->call);
+        add_part(parts, "call", "valueIdentifier", ident);
+    }
+    add_part(parts, "changed", "valueBoolean", cJSON_CreateBool(opt != fired->opt));
+}
+
+/* Item i: its answer (opt, -1 none: hidden or unanswered) and each rule its answers set off. */
+static void add_item(cJSON *items, const struct qn_form *f, int i, int opt,
+                     const struct fhir_meta *m, enum qn_lang lang, bool texts)
+{
+    const struct qn_item *q = &f->items[i];
+    bool any = opt >= 0;
+    cJSON *it, *ans, *coding;
+
+    for (int r = 0; m->fired && r < f->nrules; r++)
+        any |= m->fired[r].set && m->fired[r].item == i && m->fired[r].opt < q->nopts;
+    if (!any || !(it = item_obj(items, q->id, texts ? qn_text(&q->text, lang) : NULL)))
+        return;
+    for (int r = 0; m->fired && r < f->nrules; r++)
+        if (m->fired[r].set && m->fired[r].item == i && m->fired[r].opt < q->nopts)
+            add_rule_answer(it, f, r, &m->fired[r], opt, lang);
+    if (opt < 0 || !(ans = answer_obj(it)))
+        return;
+    if ((coding = fhirq_coding(f, &q->opts[opt], lang)) != NULL)
+        cJSON_AddItemToObject(ans, "valueCoding", coding);
 }
 
 static void add_scores(cJSON *items, const struct qn_form *f, const struct qn_answers *a,
@@ -94,47 +169,33 @@ static cJSON *build(const struct qn_form *f, const struct qn_answers *a, const s
                     bool texts)
 {
     cJSON *root = cJSON_CreateObject(), *items;
-    char ts[HV_TS_LEN], canon[200];
+    char ts[HV_TS_LEN], canon[300];
     enum qn_lang lang = (unsigned)m->lang < QN_LANGS ? m->lang : QN_EN;
 
     if (!root)
         return NULL;
     clock_format_rfc3339(m->authored_ms, ts);
-    if (!f->url)
-        snprintf(canon, sizeof canon, "urn:haven:questionnaire:%s", f->id);
+    fhirq_canonical(f, canon, sizeof canon);
     cJSON_AddStringToObject(root, "resourceType", "QuestionnaireResponse");
     cJSON_AddStringToObject(root, "id", m->id);
     cJSON_AddStringToObject(root, "language", lang_codes[lang]);
-    cJSON_AddStringToObject(root, "questionnaire", f->url ? f->url : canon);
+    cJSON_AddStringToObject(root, "questionnaire", canon);
     cJSON_AddStringToObject(root, "status", m->completed ? "completed" : "stopped");
-    /* With a patient key (issue 14 part 2) the patient is the subject and the visit the
-     * encounter; without one the visit stays the subject, as before. */
-    if (m->patient && m->patient[0]) {
-        cJSON *subj = cJSON_AddObjectToObject(root, "subject");
-        cJSON *ident = subj ? cJSON_AddObjectToObject(subj, "identifier") : NULL;
-        if (ident) {
-            cJSON_AddStringToObject(ident, "system", "urn:haven:patient");
-            cJSON_AddStringToObject(ident, "value", m->patient);
-        }
-    }
-    if (m->visit && m->visit[0]) {
-        bool enc = m->patient && m->patient[0];
-        cJSON *subj = cJSON_AddObjectToObject(root, enc ? "encounter" : "subject");
-        cJSON *ident = subj ? cJSON_AddObjectToObject(subj, "identifier") : NULL;
-        if (ident) {
-            cJSON_AddStringToObject(ident, "system", "urn:haven:visit");
-            cJSON_AddStringToObject(ident, "value", m->visit);
-        }
-    }
+    if (m->patient && m->patient[0])
+        add_ident_ref(root, "subject", "urn:haven:patient", m->patient);
+    if (m->visit && m->visit[0])
+        add_ident_ref(root, "encounter", "urn:haven:visit", m->visit);
     cJSON_AddStringToObject(root, "authored", ts);
     items = cJSON_AddArrayToObject(root, "item");
     for (int i = 0; items && i < f->nitems; i++) {
         int o = a->opt[i];
-        if (o >= 0 && o < f->items[i].nopts && qn_item_visible(f, a, i))
-            add_answer(items, &f->items[i], &f->items[i].opts[o], lang, texts);
+        bool shown = o >= 0 && o < f->items[i].nopts && qn_item_visible(f, a, i);
+        add_item(items, f, i, shown ? o : -1, m, lang, texts);
     }
     if (items && m->completed)
         add_scores(items, f, a, lang, texts);
+    if (items && cJSON_GetArraySize(items) == 0)
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "item");  /* FHIR has no empty arrays */
     return root;
 }
 

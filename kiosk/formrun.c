@@ -96,8 +96,12 @@ static void go_forward(struct run *r, const struct qn_form *f, int from)
     }
 }
 
-/* Rules of the current form true now that had not acted yet: marked, listed in fx. */
-static bool fire_rules(struct run *r, const struct qn_form *f, struct run_effects *fx)
+/*
+ * Rules of the current form true now that had not acted yet: marked, listed
+ * in fx, each with the answer that set it off (item, opt at ms).
+ */
+static bool fire_rules(struct run *r, const struct qn_form *f, int item, int opt, int64_t ms,
+                       struct run_effects *fx)
 {
     bool message = false;
 
@@ -105,6 +109,8 @@ static bool fire_rules(struct run *r, const struct qn_form *f, struct run_effect
         if ((r->fired[r->cur] & (1u << i)) || !qn_rule_true(f, &r->ans[r->cur], i))
             continue;
         r->fired[r->cur] |= 1u << i;
+        r->fired_by[r->cur][i] = (struct run_fired){ .set = true, .item = (int8_t)item,
+                                                     .opt = (int8_t)opt, .ms = ms };
         fx->rules[fx->nrules++] = i;
         message |= f->rules[i].message;
     }
@@ -122,7 +128,7 @@ static int answer(struct run *r, const struct qn_form *f, const struct run_event
         return HV_EINVAL;
     r->ans[r->cur].opt[item] = (int8_t)opt;
     r->started[r->cur] = true;
-    if (fire_rules(r, f, fx))
+    if (fire_rules(r, f, item, opt, ev->ms, fx))
         r->view = RUN_MESSAGE;  /* the calm message first; the next item after it */
     else if (r->reviewed[r->cur] && qn_complete(f, &r->ans[r->cur]))
         r->view = RUN_REVIEW;   /* an answer changed from the review: straight back to it */

@@ -17,9 +17,11 @@
 #ifndef HAVEN_KIOSK_FORMRUN_H
 #define HAVEN_KIOSK_FORMRUN_H
 
+#include "ids.h"
 #include "questionnaire.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum run_view {
     RUN_NONE,        /* no forms in this phase */
@@ -38,6 +40,19 @@ struct run_event {
     int form;                    /* position in the run */
     char item[64];               /* EV_ANSWER: the item's id */
     char value[64];              /* EV_ANSWER: the option's value */
+    int64_t ms;                  /* when it happened (the journal's time; 0 not known) */
+};
+
+/*
+ * The answer that set a rule off (issue 14, defect 2).  Kept when the patient
+ * changes the answer afterwards: item 9 "Several days" paged a nurse, and the
+ * response must say so even if the final answer is "Not at all".
+ */
+struct run_fired {
+    bool set;
+    int8_t item, opt;            /* the item answered and the answer given */
+    int64_t ms;                  /* when (the event's ms; 0 not known) */
+    char call[HV_ID_MAX];        /* the call it raised: filled by the app ("" none or not known) */
 };
 
 struct run {
@@ -49,6 +64,7 @@ struct run {
     int item;                    /* RUN_QUESTION / RUN_MESSAGE: the item */
     struct qn_answers ans[QN_FORMS_MAX];
     unsigned fired[QN_FORMS_MAX];   /* rules that have acted, per form (bit r) */
+    struct run_fired fired_by[QN_FORMS_MAX][QN_RULES_MAX];  /* the answer that set each off */
     bool submitted[QN_FORMS_MAX];
     bool started[QN_FORMS_MAX];
     bool reviewed[QN_FORMS_MAX];    /* the review has been shown: a changed answer goes back to it */

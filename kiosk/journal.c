@@ -22,7 +22,7 @@
 
 #define SQL_ADD "INSERT INTO taps(visit, phase, kind, form, item, value, ts_ms)" \
                 " VALUES(?1,?2,?3,?4,?5,?6,?7)"
-#define SQL_LOAD "SELECT kind, form, item, value FROM taps WHERE visit=?1 AND phase=?2 AND" \
+#define SQL_LOAD "SELECT kind, form, item, value, ts_ms FROM taps WHERE visit=?1 AND phase=?2 AND" \
                  " seq > coalesce((SELECT max(seq) FROM taps WHERE visit=?1 AND phase=?2 AND" \
                  " kind='" CLOSE_KIND "'), 0) ORDER BY seq"
 #define SQL_FORGET "DELETE FROM taps WHERE visit=?1"
@@ -117,6 +117,7 @@ int journal_load(struct journal *j, const char *visit, enum phase p,
         ev = run_ev((enum run_ev_kind)k, sqlite3_column_int(st, 1));
         snprintf(ev.item, sizeof ev.item, "%s", item ? item : "");
         snprintf(ev.value, sizeof ev.value, "%s", value ? value : "");
+        ev.ms = sqlite3_column_int64(st, 4);  /* a resumed run keeps when each answer was given */
         fn(ud, &ev);
         n++;
     }

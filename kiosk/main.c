@@ -17,7 +17,9 @@
  * runs), "shot PATH" (the screen as PNG, written to PATH.tmp then renamed),
  * "checkin" (the next check-in prompt now, during infusion or recovery), "quit",
  * "tapname NAME" (a tap on the current screen's touch target NAME, screen.h)
- * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N").
+ * and "targets" (logs "target NAME X Y W H" for each, then "targets on SCREEN: N"),
+ * "texts PATH" (the screen drawn, and every text it drew written to PATH with its
+ * box and its ink, and the targets: the test of text fit reads it).
  */
 #include "app.h"
 #include "clock.h"
@@ -44,7 +46,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define STAFF_HOLD_MS 2000   /* a long press on the hidden corner opens the PIN pad */
 #define CMD_PER_S 20         /* kiosk/cmd messages a second that reach the main loop */
 
 struct options {
@@ -343,7 +344,7 @@ static void on_down(struct kiosk *k, int x, int y, int64_t now)
 {
     k->down_x = x;
     k->down_y = y;
-    k->app.staff.corner_down_ms = ui_hit(ui_staff_corner(&k->ui), x, y) ? now : 0;
+    staff_press_down(&k->app.staff, ui_hit(ui_staff_corner(&k->ui), x, y), now);
 }
 
 static void on_up(struct kiosk *k, int x, int y, int64_t now)
@@ -351,23 +352,15 @@ static void on_up(struct kiosk *k, int x, int y, int64_t now)
     struct app *a = &k->app;
     SDL_Rect help = ui_help_rect(&k->ui);
 
-    if (a->staff.corner_down_ms && ui_hit(ui_staff_corner(&k->ui), x, y)) {
-        if (now - a->staff.corner_down_ms >= STAFF_HOLD_MS && !a->staff.menu_open) {
-            a->staff.pin_open = true;
-            a->staff.pin_len = 0;
-            a->staff.pin[0] = '\0';
-            a->dirty = true;
-        }
-        a->staff.corner_down_ms = 0;
+    if (staff_press_up(&a->staff, ui_hit(ui_staff_corner(&k->ui), x, y), now)) {
+        a->dirty = true;
         return;
     }
-    a->staff.corner_down_ms = 0;
     if (ui_hit(help, x, y) && ui_hit(help, k->down_x, k->down_y)) {
         app_help_pressed(a, now);  /* before any screen or overlay: help always works */
         return;
     }
-    if (a->staff.menu_open)
-        a->staff.menu_until_ms = now + 60000;
+    staff_touched(&a->staff, now);
     screen_current(a)->tap(a, &k->ui, x, y, now);
 }
 
@@ -469,6 +462,58 @@ static void log_targets(struct kiosk *k)
     log_info("targets on %s: %d", s->name, n);
 }
 
+/* A text as one line of the report: \n written as \\n, so that one text is one line. */
+static void put_text(FILE *out, const struct ui_text_rec *r)
+{
+    fprintf(out, "text %d %d %d %d %d %d box %d %d %d %d %s lines %d %s\t", (int)r->font, r->px,
+            r->ink.x, r->ink.y, r->ink.w, r->ink.h, r->box.x, r->box.y, r->box.w, r->box.h,
+            r->in_button ? "button" : "free", r->lines, r->over ? "over" : "ok");
+    for (const char *p = r->text; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*p, out);
+    }
+    fputc('\n', out);
+}
+
+/*
+ * The screen drawn with its texts recorded, and written to path (via
+ * path.tmp, renamed): "screen NAME", a "target NAME X Y W H" line per target,
+ * a "text ..." line per text (put_text), then "end".
+ */
+static void texts(struct kiosk *k, const char *path, int64_t now)
+{
+    const struct screen *s = screen_current(&k->app);
+    struct screen_target t[SCREEN_TARGETS_MAX];
+    struct ui_texts *rec = calloc(1, sizeof *rec);
+    char tmp[1100];
+    FILE *out;
+    int n;
+
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!rec || !(out = fopen(tmp, "w"))) {
+        log_error("texts %s: %s", path, strerror(errno));
+        free(rec);
+        return;
+    }
+    k->ui.texts = rec;
+    draw(k, now);
+    k->ui.texts = NULL;
+    ui_present(&k->ui);
+    n = screen_targets(s, &k->app, &k->ui, t, SCREEN_TARGETS_MAX);
+    fprintf(out, "screen %s\n", s->name);
+    for (int i = 0; i < n; i++)
+        fprintf(out, "target %s %d %d %d %d\n", t[i].name, t[i].rect.x, t[i].rect.y,
+                t[i].rect.w, t[i].rect.h);
+    for (int i = 0; i < rec->n; i++)
+        put_text(out, &rec->r[i]);
+    fputs("end\n", out);
+    if (fclose(out) != 0 || rename(tmp, path) != 0)
+        log_error("texts %s: %s", path, strerror(errno));
+    free(rec);
+}
+
 static void control(struct kiosk *k, const char *line, int64_t now)
 {
     if (strncmp(line, "shot ", 5) == 0)
@@ -481,6 +526,8 @@ static void control(struct kiosk *k, const char *line, int64_t now)
         tap_name(k, line + 8, now);
     else if (strcmp(line, "targets") == 0)
         log_targets(k);
+    else if (strncmp(line, "texts ", 6) == 0)
+        texts(k, line + 6, now);
     else
         log_error("control: unknown command '%s'", line);
 }
@@ -602,15 +649,16 @@ static void *pin_main(void *arg)
 /* Starts checking the PIN the pad took (app_pin_begin), unless a check runs already. */
 static void check_pin(struct kiosk *k)
 {
+    const char *pin = staff_pin_to_check(&k->app.staff);
     struct pin_job *job;
     pthread_t t;
 
-    if (!k->app.staff.checking || k->pin_busy)
+    if (!pin || k->pin_busy)
         return;
     job = malloc(sizeof *job);
     if (job) {
         job->pins = k->cfg.pins;
-        snprintf(job->pin, sizeof job->pin, "%s", k->app.staff.check_pin);
+        snprintf(job->pin, sizeof job->pin, "%s", pin);
     }
     if (job && pthread_create(&t, NULL, pin_main, job) == 0) {
         pthread_detach(t);

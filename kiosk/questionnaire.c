@@ -428,6 +428,7 @@ static int read_item(struct ld *ld, const config_setting_t *g, const config_sett
     if (!opts && !answers)
         return cfg_fail(ld->err, g, ld->path, "item '%s' has no answers: give it options = "
                         "( ... ), or the form answers = ( ... )", it->id);
+    it->own_options = opts != NULL;
     if ((rc = read_options(ld, opts ? opts : answers, it)) != 0)
         return rc;
     if (cond) {
@@ -578,7 +579,7 @@ static int read_rule(struct ld *ld, const config_setting_t *g, struct qn_form *f
 /* ---- a form ------------------------------------------------------------------------------ */
 
 static const char *const form_keys[] = {
-    "id", "url", "code", "values", "title", "stem", "intro", "attribution", "answers", "items",
+    "id", "url", "version", "code", "values", "title", "stem", "intro", "attribution", "answers", "items",
     "scores", "rules", NULL
 };
 
@@ -593,6 +594,23 @@ static int read_list(struct ld *ld, const config_setting_t *root, const char *ke
     return rc;
 }
 
+/* Haven's canonical URL (QN_URL_BASE "Questionnaire/<id>") and version "1" when the file gives none. */
+static int form_defaults(struct ld *ld, const config_setting_t *root, struct qn_form *f)
+{
+    size_t n = strlen(QN_URL_BASE "Questionnaire/") + strlen(f->id) + 1;
+
+    if (!f->url && (f->url = malloc(n)) != NULL)
+        snprintf(f->url, n, QN_URL_BASE "Questionnaire/%s", f->id);
+    if (!f->version)
+        f->version = strdup("1");
+    if (!f->url || !f->version)
+        return cfg_fail(ld->err, root, ld->path, "out of memory");
+    if (strcspn(f->version, "| \t") != strlen(f->version) || strlen(f->version) > 32)
+        return cfg_fail(ld->err, config_setting_get_member(root, "version"), ld->path,
+                        "'version' must be short text without '|' or spaces (\"1\", \"2026-12\")");
+    return 0;
+}
+
 static int read_form(struct ld *ld, const config_setting_t *root, struct qn_form *f)
 {
     const config_setting_t *answers, *items, *scores, *rules;
@@ -602,6 +620,7 @@ static int read_form(struct ld *ld, const config_setting_t *root, struct qn_form
     if ((rc = read_values(ld, root)) != 0)
         return rc;
     if ((rc = read_req_string(ld, root, "id", &f->id)) || (rc = read_opt_string(ld, root, "url", &f->url)) ||
+        (rc = read_opt_string(ld, root, "version", &f->version)) ||
         (rc = read_opt_string(ld, root, "code", &f->code)) ||
         (rc = read_text(ld, root, "title", true, &f->title)) ||
         (rc = read_text(ld, root, "stem", false, &f->stem)) ||
@@ -611,6 +630,8 @@ static int read_form(struct ld *ld, const config_setting_t *root, struct qn_form
         (rc = read_list(ld, root, "items", QN_ITEMS_MAX, &items)) ||
         (rc = read_list(ld, root, "scores", QN_SCORES_MAX, &scores)) ||
         (rc = read_list(ld, root, "rules", QN_RULES_MAX, &rules)))
+        return rc;
+    if ((rc = form_defaults(ld, root, f)) != 0)
         return rc;
     if (!items || config_setting_length(items) < 1)
         return cfg_fail(ld->err, items, ld->path, "a form needs items = ( { id = \"...\"; "
@@ -700,6 +721,7 @@ void qn_form_free(struct qn_form *f)
     free(f->path);
     free(f->id);
     free(f->url);
+    free(f->version);
     free(f->code);
     text_free(&f->title);
     text_free(&f->stem);

@@ -37,6 +37,9 @@
 #define QN_COND_MAX    QN_ITEMS_MAX
 #define QN_VALUES_MAX  QN_OPTIONS_MAX
 
+/* Haven's own FHIR resources (issue 14): a form's Questionnaire is QN_URL_BASE "Questionnaire/<id>". */
+#define QN_URL_BASE    "https://haven.invalid/fhir/"
+
 enum qn_lang { QN_EN, QN_ES, QN_LANGS };
 
 /* A text in each language; en is always set (malloc'd strings, NULL when absent). */
@@ -72,6 +75,8 @@ struct qn_item {
     struct qn_text text;
     struct qn_option opts[QN_OPTIONS_MAX];
     int nopts;
+    bool own_options;       /* answered on its own options, not the form's answers: the
+                             * form's stem (which introduces those) does not head it */
     bool has_cond;
     struct qn_cond show_if;
 };
@@ -105,7 +110,8 @@ struct qn_form {
     char *name;             /* the file's name without .cfg: "phq-9" */
     char *path;
     char *id;               /* form id */
-    char *url;              /* canonical URL of the Questionnaire */
+    char *url;              /* canonical URL of the Questionnaire (default: Haven's, QN_URL_BASE id) */
+    char *version;          /* the Questionnaire's version (default "1"): raise it on a change */
     char *code;             /* LOINC panel code or NULL */
     struct qn_text title, stem, intro, attribution;
     struct qn_item items[QN_ITEMS_MAX];

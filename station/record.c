@@ -197,7 +197,28 @@ static int phq_ordinal(const char *code)
     return -1;
 }
 
-/* True when an extension of the item says it was endorsed at some time (issue 14, defect 2). */
+/* The kiosk's extension for an answer that set a rule off (kiosk/fhirq.h, docs/protocol.md). */
+#define EXT_RULE_ANSWER "https://haven.invalid/fhir/StructureDefinition/rule-answer"
+
+/* The answer code a rule-answer extension records (its "answer" part), or NULL. */
+static const char *rule_answer_code(const cJSON *ext)
+{
+    const cJSON *part;
+
+    cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(ext, "extension")) {
+        const char *url = str_of(part, "url");
+        if (url && strcmp(url, "answer") == 0)
+            return str_of(cJSON_GetObjectItemCaseSensitive(part, "valueCoding"), "code");
+    }
+    return NULL;
+}
+
+/*
+ * True when an extension of the item says it was endorsed at some time (issue
+ * 14, defect 2): the kiosk's rule-answer extension with an answer above "Not
+ * at all" (item 9 paged, then the patient went back to "Not at all"), or an
+ * extension whose URL ends in "endorsed".
+ */
 static bool item_says_endorsed(const cJSON *item)
 {
     const cJSON *ext;
@@ -206,6 +227,8 @@ static bool item_says_endorsed(const cJSON *item)
         const char *url = str_of(ext, "url");
         size_t n = url ? strlen(url) : 0;
         if (n >= 8 && strcmp(url + n - 8, "endorsed") == 0)
+            return true;
+        if (url && strcmp(url, EXT_RULE_ANSWER) == 0 && phq_ordinal(rule_answer_code(ext)) > 0)
             return true;
     }
     return false;

@@ -67,6 +67,35 @@ static void nav_add(const struct app *a, struct view *v, enum form_item k)
 
 /* ---- the views' layouts --------------------------------------------------------------------- */
 
+/*
+ * The question screen's text and answers are fitted together (question_fit):
+ * the stem keeps its own lines and is never left out, no answer is cut, and
+ * nothing is set smaller than FONT_SMALL (4.5 mm per em at the panel's DPI,
+ * about 13 pt: the floor kept for older patients).  The sizes are given up
+ * in the order of fit_steps, each tried with the answers in one column, two,
+ * and on the fewest rows; the answer rows grow to hold labels that wrap.
+ */
+static const struct fit_step {
+    enum ui_font question, stem, answers;
+    bool progress;               /* "Question 3 of 9" above the stem */
+    bool wide;                   /* lines below the staff corner use the whole width */
+} fit_steps[] = {
+    { FONT_TITLE, FONT_BODY, FONT_BUTTON, true, false },
+    { FONT_BODY, FONT_BODY, FONT_BUTTON, true, false },
+    { FONT_BODY, FONT_BODY, FONT_BODY, true, false },
+    { FONT_BODY, FONT_SMALL, FONT_BODY, true, false },
+    { FONT_SMALL, FONT_SMALL, FONT_BODY, true, false },
+    { FONT_SMALL, FONT_SMALL, FONT_BODY, true, true },
+    { FONT_SMALL, FONT_SMALL, FONT_SMALL, true, true },
+    { FONT_SMALL, FONT_SMALL, FONT_SMALL, false, true },  /* a small, dense screen: the count goes */
+};
+
+/* The answers' grid: cols across, w wide from x, each row as tall as it needs. */
+struct grid {
+    int cols, rows, x, w;
+    int rh[QN_OPTIONS_MAX];
+};
+
 /* The fewest rows n answers can take: one row of up to four, else two. */
 static int option_rows_min(int n)
 {
@@ -74,34 +103,50 @@ static int option_rows_min(int n)
 }
 
 /*
- * n answer buttons from y0 down to above the help button: one column, two,
- * or (a small screen with a long question) all on the fewest rows; rows 16 mm
- * at the least.
+ * The grid for the n labels in cols columns from y0 in font: each row as
+ * tall as its tallest label needs (16 mm at the least), and up to row_max
+ * when there is room for every row to be.  Its height, or -1 when a label
+ * would be cut at that width.
  */
-static void option_grid(struct view *v, int y0, int n)
+static int grid_fit(const struct ui *ui, const struct frame *f, const char *const *labels, int n,
+                    int cols, int y0, enum ui_font font, struct grid *g)
+{
+    int x0 = y0 < f->corner.y + f->corner.h ? f->text_x : f->m, cell, room, need = 0, roomy = 0;
+
+    g->cols = cols;
+    g->rows = (n + cols - 1) / cols;
+    g->w = cols == 1 ? imin(f->w * 4 / 5, f->w - 2 * x0) : f->w - 2 * x0;
+    g->x = (f->w - g->w) / 2;
+    cell = (g->w - (cols - 1) * f->gap) / cols;
+    room = free_bottom(f) - y0 - (g->rows - 1) * f->gap;
+    for (int r = 0; r < g->rows; r++)
+        g->rh[r] = f->target;
+    for (int i = 0; i < n; i++) {
+        int h = ui_button_need(ui, font, cell, labels[i]);
+        if (h < 0)
+            return -1;
+        g->rh[i / cols] = imax(g->rh[i / cols], h);
+    }
+    for (int r = 0; r < g->rows; r++) {
+        need += g->rh[r];
+        roomy += imax(g->rh[r], imin(room / g->rows, f->row_max));
+    }
+    for (int r = 0; roomy <= room && r < g->rows; r++)
+        g->rh[r] = imax(g->rh[r], imin(room / g->rows, f->row_max));
+    return need + (g->rows - 1) * f->gap;
+}
+
+static void grid_add(struct view *v, const struct grid *g, int y0, int n)
 {
     static const char *const names[QN_OPTIONS_MAX] = {
         "option-1", "option-2", "option-3", "option-4", "option-5", "option-6", "option-7", "option-8",
     };
-    const struct frame *f = &v->f;
-    int bottom = free_bottom(f), x0 = y0 < f->corner.y + f->corner.h ? f->text_x : f->m;
-    int choices[3] = { 1, 2, (n + option_rows_min(n) - 1) / option_rows_min(n) }, cols = 1, rows;
 
-    for (int c = 0; c < 3; c++) {
-        cols = choices[c];
-        rows = (n + cols - 1) / cols;
-        if (rows * f->target + (rows - 1) * f->gap <= bottom - y0)
-            break;
-    }
-    rows = (n + cols - 1) / cols;
-    int rh = imax(f->target, imin((bottom - y0 - (rows - 1) * f->gap) / rows, f->row_max));
-    int w = cols == 1 ? imin(f->w * 4 / 5, f->w - 2 * x0) : f->w - 2 * x0;
-    SDL_Rect across = { (f->w - w) / 2, y0, w, rh };
-
-    for (int i = 0; i < n; i++) {
-        SDL_Rect r = cell(across, cols, i % cols, f->gap);
-        r.y += (i / cols) * (rh + f->gap);
-        view_add(v, names[i], r, FI_OPTION, i);
+    for (int i = 0; i < n && i < QN_OPTIONS_MAX; i++) {
+        SDL_Rect across = { g->x, y0, g->w, g->rh[i / g->cols] };
+        for (int r = 0; r < i / g->cols; r++)
+            across.y += g->rh[r] + v->f.gap;
+        view_add(v, names[i], cell(across, g->cols, i % g->cols, v->f.gap), FI_OPTION, i);
     }
 }
 
@@ -110,41 +155,96 @@ static void line_add(struct view *v, enum ui_font font, bool soft, const char *t
     v->l[v->nl++] = (struct line){ font, soft, text };
 }
 
+/*
+ * v's lines for step s: the count (if the step keeps it), the stem, the
+ * question.  Returns the top of the answers under them.
+ */
+static int question_lines(const struct ui *ui, struct view *v, const struct fit_step *s,
+                          const char *stem, const char *question)
+{
+    const struct frame *f = &v->f;
+
+    v->nl = 0;
+    v->wide = s->wide;
+    if (s->progress)
+        line_add(v, FONT_SMALL, true, v->text[0]);
+    if (stem[0])
+        line_add(v, s->stem, true, stem);
+    line_add(v, s->question, false, question);
+    return f->top + f->gap + (s->wide ? lines_height_wide(ui, f, v->l, v->nl)
+                                      : lines_height(ui, v->l, v->nl, f->text_w, f->gap));
+}
+
+/*
+ * The first step of fit_steps, and the number of columns, in which the
+ * lines and the answers fit above the help button: the lines set in v, the
+ * grid in g, and its top returned.  When none fits (a tiny screen), the
+ * last step on the fewest rows, the grid kept on the screen.
+ */
+static int question_fit(const struct ui *ui, struct view *v,
+                        const char *stem, const char *question, const char *const *labels, int n,
+                        struct grid *g)
+{
+    const struct frame *f = &v->f;
+    int cols[3] = { 1, 2, (n + option_rows_min(n) - 1) / option_rows_min(n) }, bottom = free_bottom(f);
+    size_t k;
+
+    for (k = 0; k < sizeof fit_steps / sizeof fit_steps[0]; k++) {
+        int y0 = question_lines(ui, v, &fit_steps[k], stem, question);
+        for (int c = 0; c < 3; c++) {
+            if (cols[c] > n || (c > 0 && cols[c] <= cols[c - 1]))
+                continue;
+            int h = grid_fit(ui, f, labels, n, cols[c], y0, fit_steps[k].answers, g);
+            if (h >= 0 && y0 + h <= bottom)
+                return y0;
+        }
+    }
+    int y0 = question_lines(ui, v, &fit_steps[k - 1], stem, question), h;
+    grid_fit(ui, f, labels, n, cols[2], y0, FONT_SMALL, g);
+    for (int r = 0; r < g->rows; r++)
+        g->rh[r] = f->target;
+    h = g->rows * f->target + (g->rows - 1) * f->gap;
+    return imax(f->m, imin(y0, bottom - h));
+}
+
 /* "Question 3 of 9", the form's stem, the question; its answers under them; Back, Next. */
 static void question_layout(const struct app *a, const struct ui *ui, struct view *v)
 {
-    const struct frame *f = &v->f;
     const struct qn_form *form = run_form(&a->run);
     const struct qn_item *it = &form->items[a->run.item];
     const struct qn_answers *ans = &a->run.ans[a->run.cur];
+    const char *labels[QN_OPTIONS_MAX];
     char pos[16], count[16];
-    int need, h;
+    struct grid g;
+    int n = imin(it->nopts, QN_OPTIONS_MAX), y0;
 
     snprintf(pos, sizeof pos, "%d", qn_visible_position(form, ans, a->run.item));
     snprintf(count, sizeof count, "%d", qn_visible_count(form, ans));
     str_fill(v->text[0], sizeof v->text[0], str(a, STR_FORM_PROGRESS), pos, count);
-    line_add(v, FONT_SMALL, true, v->text[0]);
-    if (qn_text(&form->stem, lang_of(a))[0])
-        line_add(v, FONT_BODY, true, qn_text(&form->stem, lang_of(a)));
-    line_add(v, FONT_TITLE, false, qn_text(&it->text, lang_of(a)));
-    need = option_rows_min(it->nopts) * (f->target + f->gap) - f->gap;
-    h = fit_lines(ui, f, v->l, v->nl, need, free_bottom(f));
-    if (f->top + h + f->gap + need > free_bottom(f) && v->nl == 3) {
-        v->l[1] = v->l[2];  /* no room: the stem goes (the intro said it) */
-        v->l[1].font = FONT_TITLE;
-        v->nl = 2;
-        h = fit_lines(ui, f, v->l, v->nl, need, free_bottom(f));
-    }
-    option_grid(v, f->top + h + f->gap, it->nopts);
+    for (int i = 0; i < n; i++)
+        labels[i] = qn_text(&it->opts[i].text, lang_of(a));
+    /* The stem heads the questions on the form's answers ("Over the last 2 weeks, how
+     * often..."), as on the paper form, not one with its own (the difficulty question). */
+    y0 = question_fit(ui, v, it->own_options ? "" : qn_text(&form->stem, lang_of(a)),
+                      qn_text(&it->text, lang_of(a)), labels, n, &g);
+    grid_add(v, &g, y0, n);
     nav_add(a, v, FI_NEXT);
 }
 
-/* The form's title, what it asks and its attribution; Start under them; the languages. */
+/*
+ * The form's title, what it asks and its attribution; Start under them; the
+ * languages bottom left.  On a small, dense screen where the text leaves no
+ * room for Start under it, Start joins the languages, level with the help
+ * button, and the text has the rest (the lines below the staff corner across
+ * the width if need be): nothing of it is left out.
+ */
 static void intro_layout(const struct app *a, const struct ui *ui, struct view *v)
 {
+    static const char *const langs[LANGS] = { "lang-en", "lang-es" };
     const struct frame *f = &v->f;
     const struct qn_form *form = run_form(&a->run);
     int bw = imax(f->w * 2 / 5, ui_mm(ui, 60)), bh = imax(f->target, f->h / 7), h, y;
+    SDL_Rect strip = bottom_left(f);
 
     line_add(v, FONT_TITLE, false, qn_text(&form->title, lang_of(a)));
     if (qn_text(&form->intro, lang_of(a))[0])
@@ -152,10 +252,17 @@ static void intro_layout(const struct app *a, const struct ui *ui, struct view *
     if (qn_text(&form->attribution, lang_of(a))[0])
         line_add(v, FONT_SMALL, true, qn_text(&form->attribution, lang_of(a)));
     h = fit_lines(ui, f, v->l, v->nl, f->target, free_bottom(f));
-    y = imin(f->top + h + 2 * f->gap, free_bottom(f) - f->target);
-    item_add(a, v, FI_START,
-             (SDL_Rect){ (f->w - bw) / 2, y, bw, imin(bh, free_bottom(f) - y) });
-    lang_add(v, FI_LANG);
+    if (f->top + h + 2 * f->gap + f->target <= free_bottom(f)) {
+        y = f->top + h + 2 * f->gap;
+        item_add(a, v, FI_START,
+                 (SDL_Rect){ (f->w - bw) / 2, y, bw, imin(bh, free_bottom(f) - y) });
+        lang_add(v, FI_LANG);
+        return;
+    }
+    v->wide = f->top + h > free_bottom(f);
+    item_add(a, v, FI_START, cell(strip, LANGS + 1, LANGS, f->gap));
+    for (int i = 0; i < LANGS; i++)
+        view_add(v, langs[i], cell(strip, LANGS + 1, i, f->gap), FI_LANG, i);
 }
 
 /* Calm, in the middle: the message, and where else to turn; Continue bottom left. */
@@ -278,20 +385,19 @@ static const char *item_label(const struct app *a, const struct screen_target *t
     return str(a, items[t->what].label);
 }
 
-/* The answers, each in the one font in which every answer fits, the one given inverted. */
+/* The answers, in the one font in which each fits its button, the one given inverted. */
 static void options_draw(const struct app *a, struct ui *ui, const struct view *v)
 {
     const struct theme *t = ui->theme;
     const char *labels[QN_OPTIONS_MAX];
     int chosen = a->run.ans[a->run.cur].opt[a->run.item], n = 0;
-    enum ui_font font;
+    enum ui_font font = FONT_BUTTON;
 
-    for (int i = 0; i < v->n; i++)
+    for (int i = 0; i < v->n && n < QN_OPTIONS_MAX; i++)
         if (v->t[i].what == FI_OPTION)
             labels[n++] = item_label(a, &v->t[i]);
-    if (n == 0)
-        return;
-    font = group_font(ui, v->t[0].rect, labels, n);
+    for (int i = 0; i < n; i++)
+        font = ui_button_font(ui, v->t[i].rect, font, labels[i]);
     for (int i = 0; i < n; i++)
         ui_button(ui, v->t[i].rect, i == chosen ? t->text : t->button,
                   i == chosen ? t->bg : t->button_text, font, labels[i]);
@@ -321,6 +427,8 @@ static void form_draw(const struct app *a, struct ui *ui, const struct view *v, 
     if (fv->centred) {
         block(ui, &v->f, v->l, v->nl, false);
         y = 0;
+    } else if (v->wide) {
+        y = lines_draw_wide(ui, &v->f, v->l, v->nl);
     } else {
         y = lines_draw(ui, v->l, v->nl, v->f.text_x, v->f.top, v->f.text_w, v->f.gap);
     }

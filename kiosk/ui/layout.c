@@ -137,6 +137,44 @@ int lines_draw(struct ui *ui, const struct line *l, int n, int x, int y, int w, 
     return y;
 }
 
+/*
+ * The column of a line starting at y: while level with the staff corner,
+ * from beside it to the right margin (a little right of centre: the room
+ * matters more than the symmetry on a screen this full), else between the
+ * margins.
+ */
+static void column_at(const struct frame *f, int y, int *x, int *w)
+{
+    bool beside = y < f->corner.y + f->corner.h;
+
+    *x = beside ? f->text_x : f->m;
+    *w = f->w - f->m - *x;
+}
+
+int lines_height_wide(const struct ui *ui, const struct frame *f, const struct line *l, int n)
+{
+    int y = f->top, x, w;
+
+    for (int i = 0; i < n; i++) {
+        column_at(f, y, &x, &w);
+        y += ui_text_height(ui, l[i].font, w, l[i].text) + (i + 1 < n ? f->gap : 0);
+    }
+    return y - f->top;
+}
+
+int lines_draw_wide(struct ui *ui, const struct frame *f, const struct line *l, int n)
+{
+    const struct theme *t = ui->theme;
+    int y = f->top, x, w;
+
+    for (int i = 0; i < n; i++) {
+        column_at(f, y, &x, &w);
+        y += ui_text(ui, l[i].font, x, y, w, ALIGN_CENTER, l[i].soft ? t->text_soft : t->text,
+                     l[i].text) + f->gap;
+    }
+    return y;
+}
+
 bool shrink(struct line *l, int n)
 {
     int big = 0;

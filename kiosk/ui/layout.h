@@ -82,6 +82,14 @@ struct line {
 #define BLOCK_LINES 4
 
 int lines_height(const struct ui *ui, const struct line *l, int n, int w, int gap);
+/*
+ * As lines_height and lines_draw from f's top, each line in the widest
+ * column its first row may use: from beside the staff corner to the right
+ * margin while level with it, between the margins below it (more words to a
+ * row on a small, dense screen).
+ */
+int lines_height_wide(const struct ui *ui, const struct frame *f, const struct line *l, int n);
+int lines_draw_wide(struct ui *ui, const struct frame *f, const struct line *l, int n);
 /* Draws the lines centred in [x, x + w] from y down; returns the y under the last gap. */
 int lines_draw(struct ui *ui, const struct line *l, int n, int x, int y, int w, int gap);
 /* Sets the largest line one size smaller (HUGE to TITLE to BODY). False when all are BODY. */

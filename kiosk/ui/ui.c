@@ -17,7 +17,9 @@
 #include "log.h"
 
 #include <SDL2/SDL_image.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- themes ------------------------------------------------------------------- */
@@ -122,6 +124,7 @@ static int open_fonts(struct ui *ui, const char *path)
     for (int f = 0; f < FONT_COUNT; f++) {
         int px = max_int((int)(ui->h * font_sizes[f].height_share + 0.5),
                          ui_mm(ui, font_sizes[f].min_mm));
+        ui->px[f] = px;
         ui->font[f] = TTF_OpenFont(path, px);
         if (!ui->font[f]) {
             log_error("font %s: %s", path, TTF_GetError());
@@ -344,12 +347,41 @@ static int line_x(int x, int maxw, enum ui_align align, int w)
  * With maxw > 0 the text is wrapped and aligned in the box [x, x + maxw];
  * otherwise x is its left edge, centre or right edge as align says.
  */
+/* Records text drawn as ls from (x, y) in box [x, x + maxw] into ui->texts, if set. */
+static void record(struct ui *ui, enum ui_font f, int x, int y, int maxw, enum ui_align align,
+                   const struct lines *ls, const char *utf8)
+{
+    struct ui_text_rec *r;
+    int left = INT_MAX, right = INT_MIN;
+
+    if (!ui->texts || ui->texts->n >= UI_TEXTS_MAX || !utf8 || !*utf8)
+        return;
+    r = &ui->texts->r[ui->texts->n++];
+    memset(r, 0, sizeof *r);
+    r->font = f;
+    r->px = ui->px[f];
+    r->lines = ls->n;
+    for (int i = 0; i < ls->n; i++) {
+        int lx = line_x(x, maxw, align, ls->w[i]);
+        left = left < lx ? left : lx;
+        right = right > lx + ls->w[i] ? right : lx + ls->w[i];
+        r->over |= maxw > 0 && ls->w[i] > maxw;
+    }
+    if (ls->n == 0)
+        left = right = x;
+    r->ink = (SDL_Rect){ left, y, right - left, ls->n * ls->skip };
+    r->in_button = ui->button != NULL;
+    r->box = ui->button ? *ui->button : (SDL_Rect){ x, y, maxw > 0 ? maxw : 0, ls->n * ls->skip };
+    snprintf(r->text, sizeof r->text, "%s", utf8);
+}
+
 int ui_text(struct ui *ui, enum ui_font f, int x, int y, int maxw, enum ui_align align,
             SDL_Color color, const char *utf8)
 {
     struct lines ls;
 
     wrap(ui->font[f], utf8, maxw, &ls);
+    record(ui, f, x, y, maxw, align, &ls, utf8);
     for (int i = 0; i < ls.n; i++)
         draw_span(ui, ui->font[f], line_x(x, maxw, align, ls.w[i]), y + i * ls.skip, color,
                   ls.s[i], ls.len[i]);
@@ -452,6 +484,17 @@ enum ui_font ui_button_font(const struct ui *ui, SDL_Rect r, enum ui_font f, con
     return fit_font(ui, f, r.w - 2 * pad_x(ui), r.h - 2 * pad_y(ui), label);
 }
 
+int ui_button_need(const struct ui *ui, enum ui_font f, int w, const char *label)
+{
+    struct lines ls;
+
+    wrap(ui->font[f], label, w - 2 * pad_x(ui), &ls);
+    for (int i = 0; i < ls.n; i++)
+        if (ls.w[i] > w - 2 * pad_x(ui))
+            return -1;
+    return ls.n * ls.skip + 2 * pad_y(ui);
+}
+
 /* Text centred in r, in f or the largest smaller font that fits; clipped to r. */
 static void label_in(struct ui *ui, SDL_Rect r, SDL_Color fg, enum ui_font f, const char *text)
 {
@@ -460,7 +503,9 @@ static void label_in(struct ui *ui, SDL_Rect r, SDL_Color fg, enum ui_font f, co
     f = ui_button_font(ui, r, f, text);
     h = ui_text_height(ui, f, w, text);
     SDL_RenderSetClipRect(ui->ren, &r);
+    ui->button = &r;
     ui_text(ui, f, r.x + pad_x(ui), r.y + (r.h - h) / 2, w, ALIGN_CENTER, fg, text);
+    ui->button = NULL;
     SDL_RenderSetClipRect(ui->ren, NULL);
 }
 
@@ -487,8 +532,10 @@ static void label_with_hint(struct ui *ui, SDL_Rect r, SDL_Color fg, const char 
     }
     y = r.y + (r.h - ui_text_height(ui, FONT_TITLE, w, label) - hint_h) / 2;
     SDL_RenderSetClipRect(ui->ren, &r);
+    ui->button = &r;
     y += ui_text(ui, FONT_TITLE, r.x + pad_x(ui), y, w, ALIGN_CENTER, fg, label);
     ui_text(ui, FONT_SMALL, r.x + pad_x(ui), y, w, ALIGN_CENTER, fg, hint);
+    ui->button = NULL;
     SDL_RenderSetClipRect(ui->ren, NULL);
 }
 

@@ -41,13 +41,41 @@ double ui_contrast(SDL_Color a, SDL_Color b);
 enum ui_font { FONT_SMALL, FONT_BODY, FONT_BUTTON, FONT_TITLE, FONT_HUGE, FONT_COUNT };
 enum ui_align { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT };
 
+/*
+ * What the text functions drew, for the kiosk's test report ("texts"): each
+ * text with the box it was given and where its ink went, recorded while
+ * ui->texts is set (by the one drawing that makes the report, so it shows
+ * exactly what was drawn).
+ */
+#define UI_TEXTS_MAX 48
+#define UI_TEXT_BYTES 640
+
+struct ui_text_rec {
+    enum ui_font font;
+    int px;                   /* the font's size in pixels per em */
+    SDL_Rect box;             /* the box it was given: a button's rect, or [x, x + maxw] from y */
+    bool in_button;           /* box is a button (the label must stay inside it) */
+    SDL_Rect ink;             /* the lines' extent */
+    int lines;
+    bool over;                /* a line wider than the box (a word too long to wrap) */
+    char text[UI_TEXT_BYTES]; /* as given (cut at UI_TEXT_BYTES - 1 bytes) */
+};
+
+struct ui_texts {
+    int n;
+    struct ui_text_rec r[UI_TEXTS_MAX];
+};
+
 struct ui {
     SDL_Window *win;
     SDL_Renderer *ren;
     int w, h;                 /* output size in pixels */
     int dpi;
     TTF_Font *font[FONT_COUNT];
+    int px[FONT_COUNT];       /* each font's size in pixels per em */
     const struct theme *theme;
+    struct ui_texts *texts;   /* NULL, or where the text functions record what they draw */
+    const SDL_Rect *button;   /* the button whose label is being drawn (for texts) */
 };
 
 /*
@@ -77,6 +105,12 @@ void ui_button(struct ui *ui, SDL_Rect r, SDL_Color bg, SDL_Color fg, enum ui_fo
 void ui_fill(struct ui *ui, SDL_Rect r, SDL_Color c);
 /* The font ui_button sets label in: f, or the largest smaller one in which it fits r. */
 enum ui_font ui_button_font(const struct ui *ui, SDL_Rect r, enum ui_font f, const char *label);
+/*
+ * The height a button w pixels wide needs for label set in f (its lines and
+ * the padding above and below), or -1 when a word of it is wider than the
+ * button holds: the label would be cut.
+ */
+int ui_button_need(const struct ui *ui, enum ui_font f, int w, const char *label);
 /* The height ui_text would take for utf8 wrapped at maxw (no wrapping when maxw <= 0). */
 int ui_text_height(const struct ui *ui, enum ui_font f, int maxw, const char *utf8);
 

@@ -28,6 +28,7 @@ struct view {
     struct heading hd;          /* a title and its line above the targets (hd.n 0: none) */
     struct line l[BLOCK_LINES]; /* a block of text, fonts already fitted where the screen does */
     int nl;
+    bool wide;                  /* the lines drawn with lines_draw_wide (else in the text column) */
     char text[VIEW_TEXTS][VIEW_TEXT_MAX];  /* words made for this view ("Question 3 of 9") */
     int top;                    /* a screen's own edge: the sound controls' top */
     int n;                      /* touch targets, in the order they are listed and drawn */

@@ -6,11 +6,22 @@
  * back at the same question with the same answers; a checklist rule pages
  * at the priority it names; and the Spanish screens are photographed
  * ("forms-es-*.png" in $HAVEN_SHOTS_DIR) for a person to look at.
+ *
+ * Every response received is checked against Haven's generated Questionnaire
+ * of its form (issue 14, defect 7: every linkId exists in it, every coding has
+ * a system and is one of the item's answers, the visit is the encounter),
+ * saved, and at the end all of them are validated against the FHIR R4 JSON
+ * schema (tests/fhir/validate.py).
  */
 #include "check.h"
+#include "fhirq.h"
 #include "json_util.h"
 #include "kiosk_fixture.h"
 #include "kit.h"
+#include "questionnaire.h"
+#ifdef HAVEN_TEST_RECORD
+#include "record.h"
+#endif
 
 #include <cjson/cJSON.h>
 #include <signal.h>
@@ -219,6 +230,198 @@ static const char *qr_code(const cJSON *qr, const char *link)
     return cJSON_IsString(c) ? c->valuestring : "(none)";
 }
 
+
+/* ---- FHIR: every response checked and kept for the schema (issue 14, defect 7) ---------- */
+
+static char fhir_dir[600];        /* where each response received is saved */
+static int fhir_saved;
+static const char *forms_dir = HAVEN_SOURCE_DIR "/config/questionnaires";
+
+/* item linkId of Questionnaire q, or NULL. */
+static const cJSON *q_item(const cJSON *q, const char *link)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(q, "item")) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(it, "linkId");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, link) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+static const char *jstr(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Every valueCoding anywhere under node has a system (and a code); returns how many. */
+static int codings_have_systems(const cJSON *node)
+{
+    const cJSON *c;
+    int n = 0;
+
+    cJSON_ArrayForEach(c, node) {
+        if (c->string && strcmp(c->string, "valueCoding") == 0) {
+            CHECK(jstr(c, "system") && jstr(c, "system")[0] && jstr(c, "code"));
+            n++;
+        }
+        if (cJSON_IsObject(c) || cJSON_IsArray(c))
+            n += codings_have_systems(c);
+    }
+    return n;
+}
+
+/* The answer coding is one of the Questionnaire item's answerOptions (system and code). */
+static bool among_options(const cJSON *qitem, const cJSON *coding)
+{
+    const cJSON *o;
+
+    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(qitem, "answerOption")) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "valueCoding");
+        if (jstr(c, "system") && jstr(coding, "system") && jstr(c, "code") && jstr(coding, "code") &&
+            !strcmp(jstr(c, "system"), jstr(coding, "system")) &&
+            !strcmp(jstr(c, "code"), jstr(coding, "code")))
+            return true;
+    }
+    return false;
+}
+
+/* {"identifier": {"system": system, "value": value}} at key of qr (value NULL: any). */
+static bool ident_is(const cJSON *qr, const char *key, const char *system, const char *value)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(qr, key),
+                                                       "identifier");
+    return jstr(id, "system") && !strcmp(jstr(id, "system"), system) && jstr(id, "value") &&
+           (!value || !strcmp(jstr(id, "value"), value));
+}
+
+/* The part url of item link's rule-answer extension (the first), or NULL. */
+static const cJSON *rule_answer_part(const cJSON *qr, const char *link, const char *url)
+{
+    const cJSON *ext, *part, *it = NULL, *i;
+
+    cJSON_ArrayForEach(i, cJSON_GetObjectItemCaseSensitive(qr, "item"))
+        if (jstr(i, "linkId") && !strcmp(jstr(i, "linkId"), link))
+            it = i;
+    cJSON_ArrayForEach(ext, cJSON_GetObjectItemCaseSensitive(it, "extension")) {
+        if (!jstr(ext, "url") || strcmp(jstr(ext, "url"), FHIRQ_EXT_RULE_ANSWER) != 0)
+            continue;
+        cJSON_ArrayForEach(part, cJSON_GetObjectItemCaseSensitive(ext, "extension"))
+            if (jstr(part, "url") && !strcmp(jstr(part, "url"), url))
+                return part;
+    }
+    return NULL;
+}
+
+/*
+ * qr against the Questionnaire haven-questionnaire makes of its form: the
+ * canonical URL and version name the form file (in forms_dir), every linkId
+ * is one of its items, every answer coding one of that item's options, every
+ * coding has a system; the visit is the encounter and the subject, if any, a
+ * patient key.
+ */
+static void check_against_questionnaire(const cJSON *qr, const char *visit)
+{
+    const char *canon = jstr(qr, "questionnaire"), *bar, *slash;
+    char id[96], path[900];
+    struct qn_form form;
+    struct cfg_error err;
+    const cJSON *it;
+
+    REQUIRE(canon != NULL);
+    bar = strchr(canon, '|');
+    slash = strrchr(canon, '/');
+    CHECK(strncmp(canon, QN_URL_BASE "Questionnaire/", strlen(QN_URL_BASE "Questionnaire/")) == 0);
+    REQUIRE(bar && slash && slash < bar && (size_t)(bar - slash) < sizeof id);
+    snprintf(id, sizeof id, "%.*s", (int)(bar - slash - 1), slash + 1);
+    snprintf(path, sizeof path, "%s/%s.cfg", forms_dir, id);
+    REQUIRE(qn_form_load(path, &form, &err) == 0);
+    CHECK_STR_EQ(bar + 1, form.version);
+    cJSON *q = fhirq_questionnaire(&form);
+    REQUIRE(q != NULL);
+    CHECK(ident_is(qr, "encounter", "urn:haven:visit", visit));
+    CHECK(!cJSON_GetObjectItemCaseSensitive(qr, "subject") ||
+          ident_is(qr, "subject", "urn:haven:patient", NULL));
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(qr, "item")) {
+        const char *link = jstr(it, "linkId");
+        const cJSON *qi = link ? q_item(q, link) : NULL;
+        const cJSON *coding = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(it, "answer"), 0), "valueCoding");
+        if (!qi)
+            fprintf(stderr, "  linkId %s of the response is in no item of Questionnaire %s\n",
+                    link ? link : "(none)", id);
+        CHECK(qi != NULL);
+        if (qi && coding)
+            CHECK(among_options(qi, coding));
+    }
+    codings_have_systems(qr);
+    cJSON_Delete(q);
+    qn_form_free(&form);
+}
+
+/*
+ * The next response on kiosk/response (from c, within ms), checked against its
+ * Questionnaire for visit and saved for the schema at the end.  NULL if none.
+ */
+static char *expect_response(const struct room_fixture *f, hv_client *c, const char *visit, int ms)
+{
+    char *resp = hv_client_expect(c, rf_topic(f, "room/" ROOM "/kiosk/response"), ms);
+    char path[700];
+    cJSON *qr;
+
+    if (!resp)
+        return NULL;
+    qr = cJSON_Parse(resp);
+    CHECK(qr != NULL);
+    if (qr)
+        check_against_questionnaire(qr, visit);
+    cJSON_Delete(qr);
+    snprintf(path, sizeof path, "%s/response-%02d.json", fhir_dir, ++fhir_saved);
+    CHECK(hv_write_file(path, resp) == 0);
+    return resp;
+}
+
+/* Every response saved validates against the FHIR R4 JSON schema (python3-jsonschema). */
+static void test_responses_validate_against_r4_schema(void)
+{
+    char min[16], out[700];
+    char *argv[] = { HAVEN_PYTHON3, HAVEN_SOURCE_DIR "/tests/fhir/validate.py", "--min", min,
+                     fhir_dir, NULL };
+
+    snprintf(min, sizeof min, "%d", fhir_saved);
+    snprintf(out, sizeof out, "%s/validate.txt", fhir_dir);
+    CHECK(fhir_saved >= 10);
+    hv_proc *p = hv_proc_spawn(argv, out);
+    int status = p ? hv_proc_wait(p, 120000) : -1;
+    hv_proc_free(p);
+    char *said = hv_read_file(out);
+    fprintf(stderr, "%s", said ? said : "(no output)\n");
+    free(said);
+    CHECK_INT_EQ(status, 0);
+
+    /* The same check fails on a malformed copy of a response (a status that is no code). */
+    char first[700], bad_dir[700], bad[800];
+    snprintf(first, sizeof first, "%s/response-01.json", fhir_dir);
+    snprintf(bad_dir, sizeof bad_dir, "%s/malformed", fhir_dir);
+    snprintf(bad, sizeof bad, "%s/response-bad.json", bad_dir);
+    char *text = hv_read_file(first);
+    cJSON *qr = text ? cJSON_Parse(text) : NULL;
+    REQUIRE(qr != NULL && mkdir(bad_dir, 0700) == 0);
+    cJSON_ReplaceItemInObjectCaseSensitive(qr, "status", cJSON_CreateString("done"));
+    char *broken = cJSON_PrintUnformatted(qr);
+    CHECK(broken && hv_write_file(bad, broken) == 0);
+    char *bad_argv[] = { HAVEN_PYTHON3, HAVEN_SOURCE_DIR "/tests/fhir/validate.py", bad, NULL };
+    p = hv_proc_spawn(bad_argv, out);
+    status = p ? hv_proc_wait(p, 120000) : -1;
+    hv_proc_free(p);
+    CHECK_INT_EQ(status, 1);
+    free(broken);
+    cJSON_Delete(qr);
+    free(text);
+}
+
 static const char *const phq[9] = {
     "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8",
 };
@@ -250,6 +453,8 @@ static void test_phq9_by_touch(void)
     REQUIRE(call != NULL);
     CHECK_STR_EQ(json_str(call, "reason"), "safety");
     CHECK(json_str(call, "detail") && strstr(json_str(call, "detail"), "PHQ-9 item 9"));
+    char call_id[64];
+    snprintf(call_id, sizeof call_id, "%s", json_str(call, "id") ? json_str(call, "id") : "");
     free(call);
     char *page = hv_client_expect(pager, rf_topic(&f, "page/nurses"), 5000);
     REQUIRE(page != NULL);
@@ -266,19 +471,18 @@ static void test_phq9_by_touch(void)
     tap(&k, "option-1");  /* the difficulty question: "Not difficult at all" */
     SDL_FreeSurface(kf_shot(&k, "forms-en-review"));
     tap(&k, "send");
-    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    char *resp = expect_response(&f, f.obs, "V-PHQ", 5000);
     REQUIRE(resp != NULL);
     CHECK(strlen(resp) < 65536);
     cJSON *qr = cJSON_Parse(resp);
     REQUIRE(qr != NULL);
     CHECK_STR_EQ(json_str(resp, "resourceType"), "QuestionnaireResponse");
     CHECK_STR_EQ(json_str(resp, "status"), "completed");
-    CHECK_STR_EQ(json_str(resp, "questionnaire"), "http://loinc.org/q/44249-1");
+    CHECK_STR_EQ(json_str(resp, "questionnaire"), "https://haven.invalid/fhir/Questionnaire/phq-9|1");
     CHECK(json_str(resp, "id") != NULL);
     CHECK(json_str(resp, "authored") != NULL);
-    const cJSON *ident = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(qr, "subject"), "identifier");
-    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(ident, "value")->valuestring, "V-PHQ");
+    CHECK(ident_is(qr, "encounter", "urn:haven:visit", "V-PHQ"));  /* the visit: the encounter */
+    CHECK(cJSON_GetObjectItemCaseSensitive(qr, "subject") == NULL);  /* no patient key known */
     for (int i = 0; i < 9; i++)
         CHECK_STR_EQ(qr_code(qr, phq[i]), "LA6569-3");
     CHECK_STR_EQ(qr_code(qr, "69722-7"), "LA6572-7");
@@ -287,6 +491,14 @@ static void test_phq9_by_touch(void)
     CHECK_INT_EQ(total->valueint, 9);
     const cJSON *band = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6-band"), "valueString");
     CHECK(cJSON_IsString(band) && strcmp(band->valuestring, "Mild") == 0);
+    /* Item 9 set the safety rule off: the answer, and the call it raised, ride on the item. */
+    const cJSON *said = rule_answer_part(qr, "44260-8", "answer");
+    CHECK_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(said, "valueCoding"), "code"), "LA6569-3");
+    const cJSON *raised = cJSON_GetObjectItemCaseSensitive(rule_answer_part(qr, "44260-8", "call"),
+                                                           "valueIdentifier");
+    CHECK_STR_EQ(jstr(raised, "value"), call_id);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(rule_answer_part(qr, "44260-8", "changed"),
+                                                         "valueBoolean")));
     cJSON_Delete(qr);
     free(resp);
     SDL_FreeSurface(kf_shot(&k, "forms-en-done"));
@@ -366,7 +578,7 @@ static void test_kill_resumes(void)
         tap(&k, "option-1");
     tap(&k, "option-2");          /* difficulty (problems were checked) */
     tap(&k, "send");
-    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    char *resp = expect_response(&f, f.obs, "V-KILL", 5000);
     REQUIRE(resp != NULL);
     cJSON *qr = cJSON_Parse(resp);
     REQUIRE(qr != NULL);
@@ -411,7 +623,7 @@ static void test_response_survives_broker_down_and_kill(void)
     hv_client *watch = rf_client(&f, "watch");
     REQUIRE(watch && hv_client_sub(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 1) == 0);
     REQUIRE(kf_restart(&k, true) == 0);
-    char *resp = hv_client_expect(watch, rf_topic(&f, "room/" ROOM "/kiosk/response"), 10000);
+    char *resp = expect_response(&f, watch, "V-DOWN", 10000);
     REQUIRE(resp != NULL);
     CHECK_STR_EQ(json_str(resp, "status"), "completed");
     cJSON *qr = cJSON_Parse(resp);
@@ -441,7 +653,7 @@ static void test_abandoned_is_stopped(void)
     REQUIRE(kf_send(&k, "targets") == 0);
     REQUIRE(kf_wait_log(&k, "tapname option-3 on form", 3000));
     station_cmd(&f, "{\"cmd\":\"end_visit\"}");
-    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    char *resp = expect_response(&f, f.obs, "V-STOP", 5000);
     REQUIRE(resp != NULL);
     CHECK_STR_EQ(json_str(resp, "status"), "stopped");
     CHECK(strstr(resp, "44261-6") == NULL);
@@ -480,6 +692,123 @@ static void test_rule_priority(void)
     free(page);
     kf_finish(&k);
     hv_client_free(pager);
+    rf_finish(&f);
+}
+
+/*
+ * Issue 14, defect 2: item 9 "Several days" pages urgently; the patient goes
+ * back and answers "Not at all".  The response still says item 9 was endorsed
+ * (the rule-answer extension: the answer, when, the call it raised, changed),
+ * its total is 0, and the station's record marks the infusion item9_endorsed.
+ */
+static void test_item9_retracted_is_kept(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"phq-9\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-RET\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    for (int i = 0; i < 8; i++)
+        tap(&k, "option-1");  /* "Not at all" */
+    tap(&k, "option-2");      /* item 9: "Several days" */
+    char *call = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/call"), 5000);
+    REQUIRE(call != NULL);
+    CHECK_STR_EQ(json_str(call, "reason"), "safety");
+    char call_id[64];
+    snprintf(call_id, sizeof call_id, "%s", json_str(call, "id") ? json_str(call, "id") : "");
+    free(call);
+    CHECK(showing(&k, "form", 1));   /* the calm message */
+    tap(&k, "continue");             /* the difficulty question (item 9 counts as a problem) */
+    tap(&k, "back");                 /* item 9 again */
+    tap(&k, "option-1");             /* "Not at all": no problem left, straight to the review */
+    CHECK(showing(&k, "form", 2));   /* the review: Back, Send */
+    tap(&k, "send");
+    char *resp = expect_response(&f, f.obs, "V-RET", 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    CHECK_STR_EQ(qr_code(qr, "44260-8"), "LA6568-5");     /* the answer now */
+    const cJSON *total = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "44261-6"), "valueInteger");
+    CHECK(cJSON_IsNumber(total) && total->valueint == 0);
+    const cJSON *said = rule_answer_part(qr, "44260-8", "answer");
+    if (!said)
+        fprintf(stderr, "  no rule-answer extension on item 9 in: %s\n", resp);
+    CHECK_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(said, "valueCoding"), "code"), "LA6569-3");
+    CHECK_STR_EQ(jstr(cJSON_GetObjectItemCaseSensitive(said, "valueCoding"), "system"),
+                 "http://loinc.org");
+    const cJSON *when = cJSON_GetObjectItemCaseSensitive(rule_answer_part(qr, "44260-8", "answered"),
+                                                         "valueDateTime");
+    CHECK(cJSON_IsString(when) && strlen(when->valuestring) == 24);   /* 2026-...T..:..:..._..Z */
+    const cJSON *raised = cJSON_GetObjectItemCaseSensitive(rule_answer_part(qr, "44260-8", "call"),
+                                                           "valueIdentifier");
+    CHECK_STR_EQ(jstr(raised, "value"), call_id);
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rule_answer_part(qr, "44260-8", "changed"),
+                                                        "valueBoolean")));
+    cJSON_Delete(qr);
+#ifdef HAVEN_TEST_RECORD
+    /* The station's record of it: item 9 answered 0 last, endorsed in this infusion. */
+    record *rec = record_open(":memory:");
+    struct record_course c;
+    REQUIRE(rec != NULL);
+    CHECK_INT_EQ(record_visit_begun(rec, "V-RET", "P-RET", ROOM, 1796651587412LL), 0);
+    CHECK_INT_EQ(record_add_response(rec, ROOM, resp, strlen(resp), 1796651587412LL), RECORD_NEW);
+    REQUIRE(record_course(rec, "P-RET", 1796651587412LL, 0, &c) == 0);
+    CHECK_INT_EQ(c.n, 1);
+    CHECK_INT_EQ(c.inf[0].item9, 0);
+    CHECK_INT_EQ(c.inf[0].phq9, 0);
+    CHECK(c.inf[0].item9_endorsed);
+    CHECK_INT_EQ(c.item9_endorsements, 1);
+    record_close(rec);
+#endif
+    free(resp);
+    kf_finish(&k);
+    rf_finish(&f);
+}
+
+/*
+ * Issue 14, defect 7: the safety checklist with answers that have no LOINC code
+ * ("Only a taxi", "I am not sure", "Another medicine") and a rule it sets off:
+ * each coding has Haven's code system, every linkId is in Haven's Questionnaire
+ * (expect_response checks both), the visit is the encounter, and nothing names
+ * LOINC's Questionnaire or sends the visit as the subject.
+ */
+static void test_checklist_codings_have_systems(void)
+{
+    struct room_fixture f;
+    struct kiosk_fixture k;
+    REQUIRE(start(&f, &k, "\"safety-checklist\"") == 0);
+
+    station_cmd(&f, "{\"cmd\":\"begin_visit\",\"visit\":\"V-SYS\",\"lang\":\"en\"}");
+    REQUIRE(on_screen(&k, "form"));
+    tap(&k, "start");
+    tap(&k, "option-2");  /* food: no */
+    tap(&k, "option-2");  /* drinks: no */
+    tap(&k, "option-2");  /* escort: only a taxi (pages, routine) */
+    tap(&k, "option-3");  /* new medicine: not sure */
+    tap(&k, "option-3");  /* which: another medicine */
+    tap(&k, "option-2");  /* chest pain: no */
+    tap(&k, "option-2");  /* blood pressure: no */
+    CHECK(showing(&k, "form", 2));
+    tap(&k, "send");
+    char *resp = expect_response(&f, f.obs, "V-SYS", 5000);
+    REQUIRE(resp != NULL);
+    cJSON *qr = cJSON_Parse(resp);
+    REQUIRE(qr != NULL);
+    CHECK_STR_EQ(json_str(resp, "questionnaire"),
+                 "https://haven.invalid/fhir/Questionnaire/safety-checklist|1");
+    const cJSON *escort = cJSON_GetObjectItemCaseSensitive(qr_answer(qr, "escort"), "valueCoding");
+    CHECK_STR_EQ(jstr(escort, "system"), "https://haven.invalid/fhir/CodeSystem/safety-checklist");
+    CHECK_STR_EQ(jstr(escort, "code"), "taxi");
+    CHECK_STR_EQ(qr_code(qr, "which-medicine"), "other");
+    CHECK(ident_is(qr, "encounter", "urn:haven:visit", "V-SYS"));
+    CHECK(strstr(resp, "loinc.org/q/") == NULL);
+    CHECK(!ident_is(qr, "subject", "urn:haven:visit", NULL));
+    CHECK(codings_have_systems(qr) >= 8);   /* seven answers and the escort's rule-answer */
+    cJSON_Delete(qr);
+    free(resp);
+    kf_finish(&k);
     rf_finish(&f);
 }
 
@@ -617,7 +946,7 @@ static void test_a_little_dizzy_calls(void)
     CHECK(showing(&k, "form", 2));  /* the review: Back, Send (four questions, no fifth) */
     SDL_FreeSurface(kf_shot(&k, "forms-es-discharge-review"));
     tap(&k, "send");
-    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    char *resp = expect_response(&f, f.obs, "V-DIZ", 5000);
     REQUIRE(resp != NULL);
     CHECK_STR_EQ(json_str(resp, "status"), "completed");
     CHECK(strstr(resp, "steady") == NULL);
@@ -674,7 +1003,7 @@ static void test_spanish_screens(void)
     char *resp = NULL;
     for (int n = 0; n < 2; n++) {  /* the checklist's, then PHQ-9's */
         free(resp);
-        resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+        resp = expect_response(&f, f.obs, "V-ES", 5000);
         REQUIRE(resp != NULL);
     }
     CHECK_STR_EQ(json_str(resp, "language"), "es");
@@ -712,6 +1041,9 @@ static void test_small_screen(void)
     SDL_FreeSurface(kf_shot(&k, "forms-800x480-es-blood-pressure"));
     tap(&k, "option-2");  /* blood pressure */
     tap(&k, "send");
+    char *resp = expect_response(&f, f.obs, "V-SMALL", 5000);  /* checked and validated too */
+    CHECK(resp != NULL);
+    free(resp);
     tap(&k, "start");
     for (int i = 0; i < 7; i++)
         tap(&k, "option-2");
@@ -773,7 +1105,9 @@ static void test_reload_broken_form_refused(void)
     CHECK(kf_wait_log(&k, "questionnaires reloaded: used from the next phase", 5000));
     tap(&k, "option-1");
     tap(&k, "send");
-    char *resp = hv_client_expect(f.obs, rf_topic(&f, "room/" ROOM "/kiosk/response"), 5000);
+    forms_dir = forms;   /* its Questionnaire is the test's own form's */
+    char *resp = expect_response(&f, f.obs, "V-HUP", 5000);
+    forms_dir = HAVEN_SOURCE_DIR "/config/questionnaires";
     REQUIRE(resp != NULL);
     CHECK_STR_EQ(json_str(resp, "status"), "completed");
     CHECK(strstr(resp, "\"valueInteger\":1") != NULL);
@@ -843,7 +1177,15 @@ static void test_broken_form_refused(void)
 
 int main(void)
 {
+    char *dir = hv_tmpdir("forms-fhir");
+
+    if (!dir)
+        return 1;
+    snprintf(fhir_dir, sizeof fhir_dir, "%s", dir);
+    free(dir);
     RUN(test_phq9_by_touch);
+    RUN(test_item9_retracted_is_kept);
+    RUN(test_checklist_codings_have_systems);
     RUN(test_safety_upgrades_open_call);
     RUN(test_kill_resumes);
     RUN(test_abandoned_is_stopped);
@@ -855,5 +1197,10 @@ int main(void)
     RUN(test_small_screen);
     RUN(test_broken_form_refused);
     RUN(test_reload_broken_form_refused);
+    RUN(test_responses_validate_against_r4_schema);   /* last: every response above */
+    if (check_tests_failed == 0)
+        hv_rm_rf(fhir_dir);   /* else kept: each response as received, and validate.txt */
+    else
+        fprintf(stderr, "the responses received are in %s\n", fhir_dir);
     return CHECK_SUMMARY();
 }

@@ -227,6 +227,49 @@ static void test_item9_endorsement_is_kept(void)
     record_close(r);
 }
 
+/*
+ * The kiosk's own format (kiosk/fhir.c, issue 14): the visit as the encounter
+ * identifier, the patient as the subject identifier, and item 9 "Several days"
+ * changed to "Not at all" carried as the rule-answer extension.  A rule-answer
+ * whose answer was "Not at all" is no endorsement.
+ */
+#define KIOSK_RESPONSE_FMT \
+    "{\"resourceType\":\"QuestionnaireResponse\",\"id\":\"%s\",\"status\":\"completed\"," \
+    "\"questionnaire\":\"https://haven.invalid/fhir/Questionnaire/phq-9|1\"," \
+    "\"subject\":{\"identifier\":{\"system\":\"urn:haven:patient\",\"value\":\"P-7\"}}," \
+    "\"encounter\":{\"identifier\":{\"system\":\"urn:haven:visit\",\"value\":\"%s\"}}," \
+    "\"authored\":\"2026-12-07T14:00:00.000Z\",\"item\":[{\"linkId\":\"44260-8\"," \
+    "\"extension\":[{\"url\":\"https://haven.invalid/fhir/StructureDefinition/rule-answer\"," \
+    "\"extension\":[{\"url\":\"answer\",\"valueCoding\":{\"system\":\"http://loinc.org\"," \
+    "\"code\":\"%s\",\"display\":\"x\"}},{\"url\":\"answered\"," \
+    "\"valueDateTime\":\"2026-12-07T13:58:00.000Z\"},{\"url\":\"rule\",\"valueInteger\":1}," \
+    "{\"url\":\"call\",\"valueIdentifier\":{\"system\":\"urn:haven:call\",\"value\":\"call-1\"}}," \
+    "{\"url\":\"changed\",\"valueBoolean\":true}]}]," \
+    "\"answer\":[{\"valueCoding\":{\"system\":\"http://loinc.org\",\"code\":\"LA6568-5\"}}]}," \
+    "{\"linkId\":\"44261-6\",\"answer\":[{\"valueInteger\":0}]}]}"
+
+static void test_kiosk_rule_answer_marks_item9(void)
+{
+    char json[2048];
+    struct record_course c;
+    record *r = record_open(":memory:");
+
+    REQUIRE(r != NULL);
+    snprintf(json, sizeof json, KIOSK_RESPONSE_FMT, "k-1", "V-7", "LA6569-3");  /* endorsed, changed */
+    CHECK_INT_EQ(add(r, json), RECORD_NEW);
+    snprintf(json, sizeof json, KIOSK_RESPONSE_FMT, "k-2", "V-8", "LA6568-5");  /* of 0: none */
+    CHECK_INT_EQ(add(r, json), RECORD_NEW);
+    REQUIRE(record_course(r, "P-7", T0, 0, &c) == 0);   /* the subject's patient key */
+    CHECK_INT_EQ(c.n, 2);
+    CHECK_STR_EQ(c.inf[0].visit, "V-7");                /* the encounter's visit */
+    CHECK_INT_EQ(c.inf[0].item9, 0);
+    CHECK_INT_EQ(c.inf[0].phq9, 0);
+    CHECK(c.inf[0].item9_endorsed);
+    CHECK(!c.inf[1].item9_endorsed);
+    CHECK_INT_EQ(c.item9_endorsements, 1);
+    record_close(r);
+}
+
 /* An abandoned (stopped) form's total is not the infusion's score. */
 static void test_stopped_form_is_kept_but_not_scored(void)
 {
@@ -398,6 +441,7 @@ int main(void)
     RUN(test_one_phq9_is_only_a_baseline);
     RUN(test_redelivery_is_kept_once_byte_for_byte);
     RUN(test_item9_endorsement_is_kept);
+    RUN(test_kiosk_rule_answer_marks_item9);
     RUN(test_stopped_form_is_kept_but_not_scored);
     RUN(test_drop_out_after_the_configured_days);
     RUN(test_visits_from_responses);

@@ -425,6 +425,9 @@ static void test_loader_errors(void)
 {
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = = \"a\"; text = \"A\"; } ); #!\n", "");  /* syntax */
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { text = \"A\"; } ); #!\n", "'id' is missing");
+    /* the version goes into "<url>|<version>" (issue 14) */
+    EXPECT_FORM_ERROR(FORM_HEAD "version = \"1|2\"; #!\nitems = ( { id = \"a\"; text = \"A\"; } );\n",
+                      "'version' must be");
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\"; text = \"A\"; },\n"
                       "  { id = \"a\"; text = \"B\"; } #!\n);\n", "two items have the id 'a'");
     EXPECT_FORM_ERROR(FORM_HEAD "items = ( { id = \"a\";\n"
@@ -672,6 +675,73 @@ static void test_journal_resume(void)
     qn_set_free(set);
 }
 
+/*
+ * Issue 14, defect 2: an answer that set a rule off is kept with the time it
+ * was given when the patient changes it, across a restart (the journal's
+ * times), and goes out as the rule-answer extension on its item.
+ */
+static void test_fired_answer_kept(void)
+{
+    struct qn_set *set = shipped();
+    REQUIRE(set != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/journal-fired.db", unit_dir());
+    struct journal *j = journal_open(path);
+    REQUIRE(j != NULL);
+    struct run live, back;
+    const char *steps[][3] = {
+        { "start", "", "" }, { "answer", "food", "yes" }, { "back", "", "" },
+        { "answer", "food", "no" },
+    };
+
+    run_init(&live, set, PHASE_INTAKE);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        struct run_event ev = run_ev((enum run_ev_kind)run_ev_kind_from_name(steps[i][0]), live.cur);
+        snprintf(ev.item, sizeof ev.item, "%s", steps[i][1]);
+        snprintf(ev.value, sizeof ev.value, "%s", steps[i][2]);
+        ev.ms = 1796651587000LL + (int64_t)i * 1000;
+        CHECK_INT_EQ(run_apply(&live, &ev, NULL), 0);
+        CHECK_INT_EQ(journal_append(j, "V-F", PHASE_INTAKE, &ev, ev.ms), 0);
+    }
+    const struct qn_form *f = run_form(&live);
+    REQUIRE(f != NULL);
+    int food = qn_item_index(f, "food");
+    CHECK_INT_EQ(live.ans[0].opt[food], qn_option_index(f, food, "no"));
+    CHECK(live.fired_by[0][0].set);                       /* rule 1: ate in the last hours */
+    CHECK_INT_EQ(live.fired_by[0][0].item, food);
+    CHECK_INT_EQ(live.fired_by[0][0].opt, qn_option_index(f, food, "yes"));
+    CHECK_INT_EQ(live.fired_by[0][0].ms, 1796651588000LL);
+    journal_close(j);
+
+    j = journal_open(path);
+    REQUIRE(j != NULL);
+    run_init(&back, set, PHASE_INTAKE);
+    struct replay rp = { &back };
+    CHECK_INT_EQ(journal_load(j, "V-F", PHASE_INTAKE, replay_cb, &rp), 4);
+    CHECK(back.fired_by[0][0].set);                       /* the same, with its time */
+    CHECK_INT_EQ(back.fired_by[0][0].item, live.fired_by[0][0].item);
+    CHECK_INT_EQ(back.fired_by[0][0].opt, live.fired_by[0][0].opt);
+    CHECK_INT_EQ(back.fired_by[0][0].ms, live.fired_by[0][0].ms);
+    journal_forget(j, "V-F");
+    journal_close(j);
+
+    struct fhir_meta m = { .id = "resp-f", .visit = "V-F", .room = "chair-1", .lang = QN_EN,
+                           .completed = false, .authored_ms = 1796651590000LL,
+                           .fired = back.fired_by[0] };
+    char *json = fhir_encode_response(f, &back.ans[0], &m);
+    REQUIRE(json != NULL);
+    CHECK(strstr(json, "\"url\":\"https://haven.invalid/fhir/StructureDefinition/rule-answer\"") != NULL);
+    CHECK(strstr(json, "{\"url\":\"answer\",\"valueCoding\":{\"system\":\"http://loinc.org\","
+                       "\"code\":\"LA33-6\",\"display\":\"Yes\"}}") != NULL);
+    CHECK(strstr(json, "{\"url\":\"answered\",\"valueDateTime\":\"2026-12-07T13:53:08.000Z\"}") != NULL);
+    CHECK(strstr(json, "{\"url\":\"rule\",\"valueInteger\":1}") != NULL);
+    CHECK(strstr(json, "{\"url\":\"changed\",\"valueBoolean\":true}") != NULL);
+    CHECK(strstr(json, "urn:haven:call") == NULL);        /* not known after a restart */
+    CHECK(strstr(json, "\"code\":\"LA32-8\"") != NULL);   /* the answer now: No */
+    free(json);
+    qn_set_free(set);
+}
+
 /* ---- FHIR ------------------------------------------------------------------------------------ */
 
 static void test_fhir_phq9(void)
@@ -683,7 +753,7 @@ static void test_fhir_phq9(void)
     struct qn_answers a;
     answers_summing(f, 11, &a);  /* 3,3,3,2,0,...: item 9 is 0 */
     answer(f, &a, "69722-7", "very");
-    struct fhir_meta m = { "resp-1", "V-1042", "chair-1", QN_ES, true, 1795010587412LL, NULL };
+    struct fhir_meta m = { "resp-1", "V-1042", "chair-1", QN_ES, true, 1795010587412LL, "P-8c1f", NULL };
     char *json = fhir_encode_response(f, &a, &m);
     REQUIRE(json != NULL);
     CHECK(strlen(json) < 65536);
@@ -694,10 +764,15 @@ static void test_fhir_phq9(void)
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "status")->valuestring, "completed");
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "id")->valuestring, "resp-1");
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "language")->valuestring, "es");
-    CHECK_STR_EQ(cJSON_GetObjectItem(root, "questionnaire")->valuestring, "http://loinc.org/q/44249-1");
+    CHECK_STR_EQ(cJSON_GetObjectItem(root, "questionnaire")->valuestring,
+                 "https://haven.invalid/fhir/Questionnaire/phq-9|1");  /* Haven's (issue 14) */
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "authored")->valuestring, "2026-11-18T14:03:07.412Z");
-    cJSON *ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "subject"), "identifier");
+    cJSON *ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "encounter"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "system")->valuestring, "urn:haven:visit");
     CHECK_STR_EQ(cJSON_GetObjectItem(ident, "value")->valuestring, "V-1042");
+    ident = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "subject"), "identifier");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "system")->valuestring, "urn:haven:patient");
+    CHECK_STR_EQ(cJSON_GetObjectItem(ident, "value")->valuestring, "P-8c1f");
     cJSON *items = cJSON_GetObjectItem(root, "item");
     CHECK_INT_EQ(cJSON_GetArraySize(items), 12);  /* 10 answers, the total, its band */
     cJSON *first = cJSON_GetArrayItem(items, 0);
@@ -728,6 +803,7 @@ static void test_fhir_phq9(void)
     answer(f, &a, "44250-9", "2");
     m.completed = false;
     m.lang = QN_EN;
+    m.patient = NULL;  /* not known: no subject */
     json = fhir_encode_response(f, &a, &m);
     REQUIRE(json != NULL);
     root = cJSON_Parse(json);
@@ -735,6 +811,7 @@ static void test_fhir_phq9(void)
     CHECK_STR_EQ(cJSON_GetObjectItem(root, "status")->valuestring, "stopped");
     CHECK_INT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(root, "item")), 1);
     CHECK(strstr(json, "44261-6") == NULL);
+    CHECK(cJSON_GetObjectItem(root, "subject") == NULL);
     cJSON_Delete(root);
     free(json);
     qn_set_free(set);
@@ -754,6 +831,7 @@ int main(void)
     RUN(test_run_walk);
     RUN(test_journal_resume);
     RUN(test_fhir_phq9);
+    RUN(test_fired_answer_kept);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
