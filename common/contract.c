@@ -1088,11 +1088,19 @@ char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
 
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms)
 {
+    return contract_encode_checkin_visit(id, feeling, want_someone, NULL, ts_ms);
+}
+
+char *contract_encode_checkin_visit(const char *id, int feeling, bool want_someone,
+                                    const char *visit, int64_t ts_ms)
+{
     cJSON *o = cJSON_CreateObject();
 
     if (!o)
         return NULL;
     cJSON_AddStringToObject(o, "id", id);
+    if (visit && visit[0])
+        cJSON_AddStringToObject(o, "visit", visit);
     if (feeling >= 1 && feeling <= 5)
         cJSON_AddNumberToObject(o, "feeling", feeling);
     else

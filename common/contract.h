@@ -317,6 +317,9 @@ char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
 /* feeling 1..5, or 0 for none: a prompt nobody answered ("feeling":null,"unanswered":true),
  * or only "I'd like someone to come" (want_someone, "feeling":null). */
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms);
+/* The same with the visit it belongs to ("visit", issue 14; NULL or "": left out). */
+char *contract_encode_checkin_visit(const char *id, int feeling, bool want_someone,
+                                    const char *visit, int64_t ts_ms);
 
 /*
  * P/room/R/kiosk/theme (retained): the sound theme the patient chose, the

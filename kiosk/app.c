@@ -533,7 +533,8 @@ void app_checkin_answer(struct app *a, int feeling, bool want_someone, int64_t n
 
     if (ids_new("checkin", id, sizeof id) != 0)
         snprintf(id, sizeof id, "checkin-%lld", (long long)now);
-    send_durable(a, TOPIC_KIOSK_CHECKIN, contract_encode_checkin(id, feeling, want_someone, now));
+    send_durable(a, TOPIC_KIOSK_CHECKIN,
+                 contract_encode_checkin_visit(id, feeling, want_someone, a->visit, now));
     if (want_someone || (feeling >= 1 && feeling <= 5 && a->cfg->unwell_feeling[feeling]))
         raise_call(a, REASON_UNWELL, want_someone ? "asked for someone at a check-in"
                                                   : "check-in: feeling unwell", now);
@@ -664,7 +665,8 @@ int64_t app_tick(struct app *a, int64_t now)
         char id[HV_ID_MAX];
         if (ids_new("checkin", id, sizeof id) != 0)
             snprintf(id, sizeof id, "checkin-%lld", (long long)now);
-        send_durable(a, TOPIC_KIOSK_CHECKIN, contract_encode_checkin(id, 0, false, now));
+        send_durable(a, TOPIC_KIOSK_CHECKIN,
+                     contract_encode_checkin_visit(id, 0, false, a->visit, now));
         log_info("check-in prompt unanswered");
         a->checkin = CHECKIN_NONE;
         a->dirty = true;

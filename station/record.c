@@ -46,7 +46,7 @@ static const char schema_sql[] =
     "  PRIMARY KEY(response, link_id)) WITHOUT ROWID;"
     /* Version 2 (issue 14 part 2): the kiosks' check-ins, as they arrived. */
     "CREATE TABLE IF NOT EXISTS checkins("
-    "  id TEXT PRIMARY KEY, room TEXT NOT NULL, feeling INTEGER,"
+    "  id TEXT PRIMARY KEY, room TEXT NOT NULL, visit TEXT, feeling INTEGER,"
     "  received_ms INTEGER NOT NULL, json TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS checkins_by_room ON checkins(room, received_ms);"
     /* ... and what a kiosk sent that the record cannot hold, kept as it arrived. */
@@ -398,7 +398,7 @@ int record_add_checkin(record *r, const char *room, const char *json, size_t len
                        int64_t received_ms)
 {
     const char *from = room && room[0] ? room : "?";
-    const cJSON *id, *feeling;
+    const cJSON *id, *feeling, *visit;
     sqlite3_stmt *st;
     cJSON *root;
     int rc;
@@ -420,13 +420,14 @@ int record_add_checkin(record *r, const char *room, const char *json, size_t len
     }
     id = cJSON_GetObjectItemCaseSensitive(root, "id");
     feeling = cJSON_GetObjectItemCaseSensitive(root, "feeling");
+    visit = cJSON_GetObjectItemCaseSensitive(root, "visit");
     if (!cJSON_IsString(id) || !key_ok(id->valuestring)) {
         cJSON_Delete(root);
         log_warn("record: check-in from %s refused: no valid id", from);
         return HV_EINVAL;
     }
-    st = db_stmt(r->db, "INSERT OR IGNORE INTO checkins(id, room, feeling, received_ms, json)"
-                        " VALUES(?1,?2,?3,?4,?5)");
+    st = db_stmt(r->db, "INSERT OR IGNORE INTO checkins(id, room, feeling, received_ms, json,"
+                        " visit) VALUES(?1,?2,?3,?4,?5,?6)");
     rc = HV_EDB;
     if (st) {
         sqlite3_bind_text(st, 1, id->valuestring, -1, SQLITE_TRANSIENT);
@@ -437,6 +438,8 @@ int record_add_checkin(record *r, const char *room, const char *json, size_t len
             sqlite3_bind_null(st, 3);
         sqlite3_bind_int64(st, 4, received_ms);
         sqlite3_bind_text(st, 5, json, (int)len, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 6, cJSON_IsString(visit) && key_ok(visit->valuestring)
+                                     ? visit->valuestring : NULL);
         rc = db_run(r->db, st, "store the check-in");
         if (rc == 0)
             rc = sqlite3_changes(db_sqlite(r->db)) ? RECORD_NEW : RECORD_SEEN;

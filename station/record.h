@@ -65,8 +65,9 @@ int record_add_response(record *r, const char *room, const char *json, size_t le
  * Stores one check-in (P/room/R/kiosk/checkin: {"id","feeling",..}, json, len
  * bytes, as it arrived) from room, keyed by its id.  RECORD_NEW, RECORD_SEEN
  * for a redelivery, HV_EPARSE (not a JSON object) / HV_EINVAL (no valid id, or
- * room not an id), HV_ETOOBIG past HV_PAYLOAD_MAX, HV_EDB.  A check-in carries
- * no visit: the room and the time place it.
+ * room not an id), HV_ETOOBIG past HV_PAYLOAD_MAX, HV_EDB.  Its "visit" (a kiosk
+ * since issue 14 sends it) is kept beside it; without one the room and the time
+ * place it.
  */
 int record_add_checkin(record *r, const char *room, const char *json, size_t len,
                        int64_t received_ms);

@@ -874,13 +874,14 @@ class Record(unittest.TestCase):
             self.assertEqual(self.rows(c, "SELECT value FROM scores WHERE response = ? AND "
                                           "link_id = '44261-6'", "resp-once-1"), [(7,)])
             # A check-in, twice: one row, the JSON as it came, confirmed both times.
-            ci = {"id": "checkin-once-1", "feeling": 2, "symptoms": [], "ts": "2026-11-21T14:00:00.000Z"}
+            ci = {"id": "checkin-once-1", "feeling": 2, "symptoms": [], "visit": "V-CI",
+                  "ts": "2026-11-21T14:00:00.000Z"}
             for _ in range(2):
                 m = c.mq.mark()
                 c.mq.publish(c.topic("room/chair-2/kiosk/checkin"), ci)
                 self.stored(c, "chair-2", "checkin-once-1", m)
-            self.assertEqual(self.rows(c, "SELECT id, room, feeling FROM checkins"),
-                             [("checkin-once-1", "chair-2", 2)])
+            self.assertEqual(self.rows(c, "SELECT id, room, visit, feeling FROM checkins"),
+                             [("checkin-once-1", "chair-2", "V-CI", 2)])
             self.assertEqual(os.stat(os.path.join(c.tmp, "station-record.db")).st_mode & 0o777,
                              0o600)
             # Another room's confirmation topic saw none of it.

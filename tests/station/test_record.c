@@ -414,7 +414,7 @@ static void test_file_is_0600_and_survives_a_restart(void)
 static void test_checkins_and_refused_kept_once(void)
 {
     static const char ci[] = "{\"id\":\"checkin-1\",\"feeling\":4,\"symptoms\":[],"
-                             "\"ts\":\"2026-11-21T14:00:00.000Z\"}";
+                             "\"visit\":\"V-1\",\"ts\":\"2026-11-21T14:00:00.000Z\"}";
     record *r = record_open(":memory:");
 
     REQUIRE(r != NULL);

@@ -840,9 +840,11 @@ static void test_checkin_held_until_the_station_confirms(void)
     app_init(&a, &cfg, ob, &link, T0);
 
     app_on_connected(&a, true, T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-CI\"}", T0);
     app_checkin_answer(&a, 2, false, T0);
     CHECK_INT_EQ(s.checkins, 1);
     field(s.last, "id", id, sizeof id);
+    CHECK_STR_EQ(field(s.last, "visit", buf, sizeof buf), "V-CI");   /* for the record */
     app_on_published(&a, s.mid);                     /* the broker has it ... */
     CHECK_INT_EQ(outbox_count(ob), 1);                /* ... the station may not */
     CHECK_INT_EQ(a.held, 1);

@@ -1052,6 +1052,9 @@ static void test_encode_kiosk_messages(void)
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "wants_someone")));
     CHECK(cJSON_GetObjectItem(o, "unanswered") == NULL);
     cJSON_Delete(o);
+    o = parse_ok(contract_encode_checkin_visit("k-3", 2, false, "V-7", ms));
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(o, "visit")->valuestring, "V-7");
+    cJSON_Delete(o);
     o = parse_ok(contract_encode_checkin("k-2", 0, false, ms));
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "feeling")));
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "unanswered")));
