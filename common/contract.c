@@ -77,6 +77,7 @@ static const struct {
     { TOPIC_KIOSK_CHECKIN,  "room/%/kiosk/checkin" },
     { TOPIC_KIOSK_RESPONSE, "room/%/kiosk/response" },
     { TOPIC_KIOSK_THEME,    "room/%/kiosk/theme" },
+    { TOPIC_KIOSK_STORED,   "room/%/kiosk/stored" },
     { TOPIC_KIOSK_CMD,      "room/%/kiosk/cmd" },
     { TOPIC_LIGHTS_SET,     "room/%/lights/set" },
     { TOPIC_LIGHTS_STATE,   "room/%/lights/state" },
@@ -631,6 +632,13 @@ static bool decode_cmd_fields(const cJSON *root, struct msg_kiosk_cmd *out, cons
             return false;
         }
         out->infusion = v && cJSON_IsNumber(v) ? v->valueint : 0;
+        v = cJSON_GetObjectItemCaseSensitive(root, "patient");  /* optional (issue 14) */
+        if (v && !cJSON_IsNull(v) && (!cJSON_IsString(v) || !ids_valid(v->valuestring))) {
+            *why = "begin_visit's \"patient\" must be a patient key (an id)";
+            return false;
+        }
+        if (cJSON_IsString(v))
+            strcpy(out->patient, v->valuestring);
         return true;
     case CMD_PHASE:
         v = cJSON_GetObjectItemCaseSensitive(root, "phase");
@@ -1088,11 +1096,19 @@ char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
 
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms)
 {
+    return contract_encode_checkin_visit(id, feeling, want_someone, NULL, ts_ms);
+}
+
+char *contract_encode_checkin_visit(const char *id, int feeling, bool want_someone,
+                                    const char *visit, int64_t ts_ms)
+{
     cJSON *o = cJSON_CreateObject();
 
     if (!o)
         return NULL;
     cJSON_AddStringToObject(o, "id", id);
+    if (visit && visit[0])
+        cJSON_AddStringToObject(o, "visit", visit);
     if (feeling >= 1 && feeling <= 5)
         cJSON_AddNumberToObject(o, "feeling", feeling);
     else

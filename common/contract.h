@@ -57,6 +57,7 @@ enum topic_kind {
     TOPIC_KIOSK_RESPONSE,  /* P/room/R/kiosk/response */
     TOPIC_KIOSK_CMD,       /* P/room/R/kiosk/cmd */
     TOPIC_KIOSK_THEME,     /* P/room/R/kiosk/theme (Haven's own: the patient's choice) */
+    TOPIC_KIOSK_STORED,    /* P/room/R/kiosk/stored (Haven's own: the station kept a message) */
     TOPIC_LIGHTS_SET,      /* P/room/R/lights/set */
     TOPIC_LIGHTS_STATE,    /* P/room/R/lights/state */
     TOPIC_CALL,            /* P/call/R */
@@ -292,6 +293,7 @@ struct msg_kiosk_cmd {
     char visit[HV_ID_MAX];
     char lang[8];
     int infusion;            /* begin_visit: which infusion of the course (1 = first), 0 absent */
+    char patient[HV_ID_MAX];  /* begin_visit's pseudonymous patient key ("" : none given) */
     enum phase phase;
 };
 #define HV_INFUSION_MAX 100  /* begin_visit "infusion": 1..100 */
@@ -317,6 +319,9 @@ char *contract_encode_kiosk_clear(const char *id, const char *by, int64_t ts_ms)
 /* feeling 1..5, or 0 for none: a prompt nobody answered ("feeling":null,"unanswered":true),
  * or only "I'd like someone to come" (want_someone, "feeling":null). */
 char *contract_encode_checkin(const char *id, int feeling, bool want_someone, int64_t ts_ms);
+/* The same with the visit it belongs to ("visit", issue 14; NULL or "": left out). */
+char *contract_encode_checkin_visit(const char *id, int feeling, bool want_someone,
+                                    const char *visit, int64_t ts_ms);
 
 /*
  * P/room/R/kiosk/theme (retained): the sound theme the patient chose, the

@@ -22,6 +22,9 @@
 #define CHECKIN_THANKS_MS 4000
 #define CALL_RESEND_MS 10000       /* no sign of the call at the controller: send it again */
 #define CALL_RESEND_MAX_MS 120000
+#define HELD_RESEND_MS 10000       /* no confirmation from the station: send the held ones again */
+#define HELD_RESEND_MAX_MS 120000
+#define HELD_STATUS_GAP_MS 2000    /* a station's status re-sends them at most this often */
 
 static struct log_ratelimit bad_cmd_rl = LOG_RATELIMIT_INIT(10, 1000);
 /* Commands the kiosk refuses by design (a call's state on kiosk/cmd, a retained command). */
@@ -71,6 +74,7 @@ static void save_visit(struct app *a)
     outbox_state_set(a->outbox, "visit", a->visit);
     outbox_state_set(a->outbox, "lang", a->lang);
     save_int(a, "infusion", a->infusion);
+    outbox_state_set(a->outbox, "patient", a->patient);
     save_int(a, "phase_since", a->phase_since_ms);
     save_int(a, "ready_sent", a->ready_sent);
     save_end(a);
@@ -101,6 +105,9 @@ static void load_state(struct app *a)
     if (!a->lang[0])
         strcpy(a->lang, "en");
     a->infusion = (int)load_int(a, "infusion");
+    outbox_state_get(a->outbox, "patient", a->patient, sizeof a->patient);
+    if (a->patient[0] && !ids_valid(a->patient))
+        a->patient[0] = '\0';
     a->phase_since_ms = load_int(a, "phase_since");
     a->ready_sent = load_int(a, "ready_sent") != 0;
     outbox_state_get(a->outbox, "call_id", a->call_id, sizeof a->call_id);
@@ -147,8 +154,10 @@ struct queued {
 };
 
 /* Writes json (owned, NULL when encoding failed) to the outbox under topic, in the open
- * transaction; publish_queued sends it once that has committed. */
-static void queue_msg(struct app *a, const char *topic, char *json, struct queued *q)
+ * transaction, held under held (NULL: not held); publish_queued sends it once that has
+ * committed. */
+static void queue_held(struct app *a, const char *topic, char *json, const char *held,
+                       struct queued *q)
 {
     snprintf(q->topic, sizeof q->topic, "%s", topic);
     q->json = json;
@@ -157,15 +166,38 @@ static void queue_msg(struct app *a, const char *topic, char *json, struct queue
         log_error("out of memory encoding a message");
         return;
     }
-    q->seq = outbox_push(a->outbox, topic, json, false);
+    q->seq = outbox_push_held(a->outbox, topic, json, false, held);
 }
 
+static void queue_msg(struct app *a, const char *topic, char *json, struct queued *q)
+{
+    queue_held(a, topic, json, NULL, q);
+}
+
+/* The "id" of a message the kiosk encoded, into out ("" when it has none). */
+static void json_id(const char *json, char *out, size_t outlen)
+{
+    cJSON *o = json ? cJSON_Parse(json) : NULL;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+
+    snprintf(out, outlen, "%s", cJSON_IsString(id) && ids_valid(id->valuestring)
+                                    ? id->valuestring : "");
+    cJSON_Delete(o);
+}
+
+/*
+ * A response or a check-in is held in the outbox until the station says it stored
+ * it (issue 14 part 2): the station's session is not kept by the broker, so a
+ * PUBACK while the station is down would otherwise be the end of it.
+ */
 static void queue_kind(struct app *a, enum topic_kind kind, char *json, struct queued *q)
 {
-    char topic[HV_TOPIC_MAX];
+    char topic[HV_TOPIC_MAX], id[HV_ID_MAX] = "";
 
     topic_build(topic, sizeof topic, a->cfg->prefix, kind, a->cfg->room);
-    queue_msg(a, topic, json, q);
+    if (kind == TOPIC_KIOSK_RESPONSE || kind == TOPIC_KIOSK_CHECKIN)
+        json_id(json, id, sizeof id);
+    queue_held(a, topic, json, id[0] ? id : NULL, q);
 }
 
 /*
@@ -186,6 +218,7 @@ static int64_t publish_queued(struct app *a, struct queued *q, bool committed)
     if (link_publish(a, q->topic, q->json, false, &mid) == 0 && q->seq > 0)
         track(a, mid, q->seq);
     a->pending = outbox_count(a->outbox);
+    a->held = outbox_held_count(a->outbox);
     free(q->json);
     q->json = NULL;
     a->dirty = true;
@@ -437,16 +470,18 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
 
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now)
 {
-    app_begin_visit_infusion(a, visit, lang, 0, now);
+    app_begin_visit_for(a, visit, lang, NULL, 0, now);
 }
 
-void app_begin_visit_infusion(struct app *a, const char *visit, const char *lang, int infusion,
-                              int64_t now)
+void app_begin_visit_for(struct app *a, const char *visit, const char *lang,
+                         const char *patient, int infusion, int64_t now)
 {
     if (a->visit[0] && a->visit_ops)
         a->visit_ops->end_visit(a, now);  /* a visit begun over another: its forms end first */
     snprintf(a->visit, sizeof a->visit, "%s", visit);
     a->infusion = infusion > 0 ? infusion : 0;
+    snprintf(a->patient, sizeof a->patient, "%s",
+             patient && ids_valid(patient) ? patient : "");
     if (lang && lang[0])  /* else the language chosen on the welcome screen */
         snprintf(a->lang, sizeof a->lang, "%s", lang);
     a->ready_sent = false;
@@ -465,6 +500,7 @@ void app_end_visit(struct app *a, int64_t now)
     a->phase = PHASE_IDLE;
     a->phase_since_ms = now;
     a->visit[0] = '\0';
+    a->patient[0] = '\0';
     a->ready_sent = false;
     a->checkin = CHECKIN_NONE;
     a->next_checkin_ms = 0;
@@ -500,13 +536,120 @@ void app_checkin_answer(struct app *a, int feeling, bool want_someone, int64_t n
 
     if (ids_new("checkin", id, sizeof id) != 0)
         snprintf(id, sizeof id, "checkin-%lld", (long long)now);
-    send_durable(a, TOPIC_KIOSK_CHECKIN, contract_encode_checkin(id, feeling, want_someone, now));
+    send_durable(a, TOPIC_KIOSK_CHECKIN,
+                 contract_encode_checkin_visit(id, feeling, want_someone, a->visit, now));
     if (want_someone || (feeling >= 1 && feeling <= 5 && a->cfg->unwell_feeling[feeling]))
         raise_call(a, REASON_UNWELL, want_someone ? "asked for someone at a check-in"
                                                   : "check-in: feeling unwell", now);
     a->checkin = CHECKIN_THANKS;
     a->checkin_shown_ms = now;
     a->dirty = true;
+}
+
+/* ---- held messages: responses and check-ins until the station has them ------------- */
+
+/* Re-sends one held message that is not in flight already. */
+static int resend_one(void *ud, const struct outbox_msg *m)
+{
+    struct app *a = ud;
+    int mid = -1;
+
+    if (!m->held || mqtt_inflight_has(&a->inflight, m->seq))
+        return 0;
+    if (link_publish(a, m->topic, m->payload, m->retain, &mid) == 0)
+        track(a, mid, m->seq);
+    return 0;
+}
+
+/* Every held message again (same ids: the station keeps one of each). */
+static void resend_held(struct app *a, const char *why, int64_t now)
+{
+    a->held = outbox_held_count(a->outbox);
+    if (a->held <= 0 || !a->connected || !a->link)
+        return;
+    log_info("%d response(s)/check-in(s) not yet confirmed by the station: sending again (%s)",
+             a->held, why);
+    outbox_each(a->outbox, resend_one, a);
+    a->held_sent_link = a->link_gen;
+}
+
+/* The timer: every HELD_RESEND_MS doubling to HELD_RESEND_MAX_MS while any is held. */
+static int64_t held_tick(struct app *a, int64_t now)
+{
+    if (a->held <= 0) {
+        a->held_resend_ms = 0;
+        a->held_resend_gap_ms = HELD_RESEND_MS;
+        return INT64_MAX;
+    }
+    if (!a->connected)
+        return INT64_MAX;
+    if (!a->held_resend_ms) {
+        a->held_resend_gap_ms = a->held_resend_gap_ms ? a->held_resend_gap_ms : HELD_RESEND_MS;
+        a->held_resend_ms = now + a->held_resend_gap_ms;
+    }
+    if (now >= a->held_resend_ms) {
+        resend_held(a, "no confirmation yet", now);
+        a->held_resend_gap_ms = a->held_resend_gap_ms * 2 > HELD_RESEND_MAX_MS
+                                    ? HELD_RESEND_MAX_MS : a->held_resend_gap_ms * 2;
+        a->held_resend_ms = now + a->held_resend_gap_ms;
+    }
+    return a->held_resend_ms;
+}
+
+/*
+ * P/room/R/kiosk/stored {"id":..} (issue 14 part 2): the station has the message;
+ * it leaves the outbox.  With "refused" the station could not make a record of it
+ * (it kept it aside as it arrived, and logged why): dropped too, never re-sent.
+ */
+static void on_stored(struct app *a, const char *payload, size_t len)
+{
+    cJSON *o = cJSON_ParseWithLength(payload, len);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const cJSON *refused = cJSON_GetObjectItemCaseSensitive(o, "refused");
+    int n;
+
+    if (!cJSON_IsString(id) || !ids_valid(id->valuestring)) {
+        log_limited(&bad_cmd_rl, LOG_WARN, "dropped a confirmation: no valid \"id\"");
+        cJSON_Delete(o);
+        return;
+    }
+    n = outbox_confirm(a->outbox, id->valuestring);
+    a->held = outbox_held_count(a->outbox);
+    a->pending = outbox_count(a->outbox);
+    if (n > 0 && cJSON_IsString(refused))
+        log_error("the station refused %s (%s): dropped from the outbox; the station kept it "
+                  "aside", id->valuestring, refused->valuestring);
+    else if (n > 0)
+        log_info("stored at the station: %s; %d held message(s) left", id->valuestring,
+                 a->held);
+    if (a->held <= 0)
+        a->held_resend_ms = 0;
+    a->dirty = true;
+    cJSON_Delete(o);
+}
+
+/*
+ * A station's status: one online may have been down when the held messages went
+ * out (its session is not kept), so they go again, at most every HELD_STATUS_GAP_MS.
+ * A retained "online" found at subscribing is not news when they went on this link.
+ */
+static void on_station_status(struct app *a, const char *payload, size_t len, bool retained,
+                              int64_t now)
+{
+    cJSON *o = cJSON_ParseWithLength(payload, len);
+    bool online = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "online"));
+
+    cJSON_Delete(o);
+    if (!online || a->held <= 0 || !a->connected)
+        return;
+    if (retained && a->held_sent_link == a->link_gen)
+        return;
+    if (a->held_status_ms && now - a->held_status_ms < HELD_STATUS_GAP_MS)
+        return;
+    resend_held(a, "a station is online", now);
+    a->held_status_ms = now;
+    a->held_resend_gap_ms = HELD_RESEND_MS;
+    a->held_resend_ms = now + HELD_RESEND_MS;
 }
 
 /* Prompts due, unanswered prompts fading, thanks going away, observation ending. */
@@ -516,6 +659,8 @@ int64_t app_tick(struct app *a, int64_t now)
 
     resend_unconfirmed(a, now);
     next = beat_tick(a, now);
+    if (held_tick(a, now) < next)
+        next = a->held_resend_ms;
     if (a->call != CALL_UI_NONE && !a->call_confirmed && a->call_resend_ms && a->connected &&
         a->call_resend_ms < next)
         next = a->call_resend_ms;
@@ -523,7 +668,8 @@ int64_t app_tick(struct app *a, int64_t now)
         char id[HV_ID_MAX];
         if (ids_new("checkin", id, sizeof id) != 0)
             snprintf(id, sizeof id, "checkin-%lld", (long long)now);
-        send_durable(a, TOPIC_KIOSK_CHECKIN, contract_encode_checkin(id, 0, false, now));
+        send_durable(a, TOPIC_KIOSK_CHECKIN,
+                     contract_encode_checkin_visit(id, 0, false, a->visit, now));
         log_info("check-in prompt unanswered");
         a->checkin = CHECKIN_NONE;
         a->dirty = true;
@@ -594,6 +740,9 @@ void app_on_connected(struct app *a, bool connected, int64_t now)
          * are libmosquitto's to resend after a reconnect. */
         a->replayed = true;
         outbox_each(a->outbox, replay_one, a);
+        a->held_sent_link = a->link_gen;   /* the held ones went with the rest */
+    } else {
+        resend_held(a, "reconnected", now);  /* acknowledged by the broker, not confirmed */
     }
 }
 
@@ -622,7 +771,7 @@ static void on_cmd(struct app *a, const struct msg_kiosk_cmd *c, int64_t now)
                     c->cmd == CMD_CALL_ACKNOWLEDGED ? "call_acknowledged" : "call_cleared", c->id);
         break;
     case CMD_BEGIN_VISIT:
-        app_begin_visit_infusion(a, c->visit, c->lang, c->infusion, now);
+        app_begin_visit_for(a, c->visit, c->lang, c->patient, c->infusion, now);
         break;
     case CMD_PHASE:
         app_set_phase(a, c->phase, now);
@@ -736,12 +885,21 @@ void app_on_message(struct app *a, const char *topic, const char *payload, size_
         on_controller_status(a, payload, len, retained, now);
         return;
     }
+    if (kind == TOPIC_STATION_STATUS) {
+        if (payload && len)
+            on_station_status(a, payload, len, retained, now);
+        return;
+    }
     if (kind == TOPIC_UNKNOWN || strcmp(name, a->cfg->room) != 0 || !payload) {
         log_limited(&bad_cmd_rl, LOG_WARN, "dropped message on %s: not for this kiosk", topic);
         return;
     }
     if (kind == TOPIC_CALL) {
         on_room_call(a, payload, len);
+        return;
+    }
+    if (kind == TOPIC_KIOSK_STORED) {
+        on_stored(a, payload, len);
         return;
     }
     if (kind != TOPIC_KIOSK_CMD)
@@ -780,6 +938,9 @@ int app_init(struct app *a, const struct kiosk_config *cfg, struct outbox *ob,
     if (checkins_apply(a->phase))
         a->next_checkin_ms = now + cfg->checkin_ms;
     a->pending = outbox_count(ob);
+    a->held = outbox_held_count(ob);
+    a->held_resend_gap_ms = HELD_RESEND_MS;
+    a->held_sent_link = -1;
     a->disconnected_since_ms = now;
     a->dirty = true;
     return 0;

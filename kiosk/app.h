@@ -70,6 +70,7 @@ struct app {
     char visit[HV_ID_MAX];      /* "" when no visit */
     char lang[8];               /* "en", "es" */
     int infusion;               /* which infusion of the course (1 = first), 0: not known */
+    char patient[HV_ID_MAX];    /* the visit's pseudonymous patient key ("" : none given) */
     int64_t phase_since_ms;     /* wall clock; for recovery countdown and infusion time */
 
     /* the call */
@@ -94,6 +95,14 @@ struct app {
     int64_t disconnected_since_ms;
     int64_t status_ms;          /* wall clock the retained status last went out (the beat's base) */
     int pending;                /* outbox messages not yet acknowledged by the broker */
+    /* Responses and check-ins stay in the outbox until the station confirms it stored
+     * them (P/room/R/kiosk/stored): sent again on each connection, when a station comes
+     * online, and every 10 s doubling to 2 min while any waits. */
+    int held;                   /* held messages waiting for the station */
+    int64_t held_resend_ms;     /* wall clock of the next re-send (0: none) */
+    int64_t held_resend_gap_ms;
+    int held_sent_link;         /* link_gen when they were last sent (-1: never) */
+    int64_t held_status_ms;     /* when a station's status last re-sent them (0: never) */
 
     /* check-ins */
     enum checkin_ui checkin;
@@ -135,11 +144,12 @@ void app_help_pressed(struct app *a, int64_t now_ms);
 void app_checkin_answer(struct app *a, int feeling, bool want_someone, int64_t now_ms);
 /* Staff, from the unlocked menu. */
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now_ms);
-/* The same, knowing which infusion of the patient's course this is (1 = the first; 0: not
- * known), from the station's begin_visit: the safety checklist asks "since your last
- * visit" only when this may not be the first. */
-void app_begin_visit_infusion(struct app *a, const char *visit, const char *lang, int infusion,
-                              int64_t now_ms);
+/* The same from the station's begin_visit: for patient (its pseudonymous key, "" or NULL:
+ * none), kept with the visit (persisted) and sent as each response's subject; and knowing
+ * which infusion of the course this is (1 = the first; 0: not known), so the safety
+ * checklist asks "since your last visit" only when this may not be the first. */
+void app_begin_visit_for(struct app *a, const char *visit, const char *lang,
+                         const char *patient, int infusion, int64_t now_ms);
 void app_set_phase(struct app *a, enum phase p, int64_t now_ms);
 void app_end_visit(struct app *a, int64_t now_ms);
 void app_clear_call_bedside(struct app *a, const char *staff, int64_t now_ms);
@@ -169,7 +179,10 @@ void app_on_connected(struct app *a, bool connected, int64_t now_ms);
  * A message on a topic the kiosk subscribed to: kiosk/cmd (begin_visit, phase,
  * end_visit; retained ones and call states are ignored), the room's retained call
  * P/call/R (the only source of acknowledged / cleared), P/controller/+/status (a
- * controller back online gets an unconfirmed call again).  retained: as delivered.
+ * controller back online gets an unconfirmed call again), P/room/R/kiosk/stored
+ * (the station has a response or check-in: it leaves the outbox) and
+ * P/station/+/status (a station online gets the held ones again).  retained: as
+ * delivered.
  */
 void app_on_message(struct app *a, const char *topic, const char *payload, size_t len,
                     bool retained, int64_t now_ms);
@@ -211,7 +224,8 @@ void app_form_event(struct app *a, const struct run_event *ev, int64_t now_ms);
 
 /* ---- for app*.c only ---- */
 
-/* Writes json (freed here) to the outbox for kind's topic, then publishes it. The outbox seq. */
+/* Writes json (freed here) to the outbox for kind's topic, then publishes it. The outbox seq.
+ * A response or a check-in is held there until the station confirms it (its "id"). */
 int64_t app_send(struct app *a, enum topic_kind kind, char *json);
 /* Opens a call for reason (priority: an enum priority, or -1 for the reason's), or
  * re-alerts the open one (same id). */

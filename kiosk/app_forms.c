@@ -35,10 +35,10 @@ static void send_response(struct app *a, const struct run *r, int pos, bool comp
         return;
     if (ids_new("resp", id, sizeof id) != 0)
         snprintf(id, sizeof id, "resp-%s-%lld", a->cfg->room, (long long)now);
-    /* patient: NULL until the visit carries the patient key (issue 14 part 2): no subject. */
+    /* patient: the visit's pseudonymous key (begin_visit's "patient"), or "": no subject. */
     m = (struct fhir_meta){ .id = id, .visit = a->visit, .room = a->cfg->room,
                             .lang = qn_lang_of(a->lang), .completed = completed,
-                            .authored_ms = now, .patient = NULL, .fired = r->fired_by[pos] };
+                            .authored_ms = now, .patient = a->patient, .fired = r->fired_by[pos] };
     app_send(a, TOPIC_KIOSK_RESPONSE, fhir_encode_response(f, &r->ans[pos], &m));
     log_info("questionnaire %s %s (%s)", f->id, completed ? "completed" : "stopped", id);
 }

@@ -827,10 +827,12 @@ static int open_outbox(struct kiosk *k, const char *state_override)
 static int start_net(struct kiosk *k)
 {
     char client_id[HV_NAME_MAX + 96], cmd[HV_TOPIC_MAX], call[HV_TOPIC_MAX], status[HV_TOPIC_MAX];
-    char controllers[HV_TOPIC_MAX];
+    char controllers[HV_TOPIC_MAX], stored[HV_TOPIC_MAX], stations[HV_TOPIC_MAX];
     /* In this order: the broker sends the retained call before the controllers' status,
-     * so a call the controller already has is confirmed before any re-send. */
-    const char *subs[] = { cmd, call, controllers };
+     * so a call the controller already has is confirmed before any re-send.  Then the
+     * station's confirmations of responses and check-ins, and the stations' status (one
+     * coming online gets what is still held, issue 14 part 2). */
+    const char *subs[] = { cmd, call, controllers, stored, stations };
     struct mqtt_opts o = mqtt_opts_from_broker(&k->cfg.broker);
 
     o.client_id = client_id;
@@ -848,9 +850,11 @@ static int start_net(struct kiosk *k)
     topic_build(call, sizeof call, k->cfg.prefix, TOPIC_CALL, k->cfg.room);
     topic_build(status, sizeof status, k->cfg.prefix, TOPIC_KIOSK_STATUS, k->cfg.room);
     topic_build(controllers, sizeof controllers, k->cfg.prefix, TOPIC_CONTROLLER, "+");
+    topic_build(stored, sizeof stored, k->cfg.prefix, TOPIC_KIOSK_STORED, k->cfg.room);
+    topic_build(stations, sizeof stations, k->cfg.prefix, TOPIC_STATION_STATUS, "+");
     /* The station sends a few commands a visit; a flood must not queue before a touch. */
     struct net_limit limit = { cmd, CMD_PER_S };
-    k->net = net_start(&o, subs, 3, &limit);
+    k->net = net_start(&o, subs, sizeof subs / sizeof subs[0], &limit);
     return k->net ? 0 : HV_EMQTT;
 }
 

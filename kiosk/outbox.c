@@ -31,18 +31,41 @@ struct outbox {
     /* The message outbox_each is showing: owned here until the next call. */
     char *topic, *payload;
     size_t topic_cap, payload_cap;
+    char held[64];              /* its held id (HV_ID_MAX) */
 };
 
-#define SQL_PUSH "INSERT INTO outbox(topic, payload, retain, created_ms) VALUES(?1,?2,?3,?4)"
-#define SQL_DONE "DELETE FROM outbox WHERE seq=?1"
+#define SQL_PUSH "INSERT INTO outbox(topic, payload, retain, created_ms, held)" \
+                 " VALUES(?1,?2,?3,?4,?5)"
+/* A held row (a response, a check-in) stays past the broker's PUBACK: only the
+ * station's confirmation (outbox_confirm) deletes it. */
+#define SQL_DONE "DELETE FROM outbox WHERE seq=?1 AND held IS NULL"
+#define SQL_CONFIRM "DELETE FROM outbox WHERE held=?1"
 #define SQL_COUNT "SELECT count(*) FROM outbox"
+#define SQL_HELD "SELECT count(*) FROM outbox WHERE held IS NOT NULL"
 #define SQL_LAST "SELECT coalesce(max(seq), 0) FROM outbox"
-#define SQL_NEXT "SELECT seq, topic, payload, retain FROM outbox" \
+#define SQL_NEXT "SELECT seq, topic, payload, retain, held FROM outbox" \
                  " WHERE seq>?1 AND seq<=?2 ORDER BY seq LIMIT 1"
 #define SQL_STATE_SET "INSERT INTO state(key, value) VALUES(?1,?2)" \
                       " ON CONFLICT(key) DO UPDATE SET value=excluded.value"
 #define SQL_STATE_DEL "DELETE FROM state WHERE key=?1"
 #define SQL_STATE_GET "SELECT value FROM state WHERE key=?1"
+
+/*
+ * Version 3 (issue 14 part 2): the held column.  The CREATE above has it for a
+ * new file; an older file's table gets it here.
+ */
+static int outbox_migrate(struct db *db, int from)
+{
+    int64_t has = 0;
+
+    (void)from;
+    if (db_int(db, db_stmt(db, "SELECT count(*) FROM pragma_table_info('outbox')"
+                               " WHERE name='held'"), "reading the layout", &has) != 0)
+        return HV_EDB;
+    if (!has && db_exec(db, "ALTER TABLE outbox ADD COLUMN held TEXT") != 0)
+        return HV_EDB;
+    return db_exec(db, "CREATE INDEX IF NOT EXISTS outbox_held ON outbox(held)");
+}
 
 /* The key that says a legacy journal.db was copied in (outbox_import_journal). */
 #define IMPORTED_KEY "journal_imported"
@@ -54,7 +77,8 @@ const struct db_schema outbox_schema = {
     .create =
         "CREATE TABLE IF NOT EXISTS outbox("
         "  seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload TEXT NOT NULL,"
-        "  retain INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+        "  retain INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+        "  held TEXT);"  /* version 3: the message id the station confirms, or NULL */
         "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         /* Version 2 (issue 15): the tap journal (journal.c), formerly journal.db. */
         "CREATE TABLE IF NOT EXISTS taps("
@@ -62,7 +86,8 @@ const struct db_schema outbox_schema = {
         "  kind TEXT NOT NULL, form INTEGER NOT NULL, item TEXT NOT NULL, value TEXT NOT NULL,"
         "  ts_ms INTEGER NOT NULL);"
         "CREATE INDEX IF NOT EXISTS taps_run ON taps(visit, phase, seq);",
-    .version = 2,
+    .version = 3,
+    .migrate = outbox_migrate,
 };
 
 struct outbox *outbox_open(const char *path)
@@ -110,6 +135,12 @@ int outbox_commit(struct outbox *ob)
 
 int64_t outbox_push(struct outbox *ob, const char *topic, const char *payload, bool retain)
 {
+    return outbox_push_held(ob, topic, payload, retain, NULL);
+}
+
+int64_t outbox_push_held(struct outbox *ob, const char *topic, const char *payload, bool retain,
+                         const char *held)
+{
     sqlite3_stmt *st = db_stmt(ob->db, SQL_PUSH);
 
     if (!st)
@@ -118,9 +149,33 @@ int64_t outbox_push(struct outbox *ob, const char *topic, const char *payload, b
     sqlite3_bind_text(st, 2, payload, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, retain);
     sqlite3_bind_int64(st, 4, clock_now_ms());
+    if (held && held[0])
+        sqlite3_bind_text(st, 5, held, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
     if (db_run(ob->db, st, "queueing a message"))
         return HV_EDB;
     return db_last_rowid(ob->db);
+}
+
+int outbox_confirm(struct outbox *ob, const char *id)
+{
+    sqlite3_stmt *st = db_stmt(ob->db, SQL_CONFIRM);
+
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (db_run(ob->db, st, "deleting a confirmed message"))
+        return HV_EDB;
+    return sqlite3_changes(db_sqlite(ob->db));
+}
+
+int outbox_held_count(struct outbox *ob)
+{
+    int64_t n;
+
+    return db_int(ob->db, db_stmt(ob->db, SQL_HELD), "counting the held messages", &n)
+               ? HV_EDB : (int)n;
 }
 
 /* Copies the len bytes at src into *buf (grown as needed) and NUL-terminates them. */
@@ -161,6 +216,10 @@ static int fetch_next(struct outbox *ob, int64_t last, int64_t upto, struct outb
         return found;
     m->seq = sqlite3_column_int64(st, 0);
     m->retain = sqlite3_column_int(st, 3) != 0;
+    m->held = NULL;
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+        snprintf(ob->held, sizeof ob->held, "%s", (const char *)sqlite3_column_text(st, 4)),
+        m->held = ob->held;
     if (keep_copy(&ob->topic, &ob->topic_cap, sqlite3_column_text(st, 1),
                   sqlite3_column_bytes(st, 1)) != 0 ||
         keep_copy(&ob->payload, &ob->payload_cap, sqlite3_column_text(st, 2),

@@ -3,7 +3,10 @@
  *
  * Every QoS 1 message the kiosk sends (a call, a clear, a check-in, a
  * questionnaire response) is inserted here, in SQLite, before it is handed
- * to MQTT; it is deleted only when the broker acknowledges it.  After a
+ * to MQTT; it is deleted when the broker acknowledges it, except a *held*
+ * message (a response or a check-in, issue 14 part 2), which stays until the
+ * nurse station confirms it stored it (P/room/R/kiosk/stored, outbox_confirm):
+ * the broker does not keep a message for a station that is down.  After a
  * reconnect or a restart, what is left is published again, oldest first, so
  * a call pressed while the broker is down or the kiosk is about to be killed
  * arrives exactly once more (same id; the controller treats a repeat id as
@@ -57,6 +60,17 @@ int outbox_import_journal(struct outbox *ob, const char *journal_path);
 
 /* Appends a message; returns its sequence number (> 0) or HV_EDB. */
 int64_t outbox_push(struct outbox *ob, const char *topic, const char *payload, bool retain);
+/*
+ * The same, held until outbox_confirm(held) (held: the message's id; NULL or ""
+ * is outbox_push).  outbox_done leaves a held message in place.
+ */
+int64_t outbox_push_held(struct outbox *ob, const char *topic, const char *payload, bool retain,
+                         const char *held);
+/* The station has the message with id: deletes the held rows with that id.  The rows
+ * deleted (0: none held, e.g. a second confirmation), or HV_EDB. */
+int outbox_confirm(struct outbox *ob, const char *id);
+/* How many held messages wait for their confirmation, or HV_EDB. */
+int outbox_held_count(struct outbox *ob);
 
 /* One queued message (strings owned by the outbox until the next call). */
 struct outbox_msg {
@@ -64,6 +78,7 @@ struct outbox_msg {
     const char *topic;
     const char *payload;
     bool retain;
+    const char *held;   /* the id it is held under until confirmed, or NULL */
 };
 
 /*
@@ -72,7 +87,7 @@ struct outbox_msg {
  */
 int outbox_each(struct outbox *ob, int (*fn)(void *ud, const struct outbox_msg *m), void *ud);
 
-/* The broker has it: deletes message seq. */
+/* The broker has it: deletes message seq (unless it is held). */
 int outbox_done(struct outbox *ob, int64_t seq);
 /* How many messages wait. */
 int outbox_count(struct outbox *ob);

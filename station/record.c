@@ -43,7 +43,16 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS responses_by_visit ON responses(visit, authored_ms);"
     "CREATE TABLE IF NOT EXISTS scores("
     "  response TEXT NOT NULL, link_id TEXT NOT NULL, value INTEGER NOT NULL,"
-    "  PRIMARY KEY(response, link_id)) WITHOUT ROWID;";
+    "  PRIMARY KEY(response, link_id)) WITHOUT ROWID;"
+    /* Version 2 (issue 14 part 2): the kiosks' check-ins, as they arrived. */
+    "CREATE TABLE IF NOT EXISTS checkins("
+    "  id TEXT PRIMARY KEY, room TEXT NOT NULL, visit TEXT, feeling INTEGER,"
+    "  received_ms INTEGER NOT NULL, json TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS checkins_by_room ON checkins(room, received_ms);"
+    /* ... and what a kiosk sent that the record cannot hold, kept as it arrived. */
+    "CREATE TABLE IF NOT EXISTS refused("
+    "  id TEXT NOT NULL, kind TEXT NOT NULL, room TEXT NOT NULL, why TEXT NOT NULL,"
+    "  received_ms INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY(kind, id));";
 
 static const struct db_schema schema = {
     .name = "record",
@@ -52,7 +61,7 @@ static const struct db_schema schema = {
      * which the kiosk's outbox still holds until confirmed. */
     .pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     .create = schema_sql,
-    .version = 1,
+    .version = 2,   /* 2: checkins (created by schema_sql on a version 1 file) */
 };
 
 record *record_open(const char *path)
@@ -379,6 +388,99 @@ out:
     free(x);
     cJSON_Delete(root);
     return rc;
+}
+
+static int64_t count_of(record *r, const char *sql);
+
+/* ---- check-ins ------------------------------------------------------------------------- */
+
+int record_add_checkin(record *r, const char *room, const char *json, size_t len,
+                       int64_t received_ms)
+{
+    const char *from = room && room[0] ? room : "?";
+    const cJSON *id, *feeling, *visit;
+    sqlite3_stmt *st;
+    cJSON *root;
+    int rc;
+
+    if (len > HV_PAYLOAD_MAX) {
+        log_warn("record: check-in from %s refused: %zu bytes (limit %d)", from, len,
+                 HV_PAYLOAD_MAX);
+        return HV_ETOOBIG;
+    }
+    if (!room || !ids_valid(room)) {
+        log_warn("record: check-in refused: the room is not an id");
+        return HV_EINVAL;
+    }
+    root = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        log_warn("record: check-in from %s refused: not a JSON object", from);
+        return HV_EPARSE;
+    }
+    id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    feeling = cJSON_GetObjectItemCaseSensitive(root, "feeling");
+    visit = cJSON_GetObjectItemCaseSensitive(root, "visit");
+    if (!cJSON_IsString(id) || !key_ok(id->valuestring)) {
+        cJSON_Delete(root);
+        log_warn("record: check-in from %s refused: no valid id", from);
+        return HV_EINVAL;
+    }
+    st = db_stmt(r->db, "INSERT OR IGNORE INTO checkins(id, room, feeling, received_ms, json,"
+                        " visit) VALUES(?1,?2,?3,?4,?5,?6)");
+    rc = HV_EDB;
+    if (st) {
+        sqlite3_bind_text(st, 1, id->valuestring, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, room, -1, SQLITE_TRANSIENT);
+        if (cJSON_IsNumber(feeling) && feeling->valueint >= 1 && feeling->valueint <= 5)
+            sqlite3_bind_int(st, 3, feeling->valueint);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_int64(st, 4, received_ms);
+        sqlite3_bind_text(st, 5, json, (int)len, SQLITE_TRANSIENT);
+        bind_text_or_null(st, 6, cJSON_IsString(visit) && key_ok(visit->valuestring)
+                                     ? visit->valuestring : NULL);
+        rc = db_run(r->db, st, "store the check-in");
+        if (rc == 0)
+            rc = sqlite3_changes(db_sqlite(r->db)) ? RECORD_NEW : RECORD_SEEN;
+    }
+    if (rc == RECORD_SEEN)
+        log_info("record: check-in %s from %s again: already stored", id->valuestring, from);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int64_t record_count_checkins(record *r)
+{
+    return count_of(r, "SELECT count(*) FROM checkins");
+}
+
+int record_add_refused(record *r, const char *room, const char *kind, const char *id,
+                       const char *why, const char *json, size_t len, int64_t received_ms)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (len > HV_PAYLOAD_MAX || !key_ok(id) || !room || !ids_valid(room))
+        return HV_EINVAL;
+    st = db_stmt(r->db, "INSERT OR IGNORE INTO refused(id, kind, room, why, received_ms, json)"
+                        " VALUES(?1,?2,?3,?4,?5,?6)");
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, room, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, why, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, received_ms);
+    sqlite3_bind_text(st, 6, json, (int)len, SQLITE_TRANSIENT);
+    if ((rc = db_run(r->db, st, "keep a refused message")) != 0)
+        return rc;
+    return sqlite3_changes(db_sqlite(r->db)) ? RECORD_NEW : RECORD_SEEN;
+}
+
+int64_t record_count_refused(record *r)
+{
+    return count_of(r, "SELECT count(*) FROM refused");
 }
 
 /* ---- the course ------------------------------------------------------------------------ */

@@ -61,6 +61,28 @@ enum record_added { RECORD_SEEN = 0, RECORD_NEW = 1 };
 int record_add_response(record *r, const char *room, const char *json, size_t len,
                         int64_t received_ms);
 
+/*
+ * Stores one check-in (P/room/R/kiosk/checkin: {"id","feeling",..}, json, len
+ * bytes, as it arrived) from room, keyed by its id.  RECORD_NEW, RECORD_SEEN
+ * for a redelivery, HV_EPARSE (not a JSON object) / HV_EINVAL (no valid id, or
+ * room not an id), HV_ETOOBIG past HV_PAYLOAD_MAX, HV_EDB.  Its "visit" (a kiosk
+ * since issue 14 sends it) is kept beside it; without one the room and the time
+ * place it.
+ */
+int record_add_checkin(record *r, const char *room, const char *json, size_t len,
+                       int64_t received_ms);
+int64_t record_count_checkins(record *r);
+
+/*
+ * Keeps aside, as it arrived, a message of kind ("response", "check-in") with
+ * id from room that the record cannot hold (why), so that the kiosk may drop
+ * it without its being lost.  Once per kind and id.  RECORD_NEW, RECORD_SEEN,
+ * HV_EINVAL, HV_EDB.
+ */
+int record_add_refused(record *r, const char *room, const char *kind, const char *id,
+                       const char *why, const char *json, size_t len, int64_t received_ms);
+int64_t record_count_refused(record *r);
+
 /* One infusion of a course: a visit and what its questionnaires said. */
 struct record_infusion {
     char visit[HV_ID_MAX];

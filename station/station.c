@@ -20,6 +20,7 @@
 #include "contract.h"
 #include "err.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "mqtt.h"
 #include "report.h"
@@ -116,9 +117,10 @@ struct station {
     pthread_mutex_t audit_lock;
     audit *audit;
 
-    pthread_mutex_t record_lock;        /* the course store and dropout_days */
+    pthread_mutex_t record_lock;        /* the course store, dropout_days and ingest */
     record *record;
     int dropout_days;
+    ingest *ingest;                     /* the kiosks' responses and check-ins (ingest.h) */
 };
 
 
@@ -803,18 +805,52 @@ static bool lang_valid(const char *s)
     return true;
 }
 
+/*
+ * The optional patient key of begin_visit (issue 14 part 2): the clinic's own
+ * pseudonymous code, never a name.  NULL (and *why) when it is not one; "" for none.
+ */
+static const char *patient_key(const cJSON *body, const char **why)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "patient");
+
+    if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && !v->valuestring[0]))
+        return "";
+    if (!cJSON_IsString(v) || strchr(v->valuestring, ' ') || !ids_valid(v->valuestring) ||
+        strlen(v->valuestring) >= RECORD_KEY_MAX) {
+        *why = "the patient key must be the clinic's pseudonymous code (1 to 63 of A-Z a-z 0-9 "
+               ". _ : -, no spaces), never a name";
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+static int record_begun(record *r, int dropout_days, void *ctx)
+{
+    const char *const *v = ctx;   /* visit, patient, room */
+
+    (void)dropout_days;
+    return record_visit_begun(r, v[0], v[1], v[2], clock_now_ms());
+}
+
 static int act_visit(station *st, struct action *a)
 {
     cJSON *o = cJSON_CreateObject();
-    const char *detail = NULL;
+    const char *detail = NULL, *patient = "";
+    char with_patient[2 * HV_ID_MAX + 16];
+    int status;
 
     if (!strcmp(a->name, "begin_visit")) {
         const char *visit = str_member(a->body, "visit"), *lang = str_member(a->body, "lang");
+        const char *why = NULL;
         if (!lang)
             lang = "en";
         if (!visit || !ids_valid(visit) || !lang_valid(lang)) {
             cJSON_Delete(o);
             return reply_error(a, 400, "begin_visit needs a visit id (V-...) and a lang (en, es)");
+        }
+        if (!(patient = patient_key(a->body, &why))) {
+            cJSON_Delete(o);
+            return reply_error(a, 400, why);
         }
         cJSON_AddStringToObject(o, "cmd", "begin_visit");
         cJSON_AddStringToObject(o, "visit", visit);
@@ -829,7 +865,11 @@ static int act_visit(station *st, struct action *a)
             }
             cJSON_AddNumberToObject(o, "infusion", inf->valueint);
         }
-        detail = visit;
+        if (patient[0])
+            cJSON_AddStringToObject(o, "patient", patient);
+        snprintf(with_patient, sizeof with_patient, "%s%s%s", visit,
+                 patient[0] ? " patient " : "", patient);
+        detail = with_patient;
     } else if (!strcmp(a->name, "phase")) {
         const char *phase = str_member(a->body, "phase");
         if (!phase || phase_from_name(phase) < 0) {
@@ -843,7 +883,16 @@ static int act_visit(station *st, struct action *a)
     } else {
         cJSON_AddStringToObject(o, "cmd", "end_visit");
     }
-    return carry_out(st, a, detail, TOPIC_KIOSK_CMD, o);
+    status = carry_out(st, a, detail, TOPIC_KIOSK_CMD, o);
+    if (status == 200 && !strcmp(a->name, "begin_visit")) {
+        /* The course links the visit to its patient from now on (the kiosk also sends the
+         * key in each response, which fills it if this write failed). */
+        const char *v[3] = { str_member(a->body, "visit"), patient, a->room };
+        if (station_with_record(st, record_begun, (void *)v) < 0)
+            log_error("%s: visit %s begun, but the course record could not note it; its "
+                      "responses will", a->room, v[0]);
+    }
+    return status;
 }
 
 static int act_light(station *st, struct action *a, bool release)
@@ -1102,6 +1151,39 @@ static void note_controller(station *st, const char *id, const char *payload, si
                 (size_t)(st->ncontrollers - i - 1) * HV_NAME_MAX), st->ncontrollers--;
 }
 
+/*
+ * A response or check-in for the record (ingest.h), from a configured room only;
+ * what was stored (or kept aside) is confirmed on P/room/R/kiosk/stored, QoS 1,
+ * not retained, so the kiosk's outbox lets go of it.
+ */
+static void ingest_message(station *st, enum topic_kind kind, const char *room,
+                           const char *payload, size_t len)
+{
+    const char *what = kind == TOPIC_KIOSK_RESPONSE ? "response" : "check-in";
+    struct ingest_result res;
+    char topic[HV_TOPIC_MAX];
+    cJSON *o;
+
+    if (!room_known(st, room)) {
+        log_limited(&bad_input_rl, LOG_WARN, "dropped a %s from room %s: not a room in the "
+                    "config", what, room);
+        return;
+    }
+    pthread_mutex_lock(&st->record_lock);
+    ingest_take(st->ingest, st->record, room,
+                kind == TOPIC_KIOSK_RESPONSE ? INGEST_RESPONSE : INGEST_CHECKIN, payload, len,
+                clock_now_ms(), clock_mono_ms(), &res);
+    pthread_mutex_unlock(&st->record_lock);
+    if (!res.confirm ||
+        topic_build(topic, sizeof topic, st->cfg.clinic.prefix, TOPIC_KIOSK_STORED, room))
+        return;
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", res.id);
+    if (res.refused)
+        cJSON_AddStringToObject(o, "refused", res.refused);
+    publish_json_obj(st, topic, o, false);
+}
+
 static void handle_message(station *st, const struct mqtt_event *ev)
 {
     char name[HV_NAME_MAX], login[HV_LOGIN_MAX];
@@ -1117,6 +1199,10 @@ static void handle_message(station *st, const struct mqtt_event *ev)
     if (kind == TOPIC_REPORT_REPLY) {
         if (!strcmp(login, st->login))
             report_reply(st, name, ev->payload, ev->len);
+        return;
+    }
+    if (kind == TOPIC_KIOSK_RESPONSE || kind == TOPIC_KIOSK_CHECKIN) {
+        ingest_message(st, kind, name, ev->payload, ev->len);
         return;
     }
     pthread_mutex_lock(&st->lock);
@@ -1188,6 +1274,7 @@ static int subscribe_all(station *st)
 {
     static const enum topic_kind kinds[] = {
         TOPIC_CALL, TOPIC_KIOSK_STATUS, TOPIC_LIGHTS_STATE, TOPIC_CONTROLLER,
+        TOPIC_KIOSK_RESPONSE, TOPIC_KIOSK_CHECKIN,   /* for the record (ingest.h) */
     };
     char filter[HV_TOPIC_MAX];
 
@@ -1433,6 +1520,9 @@ static int open_state(station *st)
         return 1;
     }
     st->dropout_days = st->cfg.dropout_days;
+    st->ingest = ingest_new(INGEST_PER_S, INGEST_BURST);
+    if (!st->ingest)
+        return 1;
     st->clinic = malloc(sizeof *st->clinic);
     if (!st->clinic)
         return 1;
@@ -1508,6 +1598,7 @@ out:
         audit_close(st.audit);
     if (st.record)
         record_close(st.record);
+    ingest_free(st.ingest);
     if (st.clinic) {
         roomcfg_free(st.clinic);
         free(st.clinic);

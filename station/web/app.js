@@ -238,14 +238,22 @@
                              maxlength: 32, 'aria-label': 'Visit number' });
       var lang = h('select', { 'data-field': 'lang', 'aria-label': 'Language' },
                    h('option', { value: 'en', text: 'EN' }), h('option', { value: 'es', text: 'ES' }));
+      /* The clinic's pseudonymous patient key (issue 14), never a name: the station
+       * refuses anything else, with the reason, shown as the toast. */
+      var pin = h('input', { type: 'text', 'data-field': 'patient', placeholder: 'Patient key',
+                             maxlength: 63, autocomplete: 'off', spellcheck: 'false',
+                             'aria-label': 'Patient key (the clinic\'s code, never a name)' });
       visit.appendChild(vin);
+      visit.appendChild(pin);
       visit.appendChild(lang);
       visit.appendChild(h('button', { type: 'button', 'data-action': 'begin_visit',
         text: 'Begin visit', on: { click: function (ev) {
           var v = vin.value.trim();
           if (!v) v = 'V-' + Date.now().toString(36).toUpperCase();
           else if (!/^V-/.test(v)) v = 'V-' + v;
-          act({ action: 'begin_visit', room: t.id, visit: v, lang: lang.value }, ev.currentTarget);
+          var body = { action: 'begin_visit', room: t.id, visit: v, lang: lang.value };
+          if (pin.value !== '') body.patient = pin.value;
+          act(body, ev.currentTarget);
         } } }));
     } else {
       var sel = h('select', { 'data-action': 'phase', 'aria-label': 'Phase' });

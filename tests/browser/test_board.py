@@ -147,9 +147,11 @@ def main():
     r4 = fx.rooms[3]
     m.drain()
     a.find_element(By.CSS_SELECTOR, '.tile[data-room="%s"] [data-field="visit"]' % r4).send_keys('V-2001')
+    # issue 14: the patient's pseudonymous key travels with the visit to the kiosk
+    a.find_element(By.CSS_SELECTOR, '.tile[data-room="%s"] [data-field="patient"]' % r4).send_keys('P-2001')
     bk.click(a, '.tile[data-room="%s"] [data-action="begin_visit"]' % r4)
     p = json.loads(m.expect(fx.topic('room/%s/kiosk/cmd' % r4), what='begin_visit'))
-    assert p == {'cmd': 'begin_visit', 'visit': 'V-2001', 'lang': 'en'}, p
+    assert p == {'cmd': 'begin_visit', 'visit': 'V-2001', 'lang': 'en', 'patient': 'P-2001'}, p
     fx.kiosk_status(r4, 'intake', 'V-2001')                 # the kiosk begins it
     for d in (a, b):
         bk.wait(d, lambda d: 'Intake' in bk.tile(d, r4).text, 'the tile in intake')

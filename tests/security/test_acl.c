@@ -543,6 +543,77 @@ static void test_station_topics_are_its_own(void)
     rf_finish(&f);
 }
 
+/*
+ * The record's delivery (issue 14 part 2): the stations read every room's
+ * responses and check-ins and confirm them on P/room/R/kiosk/stored; each
+ * kiosk reads its own room's confirmations only (and the stations' status, to
+ * re-send what is held when one comes online); nobody else writes them, and a
+ * pager reads no response.
+ */
+static void test_record_topics(void)
+{
+    static const char resp[] = "{\"resourceType\":\"QuestionnaireResponse\",\"id\":\"resp-a1\"}";
+    struct room_fixture f;
+
+    REQUIRE(sec_start(&f, &env, false, NULL) == 0);
+    hv_client *k1 = login(&f, "kiosk-chair-1", "k1");
+    hv_client *k2 = login(&f, "kiosk-chair-2", "k2");
+    hv_client *station = login(&f, "station", "station");
+    hv_client *desk = login(&f, "station-desk-2", "desk");
+    hv_client *pager = login(&f, "pager-nurses", "pager");
+    REQUIRE(k1 && k2 && station && desk && pager);
+    REQUIRE(hv_client_sub(station, rf_topic(&f, "room/+/kiosk/response"), 1) == 0);
+    REQUIRE(hv_client_sub(station, rf_topic(&f, "room/+/kiosk/checkin"), 1) == 0);
+    REQUIRE(hv_client_sub(pager, rf_topic(&f, "room/+/kiosk/#"), 1) == 0);
+    REQUIRE(hv_client_sub(k1, rf_topic(&f, "room/chair-1/kiosk/stored"), 1) == 0);
+    REQUIRE(hv_client_sub(k1, rf_topic(&f, "station/+/status"), 1) == 0);
+    REQUIRE(hv_client_sub(k2, rf_topic(&f, "room/chair-1/kiosk/stored"), 1) == 0);
+    REQUIRE(hv_client_sub(k2, rf_topic(&f, "room/+/kiosk/response"), 1) == 0);
+
+    /* The station reads the kiosk's response and check-in; no pager, no other kiosk does. */
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/response", resp, false) == 0);
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/checkin", "{\"id\":\"checkin-a1\",\"feeling\":2}",
+              false) == 0);
+    char *m = hv_client_expect(station, rf_topic(&f, "room/chair-1/kiosk/response"), 3000);
+    CHECK(m && strstr(m, "resp-a1"));
+    free(m);
+    m = hv_client_expect(station, rf_topic(&f, "room/chair-1/kiosk/checkin"), 3000);
+    CHECK(m && strstr(m, "checkin-a1"));
+    free(m);
+
+    /* Confirmations: from a station, to the room's kiosk only. */
+    CHECK(pub(station, &f, "room/chair-1/kiosk/stored", "{\"id\":\"resp-a1\"}", false) == 0);
+    m = hv_client_expect(k1, rf_topic(&f, "room/chair-1/kiosk/stored"), 3000);
+    CHECK(m && strstr(m, "resp-a1"));
+    free(m);
+    CHECK(pub(desk, &f, "room/chair-1/kiosk/stored", "{\"id\":\"checkin-a1\"}", false) == 0);
+    m = hv_client_expect(k1, rf_topic(&f, "room/chair-1/kiosk/stored"), 3000);
+    CHECK(m && strstr(m, "checkin-a1"));
+    free(m);
+    /* ... never forged by a kiosk (its own or another's) or a pager. */
+    CHECK(pub(k1, &f, "room/chair-1/kiosk/stored", "{\"id\":\"forged-k1\"}", false) == 0);
+    CHECK(pub(k2, &f, "room/chair-1/kiosk/stored", "{\"id\":\"forged-k2\"}", false) == 0);
+    CHECK(pub(pager, &f, "room/chair-1/kiosk/stored", "{\"id\":\"forged-p\"}", false) == 0);
+    CHECK(hv_client_expect_none(k1, rf_topic(&f, "room/chair-1/kiosk/stored"), 800));
+
+    /* The kiosk reads the stations' status. */
+    CHECK(pub(station, &f, "station/station/status", "{\"online\":true,\"boards\":0,\"armed\":0}",
+              false) == 0);
+    m = hv_client_expect(k1, rf_topic(&f, "station/station/status"), 3000);
+    CHECK(m && strstr(m, "\"online\":true"));
+    free(m);
+
+    CHECK(hv_client_expect_none(k2, NULL, 0));      /* chair-1's confirmations, responses */
+    CHECK(hv_client_count(pager, rf_topic(&f, "room/chair-1/kiosk/response")) == 0);
+    CHECK(hv_client_count(pager, rf_topic(&f, "room/chair-1/kiosk/stored")) == 0);
+    hv_client_free(k1);
+    hv_client_free(k2);
+    hv_client_free(station);
+    hv_client_free(desk);
+    hv_client_free(pager);
+    rf_finish(&f);
+}
+
 int main(void)
 {
     if (sec_env_make(&env, "hsec") != 0) {
@@ -559,6 +630,7 @@ int main(void)
     RUN(test_station_drives_visits_but_cannot_raise_calls);
     RUN(test_only_the_controller_drives_the_lamps);
     RUN(test_station_topics_are_its_own);
+    RUN(test_record_topics);
     RUN(test_credentials_rerun_keeps_passwords);  /* last: it rotates every password */
     sec_env_free(&env);
     return CHECK_SUMMARY();

@@ -7,7 +7,7 @@ if(HAVEN_PYTHON3 AND TARGET haven-station)
       HAVEN_ROOM_BIN=$<TARGET_FILE:haven-room>
       HAVEN_MOSQUITTO=${MOSQUITTO_BROKER})
   # One CTest entry per test class, so a failure names the area.
-  foreach(area Login Actions Streams BadInput Links Report LoginWorker Groups Scenes TLS Config)
+  foreach(area Login Actions Streams BadInput Links Report LoginWorker Groups Scenes TLS Config Record)
     add_test(NAME station.http.${area}
              COMMAND ${HAVEN_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/test_http.py -v ${area})
     set_tests_properties(station.http.${area} PROPERTIES LABELS station TIMEOUT 300

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -824,6 +825,166 @@ def tls_exchange(ctx, port, data, host="127.0.0.1", timeout=10):
                     break
                 out += chunk
             return out
+
+
+def fhir_response(rid, visit, patient=None, total=7, item9="LA6568-5"):
+    """A QuestionnaireResponse as a kiosk sends it (docs/protocol.md): the visit as the
+    encounter when there is a patient, else as the subject (a kiosk before issue 14)."""
+    r = {"resourceType": "QuestionnaireResponse", "id": rid, "language": "en",
+         "questionnaire": "http://loinc.org/q/44249-1", "status": "completed",
+         "authored": "2026-11-21T14:03:07.412Z",
+         "item": [{"linkId": "44260-8", "answer": [{"valueCoding": {
+                      "system": "http://loinc.org", "code": item9}}]},
+                  {"linkId": "44261-6", "answer": [{"valueInteger": total}]}]}
+    ident = {"identifier": {"system": "urn:haven:visit", "value": visit}}
+    if patient:
+        r["subject"] = {"identifier": {"system": "urn:haven:patient", "value": patient}}
+        r["encounter"] = ident
+    else:
+        r["subject"] = ident
+    return r
+
+
+class Record(unittest.TestCase):
+    """Issue 14 part 2: the kiosks' responses and check-ins reach the station's record,
+    once each, and each is confirmed on P/room/R/kiosk/stored (docs/protocol.md, "The
+    record's delivery")."""
+
+    def db(self, c):
+        """The station's record, read-only (it keeps writing meanwhile: WAL)."""
+        path = os.path.join(c.tmp, "station-record.db")
+        return sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=5)
+
+    def rows(self, c, sql, *args):
+        con = self.db(c)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+    def stored(self, c, room, rid, since, pred=None):
+        return c.wait_message(c.topic("room/%s/kiosk/stored" % room),
+                              lambda m: isinstance(m, dict) and m.get("id") == rid and
+                              (pred is None or pred(m)), since=since)
+
+    def test_a_redelivered_response_is_stored_once_and_confirmed_each_time(self):
+        with Clinic() as c:
+            resp = fhir_response("resp-once-1", "V-ONCE")
+            mark = c.mq.mark()
+            c.mq.publish(c.topic("room/chair-1/kiosk/response"), resp)
+            self.assertEqual(self.stored(c, "chair-1", "resp-once-1", mark), {"id": "resp-once-1"})
+            again = c.mq.mark()
+            c.mq.publish(c.topic("room/chair-1/kiosk/response"), resp)   # QoS 1: once more
+            self.stored(c, "chair-1", "resp-once-1", again)
+            c.station.wait_text("record: response resp-once-1 from chair-1 again: already stored")
+            rows = self.rows(c, "SELECT id, visit, room, fhir FROM responses")
+            self.assertEqual(len(rows), 1)
+            self.assertEqual(rows[0][:3], ("resp-once-1", "V-ONCE", "chair-1"))
+            self.assertEqual(json.loads(rows[0][3]), resp)          # as it arrived
+            self.assertEqual(self.rows(c, "SELECT value FROM scores WHERE response = ? AND "
+                                          "link_id = '44261-6'", "resp-once-1"), [(7,)])
+            # A check-in, twice: one row, the JSON as it came, confirmed both times.
+            ci = {"id": "checkin-once-1", "feeling": 2, "symptoms": [], "visit": "V-CI",
+                  "ts": "2026-11-21T14:00:00.000Z"}
+            for _ in range(2):
+                m = c.mq.mark()
+                c.mq.publish(c.topic("room/chair-2/kiosk/checkin"), ci)
+                self.stored(c, "chair-2", "checkin-once-1", m)
+            self.assertEqual(self.rows(c, "SELECT id, room, visit, feeling FROM checkins"),
+                             [("checkin-once-1", "chair-2", "V-CI", 2)])
+            self.assertEqual(os.stat(os.path.join(c.tmp, "station-record.db")).st_mode & 0o777,
+                             0o600)
+            # Another room's confirmation topic saw none of it.
+            self.assertTrue(c.mq.none_on(c.topic("room/chair-3/kiosk/stored"), mark))
+
+    def test_malformed_oversized_and_unknown_room_are_logged_and_the_station_serves_on(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            mark = c.mq.mark()
+            logm = c.station.mark()
+            topic = c.topic("room/chair-1/kiosk/response")
+            c.mq.publish(topic, "this is not json")
+            c.station.wait_text('ingest: response from chair-1 dropped: not JSON with a valid '
+                                '"id" (nothing to confirm)', since=logm)
+            c.mq.publish(topic, b"{" + b" " * (70 * 1024) + b"}")
+            c.station.wait_text("dropped message on %s: larger than 64 KiB" % topic, since=logm)
+            c.mq.publish(c.topic("room/chair-9/kiosk/response"), fhir_response("resp-nine", "V-9"))
+            c.station.wait_text("dropped a response from room chair-9: not a room in the config",
+                                since=logm)
+            # An id but no visit: refused (why, naming the room), kept aside, confirmed as
+            # refused so the kiosk drops it rather than send it for ever.
+            bad = {"resourceType": "QuestionnaireResponse", "id": "resp-novisit",
+                   "status": "completed"}
+            c.mq.publish(topic, bad)
+            m = self.stored(c, "chair-1", "resp-novisit", mark)
+            self.assertIn("refused", m)
+            c.station.wait_text("record: response from chair-1 refused: no valid visit", since=logm)
+            self.assertEqual(self.rows(c, "SELECT id, kind, room FROM refused"),
+                             [("resp-novisit", "response", "chair-1")])
+            # Nothing of the rest was confirmed or stored; a good one still is.
+            self.assertTrue(c.mq.none_on(c.topic("room/chair-9/kiosk/stored"), mark))
+            c.mq.publish(topic, fhir_response("resp-good-after", "V-GOOD"))
+            self.stored(c, "chair-1", "resp-good-after", mark)
+            self.assertEqual(self.rows(c, "SELECT id FROM responses"), [("resp-good-after",)])
+            still_serves(c, s)
+            self.assertTrue(c.station.alive())
+
+    def test_a_flooding_room_is_rate_limited_unconfirmed(self):
+        with Clinic() as c:
+            logm = c.station.mark()
+            topic = c.topic("room/chair-2/kiosk/checkin")
+            n = 160
+            for i in range(n):
+                c.mq.c.publish(topic, json.dumps({"id": "flood-%d" % i, "feeling": 3}), qos=1)
+            c.station.wait_text("ingest: rate-limited: check-in from chair-2 dropped unconfirmed",
+                                since=logm)
+            # Another room is not held up by chair-2's flood.
+            mark = c.mq.mark()
+            c.mq.publish(c.topic("room/chair-3/kiosk/checkin"), {"id": "other-room-1", "feeling": 1})
+            self.stored(c, "chair-3", "other-room-1", mark)
+            got = self.rows(c, "SELECT count(*) FROM checkins WHERE room = 'chair-2'")[0][0]
+            self.assertGreaterEqual(got, 100)     # the burst
+            self.assertLess(got, n)               # the rest waits for the kiosk's re-send
+
+    def test_begin_visit_with_a_patient_key_ties_the_visit_and_a_name_is_refused(self):
+        with Clinic() as c:
+            s = c.login("sam")
+            mark = c.mq.mark()
+            st, body = s.action({"action": "begin_visit", "room": "chair-3", "visit": "V-PK1",
+                                 "lang": "en", "patient": "P-8c1f"})
+            self.assertEqual((st, body), (200, {"ok": True}))
+            cmd = c.wait_message(c.topic("room/chair-3/kiosk/cmd"), since=mark)
+            self.assertEqual(cmd, {"cmd": "begin_visit", "visit": "V-PK1", "lang": "en",
+                                   "patient": "P-8c1f"})
+            # A response of that visit, as a kiosk with the key sends it: tied to the patient.
+            c.mq.publish(c.topic("room/chair-3/kiosk/response"),
+                         fhir_response("resp-pk-1", "V-PK1", patient="P-8c1f", total=12))
+            self.stored(c, "chair-3", "resp-pk-1", mark)
+            self.assertEqual(self.rows(c, "SELECT v.patient, v.room FROM responses r JOIN visits v"
+                                          " ON v.visit = r.visit WHERE r.id = 'resp-pk-1'"),
+                             [("P-8c1f", "chair-3")])
+            # ... and one from a kiosk that sent only the visit: tied through the visit.
+            c.mq.publish(c.topic("room/chair-3/kiosk/response"),
+                         fhir_response("resp-pk-2", "V-PK1", total=9))
+            self.stored(c, "chair-3", "resp-pk-2", mark)
+            self.assertEqual(self.rows(c, "SELECT count(*) FROM responses r JOIN visits v ON "
+                                          "v.visit = r.visit WHERE v.patient = 'P-8c1f'"), [(2,)])
+            # A name is refused, with why, and nothing is sent or recorded.
+            before = c.mq.mark()
+            for name in ("Jane Doe", "Doe, Jane", "Jan\u00e9", "x" * 64, 42):
+                st, body = s.action({"action": "begin_visit", "room": "chair-4",
+                                     "visit": "V-PK2", "patient": name})
+                self.assertEqual(st, 400, name)
+                self.assertIn("never a name", body["error"])
+            # A barrier: a good action's command; none of the refused ones came before it.
+            st, _ = s.action({"action": "end_visit", "room": "chair-4"})
+            self.assertEqual(st, 200)
+            c.wait_message(c.topic("room/chair-4/kiosk/cmd"), lambda m: m["cmd"] == "end_visit",
+                           since=before)
+            self.assertFalse(any(m[0] == c.topic("room/chair-4/kiosk/cmd") and b"begin" in m[1]
+                                 for m in c.mq.msgs[before:]))
+            self.assertEqual(self.rows(c, "SELECT count(*) FROM visits WHERE visit = 'V-PK2'"),
+                             [(0,)])
 
 
 class Config(unittest.TestCase):

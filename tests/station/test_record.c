@@ -410,9 +410,33 @@ static void test_file_is_0600_and_survives_a_restart(void)
     record_close(r);
 }
 
+/* Issue 14 part 2: check-ins once each, as they arrived; refused messages kept aside once. */
+static void test_checkins_and_refused_kept_once(void)
+{
+    static const char ci[] = "{\"id\":\"checkin-1\",\"feeling\":4,\"symptoms\":[],"
+                             "\"visit\":\"V-1\",\"ts\":\"2026-11-21T14:00:00.000Z\"}";
+    record *r = record_open(":memory:");
+
+    REQUIRE(r != NULL);
+    CHECK_INT_EQ(record_add_checkin(r, "chair-1", ci, strlen(ci), 1000), RECORD_NEW);
+    CHECK_INT_EQ(record_add_checkin(r, "chair-1", ci, strlen(ci), 2000), RECORD_SEEN);
+    CHECK_INT_EQ(record_count_checkins(r), 1);
+    CHECK_INT_EQ(record_add_checkin(r, "chair-1", "[1]", 3, 1000), HV_EPARSE);
+    CHECK_INT_EQ(record_add_checkin(r, "chair-1", "{\"feeling\":1}", 13, 1000), HV_EINVAL);
+    CHECK_INT_EQ(record_add_checkin(r, "bad room", ci, strlen(ci), 1000), HV_EINVAL);
+    CHECK_INT_EQ(record_add_refused(r, "chair-1", "response", "resp-x", "no visit", "{}", 2, 1),
+                 RECORD_NEW);
+    CHECK_INT_EQ(record_add_refused(r, "chair-1", "response", "resp-x", "no visit", "{}", 2, 2),
+                 RECORD_SEEN);
+    CHECK_INT_EQ(record_count_refused(r), 1);
+    CHECK_INT_EQ(record_count_responses(r), 0);
+    record_close(r);
+}
+
 int main(void)
 {
     RUN(test_course_in_order_with_response_and_remission);
+    RUN(test_checkins_and_refused_kept_once);
     RUN(test_response_and_remission_thresholds);
     RUN(test_one_phq9_is_only_a_baseline);
     RUN(test_redelivery_is_kept_once_byte_for_byte);

@@ -840,6 +840,114 @@ static void test_form_reload_waits_for_the_phase(void)
     outbox_close(ob);
 }
 
+/* A link that counts what goes out on each kind of topic and hands out mids. */
+struct sent { int mid, checkins, responses; char last[1024]; };
+
+static int record_sent(void *ctx, const char *topic, const char *payload, bool retain, int *mid)
+{
+    struct sent *s = ctx;
+
+    (void)retain;
+    if (mid)
+        *mid = ++s->mid;
+    if (strstr(topic, "/kiosk/checkin"))
+        s->checkins++;
+    if (strstr(topic, "/kiosk/response"))
+        s->responses++;
+    if (!strstr(topic, "/kiosk/status"))
+        snprintf(s->last, sizeof s->last, "%s", payload);
+    return 0;
+}
+
+/*
+ * Issue 14 part 2: a check-in (like a response) stays in the outbox after the
+ * broker's PUBACK, is sent again on the timer and when a station comes online,
+ * and leaves only with the station's confirmation on kiosk/stored.
+ */
+static void test_checkin_held_until_the_station_confirms(void)
+{
+    struct app a;
+    struct sent s = { 0 };
+    struct app_link link = { record_sent, &s };
+    const char *stored = "haven/room/chair-1/kiosk/stored";
+    const char *station = "haven/station/station/status", *online = "{\"online\":true}";
+    char id[64], buf[128];
+    struct outbox *ob = fresh(&a, "held");
+    REQUIRE(ob != NULL);
+    app_init(&a, &cfg, ob, &link, T0);
+
+    app_on_connected(&a, true, T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-CI\"}", T0);
+    app_checkin_answer(&a, 2, false, T0);
+    CHECK_INT_EQ(s.checkins, 1);
+    field(s.last, "id", id, sizeof id);
+    CHECK_STR_EQ(field(s.last, "visit", buf, sizeof buf), "V-CI");   /* for the record */
+    app_on_published(&a, s.mid);                     /* the broker has it ... */
+    CHECK_INT_EQ(outbox_count(ob), 1);                /* ... the station may not */
+    CHECK_INT_EQ(a.held, 1);
+    /* Nothing from the station: the timer sends it again (same id), 10 s then 20 s. */
+    app_tick(&a, T0 + 1000);
+    CHECK_INT_EQ(s.checkins, 1);
+    app_tick(&a, T0 + 11000);
+    CHECK_INT_EQ(s.checkins, 2);
+    CHECK_STR_EQ(field(s.last, "id", buf, sizeof buf), id);
+    app_on_published(&a, s.mid);
+    app_tick(&a, T0 + 22000);
+    CHECK_INT_EQ(s.checkins, 2);
+    app_tick(&a, T0 + 31500);
+    CHECK_INT_EQ(s.checkins, 3);
+    app_on_published(&a, s.mid);
+    /* A station comes online: at once (a retained one already there on this link: no). */
+    app_on_message(&a, station, online, strlen(online), true, T0 + 32000);
+    CHECK_INT_EQ(s.checkins, 3);
+    app_on_message(&a, station, online, strlen(online), false, T0 + 33000);
+    CHECK_INT_EQ(s.checkins, 4);
+    app_on_published(&a, s.mid);
+    /* Another room's confirmation, a bad one, then ours. */
+    snprintf(buf, sizeof buf, "{\"id\":\"%s\"}", id);
+    app_on_message(&a, "haven/room/chair-2/kiosk/stored", buf, strlen(buf), false, T0 + 34000);
+    app_on_message(&a, stored, "{\"id\":\"no such\"}", 16, false, T0 + 34000);
+    CHECK_INT_EQ(outbox_count(ob), 1);
+    app_on_message(&a, stored, buf, strlen(buf), false, T0 + 34000);
+    CHECK_INT_EQ(outbox_count(ob), 0);
+    CHECK_INT_EQ(a.held, 0);
+    app_tick(&a, T0 + 200000);
+    CHECK_INT_EQ(s.checkins, 4);                      /* confirmed: never again */
+    /* A refusal drops it too (the station kept it aside). */
+    app_checkin_answer(&a, 3, false, T0 + 201000);
+    field(s.last, "id", id, sizeof id);
+    snprintf(buf, sizeof buf, "{\"id\":\"%s\",\"refused\":\"not a check-in\"}", id);
+    app_on_message(&a, stored, buf, strlen(buf), false, T0 + 202000);
+    CHECK_INT_EQ(outbox_count(ob), 0);
+    outbox_close(ob);
+}
+
+/* The patient key of begin_visit is kept with the visit, across a restart, until it ends. */
+static void test_patient_key_travels_with_the_visit(void)
+{
+    struct app a, b;
+    char path[600];
+    struct outbox *ob = fresh(&a, "patient");
+    REQUIRE(ob != NULL);
+
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-P\",\"patient\":\"P-8c1f\"}", T0);
+    CHECK_STR_EQ(a.patient, "P-8c1f");
+    outbox_close(ob);
+    snprintf(path, sizeof path, "%s/patient.db", unit_dir());
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    app_init(&b, &cfg, ob, NULL, T0 + MIN);
+    CHECK_STR_EQ(b.patient, "P-8c1f");
+    cmd(&b, "{\"cmd\":\"begin_visit\",\"visit\":\"V-Q\",\"patient\":\"Jane Doe\"}", T0 + MIN);
+    CHECK_STR_EQ(b.visit, "V-P");                     /* refused: not a key */
+    cmd(&b, "{\"cmd\":\"begin_visit\",\"visit\":\"V-R\"}", T0 + 2 * MIN);
+    CHECK_STR_EQ(b.patient, "");                      /* a new visit without one: none */
+    cmd(&b, "{\"cmd\":\"begin_visit\",\"visit\":\"V-S\",\"patient\":\"P-2\"}", T0 + 3 * MIN);
+    cmd(&b, "{\"cmd\":\"end_visit\"}", T0 + 4 * MIN);
+    CHECK_STR_EQ(b.patient, "");
+    outbox_close(ob);
+}
+
 int main(void)
 {
     RUN(test_help_opens_call_then_realerts_same_id);
@@ -865,6 +973,8 @@ int main(void)
     RUN(test_form_rule_call_and_stopped_response);
     RUN(test_form_safety_call_joins_open_call);
     RUN(test_form_reload_waits_for_the_phase);
+    RUN(test_checkin_held_until_the_station_confirms);
+    RUN(test_patient_key_travels_with_the_visit);
     unit_cleanup();
     return CHECK_SUMMARY();
 }

@@ -145,6 +145,7 @@ static void test_topic_parse_kinds(void)
         { P "/room/chair-1/kiosk/response", TOPIC_KIOSK_RESPONSE, "chair-1" },
         { P "/room/chair-1/kiosk/cmd", TOPIC_KIOSK_CMD, "chair-1" },
         { P "/room/chair-1/kiosk/theme", TOPIC_KIOSK_THEME, "chair-1" },
+        { P "/room/chair-1/kiosk/stored", TOPIC_KIOSK_STORED, "chair-1" },
         { P "/room/chair-3/lights/set", TOPIC_LIGHTS_SET, "chair-3" },
         { P "/room/chair-3/lights/state", TOPIC_LIGHTS_STATE, "chair-3" },
         { P "/call/chair-4", TOPIC_CALL, "chair-4" },
@@ -951,6 +952,15 @@ static void test_decode_kiosk_cmd(void)
     CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":2.5}"), HV_EPARSE);
     CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":1e12}"), HV_EPARSE);
     CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"infusion\":\"2\"}"), HV_EPARSE);
+    CHECK_STR_EQ(c.patient, "");
+    /* issue 14: the optional pseudonymous patient key, an id, never a name */
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":\"P-8c1f\"}"), 0);
+    CHECK_STR_EQ(c.patient, "P-8c1f");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":null}"), 0);
+    CHECK_STR_EQ(c.patient, "");
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":\"Jane Doe\"}"),
+                 HV_EPARSE);
+    CHECK_INT_EQ(DEC("{\"cmd\":\"begin_visit\",\"visit\":\"V-1\",\"patient\":7}"), HV_EPARSE);
     CHECK_INT_EQ(DEC("{\"cmd\":\"phase\",\"phase\":\"recovery\"}"), 0);
     CHECK_INT_EQ(c.cmd, CMD_PHASE);
     CHECK_INT_EQ(c.phase, PHASE_RECOVERY);
@@ -1053,6 +1063,9 @@ static void test_encode_kiosk_messages(void)
     CHECK(cJSON_IsArray(cJSON_GetObjectItem(o, "symptoms")));
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(o, "wants_someone")));
     CHECK(cJSON_GetObjectItem(o, "unanswered") == NULL);
+    cJSON_Delete(o);
+    o = parse_ok(contract_encode_checkin_visit("k-3", 2, false, "V-7", ms));
+    CHECK_STR_EQ(cJSON_GetObjectItemCaseSensitive(o, "visit")->valuestring, "V-7");
     cJSON_Delete(o);
     o = parse_ok(contract_encode_checkin("k-2", 0, false, ms));
     CHECK(cJSON_IsNull(cJSON_GetObjectItem(o, "feeling")));

@@ -468,6 +468,67 @@ static void test_intent_transaction(void)
     outbox_close(ob);
 }
 
+/* Issue 14 part 2: a held message outlives outbox_done; outbox_confirm takes it. */
+static int held_of(void *ud, const struct outbox_msg *m)
+{
+    char *out = ud;
+
+    strcat(out, m->held ? m->held : "-");
+    strcat(out, ";");
+    return 0;
+}
+
+static void test_held_until_confirmed(void)
+{
+    struct outbox *ob = outbox_open(db_path("held.db"));
+    char helds[128] = "";
+    int64_t call, resp;
+
+    REQUIRE(ob != NULL);
+    call = outbox_push(ob, "t/call", "{\"id\":\"c-1\"}", false);
+    resp = outbox_push_held(ob, "t/response", "{\"id\":\"r-1\"}", false, "r-1");
+    REQUIRE(call > 0 && resp > call);
+    CHECK_INT_EQ(outbox_held_count(ob), 1);
+    CHECK_INT_EQ(outbox_each(ob, held_of, helds), 2);
+    CHECK_STR_EQ(helds, "-;r-1;");
+    CHECK_INT_EQ(outbox_done(ob, call), 0);
+    CHECK_INT_EQ(outbox_done(ob, resp), 0);             /* PUBACK: a held one stays */
+    CHECK_INT_EQ(outbox_count(ob), 1);
+    CHECK_INT_EQ(outbox_confirm(ob, "c-1"), 0);         /* not held: nothing */
+    outbox_close(ob);
+    ob = outbox_open(db_path("held.db"));               /* a restart keeps it */
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_held_count(ob), 1);
+    CHECK_INT_EQ(outbox_confirm(ob, "r-1"), 1);
+    CHECK_INT_EQ(outbox_confirm(ob, "r-1"), 0);         /* a second confirmation */
+    CHECK_INT_EQ(outbox_count(ob), 0);
+    outbox_close(ob);
+}
+
+/* A version 2 file (before held) gets the column, and what it queued is not held. */
+static void test_migrates_version_2(void)
+{
+    char path[600];
+    struct outbox *ob;
+
+    snprintf(path, sizeof path, "%s", db_path("v2.db"));
+    unlink(path);
+    REQUIRE(raw_exec(path, "CREATE TABLE outbox(seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                           " topic TEXT NOT NULL, payload TEXT NOT NULL,"
+                           " retain INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
+                           "CREATE TABLE state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                           "INSERT INTO outbox(topic, payload, created_ms) VALUES"
+                           " ('t/response', '{\"id\":\"r-old\"}', 5);"
+                           "PRAGMA user_version=2;") == 0);
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    CHECK_INT_EQ(outbox_count(ob), 1);
+    CHECK_INT_EQ(outbox_held_count(ob), 0);
+    CHECK(outbox_push_held(ob, "t/response", "{\"id\":\"r-new\"}", false, "r-new") > 0);
+    CHECK_INT_EQ(outbox_held_count(ob), 1);
+    outbox_close(ob);
+}
+
 int main(void)
 {
     RUN(test_empty);
@@ -480,6 +541,8 @@ int main(void)
     RUN(test_open_fails);
     RUN(test_migrates_two_files);
     RUN(test_intent_transaction);
+    RUN(test_held_until_confirmed);
+    RUN(test_migrates_version_2);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
