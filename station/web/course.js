@@ -50,7 +50,7 @@
   /* One chart: bands as stripes, a point per infusion, the line broken where one is missing. */
   function chart(kind, c) {
     var cfg = BANDS[kind], n = Math.max(c.infusions.length, 1);
-    var W = 640, H = 250, L = 44, R = 150, T = 10, B = 34, pw = W - L - R, ph = H - T - B;
+    var W = 660, H = 250, L = 44, R = 170, T = 10, B = 34, pw = W - L - R, ph = H - T - B;
     var svg = s('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'class': 'course-chart',
                          'aria-label': kind === 'phq9' ? 'PHQ-9 chart' : 'GAD-7 chart' });
     function x(i) { return L + (n === 1 ? pw / 2 : i * pw / (n - 1)); }
@@ -143,8 +143,9 @@
       if (f.item9_endorsed) {
         td.setAttribute('data-endorsed', '1');
         td.appendChild(h('strong', { 'class': 'flag' }, '\u2691 Endorsed'));
-        td.appendChild(document.createTextNode(' ' + item9 + ' \u00B7 acknowledged by ' +
-                                               (f.acknowledged_by || 'not recorded')));
+        td.appendChild(document.createTextNode(' ' + item9 + ' \u00B7 ' +
+                                               (f.acknowledged_by ? 'acknowledged by ' + f.acknowledged_by
+                                                                  : 'who acknowledged it: not in the record')));
       } else {
         td.textContent = item9;
       }
