@@ -514,7 +514,8 @@ static int64_t get_time(const cJSON *root, const char *key)
     int64_t ms = 0;
     if (cJSON_IsString(v))
         clock_parse_rfc3339(v->valuestring, &ms);
-    return ms;
+    /* Before 1970 is no time Haven gives: unknown, as the encoder writes it (null). */
+    return ms > 0 ? ms : 0;
 }
 
 /*

@@ -23,7 +23,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(strcmp(a.id, b.id) == 0 && strcmp(a.room, b.room) == 0 &&
                 strcmp(a.label, b.label) == 0 && a.priority == b.priority &&
                 a.reason == b.reason && a.state == b.state && strcmp(a.by, b.by) == 0 &&
-                a.escalation == b.escalation && strcmp(a.detail, b.detail) == 0);
+                a.escalation == b.escalation && strcmp(a.detail, b.detail) == 0 &&
+                a.raised_ms == b.raised_ms && a.acknowledged_ms == b.acknowledged_ms);
+    /* The concerns too (issue 14): every one the nurse was shown comes back the same. */
+    FUZZ_ASSERT(a.nconcerns == b.nconcerns && a.concerns_more == b.concerns_more);
+    for (int i = 0; i < a.nconcerns; i++) {
+        const struct contract_concern *x = &a.concerns[i], *y = &b.concerns[i];
+        FUZZ_ASSERT(FUZZ_TERMINATED(x->detail));
+        FUZZ_ASSERT(x->reason == y->reason && x->priority == y->priority &&
+                    x->raised_ms == y->raised_ms && strcmp(x->detail, y->detail) == 0);
+    }
     free(again);
     return 0;
 }

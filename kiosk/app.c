@@ -83,6 +83,7 @@ static void save_call(struct app *a)
     save_int(a, "call_ui", a->call);
     save_int(a, "call_reason", a->call_reason);
     save_int(a, "call_priority", a->call_priority + 1);  /* 0 (or unset): the reason's */
+    outbox_state_set(a->outbox, "call_detail", a->call_detail);
     save_end(a);
 }
 
@@ -114,6 +115,7 @@ static void load_state(struct app *a)
         a->call_priority = -1;
     if (a->call_reason >= REASON_KIOSK_OFFLINE)
         a->call_reason = REASON_HELP;
+    outbox_state_get(a->outbox, "call_detail", a->call_detail, sizeof a->call_detail);
     a->staff.lock.failures = (int)load_int(a, "pin_failures");
     a->staff.lock.until_ms = load_int(a, "pin_until");
 }
@@ -203,7 +205,8 @@ static char *call_json(struct app *a, enum call_reason reason, const char *detai
     return contract_encode_kiosk_call_priority(a->call_id, reason, detail, a->call_priority, now);
 }
 
-/* The call again (a re-send): one commit, then MQTT. */
+/* The call again (a re-send, with what raised it: the first send may be the one the
+ * controller never saw): one commit, then MQTT. */
 static void send_call(struct app *a, enum call_reason reason, const char *detail, int64_t now)
 {
     a->call_seq = send_durable(a, TOPIC_KIOSK_CALL, call_json(a, reason, detail, now));
@@ -262,6 +265,7 @@ static void raise_call_priority(struct app *a, enum call_reason reason, int prio
         a->call_confirmed = false;
         a->call_reason = reason;
         a->call_priority = priority;  /* -1: the reason's, from the room's config */
+        snprintf(a->call_detail, sizeof a->call_detail, "%s", detail ? detail : "");
         save_call(a);
         log_info("call %s (%s)", a->call_id, reason_name(reason));
     } else {
@@ -288,7 +292,7 @@ static void resend_unconfirmed(struct app *a, int64_t now)
         now < a->call_resend_ms || !a->connected)
         return;
     log_warn("no sign of call %s at the controller yet: sending it again", a->call_id);
-    send_call(a, a->call_reason, NULL, now);
+    send_call(a, a->call_reason, a->call_detail[0] ? a->call_detail : NULL, now);
     a->call_resend_gap_ms = a->call_resend_gap_ms * 2 > CALL_RESEND_MAX_MS
                                 ? CALL_RESEND_MAX_MS : a->call_resend_gap_ms * 2;
     a->call_resend_ms = now + a->call_resend_gap_ms;
@@ -299,7 +303,7 @@ static void forget_call(struct app *a)
     a->call = CALL_UI_NONE;
     a->call_confirmed = false;
     a->call_resend_ms = 0;
-    a->call_id[0] = a->call_by[0] = '\0';
+    a->call_id[0] = a->call_by[0] = a->call_detail[0] = '\0';
     a->call_seq = 0;
     save_call(a);
     a->dirty = true;
@@ -746,7 +750,7 @@ static void on_controller_status(struct app *a, const char *payload, size_t len,
         return;
     log_info("a controller is online and call %s is not confirmed: sending it again",
              a->call_id);
-    send_call(a, a->call_reason, NULL, now);
+    send_call(a, a->call_reason, a->call_detail[0] ? a->call_detail : NULL, now);
     a->call_resend_gap_ms = CALL_RESEND_MS;
     a->call_resend_ms = now + CALL_RESEND_MS;
 }

@@ -68,6 +68,7 @@ struct app {
     bool call_confirmed;
     enum call_reason call_reason;
     int call_priority;          /* a questionnaire rule's priority for it; -1: the reason's */
+    char call_detail[HV_DETAIL_MAX]; /* what raised it ("" none): a re-send says it again */
     int64_t call_resend_ms;     /* wall clock of the next re-send (0: none) */
     int64_t call_resend_gap_ms; /* doubles up to CALL_RESEND_MAX_MS */
     int call_sent_link;         /* link_gen when the call was last sent (-1: while offline) */

@@ -235,7 +235,10 @@ int calllog_insert(calllog *log, const struct logged_call *c)
 {
     sqlite3_stmt *st = db_stmt(log->db, SQL_INSERT);
 
-    if (!st || db_begin(log->db) != 0)
+    /* Nothing begun yet: a rollback here would end the caller's transaction. */
+    if (!st)
+        return HV_EDB;
+    if (db_begin(log->db) != 0)
         goto fail;
     bind_call(st, c);
     if (write_done(log, st, "writing a new call") != 0 ||
@@ -243,8 +246,7 @@ int calllog_insert(calllog *log, const struct logged_call *c)
         goto fail;
     return db_commit(log->db);
 fail:
-    if (db_in_transaction(log->db))
-        db_rollback(log->db);
+    db_rollback(log->db);   /* db_begin counts even when it fails: this matches it */
     return HV_EDB;
 }
 
@@ -264,7 +266,9 @@ int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, cons
 {
     sqlite3_stmt *st = db_stmt(log->db, SQL_CLEAR);
 
-    if (!st || db_begin(log->db) != 0)
+    if (!st)
+        return HV_EDB;
+    if (db_begin(log->db) != 0)
         goto fail;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, ms);
@@ -276,8 +280,7 @@ int calllog_clear(calllog *log, const char *id, int64_t ms, const char *by, cons
         goto fail;
     return db_commit(log->db);
 fail:
-    if (db_in_transaction(log->db))
-        db_rollback(log->db);
+    db_rollback(log->db);   /* db_begin counts even when it fails: this matches it */
     return HV_EDB;
 }
 

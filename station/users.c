@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,22 +372,43 @@ fail_fd:
 
 /* ---- checking a password ----------------------------------------------------------- */
 
+static atomic_ulong hashes_checked;
+
+/* The account users_verify checks for name (NULL: none), and the dummy hash into dummy. */
+static const struct account *verify_target(const users *u, const char *name,
+                                           char dummy[USERS_HASH_MAX])
+{
+    if (u)
+        memcpy(dummy, u->dummy, USERS_HASH_MAX);
+    else
+        snprintf(dummy, USERS_HASH_MAX, "$argon2id$v=19$m=%u,t=%u,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", cost_m_kib, cost_t);
+    return u && name && user_name_valid(name) ? users_find(u, name) : NULL;
+}
+
+bool users_verify_cost(const users *u, const char *name, unsigned *m_kib, unsigned *t_cost)
+{
+    char dummy[USERS_HASH_MAX];
+    const struct account *a = verify_target(u, name, dummy);
+    unsigned p;
+
+    return hash_params(a ? a->hash : dummy, m_kib, t_cost, &p);
+}
+
+unsigned long users_hashes_checked(void)
+{
+    return atomic_load(&hashes_checked);
+}
+
 bool users_verify(const users *u, const char *name, const char *password, enum user_role *role)
 {
-    const struct account *a = NULL;
     char dummy[USERS_HASH_MAX];
+    const struct account *a = verify_target(u, name, dummy);
     const char *hash;
     size_t len;
     int rc;
     bool ok;
 
-    if (u && name && user_name_valid(name))
-        a = users_find(u, name);
-    if (u)
-        memcpy(dummy, u->dummy, sizeof dummy);
-    else
-        snprintf(dummy, sizeof dummy, "$argon2id$v=19$m=%u,t=%u,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
-                 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", cost_m_kib, cost_t);
     if (!password)
         password = "";
     len = strnlen(password, USERS_PASSWORD_MAX + 1);
@@ -395,6 +417,7 @@ bool users_verify(const users *u, const char *name, const char *password, enum u
         len = USERS_PASSWORD_MAX;
     }
     hash = a ? a->hash : dummy;
+    atomic_fetch_add(&hashes_checked, 1);
     rc = argon2id_verify(hash, password, len);
     if (rc != ARGON2_OK && rc != ARGON2_VERIFY_MISMATCH)
         log_warn("users: %s's hash cannot be checked: %s", a ? a->name : "(dummy)",

@@ -60,6 +60,14 @@ void users_set_cost(unsigned m_kib, unsigned t_cost);
  */
 bool users_verify(const users *u, const char *name, const char *password, enum user_role *role);
 
+/*
+ * What users_verify pays for name, for tests to check without a clock: the
+ * argon2id cost of the hash it checks (the account's, or the dummy's for an
+ * unknown name), and how many hashes users_verify has checked in all.
+ */
+bool users_verify_cost(const users *u, const char *name, unsigned *m_kib, unsigned *t_cost);
+unsigned long users_hashes_checked(void);
+
 /* The i-th account's name (NULL past the end); *group its group or NULL. */
 const char *users_nth(const users *u, size_t i, const char **group);
 

@@ -692,6 +692,53 @@ static void test_form_rule_call_and_stopped_response(void)
     outbox_close(ob);
 }
 
+/*
+ * A rule's call that no controller showed goes again with what raised it (it went
+ * without it: a controller that missed the first send paged a bare "help"), after a
+ * restart too.
+ */
+static void test_form_rule_call_is_sent_again_with_its_detail(void)
+{
+    struct app a, b;
+    char buf[300], detail[300], path[600];
+    const char *st = "haven/controller/room-1/status", *online = "{\"online\":true}";
+    struct outbox *ob = fresh(&a, "forms-resend");
+    REQUIRE(ob != NULL);
+    struct qn_set *set = shipped_forms();
+    REQUIRE(set != NULL);
+    app_forms_attach(&a, set, NULL, T0);
+
+    app_on_connected(&a, true, T0);
+    cmd(&a, "{\"cmd\":\"begin_visit\",\"visit\":\"V-9\",\"lang\":\"en\"}", T0);
+    form_ev(&a, EV_START, NULL, NULL, T0 + 1);
+    form_ev(&a, EV_ANSWER, "food", "no", T0 + 2);
+    form_ev(&a, EV_ANSWER, "drinks", "no", T0 + 2);
+    form_ev(&a, EV_ANSWER, "escort", "no", T0 + 3);
+    struct queued q = queued(ob);
+    REQUIRE(q.n == 1);
+    field(q.payload[0], "detail", detail, sizeof detail);
+    CHECK(detail[0] != '\0');
+    app_tick(&a, T0 + 3 + 10000);                         /* no sign of it: again */
+    q = queued(ob);
+    REQUIRE(q.n == 2);
+    CHECK_STR_EQ(field(q.payload[1], "id", buf, sizeof buf), a.call_id);
+    CHECK_STR_EQ(field(q.payload[1], "detail", buf, sizeof buf), detail);
+    CHECK_STR_EQ(field(q.payload[1], "priority", buf, sizeof buf), "routine");
+    app_forms_free(&a);
+    outbox_close(ob);
+
+    snprintf(path, sizeof path, "%s/forms-resend.db", unit_dir());
+    ob = outbox_open(path);
+    REQUIRE(ob != NULL);
+    app_init(&b, &cfg, ob, NULL, T0 + MIN);
+    app_on_connected(&b, true, T0 + MIN);
+    app_on_message(&b, st, online, strlen(online), false, T0 + MIN + 10);  /* a controller */
+    q = queued(ob);
+    REQUIRE(q.n == 3);
+    CHECK_STR_EQ(field(q.payload[2], "detail", buf, sizeof buf), detail);
+    outbox_close(ob);
+}
+
 /* With the help call open, the safety answer is a call of its own id (the controller upgrades). */
 static void test_form_safety_call_joins_open_call(void)
 {
@@ -772,6 +819,7 @@ int main(void)
     RUN(test_end_of_observation_sends_ready_once);
     RUN(test_retained_call_is_adopted);
     RUN(test_unconfirmed_call_is_sent_again);
+    RUN(test_form_rule_call_is_sent_again_with_its_detail);
     RUN(test_bedside_clear);
     RUN(test_staff_menu_locks_after_a_quiet_minute);
     RUN(test_pin_backoff);

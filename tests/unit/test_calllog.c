@@ -1,6 +1,7 @@
 /* test_calllog.c - the SQLite call log (room/calllog.c). */
 #include "calllog.h"
 #include "check.h"
+#include "db.h"
 #include "err.h"
 #include "unit_util.h"
 
@@ -907,6 +908,31 @@ static void test_marks(void)
     calllog_close(log);
 }
 
+/* A statement that cannot be prepared fails the write alone: the caller's transaction
+ * stays open for it to roll back (insert and clear once rolled it back for the caller). */
+static void test_failed_prepare_keeps_the_callers_transaction(void)
+{
+    calllog *log = calllog_open(":memory:");
+    struct logged_call a = make_call("c-a", "chair-1", T0);
+    int64_t v = -1;
+
+    REQUIRE(log != NULL);
+    REQUIRE(calllog_begin(log) == 0);
+    CHECK_INT_EQ(calllog_set_mark(log, "m", T0), 0);
+    REQUIRE(sqlite3_exec(db_sqlite(calllog_db(log)), "ALTER TABLE calls RENAME TO gone", NULL,
+                         NULL, NULL) == SQLITE_OK);
+    CHECK(calllog_insert(log, &a) == HV_EDB);
+    CHECK(db_in_transaction(calllog_db(log)));
+    CHECK(calllog_clear(log, "c-a", T0 + 1, NULL, NULL, "kiosk") == HV_EDB);
+    CHECK(db_in_transaction(calllog_db(log)));
+    CHECK_INT_EQ(calllog_rollback(log), 0);
+    CHECK(!db_in_transaction(calllog_db(log)));
+    CHECK_INT_EQ(calllog_get_mark(log, "m", &v), 0);
+    CHECK_INT_EQ(v, 0);                           /* the caller's write went with it */
+    CHECK_INT_EQ(open_calls(log).n, 0);           /* the table is back */
+    calllog_close(log);
+}
+
 int main(void)
 {
     RUN(test_insert_update_clear);
@@ -925,6 +951,7 @@ int main(void)
     RUN(test_report_shifts);
     RUN(test_report_shifts_large);
     RUN(test_marks);
+    RUN(test_failed_prepare_keeps_the_callers_transaction);
     unit_cleanup();
     return CHECK_SUMMARY();
 }
