@@ -191,7 +191,47 @@
     get('/api/course?patient=' + encodeURIComponent(key), show);
   }
 
+  /* The charge nurse's EHR tokens: POST /api/fhir-token (shown once), /api/fhir-token/revoke. */
+  function post(url, body, ok) {
+    get('/api/me', function (me) {
+      var x = new XMLHttpRequest();
+      x.open('POST', url);
+      x.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+      x.setRequestHeader('X-CSRF-Token', me.csrf);
+      x.onload = function () {
+        var j = {};
+        try { j = JSON.parse(x.responseText); } catch (e) { j = {}; }
+        ok(x.status, j);
+      };
+      x.send(body);
+    });
+  }
+
+  function fhirAccess() {
+    get('/api/me', function (me) {
+      if (me.role !== 'charge') return;
+      $('fhir-access').hidden = false;
+      $('fhir-issue').addEventListener('click', function () {
+        post('/api/fhir-token', '', function (st, j) {
+          if (st !== 200) { $('fhir-msg').textContent = 'Not issued: ' + (j.error || st); return; }
+          $('fhir-token').textContent = j.token;
+          $('fhir-label').textContent = j.label;
+          $('fhir-expires').textContent = day(j.expires);
+          $('fhir-token-box').hidden = false;
+        });
+      });
+      $('fhir-revoke-form').addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var label = $('fhir-revoke-label').value.trim();
+        post('/api/fhir-token/revoke', 'label=' + encodeURIComponent(label), function (st, j) {
+          $('fhir-msg').textContent = st === 200 ? 'Revoked ' + label : 'Not revoked: ' + (j.error || st);
+        });
+      });
+    });
+  }
+
   function start() {
+    fhirAccess();
     var want = new URLSearchParams(location.search).get('patient');
     $('print').addEventListener('click', function () { window.print(); });
     $('patient').addEventListener('change', function () { load($('patient').value); });

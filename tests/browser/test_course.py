@@ -13,6 +13,8 @@ Proves:
   - picking P-1002 shows "Dropped out";
   - printed to PDF by Chromium (print_page) it is ONE page with the key, the badges and
     the change (pdfinfo, pdftotext), without the header's buttons;
+  - the charge nurse (not a nurse) issues an EHR token on the page, shown once; it reads the
+    FHIR Bundle; revoked on the page, it gets 401;
   - at 390x844 nothing is wider than the screen and the controls are >= 48 px;
   - no console errors (CSP: no inline script or style).
 Screenshots: station-course.png (1920x1080), station-course-phone.png (390x844),
@@ -31,6 +33,7 @@ from selenium.webdriver.support.ui import Select
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'station'))
 import course_seed  # noqa: E402
+import station_fixture as sf  # noqa: E402
 
 
 def loaded(d, key):
@@ -82,6 +85,28 @@ def check_pdf(d):
     log('pdf', pdf, 'page image', png + '.png')
 
 
+def check_fhir_token(fx):
+    """The charge nurse issues an EHR token on the page; the token reads the Bundle; revoked, 401."""
+    d = bk.browser(1920, 1080)
+    bk.login(d, fx.base, 'alex', 'alex-password-1')
+    d.get(fx.base + '/course')
+    loaded(d, 'P-1001')
+    bk.wait(d, lambda d: d.find_element(By.ID, 'fhir-access').is_displayed(), 'the EHR access box')
+    bk.click(d, '#fhir-issue')
+    bk.wait(d, lambda d: len(d.find_element(By.ID, 'fhir-token').text) == 64, 'the token shown once')
+    token = d.find_element(By.ID, 'fhir-token').text
+    label = d.find_element(By.ID, 'fhir-label').text
+    path = '/fhir/QuestionnaireResponse?subject=Patient/P-1001'
+    r = sf.http_request(fx.hport, 'GET', path, headers={'Authorization': 'Bearer ' + token})
+    assert r.status == 200 and r.json()['total'] == 10, (r.status, r.body[:200])
+    d.find_element(By.ID, 'fhir-revoke-label').send_keys(label)
+    bk.click(d, '#fhir-revoke-form button')
+    bk.wait(d, lambda d: d.find_element(By.ID, 'fhir-msg').text == 'Revoked ' + label, 'revoked')
+    r = sf.http_request(fx.hport, 'GET', path, headers={'Authorization': 'Bearer ' + token})
+    assert r.status == 401, r.status
+    bk.check_console(d)
+
+
 def check_phone(fx):
     d = bk.browser(390, 844)
     bk.login(d, fx.base, 'sam', 'sam-password-1', expect_board=False)
@@ -104,7 +129,8 @@ def check_phone(fx):
 
 
 def main():
-    fx = Fixture('course', users=[('sam', 'sam-password-1', 'nurse')])
+    fx = Fixture('course', users=[('sam', 'sam-password-1', 'nurse'),
+                                  ('alex', 'alex-password-1', 'charge')])
     log(course_seed.seed(os.path.join(fx.dir, 'station-record.db'), course_seed.DEMO).strip())
     fx.start()
     d = bk.browser(1920, 1080)
@@ -119,7 +145,9 @@ def main():
     loaded(d, 'P-1002')
     badges = texts(d, '#badges .badge')
     assert badges == ['\u2717 No response', '\u2717 No remission', '\u26A0 Dropped out'], badges
+    assert not d.find_element(By.ID, 'fhir-access').is_displayed(), 'a nurse sees the EHR token box'
     bk.check_console(d)
+    check_fhir_token(fx)
     check_phone(fx)
     fx.stop()
 
