@@ -353,6 +353,38 @@ char *course_patients(record *r, int64_t now, int dropout_days)
     return text;
 }
 
+static int token_item(void *ctx, const char *label, const char *by, int64_t issued_ms,
+                      int64_t expires_ms, int64_t revoked_ms)
+{
+    cJSON *list = ((void **)ctx)[0], *o = cJSON_CreateObject();
+    int64_t now = *(const int64_t *)((void **)ctx)[1];
+
+    cJSON_AddStringToObject(o, "label", label);
+    cJSON_AddStringToObject(o, "issued_by", by);
+    add_time(o, "issued", issued_ms);
+    add_time(o, "expires", expires_ms);
+    cJSON_AddStringToObject(o, "state", revoked_ms ? "revoked" : now >= expires_ms ? "expired"
+                                                                                   : "live");
+    cJSON_AddItemToArray(list, o);
+    return 0;
+}
+
+char *course_tokens(record *r, int64_t now)
+{
+    cJSON *o = cJSON_CreateObject();
+    void *ctx[2];
+    char *text = NULL;
+
+    if (!o)
+        return NULL;
+    ctx[0] = cJSON_AddArrayToObject(o, "tokens");
+    ctx[1] = &now;
+    if (record_each_token(r, 100, token_item, ctx) == 0)
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
 char *course_outcome(const char *code, const char *diagnostics)
 {
     cJSON *o = cJSON_CreateObject(), *issues, *issue;

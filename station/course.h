@@ -52,6 +52,9 @@ char *course_bundle(record *r, const char *patient, const char *base, int64_t no
 /* {"patients":[{"key":..,"last_visit":..,"visits":n,"dropped_out":b}],"truncated":b}. */
 char *course_patients(record *r, int64_t now, int dropout_days);
 
+/* {"tokens":[{"label","issued_by","issued","expires","state":"live|expired|revoked"}]}, newest 100. */
+char *course_tokens(record *r, int64_t now);
+
 /* A FHIR OperationOutcome with one issue (severity "error", code e.g. "login"). */
 char *course_outcome(const char *code, const char *diagnostics);
 

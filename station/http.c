@@ -811,7 +811,7 @@ static enum MHD_Result do_report(struct MHD_Connection *c, const struct http_ser
 
 /* What one course request asks of the store (station_with_record's ctx). */
 enum course_what { COURSE_PAGE, COURSE_CSV, COURSE_PATIENTS, COURSE_BUNDLE, COURSE_TOKEN_CHECK,
-                   COURSE_TOKEN_ADD, COURSE_TOKEN_REVOKE };
+                   COURSE_TOKEN_ADD, COURSE_TOKEN_REVOKE, COURSE_TOKENS };
 
 struct course_q {
     enum course_what what;
@@ -840,6 +840,9 @@ static int course_in_store(record *r, int dropout_days, void *ctx)
                                 q->now + (int64_t)FHIR_TOKEN_DAYS * 86400000);
     case COURSE_TOKEN_REVOKE:
         return record_token_revoke(r, q->label, q->now);
+    case COURSE_TOKENS:
+        q->text = course_tokens(r, q->now);
+        return q->text ? 0 : HV_EDB;
     default:
         break;
     }
@@ -990,6 +993,23 @@ static enum MHD_Result do_fhir_token(struct MHD_Connection *c, const struct http
     return ret;
 }
 
+/* GET /api/fhir-tokens (charge): the tokens' labels and states, never the tokens. */
+static enum MHD_Result do_fhir_tokens(struct MHD_Connection *c, const struct http_server *h)
+{
+    struct course_q q = { .what = COURSE_TOKENS, .now = clock_now_ms() };
+    struct session se;
+
+    if (!session_of(c, h, &se))
+        return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+    if (se.role != ROLE_CHARGE)
+        return send_error(c, h, MHD_HTTP_FORBIDDEN, "charge nurses only");
+    if (station_with_record(h->st, course_in_store, &q) != 0 || !q.text) {
+        free(q.text);
+        return send_error(c, h, MHD_HTTP_INTERNAL_SERVER_ERROR, "the course store failed");
+    }
+    return send_text(c, h, MHD_HTTP_OK, "application/json", q.text, NULL);
+}
+
 static enum MHD_Result send_outcome(struct MHD_Connection *c, const struct http_server *h,
                                     unsigned status, const char *code, const char *why)
 {
@@ -1096,6 +1116,8 @@ static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_ser
                                : strchr(url, '.') ? COURSE_CSV : COURSE_PAGE);
     if (!strncmp(url, "/fhir/", 6))
         return do_fhir(c, h, url);
+    if (!strcmp(url, "/api/fhir-tokens"))
+        return do_fhir_tokens(c, h);
     return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
 }
 

@@ -606,3 +606,30 @@ int record_token_revoke(record *r, const char *label, int64_t now)
         return rc;
     return sqlite3_changes(db_sqlite(r->db)) > 0 ? 0 : HV_ENOTFOUND;
 }
+
+int record_each_token(record *r, int limit,
+                      int (*fn)(void *ctx, const char *label, const char *by, int64_t issued_ms,
+                                int64_t expires_ms, int64_t revoked_ms),
+                      void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = tokens_table(r)) != 0)
+        return rc;
+    st = db_stmt(r->db, "SELECT label, issued_by, issued_ms, expires_ms, coalesce(revoked_ms, 0)"
+                        " FROM fhir_tokens ORDER BY issued_ms DESC, label LIMIT ?1");
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = db_row(r->db, st, "read the FHIR tokens")) == 1) {
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
+               sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)) != 0) {
+            rc = 0;
+            break;
+        }
+    }
+    db_reset(st);
+    return rc < 0 ? rc : 0;
+}

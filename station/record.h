@@ -127,4 +127,10 @@ int record_token_add(record *r, const char *hash, const char *label, const char 
 int record_token_check(record *r, const char *hash, int64_t now);
 int record_token_revoke(record *r, const char *label, int64_t now);
 
+/* Calls fn for each token, newest first (at most limit): label, issuer, times (revoked 0: live). */
+int record_each_token(record *r, int limit,
+                      int (*fn)(void *ctx, const char *label, const char *by, int64_t issued_ms,
+                                int64_t expires_ms, int64_t revoked_ms),
+                      void *ctx);
+
 #endif

@@ -207,6 +207,35 @@
     });
   }
 
+  function revoke(label) {
+    post('/api/fhir-token/revoke', 'label=' + encodeURIComponent(label), function (st, j) {
+      $('fhir-msg').textContent = st === 200 ? 'Revoked ' + label : 'Not revoked: ' + (j.error || st);
+      if (st === 200 && $('fhir-label').textContent === label) {
+        $('fhir-token').textContent = '';
+        $('fhir-token-box').hidden = true;
+      }
+      tokens();
+    });
+  }
+
+  function tokens() {
+    get('/api/fhir-tokens', function (j) {
+      var ul = $('fhir-tokens');
+      ul.textContent = '';
+      j.tokens.forEach(function (t) {
+        var li = h('li', { 'data-label': t.label, 'data-state': t.state },
+                   t.label + ' \u00B7 issued by ' + t.issued_by + ' ' + day(t.issued) + ' \u00B7 ' +
+                   (t.state === 'live' ? 'until ' + day(t.expires) : t.state) + ' ');
+        if (t.state === 'live') {
+          var b = h('button', { type: 'button', 'data-revoke': t.label }, 'Revoke');
+          b.addEventListener('click', function () { revoke(t.label); });
+          li.appendChild(b);
+        }
+        ul.appendChild(li);
+      });
+    });
+  }
+
   function fhirAccess() {
     get('/api/me', function (me) {
       if (me.role !== 'charge') return;
@@ -218,15 +247,14 @@
           $('fhir-label').textContent = j.label;
           $('fhir-expires').textContent = day(j.expires);
           $('fhir-token-box').hidden = false;
+          tokens();
         });
       });
       $('fhir-revoke-form').addEventListener('submit', function (ev) {
         ev.preventDefault();
-        var label = $('fhir-revoke-label').value.trim();
-        post('/api/fhir-token/revoke', 'label=' + encodeURIComponent(label), function (st, j) {
-          $('fhir-msg').textContent = st === 200 ? 'Revoked ' + label : 'Not revoked: ' + (j.error || st);
-        });
+        revoke($('fhir-revoke-label').value.trim());
       });
+      tokens();
     });
   }
 

@@ -99,11 +99,15 @@ def check_fhir_token(fx):
     path = '/fhir/QuestionnaireResponse?subject=Patient/P-1001'
     r = sf.http_request(fx.hport, 'GET', path, headers={'Authorization': 'Bearer ' + token})
     assert r.status == 200 and r.json()['total'] == 10, (r.status, r.body[:200])
-    d.find_element(By.ID, 'fhir-revoke-label').send_keys(label)
-    bk.click(d, '#fhir-revoke-form button')
+    bk.wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, '#fhir-tokens button[data-revoke="%s"]' % label),
+            'the new token listed with its Revoke button')
+    bk.click(d, '#fhir-tokens button[data-revoke="%s"]' % label)
     bk.wait(d, lambda d: d.find_element(By.ID, 'fhir-msg').text == 'Revoked ' + label, 'revoked')
     r = sf.http_request(fx.hport, 'GET', path, headers={'Authorization': 'Bearer ' + token})
     assert r.status == 401, r.status
+    bk.wait(d, lambda d: d.find_element(By.CSS_SELECTOR, '#fhir-tokens li[data-label="%s"]' % label)
+            .get_attribute('data-state') == 'revoked', 'the token listed as revoked')
+    bk.shot(d, 'station-course-ehr.png')
     bk.check_console(d)
 
 

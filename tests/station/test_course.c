@@ -262,6 +262,12 @@ static void test_tokens(void)
     CHECK_INT_EQ(record_token_revoke(r, "k-1", T0 + 2), 0);
     CHECK_INT_EQ(record_token_check(r, "abc", T0 + 3), HV_ENOTFOUND);
     CHECK_INT_EQ(record_token_revoke(r, "k-1", T0 + 4), HV_ENOTFOUND);
+    CHECK_INT_EQ(record_token_add(r, "def", "k-2", "alex", T0 + 5, T0 + DAY), 0);
+    char *list = course_tokens(r, T0 + 6);
+    CHECK(list && strstr(list, "{\"tokens\":[{\"label\":\"k-2\",\"issued_by\":\"alex\","));
+    CHECK(list && strstr(list, "\"state\":\"live\"") && strstr(list, "\"state\":\"revoked\""));
+    CHECK(list && !strstr(list, "abc") && !strstr(list, "def"));   /* never the hashes */
+    free(list);
     record_close(r);
 }
 

@@ -156,6 +156,13 @@ class Fhir(unittest.TestCase):
         self.assertEqual(os.stat(db).st_mode & 0o777, 0o600)
         self.assertTrue(any(e["action"] == "fhir_token_issue" and e["detail"] == t["label"]
                             for e in audit_lines(self.c)))
+        listed = self.c.login("alex").get("/api/fhir-tokens")
+        self.assertEqual(listed.status, 200)
+        mine = [x for x in listed.json()["tokens"] if x["label"] == t["label"]]
+        self.assertEqual(mine[0]["state"], "live")
+        self.assertEqual(mine[0]["issued_by"], "alex")
+        self.assertNotIn(t["token"].encode(), listed.body)
+        self.assertEqual(self.c.login("sam").get("/api/fhir-tokens").status, 403)
 
     def test_search_bundle_validates_and_keeps_bytes(self):
         token = self.issue().json()["token"]
