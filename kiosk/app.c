@@ -337,8 +337,6 @@ static void save_pin_lock(struct app *a)
     save_end(a);
 }
 
-static enum pin_result pin_result_apply(struct app *a, const char *who, int64_t now);
-
 /* P/room/R/kiosk/event {"id","event":"pin_locked","failures","until","ts"}, through the outbox. */
 static void send_pin_locked(struct app *a, int64_t now)
 {
@@ -369,77 +367,41 @@ static void send_pin_locked(struct app *a, int64_t now)
 bool app_pin_begin(struct app *a, const char *pin, int64_t now)
 {
     a->dirty = true;
-    if (pin_lock_locked(&a->staff.lock, now))
-        return false;
-    if (a->staff.checking) {  /* typed during a check: next, in order */
-        snprintf(a->staff.next_pin, sizeof a->staff.next_pin, "%s", pin);
-        return true;
-    }
-    snprintf(a->staff.check_pin, sizeof a->staff.check_pin, "%s", pin);
-    a->staff.checking = true;
-    return true;
-}
-
-/* The PIN typed during the last check, if any, is checked now (unless the pad locked). */
-static void pin_next(struct app *a, int64_t now)
-{
-    char pin[sizeof a->staff.next_pin];
-
-    if (!a->staff.next_pin[0])
-        return;
-    memcpy(pin, a->staff.next_pin, sizeof pin);
-    explicit_bzero(a->staff.next_pin, sizeof a->staff.next_pin);
-    if (!a->staff.menu_open)
-        app_pin_begin(a, pin, now);
-    explicit_bzero(pin, sizeof pin);
+    return staff_pin_begin(&a->staff, pin, now);
 }
 
 enum pin_result app_pin_checked(struct app *a, const char *who, int64_t now)
 {
-    enum pin_result r = pin_result_apply(a, who, now);
-
-    pin_next(a, now);
-    return r;
-}
-
-static enum pin_result pin_result_apply(struct app *a, const char *who, int64_t now)
-{
+    char next[STAFF_PIN_MAX + 1];
+    bool lock_changed;
     int64_t locked_ms;
+    enum staff_outcome r = staff_pin_checked(&a->staff, who, now, &lock_changed, &locked_ms);
 
-    a->staff.checking = false;
-    explicit_bzero(a->staff.check_pin, sizeof a->staff.check_pin);
     a->dirty = true;
-    if (who) {
-        snprintf(a->staff.who, sizeof a->staff.who, "%s", who);
-        if (a->staff.lock.failures) {
-            pin_lock_reset(&a->staff.lock);
-            save_pin_lock(a);
-        }
-        a->staff.pin_open = false;
-        a->staff.menu_open = true;
-        a->staff.menu_until_ms = now + 60000;
-        a->staff.wrong_ms = 0;
+    if (lock_changed)
+        save_pin_lock(a);
+    if (r == STAFF_OPENED)
         log_info("staff menu opened (%s)", who);
-        return PIN_RESULT_OK;
-    }
-    a->staff.wrong_ms = now;
-    locked_ms = pin_lock_fail(&a->staff.lock, now);
-    save_pin_lock(a);
-    if (!locked_ms) {
+    else if (r == STAFF_WRONG)
         log_warn("staff PIN: wrong (%d in a row)", a->staff.lock.failures);
-        return PIN_RESULT_WRONG;
-    }
-    log_warn("staff PIN: %d wrong in a row; the PIN pad is locked for %lld s",
-             a->staff.lock.failures, (long long)(locked_ms / 1000));
-    send_pin_locked(a, now);
-    return PIN_RESULT_LOCKED;
+    else
+        log_warn("staff PIN: %d wrong in a row; the PIN pad is locked for %lld s",
+                 a->staff.lock.failures, (long long)(locked_ms / 1000));
+    if (r == STAFF_LOCKED)
+        send_pin_locked(a, now);
+    /* The PIN typed during the check, if any, is checked now (unless the pad locked). */
+    if (staff_pin_take_next(&a->staff, next))
+        staff_pin_begin(&a->staff, next, now);
+    explicit_bzero(next, sizeof next);
+    return r == STAFF_OPENED ? PIN_RESULT_OK : r == STAFF_WRONG ? PIN_RESULT_WRONG
+                                                                : PIN_RESULT_LOCKED;
 }
 
 enum pin_result app_pin_submit(struct app *a, const char *pin, int64_t now)
 {
     if (!app_pin_begin(a, pin, now))
         return PIN_RESULT_LOCKED;
-    return app_pin_checked(a, kcfg_pin_who(a->cfg, a->staff.check_pin), now);
+    return app_pin_checked(a, kcfg_pin_who(a->cfg, staff_pin_to_check(&a->staff)), now);
 }
 
 /* ---- the visit ------------------------------------------------------------------------------- */
@@ -461,7 +423,8 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
         return;  /* nothing changes: no write, no status (a flood of these must not fsync) */
     a->phase_since_ms = now;
     a->phase = p;
-    app_forms_phase(a, old, now);
+    if (a->visit_ops)
+        a->visit_ops->phase(a, old, now);
     a->checkin = CHECKIN_NONE;
     a->next_checkin_ms = checkins_apply(p) ? now + a->cfg->checkin_ms : 0;
     save_visit(a);
@@ -472,8 +435,8 @@ void app_set_phase(struct app *a, enum phase p, int64_t now)
 
 void app_begin_visit(struct app *a, const char *visit, const char *lang, int64_t now)
 {
-    if (a->visit[0])
-        app_forms_end_visit(a, now);  /* a visit begun over another: its forms end first */
+    if (a->visit[0] && a->visit_ops)
+        a->visit_ops->end_visit(a, now);  /* a visit begun over another: its forms end first */
     snprintf(a->visit, sizeof a->visit, "%s", visit);
     if (lang && lang[0])  /* else the language chosen on the welcome screen */
         snprintf(a->lang, sizeof a->lang, "%s", lang);
@@ -486,7 +449,8 @@ void app_end_visit(struct app *a, int64_t now)
 {
     if (!a->visit[0] && a->phase == PHASE_IDLE)
         return;  /* no visit to end: nothing to write */
-    app_forms_end_visit(a, now);
+    if (a->visit_ops)
+        a->visit_ops->end_visit(a, now);
     if (a->visit[0])
         strcpy(a->lang, "en");  /* the next patient chooses afresh on the welcome screen */
     a->phase = PHASE_IDLE;
@@ -560,7 +524,7 @@ int64_t app_tick(struct app *a, int64_t now)
         a->dirty = true;
     }
     if (a->next_checkin_ms && now >= a->next_checkin_ms && checkins_apply(a->phase)) {
-        if (a->checkin == CHECKIN_NONE && !a->staff.menu_open) {
+        if (a->checkin == CHECKIN_NONE && !staff_menu_is_open(&a->staff)) {
             a->checkin = CHECKIN_PROMPT;
             a->checkin_shown_ms = now;
             a->dirty = true;
@@ -573,12 +537,8 @@ int64_t app_tick(struct app *a, int64_t now)
         save_visit(a);
         raise_call(a, REASON_READY, "observation time is over", now);
     }
-    if (a->staff.menu_open && now >= a->staff.menu_until_ms) {
-        a->staff.menu_open = false;  /* a quiet minute: lock the staff menu again */
+    if (staff_tick(&a->staff, now, &next))
         a->dirty = true;
-    }
-    if (a->staff.menu_open && a->staff.menu_until_ms < next)
-        next = a->staff.menu_until_ms;
     if (a->checkin == CHECKIN_PROMPT && a->checkin_shown_ms + a->cfg->checkin_timeout_ms < next)
         next = a->checkin_shown_ms + a->cfg->checkin_timeout_ms;
     if (a->checkin == CHECKIN_THANKS && a->checkin_shown_ms + CHECKIN_THANKS_MS < next)

@@ -16,12 +16,26 @@
 #include "formrun.h"
 #include "kcfg.h"
 #include "mqtt.h"
+#include "staff.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
 struct outbox;
 struct journal;
+struct app;
+
+/*
+ * What follows the visit's course (app_forms_attach sets the questionnaires'), so
+ * that app.c calls forward and app_forms.c back, with no circle between them.
+ */
+struct app_visit_ops {
+    /* The phase changed from old: the old run's unfinished forms are sent as stopped,
+     * and the new phase's forms begin. */
+    void (*phase)(struct app *a, enum phase old, int64_t now_ms);
+    /* The visit ends: unfinished forms are sent as stopped; the journal forgets it. */
+    void (*end_visit)(struct app *a, int64_t now_ms);
+};
 struct sound;
 
 /* How the model sends: over MQTT in the kiosk (main.c), nowhere in unit tests (NULL). */
@@ -85,21 +99,8 @@ struct app {
     int64_t next_checkin_ms;    /* wall clock of the next prompt (0: none scheduled) */
     int64_t checkin_shown_ms;
 
-    /* staff: a long press on the hidden corner, then the PIN, then the menu */
-    struct {
-        int64_t corner_down_ms; /* when a press in the staff corner began (0: none) */
-        bool pin_open;          /* PIN pad showing */
-        char pin[9];            /* digits typed so far */
-        int pin_len;
-        bool menu_open;         /* unlocked: staff menu showing */
-        int64_t menu_until_ms;  /* the menu locks itself again after a quiet minute */
-        char who[HV_NAME_MAX];  /* whose PIN opened it: the bedside clear's "by" */
-        struct pin_lock lock;   /* wrong PINs in a row, and the lockout (persisted) */
-        bool checking;          /* check_pin is being checked (off the main thread) */
-        char check_pin[9];
-        char next_pin[9];       /* typed meanwhile: checked next ("" : none) */
-        int64_t wrong_ms;       /* when a wrong PIN was entered (0: not lately) */
-    } staff;
+    /* staff: a long press on the hidden corner, then the PIN, then the menu (staff.h) */
+    struct staff staff;
     bool dirty;                 /* something changed: redraw */
 
     /* publishes in flight: MQTT message id -> outbox sequence number */
@@ -109,6 +110,10 @@ struct app {
     bool replayed;              /* the outbox left by an earlier run has been re-sent */
     char topic_status[HV_TOPIC_MAX];
     char topic_call[HV_TOPIC_MAX];  /* P/room/R/kiosk/call */
+
+    /* What follows the visit (app_forms.c's questionnaires, once attached; NULL: nothing):
+     * app.c tells it and knows nothing of forms. */
+    const struct app_visit_ops *visit_ops;
 
     /* questionnaires (app_forms.c) */
     struct qn_set *forms;       /* owned; NULL: no forms (the intake's plain checklist) */
@@ -197,11 +202,6 @@ void app_forms_free(struct app *a);
  * journaled.  An event that does not fit the run now is ignored.
  */
 void app_form_event(struct app *a, const struct run_event *ev, int64_t now_ms);
-/* The phase changed from old (app_set_phase): the old run's unfinished forms are sent
- * as stopped, and the new phase's forms begin. */
-void app_forms_phase(struct app *a, enum phase old, int64_t now_ms);
-/* The visit ends: unfinished forms are sent as stopped; the journal forgets the visit. */
-void app_forms_end_visit(struct app *a, int64_t now_ms);
 
 /* ---- for app*.c only ---- */
 

@@ -120,11 +120,32 @@ static void begin_run(struct app *a)
     a->dirty = true;
 }
 
+/* ---- what follows the visit (struct app_visit_ops) ------------------------------------------ */
+
+static void forms_phase(struct app *a, enum phase old, int64_t now)
+{
+    abandon(a, now);
+    if (a->journal && a->visit[0] && old != PHASE_IDLE)
+        journal_close_run(a->journal, a->visit, old);
+    begin_run(a);
+}
+
+static void forms_end_visit(struct app *a, int64_t now)
+{
+    abandon(a, now);
+    if (a->journal && a->visit[0])
+        journal_forget(a->journal, a->visit);
+    run_init(&a->run, NULL, PHASE_IDLE);
+}
+
+static const struct app_visit_ops forms_ops = { forms_phase, forms_end_visit };
+
 void app_forms_attach(struct app *a, struct qn_set *set, struct journal *j, int64_t now)
 {
     qn_set_free(a->forms);
     a->forms = set;
     a->journal = j;
+    a->visit_ops = &forms_ops;
     begin_run(a);
 }
 
@@ -174,20 +195,4 @@ void app_form_event(struct app *a, const struct run_event *ev, int64_t now)
         log_error("journal: a tap could not be saved; a restart now would ask it again");
     a->run = next;
     a->dirty = true;
-}
-
-void app_forms_phase(struct app *a, enum phase old, int64_t now)
-{
-    abandon(a, now);
-    if (a->journal && a->visit[0] && old != PHASE_IDLE)
-        journal_close_run(a->journal, a->visit, old);
-    begin_run(a);
-}
-
-void app_forms_end_visit(struct app *a, int64_t now)
-{
-    abandon(a, now);
-    if (a->journal && a->visit[0])
-        journal_forget(a->journal, a->visit);
-    run_init(&a->run, NULL, PHASE_IDLE);
 }

@@ -44,7 +44,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define STAFF_HOLD_MS 2000   /* a long press on the hidden corner opens the PIN pad */
 #define CMD_PER_S 20         /* kiosk/cmd messages a second that reach the main loop */
 
 struct options {
@@ -343,7 +342,7 @@ static void on_down(struct kiosk *k, int x, int y, int64_t now)
 {
     k->down_x = x;
     k->down_y = y;
-    k->app.staff.corner_down_ms = ui_hit(ui_staff_corner(&k->ui), x, y) ? now : 0;
+    staff_press_down(&k->app.staff, ui_hit(ui_staff_corner(&k->ui), x, y), now);
 }
 
 static void on_up(struct kiosk *k, int x, int y, int64_t now)
@@ -351,23 +350,15 @@ static void on_up(struct kiosk *k, int x, int y, int64_t now)
     struct app *a = &k->app;
     SDL_Rect help = ui_help_rect(&k->ui);
 
-    if (a->staff.corner_down_ms && ui_hit(ui_staff_corner(&k->ui), x, y)) {
-        if (now - a->staff.corner_down_ms >= STAFF_HOLD_MS && !a->staff.menu_open) {
-            a->staff.pin_open = true;
-            a->staff.pin_len = 0;
-            a->staff.pin[0] = '\0';
-            a->dirty = true;
-        }
-        a->staff.corner_down_ms = 0;
+    if (staff_press_up(&a->staff, ui_hit(ui_staff_corner(&k->ui), x, y), now)) {
+        a->dirty = true;
         return;
     }
-    a->staff.corner_down_ms = 0;
     if (ui_hit(help, x, y) && ui_hit(help, k->down_x, k->down_y)) {
         app_help_pressed(a, now);  /* before any screen or overlay: help always works */
         return;
     }
-    if (a->staff.menu_open)
-        a->staff.menu_until_ms = now + 60000;
+    staff_touched(&a->staff, now);
     screen_current(a)->tap(a, &k->ui, x, y, now);
 }
 
@@ -602,15 +593,16 @@ static void *pin_main(void *arg)
 /* Starts checking the PIN the pad took (app_pin_begin), unless a check runs already. */
 static void check_pin(struct kiosk *k)
 {
+    const char *pin = staff_pin_to_check(&k->app.staff);
     struct pin_job *job;
     pthread_t t;
 
-    if (!k->app.staff.checking || k->pin_busy)
+    if (!pin || k->pin_busy)
         return;
     job = malloc(sizeof *job);
     if (job) {
         job->pins = k->cfg.pins;
-        snprintf(job->pin, sizeof job->pin, "%s", k->app.staff.check_pin);
+        snprintf(job->pin, sizeof job->pin, "%s", pin);
     }
     if (job && pthread_create(&t, NULL, pin_main, job) == 0) {
         pthread_detach(t);

@@ -15,8 +15,9 @@
  * 0.2 s per check here), so such a search takes half an hour per hash instead
  * of seconds.
  *
- * The lockout: PIN_FREE_TRIES wrong PINs in a row are free; each one after
- * that locks the pad for PIN_LOCK_FIRST_MS, doubling up to PIN_LOCK_MAX_MS.
+ * The lockout: the PIN_FREE_TRIES-th wrong PIN in a row locks the pad for
+ * PIN_LOCK_FIRST_MS, and each one after it for twice as long, up to
+ * PIN_LOCK_MAX_MS (docs/protocol.md: "after 3 wrong PINs in a row").
  * A right PIN resets the count.  The state is the caller's to persist.
  */
 #ifndef HAVEN_KIOSK_PIN_H

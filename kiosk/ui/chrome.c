@@ -55,7 +55,7 @@ void ui_draw_help(struct ui *ui, const struct app *a)
 /* Staff overlays show the link themselves and need the whole screen for their keys. */
 static bool banner_shown(const struct app *a)
 {
-    return !a->connected && !a->staff.pin_open && !a->staff.menu_open;
+    return !a->connected && !staff_pad_is_open(&a->staff) && !staff_menu_is_open(&a->staff);
 }
 
 /*

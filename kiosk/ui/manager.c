@@ -132,9 +132,9 @@ static const struct screen *const phase_screens[PHASE_COUNT] = {
 
 const struct screen *screen_current(const struct app *a)
 {
-    if (a->staff.menu_open)
+    if (staff_menu_is_open(&a->staff))
         return &screen_staff;
-    if (a->staff.pin_open)
+    if (staff_pad_is_open(&a->staff))
         return &screen_pin;
     if (a->checkin == CHECKIN_PROMPT || a->checkin == CHECKIN_THANKS)
         return &screen_checkin;

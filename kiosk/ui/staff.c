@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PIN_WRONG_SHOWN_MS 30000
 
 /* ---- the staff PIN pad ---------------------------------------------------------------------- */
 
@@ -51,19 +50,19 @@ static void pin_side(const struct app *a, struct ui *ui, const struct frame *f, 
 {
     const struct theme *t = ui->theme;
     int x = f->help.x, w = f->w - f->m - x, y = f->m;
-    float d = fminf((float)ui_mm(ui, 2.5), w / (3.0f * (sizeof a->staff.pin - 1)));  /* 8 fit */
+    float d = fminf((float)ui_mm(ui, 2.5), w / (3.0f * STAFF_PIN_MAX));  /* 8 fit */
+    int64_t until = staff_locked_until(&a->staff, now);
 
     y += ui_text(ui, FONT_TITLE, x, y, w, ALIGN_LEFT, t->text, str(a, STR_PIN_TITLE)) + f->gap;
-    for (int i = 0; i < a->staff.pin_len; i++)
+    for (int i = 0; i < staff_pad_len(&a->staff); i++)
         disc(ui->ren, x + d + i * d * 3, y + d, d, t->text);
     y += (int)(2 * d) + f->gap;
-    if (pin_lock_locked(&a->staff.lock, now)) {  /* too many wrong PINs: until when */
+    if (until) {  /* too many wrong PINs: until when */
         char at[16], text[256];
-        clock_text(a->staff.lock.until_ms + 59999, at, sizeof at);  /* the minute after */
+        clock_text(until + 59999, at, sizeof at);  /* the minute after */
         str_fill(text, sizeof text, str(a, STR_PIN_LOCKED), at, NULL);
         ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, text);
-    } else if (a->staff.pin_len == 0 && a->staff.wrong_ms &&
-               now - a->staff.wrong_ms < PIN_WRONG_SHOWN_MS) {
+    } else if (staff_says_wrong(&a->staff, now)) {
         ui_text(ui, FONT_BODY, x, y, w, ALIGN_LEFT, t->text, str(a, STR_PIN_WRONG));
     }
 }
@@ -87,23 +86,19 @@ static void pin_draw(const struct app *a, struct ui *ui, const struct view *v, i
     pin_side(a, ui, &v->f, now);
 }
 
-static void pin_clear(struct app *a)
-{
-    memset(a->staff.pin, 0, sizeof a->staff.pin);
-    a->staff.pin_len = 0;
-}
-
 static void pin_enter(struct app *a, int64_t now)
 {
-    a->staff.wrong_ms = 0;
+    staff_pad_shown(&a->staff);
 }
 
 /* OK: the PIN goes to be checked (main.c, off this thread); app_pin_checked opens the menu. */
 static void pin_submit(struct app *a, int64_t now)
 {
-    if (a->staff.pin_len > 0)
-        app_pin_begin(a, a->staff.pin, now);
-    pin_clear(a);
+    char pin[STAFF_PIN_MAX + 1];
+
+    if (staff_pad_take(&a->staff, pin))
+        app_pin_begin(a, pin, now);
+    explicit_bzero(pin, sizeof pin);
 }
 
 static void pin_press(struct app *a, const struct view *v, const struct screen_target *t,
@@ -111,19 +106,12 @@ static void pin_press(struct app *a, const struct view *v, const struct screen_t
 {
     int i = t->i;
 
-    if (pin_labels[i]) {
-        if (a->staff.pin_len < (int)sizeof a->staff.pin - 1) {
-            a->staff.pin[a->staff.pin_len++] = pin_labels[i][0];
-            a->staff.pin[a->staff.pin_len] = '\0';
-        }
-        a->staff.wrong_ms = 0;
-    } else if (i == 9) {
-        pin_clear(a);
-        a->staff.wrong_ms = 0;
-        a->staff.pin_open = false;
-    } else {
+    if (pin_labels[i])
+        staff_pad_digit(&a->staff, pin_labels[i][0]);
+    else if (i == 9)
+        staff_pad_cancel(&a->staff);
+    else
         pin_submit(a, now);
-    }
     a->dirty = true;
 }
 
@@ -333,10 +321,10 @@ static void staff_press(struct app *a, const struct view *v, const struct screen
         break;
     case SB_CLEAR:
         if (a->call != CALL_UI_NONE)
-            app_clear_call_bedside(a, a->staff.who[0] ? a->staff.who : "staff", now);
+            app_clear_call_bedside(a, staff_who(&a->staff), now);
         break;
     case SB_CLOSE:
-        a->staff.menu_open = false;
+        staff_menu_close(&a->staff);
         break;
     default:
         app_set_phase(a, (enum phase)(PHASE_INTAKE + (t->what - SB_INTAKE)), now);

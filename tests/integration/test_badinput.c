@@ -277,6 +277,23 @@ ROOM_TEST(test_malformed_acks_clears_and_status_dropped)
 
 /* ---- a flood -------------------------------------------------------------------------------- */
 
+/* What the log accounts for: lines about dropped messages plus the counts suppressed. */
+static long flood_reported(struct room_kit *t, int *lines)
+{
+    char *log = hv_read_file(t->f.log_path);
+    long suppressed = 0;
+
+    *lines = log_count(t, "dropped message");
+    for (const char *p = log; p && (p = strstr(p, " similar suppressed")); p++) {
+        const char *q = p;
+        while (q > log && q[-1] >= '0' && q[-1] <= '9')
+            q--;
+        suppressed += strtol(q, NULL, 10);
+    }
+    free(log);
+    return suppressed;
+}
+
 ROOM_TEST(test_flood_is_rate_limited)
 {
     enum { FLOOD = 5000 };
@@ -297,10 +314,13 @@ ROOM_TEST(test_flood_is_rate_limited)
      * spent its input budget) still pages promptly. */
     int64_t t1 = hv_now_us();
     KIOSK_PUB(t, CALL, "{\"id\":\"good-1\",\"reason\":\"help\"}");
-    hv_msg *m = hv_client_expect_msg(t->pager, rf_topic(&t->f, "page/+"), 2000);
+    /* Under valgrind memcheck haven-room runs 20-50x slower: there it proves the call was
+     * not starved, not how prompt it is. */
+    hv_msg *m = hv_client_expect_msg(t->pager, rf_topic(&t->f, "page/+"),
+                                     rf_valgrind() ? 20000 : 2000);
     CHECK(m != NULL);
     if (m) {
-        CHECK((double)(m->recv_us - t1) / 1e6 < 2.0);
+        CHECK((double)(m->recv_us - t1) / 1e6 < (rf_valgrind() ? 20.0 : 2.0));
         CHECK_CALL(m->payload, "good-1", "chair-1", "Chair 1", "assist", "help", "open", 0, NULL,
                    NULL);
     }
@@ -308,29 +328,27 @@ ROOM_TEST(test_flood_is_rate_limited)
     CHECK(hv_proc_wait(t->f.room, 0) == -1);
 
     /* Once the flood stops, the controller reports what it suppressed by itself,
-     * within a second or two, without waiting for another bad message. */
-    CHECK(wait_log(&t->f, "dropped messages: ", 3000));
-
-    int lines = log_count(t, "dropped message");
+     * within a second or two, without waiting for another bad message: on the next
+     * line it logs, or in a line of its own ("dropped messages: N similar suppressed")
+     * when there is none.  (Waiting for that line alone failed when the next line had
+     * carried the count.)  Logged plus suppressed is what arrived (QoS 0 may lose a few). */
+    int lines = 0;
+    long suppressed = 0;
+    int64_t end = hv_now_us() + (rf_valgrind() ? 20000 : 3000) * 1000LL;
+    while ((suppressed = flood_reported(t, &lines)) + lines < FLOOD * 9 / 10 && hv_now_us() < end)
+        hv_sleep_ms(20);
     fprintf(stderr, "flood: %d messages in %.2f s, %d 'dropped message' lines\n", FLOOD, flood_s,
             lines);
     CHECK(lines >= 20);   /* it was logged ... */
     CHECK(lines < 200);   /* ... but not line by line */
     LOG_HAS(t, "suppressed");
-    /* ... with an honest count: logged plus suppressed is what arrived (QoS 0 may lose a few). */
-    long suppressed = 0;
-    char *log = hv_read_file(t->f.log_path);
-    for (const char *p = log; p && (p = strstr(p, " similar suppressed")); p++) {
-        const char *q = p;
-        while (q > log && q[-1] >= '0' && q[-1] <= '9')
-            q--;
-        suppressed += strtol(q, NULL, 10);
-    }
-    free(log);
     fprintf(stderr, "flood: %ld reported as suppressed\n", suppressed);
     CHECK(lines + suppressed <= FLOOD + 1);
     CHECK(lines + suppressed >= FLOOD * 9 / 10);
-    CHECK(hv_client_expect_none(t->pager, rf_topic(&t->f, "page/+"), 0));
+    /* The flood never paged (good-1 may have escalated meanwhile: that is its own). */
+    for (hv_msg *p; (p = hv_client_expect_msg(t->pager, rf_topic(&t->f, "page/+"), 0));
+         hv_msg_free(p))
+        CHECK(strstr(p->payload, "\"room\":\"chair-3\"") == NULL);
 }
 
 int main(void)
