@@ -12,7 +12,8 @@
  * transaction each), a realistic PHQ-9 with its texts (~2.4 kB) and GAD-7.
  * Prints ingest rate, store size per response, and p50/p99 of a course read
  * (what the course page needs) and of a walk over one patient's stored JSON
- * (what the FHIR search and the CSV export need).
+ * (what the FHIR search and the CSV export need), and of what the station's
+ * routes build from them: the course page's JSON and the FHIR searchset Bundle.
  *
  * Baselines, measured in the same run on the same file: ingest against a bare
  * INSERT of the same JSON into a one-column table (the cost of SQLite itself),
@@ -20,6 +21,7 @@
  * there is).  Exit status: 0, 1 when something did not work, 2 on a usage error.
  */
 #include "clock.h"
+#include "course.h"
 #include "harness.h"
 #include "record.h"
 
@@ -154,7 +156,7 @@ static int run(int npatients, int ninf, int nq, const char *dir)
 {
     char path[600], *json = malloc(16384), patient[32], visit[32], id[40];
     int64_t nresp = 0;
-    double t0, t_ingest, *lat = malloc(sizeof(double) * (size_t)nq * 3);
+    double t0, t_ingest, *lat = malloc(sizeof(double) * (size_t)nq * 5);
     record *r;
     size_t len = 0, phq_len = 0;
 
@@ -220,6 +222,20 @@ static int run(int npatients, int ninf, int nq, const char *dir)
             return 1;
         sqlite3_reset(pk);
         lat[2 * nq + q] = (now_s() - t) * 1e3;
+        /* What GET /api/course and GET /fhir/QuestionnaireResponse build (station/course.c). */
+        char *text;
+        int status;
+        t = now_s();
+        if (record_course(r, patient, T0 + 30 * DAY, 14, &c) != 0 || !(text = course_json(&c, 14)))
+            return 1;
+        lat[3 * nq + q] = (now_s() - t) * 1e3;
+        free(text);
+        t = now_s();
+        text = course_bundle(r, patient, "https://station:8443", T0, &status);
+        if (!text || status != 0)
+            return 1;
+        lat[4 * nq + q] = (now_s() - t) * 1e3;
+        free(text);
     }
     sqlite3_finalize(pk);
     sqlite3_close(raw);
@@ -228,6 +244,8 @@ static int run(int npatients, int ninf, int nq, const char *dir)
     double c50 = pct(lat, nq, 0.5), c99 = pct(lat, nq, 0.99);
     double w50 = pct(lat + nq, nq, 0.5), w99 = pct(lat + nq, nq, 0.99);
     double k50 = pct(lat + 2 * nq, nq, 0.5), k99 = pct(lat + 2 * nq, nq, 0.99);
+    double j50 = pct(lat + 3 * nq, nq, 0.5), j99 = pct(lat + 3 * nq, nq, 0.99);
+    double b50 = pct(lat + 4 * nq, nq, 0.5), b99 = pct(lat + 4 * nq, nq, 0.99);
     phq9_json(json, 16384, "resp-x", "V-x", "P-x", 12345u);
     double base_rate = baseline_ingest(dir, (int)(nresp < 20000 ? nresp : 20000), json, phq_len);
     double rate = nresp / t_ingest;
@@ -243,6 +261,10 @@ static int run(int npatients, int ninf, int nq, const char *dir)
     printf("  walk of one patient's %d responses (FHIR search, CSV): p50 %.3f ms  p99 %.3f ms\n",
            2 * ninf, w50, w99);
     printf("  primary-key lookup: p50 %.3f ms  p99 %.3f ms\n", k50, k99);
+    printf("  course page JSON (record_course + course_json): p50 %.3f ms  p99 %.3f ms\n",
+           j50, j99);
+    printf("  FHIR searchset Bundle (course_bundle, %d entries): p50 %.3f ms  p99 %.3f ms\n",
+           2 * ninf, b50, b99);
     free(json);
     free(lat);
     return 0;

@@ -14,6 +14,8 @@
  * the HTTP thread (cheap), so refused attempts never take a place in it.
  */
 #include "http.h"
+#include "course.h"
+#include "err.h"
 #include "log.h"
 #include "report.h"
 #include "station.h"
@@ -23,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/crypto.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #define BODY_MAX 8192                 /* a POST body; past it: 413 */
@@ -799,6 +803,289 @@ static enum MHD_Result do_report(struct MHD_Connection *c, const struct http_ser
     return send_reply(c, h, &rp);
 }
 
+/* ---- the course pages and the FHIR read endpoint (issue 14 part 2) ------------------------ */
+
+#define FHIR_TOKEN_DAYS 30
+#define FHIR_TOKEN_HEX 64                 /* 256 random bits */
+#define FHIR_TYPE "application/fhir+json"
+
+/* What one course request asks of the store (station_with_record's ctx). */
+enum course_what { COURSE_PAGE, COURSE_CSV, COURSE_PATIENTS, COURSE_BUNDLE, COURSE_TOKEN_CHECK,
+                   COURSE_TOKEN_ADD, COURSE_TOKEN_REVOKE, COURSE_TOKENS };
+
+struct course_q {
+    enum course_what what;
+    const char *patient, *base, *hash, *label, *by;
+    int64_t now;
+    char *text;                  /* the reply (malloc'd) */
+};
+
+static int course_in_store(record *r, int dropout_days, void *ctx)
+{
+    struct course_q *q = ctx;
+    struct record_course *c;
+    int rc = 0;
+
+    switch (q->what) {
+    case COURSE_PATIENTS:
+        q->text = course_patients(r, q->now, dropout_days);
+        return q->text ? 0 : HV_ENOMEM;
+    case COURSE_BUNDLE:
+        q->text = course_bundle(r, q->patient, q->base, q->now, &rc);
+        return rc;
+    case COURSE_TOKEN_CHECK:
+        return record_token_check(r, q->hash, q->now);
+    case COURSE_TOKEN_ADD:
+        return record_token_add(r, q->hash, q->label, q->by, q->now,
+                                q->now + (int64_t)FHIR_TOKEN_DAYS * 86400000);
+    case COURSE_TOKEN_REVOKE:
+        return record_token_revoke(r, q->label, q->now);
+    case COURSE_TOKENS:
+        q->text = course_tokens(r, q->now);
+        return q->text ? 0 : HV_EDB;
+    default:
+        break;
+    }
+    if (!(c = malloc(sizeof *c)))
+        return HV_ENOMEM;
+    rc = record_course(r, q->patient, q->now, dropout_days, c);
+    if (rc == 0)
+        q->text = q->what == COURSE_CSV ? course_csv(c) : course_json(c, dropout_days);
+    free(c);
+    return rc == 0 && !q->text ? HV_ENOMEM : rc;
+}
+
+/* A patient key from the query (name): NULL when absent or not an id (bounded: < 64). */
+static const char *patient_arg(struct MHD_Connection *c, const char *name, const char *prefix)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    size_t n = strlen(prefix);
+
+    if (!v || strncmp(v, prefix, n) != 0)
+        return NULL;
+    v += n;
+    return ids_valid(v) && strlen(v) < RECORD_KEY_MAX ? v : NULL;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, const struct http_server *h,
+                                 unsigned status, const char *type, char *text,
+                                 const char *disposition)
+{
+    struct reply rp = { status, type, text, strlen(text), MHD_RESPMEM_MUST_FREE, NULL, NULL,
+                        disposition };
+    return send_reply(c, h, &rp);
+}
+
+/* GET /api/course, /api/course.csv, /api/patients: a session's, audited. */
+static enum MHD_Result do_course(struct MHD_Connection *c, const struct http_server *h,
+                                 enum course_what what)
+{
+    static const char *const action[] = { "course_view", "course_export", "patients_list" };
+    struct course_q q = { .what = what, .now = clock_now_ms() };
+    struct session se;
+    struct http_client cl;
+    char addr[64], disp[128];
+    int rc;
+
+    if (!session_of(c, h, &se))
+        return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+    client_of(c, &cl, addr, sizeof addr);
+    if (what != COURSE_PATIENTS && !(q.patient = patient_arg(c, "patient", ""))) {
+        station_audit_http(h->st, &se, NULL, action[what], "bad patient key", &cl, false);
+        return send_error(c, h, MHD_HTTP_BAD_REQUEST, "patient must be a key ([A-Za-z0-9._:-])");
+    }
+    rc = station_with_record(h->st, course_in_store, &q);
+    station_audit_http(h->st, &se, NULL, action[what], q.patient, &cl, rc == 0);
+    if (rc == HV_ENOTFOUND)
+        return send_error(c, h, MHD_HTTP_NOT_FOUND, "no visit for this patient");
+    if (rc != 0 || !q.text) {
+        free(q.text);
+        return send_error(c, h, MHD_HTTP_INTERNAL_SERVER_ERROR, "the course store failed");
+    }
+    if (what != COURSE_CSV)
+        return send_text(c, h, MHD_HTTP_OK, "application/json", q.text, NULL);
+    snprintf(disp, sizeof disp, "attachment; filename=\"haven-course-%s.csv\"", q.patient);
+    return send_text(c, h, MHD_HTTP_OK, "text/csv; charset=utf-8", q.text, disp);
+}
+
+static void sha256_hex(const char *text, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char d[32];
+
+    gnutls_hash_fast(GNUTLS_DIG_SHA256, text, strlen(text), d);
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static int random_hex(char *out, size_t nbytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[64];
+
+    if (nbytes > sizeof raw || getrandom(raw, nbytes, 0) != (ssize_t)nbytes)
+        return -1;
+    for (size_t i = 0; i < nbytes; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[2 * nbytes] = '\0';
+    explicit_bzero(raw, sizeof raw);
+    return 0;
+}
+
+/*
+ * POST /api/fhir-token (charge, CSRF): a new read token, shown once in the
+ * reply; the store keeps only its SHA-256 (256 random bits: no slow hash
+ * needed) under a label.  POST /api/fhir-token/revoke with label=...: revoked.
+ */
+static enum MHD_Result do_fhir_token(struct MHD_Connection *c, const struct http_server *h,
+                                     struct req *rq, bool revoke)
+{
+    struct course_q q = { .what = revoke ? COURSE_TOKEN_REVOKE : COURSE_TOKEN_ADD,
+                          .now = clock_now_ms() };
+    char token[FHIR_TOKEN_HEX + 1], hash[65], label[RECORD_TOKEN_LABEL_MAX], addr[64];
+    char json[320], until[HV_TS_LEN];
+    const char *what = revoke ? "fhir_token_revoke" : "fhir_token_issue";
+    struct session se;
+    struct http_client cl;
+    enum MHD_Result ret;
+    int rc;
+
+    if (!post_allowed(c, h, &se, what, &ret))
+        return ret;
+    client_of(c, &cl, addr, sizeof addr);
+    if (se.role != ROLE_CHARGE) {
+        station_audit_http(h->st, &se, NULL, what, "not charge", &cl, false);
+        return send_error(c, h, MHD_HTTP_FORBIDDEN, "charge nurses only");
+    }
+    if (revoke) {
+        if (form_value(rq->body, rq->len, "label", label, sizeof label) != 0 || !ids_valid(label))
+            return send_error(c, h, MHD_HTTP_BAD_REQUEST, "label=<token label>");
+    } else {
+        char id[9];
+        if (random_hex(token, FHIR_TOKEN_HEX / 2) != 0 || random_hex(id, 4) != 0)
+            return send_error(c, h, MHD_HTTP_SERVICE_UNAVAILABLE, "no randomness");
+        snprintf(label, sizeof label, "fhir-%s", id);
+        sha256_hex(token, hash);
+        q.hash = hash;
+        q.by = se.user;
+    }
+    q.label = label;
+    rc = station_with_record(h->st, course_in_store, &q);
+    station_audit_http(h->st, &se, NULL, what, label, &cl, rc == 0);
+    if (revoke)
+        return rc == 0 ? send_json(c, h, MHD_HTTP_OK, "{\"ok\":true}")
+                       : send_error(c, h, MHD_HTTP_NOT_FOUND, "no live token with that label");
+    if (rc != 0) {
+        explicit_bzero(token, sizeof token);
+        return send_error(c, h, MHD_HTTP_INTERNAL_SERVER_ERROR, "the course store failed");
+    }
+    clock_format_rfc3339(q.now + (int64_t)FHIR_TOKEN_DAYS * 86400000, until);
+    snprintf(json, sizeof json, "{\"token\":\"%s\",\"label\":\"%s\",\"expires\":\"%s\"}", token,
+             label, until);
+    explicit_bzero(token, sizeof token);
+    ret = send_json(c, h, MHD_HTTP_OK, json);
+    explicit_bzero(json, sizeof json);
+    return ret;
+}
+
+/* GET /api/fhir-tokens (charge): the tokens' labels and states, never the tokens. */
+static enum MHD_Result do_fhir_tokens(struct MHD_Connection *c, const struct http_server *h)
+{
+    struct course_q q = { .what = COURSE_TOKENS, .now = clock_now_ms() };
+    struct session se;
+
+    if (!session_of(c, h, &se))
+        return send_error(c, h, MHD_HTTP_UNAUTHORIZED, "login");
+    if (se.role != ROLE_CHARGE)
+        return send_error(c, h, MHD_HTTP_FORBIDDEN, "charge nurses only");
+    if (station_with_record(h->st, course_in_store, &q) != 0 || !q.text) {
+        free(q.text);
+        return send_error(c, h, MHD_HTTP_INTERNAL_SERVER_ERROR, "the course store failed");
+    }
+    return send_text(c, h, MHD_HTTP_OK, "application/json", q.text, NULL);
+}
+
+static enum MHD_Result send_outcome(struct MHD_Connection *c, const struct http_server *h,
+                                    unsigned status, const char *code, const char *why)
+{
+    char *text = course_outcome(code, why);
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (!text)
+        return MHD_NO;
+    r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    add_security_headers(r, h->tls);
+    MHD_add_response_header(r, "Content-Type", FHIR_TYPE);
+    if (status == MHD_HTTP_UNAUTHORIZED)
+        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"haven-fhir\"");
+    ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* True when the request has "Authorization: Bearer <a live token>". */
+static bool fhir_authorized(struct MHD_Connection *c, const struct http_server *h)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    struct course_q q = { .what = COURSE_TOKEN_CHECK, .now = clock_now_ms() };
+    char hash[65];
+
+    if (!v || strncmp(v, "Bearer ", 7) != 0 || strlen(v + 7) != FHIR_TOKEN_HEX)
+        return false;
+    for (const char *p = v + 7; *p; p++)
+        if (hexval(*p) < 0)
+            return false;
+    sha256_hex(v + 7, hash);
+    q.hash = hash;
+    return station_with_record(h->st, course_in_store, &q) == 0;
+}
+
+/* GET /fhir/...: a bearer token's, read-only, audited (user "fhir"). */
+static enum MHD_Result do_fhir(struct MHD_Connection *c, const struct http_server *h,
+                               const char *url)
+{
+    struct course_q q = { .what = COURSE_BUNDLE, .now = clock_now_ms() };
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    struct http_client cl;
+    char addr[64], base[COURSE_BASE_MAX];
+    int rc;
+
+    client_of(c, &cl, addr, sizeof addr);
+    if (!fhir_authorized(c, h)) {
+        log_limited(&http_rl, LOG_WARN, "FHIR %s from %s without a valid token: 401", url, addr);
+        station_audit_http(h->st, NULL, "fhir", "fhir_read", "no valid token", &cl, false);
+        return send_outcome(c, h, MHD_HTTP_UNAUTHORIZED, "login",
+                            "Authorization: Bearer <a token the charge nurse issued> is needed");
+    }
+    if (!strncmp(url, "/fhir/Questionnaire/", 20))   /* the forms' resources: not yet served */
+        return send_outcome(c, h, MHD_HTTP_NOT_FOUND, "not-found",
+                            "this station does not serve Questionnaire resources yet");
+    if (strcmp(url, "/fhir/QuestionnaireResponse") != 0)
+        return send_outcome(c, h, MHD_HTTP_NOT_FOUND, "not-supported", "unknown resource");
+    if (!(q.patient = patient_arg(c, "subject", "Patient/")))
+        return send_outcome(c, h, MHD_HTTP_BAD_REQUEST, "invalid",
+                            "subject=Patient/<key> is needed (a key: [A-Za-z0-9._:-], < 64)");
+    snprintf(base, sizeof base, "http%s://%.100s", h->tls ? "s" : "", host ? host : "localhost");
+    q.base = base;
+    rc = station_with_record(h->st, course_in_store, &q);
+    station_audit_http(h->st, NULL, "fhir", "fhir_read", q.patient, &cl, rc == 0);
+    if (rc == HV_EINVAL)
+        return send_outcome(c, h, MHD_HTTP_BAD_REQUEST, "invalid", "a bad Host header");
+    if (rc != 0 || !q.text)
+        return send_outcome(c, h, MHD_HTTP_INTERNAL_SERVER_ERROR, "exception", "store failed");
+    return send_text(c, h, MHD_HTTP_OK, FHIR_TYPE, q.text, NULL);
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_server *h,
@@ -810,7 +1097,10 @@ static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_ser
         return send_asset(c, h, "/login.html");
     if (!strcmp(url, "/report"))
         return do_page(c, h, "/report.html", true);
-    if (!strcmp(url, "/app.js") || !strcmp(url, "/app.css") || !strcmp(url, "/report.js"))
+    if (!strcmp(url, "/course"))
+        return do_page(c, h, "/course.html", false);
+    if (!strcmp(url, "/app.js") || !strcmp(url, "/app.css") || !strcmp(url, "/report.js") ||
+        !strcmp(url, "/course.js"))
         return send_asset(c, h, url);
     if (!strcmp(url, "/api/me"))
         return do_me(c, h);
@@ -820,6 +1110,14 @@ static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_ser
         return do_report(c, h, rq, false);
     if (!strcmp(url, "/report.csv"))
         return do_report(c, h, rq, true);
+    if (!strcmp(url, "/api/course") || !strcmp(url, "/api/course.csv") ||
+        !strcmp(url, "/api/patients"))
+        return do_course(c, h, url[5] == 'p' ? COURSE_PATIENTS
+                               : strchr(url, '.') ? COURSE_CSV : COURSE_PAGE);
+    if (!strncmp(url, "/fhir/", 6))
+        return do_fhir(c, h, url);
+    if (!strcmp(url, "/api/fhir-tokens"))
+        return do_fhir_tokens(c, h);
     return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
 }
 
@@ -835,6 +1133,8 @@ static enum MHD_Result route_post(struct MHD_Connection *c, http_server *h,
         return do_logout(c, h);
     if (!strcmp(url, "/api/action"))
         return do_action(c, h, rq);
+    if (!strcmp(url, "/api/fhir-token") || !strcmp(url, "/api/fhir-token/revoke"))
+        return do_fhir_token(c, h, rq, url[15] == '/');
     return send_error(c, h, MHD_HTTP_NOT_FOUND, "not found");
 }
 

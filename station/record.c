@@ -631,3 +631,130 @@ int record_each_response(record *r, const char *patient,
     db_reset(st);
     return rc < 0 ? rc : 0;
 }
+
+/* ---- the patients list and the FHIR read tokens ---------------------------------------- */
+
+int record_each_patient(record *r, int limit,
+                        int (*fn)(void *ctx, const char *patient, int64_t last_ms, int visits),
+                        void *ctx)
+{
+    sqlite3_stmt *st = db_stmt(r->db,
+        "SELECT patient, max(begun_ms) AS last, count(*) FROM visits WHERE patient IS NOT NULL"
+        " GROUP BY patient ORDER BY last DESC, patient LIMIT ?1");
+    int rc;
+
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = db_row(r->db, st, "read the patients")) == 1) {
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+               sqlite3_column_int(st, 2)) != 0) {
+            rc = 0;
+            break;
+        }
+    }
+    db_reset(st);
+    return rc < 0 ? rc : 0;
+}
+
+/* The token table, made on first use (the store's schema version stays 1). */
+static int tokens_table(record *r)
+{
+    static const char sql[] =
+        "CREATE TABLE IF NOT EXISTS fhir_tokens(hash TEXT PRIMARY KEY, label TEXT NOT NULL,"
+        " issued_by TEXT NOT NULL, issued_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+        " revoked_ms INTEGER)";
+    char *msg = NULL;
+
+    if (sqlite3_exec(db_sqlite(r->db), sql, NULL, NULL, &msg) != SQLITE_OK) {
+        log_error("record: cannot make the token table: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return HV_EDB;
+    }
+    return 0;
+}
+
+int record_token_add(record *r, const char *hash, const char *label, const char *by,
+                     int64_t now, int64_t expires_ms)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!hash || strlen(hash) >= 128 || !label || strlen(label) >= RECORD_TOKEN_LABEL_MAX ||
+        !by)
+        return HV_EINVAL;
+    if ((rc = tokens_table(r)) != 0)
+        return rc;
+    st = db_stmt(r->db, "INSERT INTO fhir_tokens(hash, label, issued_by, issued_ms, expires_ms)"
+                        " VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, expires_ms);
+    return db_run(r->db, st, "store a FHIR token");
+}
+
+int record_token_check(record *r, const char *hash, int64_t now)
+{
+    sqlite3_stmt *st;
+    int64_t n = 0;
+
+    if (!hash || tokens_table(r) != 0)
+        return HV_ENOTFOUND;
+    st = db_stmt(r->db, "SELECT count(*) FROM fhir_tokens WHERE hash = ?1 AND revoked_ms IS NULL"
+                        " AND expires_ms > ?2");
+    if (!st)
+        return HV_ENOTFOUND;
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    return db_int(r->db, st, "check a FHIR token", &n) == 0 && n > 0 ? 0 : HV_ENOTFOUND;
+}
+
+int record_token_revoke(record *r, const char *label, int64_t now)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!label || tokens_table(r) != 0)
+        return HV_ENOTFOUND;
+    st = db_stmt(r->db, "UPDATE fhir_tokens SET revoked_ms = ?2 WHERE label = ?1"
+                        " AND revoked_ms IS NULL");
+    if (!st)
+        return HV_ENOTFOUND;
+    sqlite3_bind_text(st, 1, label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    rc = db_run(r->db, st, "revoke a FHIR token");
+    if (rc)
+        return rc;
+    return sqlite3_changes(db_sqlite(r->db)) > 0 ? 0 : HV_ENOTFOUND;
+}
+
+int record_each_token(record *r, int limit,
+                      int (*fn)(void *ctx, const char *label, const char *by, int64_t issued_ms,
+                                int64_t expires_ms, int64_t revoked_ms),
+                      void *ctx)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((rc = tokens_table(r)) != 0)
+        return rc;
+    st = db_stmt(r->db, "SELECT label, issued_by, issued_ms, expires_ms, coalesce(revoked_ms, 0)"
+                        " FROM fhir_tokens ORDER BY issued_ms DESC, label LIMIT ?1");
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_int(st, 1, limit);
+    while ((rc = db_row(r->db, st, "read the FHIR tokens")) == 1) {
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
+               sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)) != 0) {
+            rc = 0;
+            break;
+        }
+    }
+    db_reset(st);
+    return rc < 0 ? rc : 0;
+}

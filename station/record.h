@@ -125,4 +125,34 @@ int64_t record_count_visits(record *r);
 int record_each_response(record *r, const char *patient,
                          int (*fn)(void *ctx, const char *id, const char *json), void *ctx);
 
+/* ---- additions for the course pages and the FHIR endpoint (station/course.c, http.c) ---- */
+
+/*
+ * Calls fn for the patients with a visit, the most recently seen first, at
+ * most limit of them: the key, the last visit's begin time and how many
+ * visits.  fn returns 0 to go on.  0 or HV_EDB.
+ */
+int record_each_patient(record *r, int limit,
+                        int (*fn)(void *ctx, const char *patient, int64_t last_ms, int visits),
+                        void *ctx);
+
+/*
+ * The FHIR read tokens (the charge role issues them): only a hash is kept
+ * (hash: hex, < 128 bytes), with who issued it, when and until when.
+ * record_token_add: 0, HV_EINVAL, HV_EDB.  record_token_check: 0 when hash
+ * names a live token (not revoked, now < expires), HV_ENOTFOUND otherwise.
+ * record_token_revoke: 0, HV_ENOTFOUND.  The table is created on first use.
+ */
+#define RECORD_TOKEN_LABEL_MAX 64
+int record_token_add(record *r, const char *hash, const char *label, const char *by,
+                     int64_t now, int64_t expires_ms);
+int record_token_check(record *r, const char *hash, int64_t now);
+int record_token_revoke(record *r, const char *label, int64_t now);
+
+/* Calls fn for each token, newest first (at most limit): label, issuer, times (revoked 0: live). */
+int record_each_token(record *r, int limit,
+                      int (*fn)(void *ctx, const char *label, const char *by, int64_t issued_ms,
+                                int64_t expires_ms, int64_t revoked_ms),
+                      void *ctx);
+
 #endif

@@ -657,6 +657,13 @@ void station_audit_refusal(station *st, const struct session *se, const char *wh
     do_audit(st, se, NULL, what, NULL, NULL, "csrf", cl, false, NULL);
 }
 
+void station_audit_http(station *st, const struct session *se, const char *user,
+                        const char *action, const char *detail, const struct http_client *cl,
+                        bool ok)
+{
+    do_audit(st, se, user, action, NULL, NULL, detail, cl, ok, NULL);
+}
+
 /* ---- actions ----------------------------------------------------------------------------- */
 
 struct action {

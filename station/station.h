@@ -77,6 +77,15 @@ void station_audit_refusal(station *st, const struct session *se, const char *wh
                            const struct http_client *cl);
 
 /*
+ * An audited read or token change done by http.c itself (course views and
+ * exports, FHIR reads and tokens): se's user, or user when se is NULL;
+ * detail the patient key or token label.
+ */
+void station_audit_http(station *st, const struct session *se, const char *user,
+                        const char *action, const char *detail, const struct http_client *cl,
+                        bool ok);
+
+/*
  * One action (DESIGN-13 "HTTP"), body the JSON the page posted.  Returns the
  * HTTP status; reply gets the JSON to send ({"ok":true} or {"error":".."}).
  */
