@@ -19,17 +19,14 @@
 #include "clock.h"
 #include "contract.h"
 #include "err.h"
-#include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "mqtt.h"
 #include "report.h"
-#include "signals.h"
 #include "users.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,95 +35,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STREAMS_MAX 300
-#define RING_EVENTS 4096
-#define REPORTS_MAX 16
-#define REPORT_WAIT_MS 5000
-#define CONTROLLERS_MAX 16
-#define STATUS_MIN_MS 1000      /* the retained status at most once a second */
-#define LOOP_MAX_MS 250         /* the main loop looks at the HTTP side's requests this often */
-#define STREAM_ID_LEN 17
-#define SNAP_SHARE_MS 250       /* streams opening this close together share one snapshot */
-#define SNAP_MMAP_MIN (64 * 1024) /* allocations this large are mappings of their own */
-#define STREAM_BUF_KEEP 4096    /* a drained stream keeps a buffer up to this size */
-
-/* A text several streams send (the snapshot): reference-counted, never changed. */
-struct shared {
-    int refs;
-    size_t len;                 /* of s, without the snapshot's closing brace */
-    char *s;                    /* board_snapshot_json's text */
-};
-
-struct station_stream {
-    station_stream *prev, *next;
-    char id[STREAM_ID_LEN];
-    char token[SESSION_TOKEN_LEN];
-    void *conn;
-    bool suspended;             /* its connection is suspended (only then may it be resumed) */
-    bool armed;                 /* the page has sound on */
-    int64_t last_seq;           /* the last board event it was given */
-    unsigned hb_gen;            /* the heartbeat tick it last sent */
-    char *buf;                  /* bytes to send: buf[off..len), with big spliced in at big_at */
-    size_t off, len, cap;
-    struct shared *big;         /* the snapshot, shared with other streams, or NULL */
-    size_t big_at, big_off;     /* where in buf it goes, and how much of it is sent */
-    bool oom;
-};
-
-struct station_report {
-    station_report *prev, *next;
-    char id[24];
-    void *conn;
-    bool suspended;
-    int64_t deadline_mono;
-    int status;                 /* 0 waiting, 200 answered, 504 timed out, 503 stopping */
-    char *reply;
-};
-
-struct station {
-    struct station_config cfg;          /* cfg.clinic unused after start: see clinic */
-    struct room_config *clinic;         /* the board's rooms (swapped on reload) */
-    char config_path[PATH_MAX];
-    const struct station_args *args;
-    char login[HV_LOGIN_MAX];
-    char status_topic[HV_TOPIC_MAX];
-
-    pthread_mutex_t lock;               /* everything below to 'users' */
-    board *board;
-    sessions *sessions;
-    mqtt_session *mqtt;
-    bool connected;
-    bool stopping;
-    struct station_waker waker;
-    station_stream *streams;
-    int nstreams, narmed;
-    unsigned hb_gen;
-    struct shared *snap;                /* the last snapshot built, for streams opening with it */
-    int64_t snap_seq, snap_mono;
-    bool status_dirty;
-    station_report *reports;
-    int nreports;
-    char controllers[CONTROLLERS_MAX][HV_NAME_MAX];
-    int ncontrollers;
-
-    char *snap_extra;                   /* ,"scenes":[..],"chains":{..} for every snapshot */
-
-    pthread_rwlock_t users_lock;
-    users *users;
-
-    pthread_mutex_t audit_lock;
-    audit *audit;
-
-    pthread_mutex_t record_lock;        /* the course store, dropout_days and ingest */
-    record *record;
-    int dropout_days;
-    ingest *ingest;                     /* the kiosks' responses and check-ins (ingest.h) */
-};
+#include "station_priv.h"
 
 
 static struct log_ratelimit bad_input_rl = LOG_RATELIMIT_INIT(20, 1000);
 static struct log_ratelimit login_rl = LOG_RATELIMIT_INIT(20, 1000);
 static struct log_ratelimit action_rl = LOG_RATELIMIT_INIT(20, 1000);
+
+/* The rate-limited warnings' counts, once their second is over (the main loop). */
+void station_flush_logs(void)
+{
+    log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
+    log_limited_flush(&login_rl, LOG_WARN, "login refusals");
+    log_limited_flush(&action_rl, LOG_WARN, "refused actions");
+}
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
@@ -181,7 +103,7 @@ static void publish_json_obj(station *st, const char *topic, cJSON *o, bool reta
 
 /* ---- streams (st->lock held) ---------------------------------------------------------- */
 
-static void wake_streams(station *st)
+void station_wake_streams(station *st)
 {
     for (station_stream *s = st->streams; s; s = s->next) {
         if (s->suspended) {
@@ -195,7 +117,7 @@ static void set_boards(station *st)
 {
     board_set_boards(st->board, st->nstreams, st->narmed);
     st->status_dirty = true;
-    wake_streams(st);
+    station_wake_streams(st);
 }
 
 static void sbuf_add(station_stream *s, const char *data, size_t n)
@@ -248,7 +170,7 @@ static void on_board_event(void *ctx, int64_t seq, const char *event, const char
     sbuf_event(ctx, event, seq, data);
 }
 
-static void shared_unref(struct shared *sh)
+void station_shared_unref(struct shared *sh)
 {
     if (sh && --sh->refs == 0) {
         free(sh->s);
@@ -293,7 +215,7 @@ static struct shared *snapshot_text(station *st, int64_t *seq_out)
     sh->refs = 2;               /* the cache's and the caller's */
     sh->len = n - 1;
     sh->s = snap;
-    shared_unref(st->snap);
+    station_shared_unref(st->snap);
     st->snap = sh;
     st->snap_seq = seq;
     st->snap_mono = mono;
@@ -354,7 +276,7 @@ static size_t stream_copy(station_stream *s, char *out, size_t max)
             memcpy(out + n, s->big->s + s->big_off, k);
             s->big_off += k;
             if (s->big_off == s->big->len) {
-                shared_unref(s->big);
+                station_shared_unref(s->big);
                 s->big = NULL;
             }
         } else {
@@ -422,7 +344,7 @@ station_stream *station_stream_open(station *st, const char *token, int64_t last
         board_events_since(st->board, last_id, on_board_event, s) < 0)
         sbuf_snapshot(st, s);
     if (s->oom) {
-        shared_unref(s->big);
+        station_shared_unref(s->big);
         free(s->buf);
         free(s);
         s = NULL;
@@ -486,7 +408,7 @@ void station_stream_close(station *st, station_stream *s)
     if (!st->stopping)
         set_boards(st);
     pthread_mutex_unlock(&st->lock);
-    shared_unref(s->big);
+    station_shared_unref(s->big);
     free(s->buf);
     free(s);
 }
@@ -517,7 +439,7 @@ bool station_user_group(station *st, const char *user, char *group, size_t len)
  * chain pages, step by step (the phone view's "my group's calls").
  * Malloc'd ",\"scenes\":[..],\"chains\":{..}", or NULL on no memory.
  */
-static char *snapshot_extra(const struct room_config *c)
+char *station_snapshot_extra(const struct room_config *c)
 {
     cJSON *o = cJSON_CreateObject(), *sc = cJSON_AddArrayToObject(o, "scenes");
     cJSON *ch = cJSON_AddObjectToObject(o, "chains");
@@ -543,7 +465,7 @@ static char *snapshot_extra(const struct room_config *c)
 }
 
 /* A warning for each account whose group the clinic's config does not have. */
-static void check_groups(const char *path, const users *u, const struct room_config *c)
+void station_check_groups(const char *path, const users *u, const struct room_config *c)
 {
     const char *group;
 
@@ -1082,7 +1004,7 @@ void station_report_free(station *st, station_report *r)
 }
 
 /* Settles r with status (st->lock held) and wakes its connection. */
-static void report_done(station *st, station_report *r, int status)
+void station_report_done(station *st, station_report *r, int status)
 {
     r->status = status;
     if (r->suspended) {
@@ -1103,7 +1025,7 @@ static void report_reply(station *st, const char *controller, const char *payloa
                 memcpy(r->reply, payload, len);
                 r->reply[len] = '\0';
             }
-            report_done(st, r, r->reply ? 200 : 503);
+            station_report_done(st, r, r->reply ? 200 : 503);
             matched = true;
         }
     }
@@ -1113,19 +1035,19 @@ static void report_reply(station *st, const char *controller, const char *payloa
                     "for, or malformed", controller);
 }
 
-static void report_deadlines(station *st, int64_t mono)
+void station_report_deadlines(station *st, int64_t mono)
 {
     for (station_report *r = st->reports; r; r = r->next)
         if (r->status == 0 && mono >= r->deadline_mono) {
             log_warn("report request %s: no reply from controller in %d s", r->id,
                      REPORT_WAIT_MS / 1000);
-            report_done(st, r, 504);
+            station_report_done(st, r, 504);
         }
 }
 
 /* ---- MQTT (main thread) ------------------------------------------------------------------- */
 
-static void publish_status(station *st)
+void station_publish_status(station *st)
 {
     cJSON *o = cJSON_CreateObject();
 
@@ -1238,7 +1160,7 @@ static void handle_message(station *st, const struct mqtt_event *ev)
                                           : "malformed, or a room not in the config");
 }
 
-static void handle_events(station *st)
+void station_handle_events(station *st)
 {
     struct mqtt_event ev;
     int64_t seq;
@@ -1257,7 +1179,7 @@ static void handle_events(station *st)
             st->connected = true;
             board_on_link(st->board, true);
             pthread_mutex_unlock(&st->lock);
-            publish_status(st);
+            station_publish_status(st);
             break;
         case MQTT_EV_DISCONNECTED:
             log_warn("lost the broker; reconnecting (actions are refused meanwhile)");
@@ -1273,11 +1195,11 @@ static void handle_events(station *st)
     }
     pthread_mutex_lock(&st->lock);
     if (board_seq(st->board) != seq)
-        wake_streams(st);
+        station_wake_streams(st);
     pthread_mutex_unlock(&st->lock);
 }
 
-static int subscribe_all(station *st)
+int station_subscribe_all(station *st)
 {
     static const enum topic_kind kinds[] = {
         TOPIC_CALL, TOPIC_KIOSK_STATUS, TOPIC_LIGHTS_STATE, TOPIC_CONTROLLER,
@@ -1309,308 +1231,3 @@ int station_with_record(station *st, int (*fn)(record *r, int dropout_days, void
     return rc;
 }
 
-/* ---- signals, reload, loop ------------------------------------------------------------------ */
-
-static int apply_args(struct station_config *c, const struct station_args *a, struct cfg_error *err)
-{
-    if (a->listen && stationcfg_set_listen(c, a->listen, err))
-        return HV_ECONFIG;
-    if (a->broker && mqtt_parse_hostport(a->broker, c->broker.host, sizeof c->broker.host,
-                                         &c->broker.port))
-        return cfg_fail(err, NULL, "--broker", "'%s' must be HOST:PORT", a->broker);
-    if (a->users && (size_t)snprintf(c->users, sizeof c->users, "%s", a->users) >= sizeof c->users)
-        return cfg_fail(err, NULL, "--users", "path too long");
-    if (a->audit && (size_t)snprintf(c->audit, sizeof c->audit, "%s", a->audit) >= sizeof c->audit)
-        return cfg_fail(err, NULL, "--audit", "path too long");
-    if (a->record &&
-        (size_t)snprintf(c->record, sizeof c->record, "%s", a->record) >= sizeof c->record)
-        return cfg_fail(err, NULL, "--record", "path too long");
-    return 0;
-}
-
-static void reload_users(station *st)
-{
-    char err[512];
-    users *u = users_load(st->cfg.users, err, sizeof err);
-
-    if (!u) {
-        log_error("reload: keeping the accounts loaded before: %s", err);
-        return;
-    }
-    check_groups(st->cfg.users, u, st->clinic);
-    pthread_rwlock_wrlock(&st->users_lock);
-    users_free(st->users);
-    st->users = u;
-    pthread_rwlock_unlock(&st->users_lock);
-    log_info("reload: %zu account(s) from %s", users_count(u), st->cfg.users);
-}
-
-/* SIGHUP: the rooms, the report's settings and the accounts; sessions and streams stay. */
-static void reload(station *st)
-{
-    struct station_config next;
-    struct cfg_error err;
-    struct room_config *clinic, *old;
-    char *extra, *old_extra;
-
-    if (stationcfg_load(st->config_path, &next, &err) != 0) {
-        log_error("reload refused, keeping the running configuration: %s", err.text);
-        reload_users(st);
-        return;
-    }
-    /* The command line wins over the file again, then what only a restart changes
-     * stays as it runs (each change logged). */
-    (void)apply_args(&next, st->args, &err);   /* it passed at start */
-    stationcfg_keep_restart(&next, &st->cfg);
-    clinic = malloc(sizeof *clinic);
-    if (!clinic) {
-        stationcfg_free(&next);
-        log_error("reload: out of memory");
-        return;
-    }
-    *clinic = next.clinic;
-    if (strcmp(clinic->prefix, st->cfg.clinic.prefix))
-        log_warn("reload: a new prefix takes effect at the next restart");
-    extra = snapshot_extra(clinic);
-    pthread_mutex_lock(&st->lock);
-    old = st->clinic;
-    st->clinic = clinic;
-    old_extra = st->snap_extra;
-    st->snap_extra = extra ? extra : old_extra;
-    board_set_config(st->board, clinic, next.recovery_ms);
-    st->cfg.day_starts_min = next.day_starts_min;
-    st->cfg.night_starts_min = next.night_starts_min;
-    memcpy(st->cfg.target_s, next.target_s, sizeof next.target_s);
-    wake_streams(st);
-    pthread_mutex_unlock(&st->lock);
-    pthread_mutex_lock(&st->record_lock);
-    st->dropout_days = next.dropout_days;
-    pthread_mutex_unlock(&st->record_lock);
-    roomcfg_free(old);
-    free(old);
-    if (extra)
-        free(old_extra);
-    explicit_bzero(next.broker.password, sizeof next.broker.password);
-    log_info("configuration reloaded: %zu room(s)", clinic->nrooms);
-    reload_users(st);
-}
-
-static void loop(station *st, http_server *http)
-{
-    int64_t next_tick = clock_mono_ms() + 1000, last_status = 0;
-
-    while (!signals_stop_requested()) {
-        int64_t mono = clock_mono_ms();
-        int timeout = next_tick - mono < LOOP_MAX_MS ? (int)(next_tick - mono) : LOOP_MAX_MS;
-        bool dirty, sweep = false;
-
-        if (signals_take_reload())
-            reload(st);
-        mqtt_session_run(st->mqtt, timeout < 0 ? 0 : timeout);
-        handle_events(st);
-        mono = clock_mono_ms();
-        pthread_mutex_lock(&st->lock);
-        if (mono >= next_tick) {   /* the heartbeat every stream sends */
-            st->hb_gen++;
-            next_tick = mono - next_tick > 1000 ? mono + 1000 : next_tick + 1000;
-            wake_streams(st);
-            sweep = true;
-        }
-        report_deadlines(st, mono);
-        dirty = st->status_dirty && st->connected;
-        pthread_mutex_unlock(&st->lock);
-        if (dirty && mono - last_status >= STATUS_MIN_MS) {
-            publish_status(st);
-            last_status = mono;
-        }
-        if (sweep)
-            http_sweep(http);
-        log_limited_flush(&bad_input_rl, LOG_WARN, "dropped messages");
-        log_limited_flush(&login_rl, LOG_WARN, "login refusals");
-        log_limited_flush(&action_rl, LOG_WARN, "refused actions");
-    }
-}
-
-/* Every suspended connection is resumed to end (libmicrohttpd stops only without any). */
-static void stop_streams(station *st)
-{
-    pthread_mutex_lock(&st->lock);
-    st->stopping = true;
-    wake_streams(st);
-    for (station_report *r = st->reports; r; r = r->next)
-        report_done(st, r, 503);
-    pthread_mutex_unlock(&st->lock);
-}
-
-/* Reads a PEM file whole (malloc'd), or NULL with a message on stderr. */
-static char *read_pem(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    char *buf = NULL;
-    long n;
-
-    if (!fp) {
-        fprintf(stderr, "haven-station: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) > 0 && n < 1 << 20 &&
-        fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-        if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-        }
-    }
-    if (!buf)
-        fprintf(stderr, "haven-station: %s: cannot read it\n", path);
-    fclose(fp);
-    return buf;
-}
-
-static int start_mqtt(station *st)
-{
-    static const char offline[] = "{\"online\":false}";
-    struct mqtt_opts o = mqtt_opts_from_broker(&st->cfg.broker);
-
-    o.client_id = st->login;
-    o.persistent = false;
-    o.threaded = true;
-    o.will_topic = st->status_topic;
-    o.will_payload = offline;
-
-    snprintf(st->login, sizeof st->login, "%s", stationcfg_login(&st->cfg));
-    topic_build(st->status_topic, sizeof st->status_topic, st->cfg.clinic.prefix,
-                TOPIC_STATION_STATUS, st->login);
-    st->mqtt = mqtt_session_new(&o);
-    return st->mqtt && subscribe_all(st) == 0 ? 0 : HV_EMQTT;
-}
-
-/* Loads the config, applies the command line, checks it. 0, or the exit status. */
-static int configure(station *st, const struct station_args *a)
-{
-    struct cfg_error err;
-
-    if (stationcfg_load(a->config, &st->cfg, &err) != 0) {
-        fprintf(stderr, "haven-station: %s\n", err.text);
-        return 2;
-    }
-    if (apply_args(&st->cfg, a, &err) || stationcfg_check_listen(&st->cfg, &err)) {
-        fprintf(stderr, "haven-station: %s\n", err.text);
-        stationcfg_free(&st->cfg);
-        return 2;
-    }
-    snprintf(st->config_path, sizeof st->config_path, "%s", a->config);
-    return 0;
-}
-
-/* The accounts, the audit log, the board and the sessions. 0, or the exit status. */
-static int open_state(station *st)
-{
-    char err[512];
-
-    st->users = users_load(st->cfg.users, err, sizeof err);
-    if (!st->users) {
-        fprintf(stderr, "haven-station: %s (add an account with: haven-station user add "
-                "--users %s NAME)\n", err, st->cfg.users);
-        return 2;
-    }
-    st->audit = audit_open(st->cfg.audit, err, sizeof err);
-    if (!st->audit) {
-        fprintf(stderr, "haven-station: audit log: %s\n", err);
-        return 1;
-    }
-    st->record = record_open(st->cfg.record);
-    if (!st->record) {
-        fprintf(stderr, "haven-station: cannot open the course record %s (the log says why)\n",
-                st->cfg.record);
-        return 1;
-    }
-    st->dropout_days = st->cfg.dropout_days;
-    st->ingest = ingest_new(INGEST_PER_S, INGEST_BURST);
-    if (!st->ingest)
-        return 1;
-    st->clinic = malloc(sizeof *st->clinic);
-    if (!st->clinic)
-        return 1;
-    *st->clinic = st->cfg.clinic;       /* the board's copy; cfg.clinic keeps prefix etc. */
-    st->cfg.clinic.rooms = NULL;        /* owned by st->clinic now */
-    st->cfg.clinic.nrooms = 0;
-    check_groups(st->cfg.users, st->users, st->clinic);
-    st->snap_extra = snapshot_extra(st->clinic);
-    st->board = board_new(st->clinic, st->cfg.recovery_ms, RING_EVENTS);
-    st->sessions = sessions_new(st->cfg.board_max_ms, st->cfg.phone_idle_ms);
-    return st->board && st->sessions ? 0 : 1;
-}
-
-int station_main(const struct station_args *a)
-{
-    static station st;
-    char *cert = NULL, *key = NULL;
-    http_server *http = NULL;
-    int status;
-
-    log_set_tag("station");
-    umask(077);   /* the audit log and the accounts: the station's alone */
-    /* A fixed mmap threshold (glibc raises it after the first large free): a 1,000-room
-     * snapshot (164 kB) is then always its own mapping, returned when the last stream
-     * has sent it, instead of a hole in the HTTP thread's arena that stays resident. */
-    mallopt(M_MMAP_THRESHOLD, SNAP_MMAP_MIN);
-    pthread_mutex_init(&st.lock, NULL);
-    pthread_mutex_init(&st.audit_lock, NULL);
-    pthread_mutex_init(&st.record_lock, NULL);
-    pthread_rwlock_init(&st.users_lock, NULL);
-    st.args = a;
-    if ((status = configure(&st, a)) != 0)
-        return status;
-    if ((status = open_state(&st)) != 0)
-        goto out;
-    status = 1;
-    if (st.cfg.tls_cert[0] && (!(cert = read_pem(st.cfg.tls_cert)) || !(key = read_pem(st.cfg.tls_key))))
-        goto out;
-    signals_install();
-    if (start_mqtt(&st) != 0)
-        goto out;
-    signals_block(true);
-    http = http_start(&(struct http_opts){ st.cfg.listen_host, st.cfg.listen_port, cert, key },
-                      &st);
-    signals_block(false);
-    if (!http)
-        goto out;
-    log_info("station %s: %zu room(s), %zu account(s), broker %s:%d, audit %s, record %s",
-             st.login, st.clinic->nrooms, users_count(st.users), st.cfg.broker.host,
-             st.cfg.broker.port, st.cfg.audit, st.cfg.record);
-    loop(&st, http);
-    log_info("stopping");
-    status = 0;
-out:
-    stop_streams(&st);
-    http_stop(http);
-    if (st.mqtt)
-        mqtt_session_close(st.mqtt, st.status_topic, "{\"online\":false}", 2000);
-    if (st.mqtt)
-        mqtt_session_free(st.mqtt);
-    if (key)
-        memset(key, 0, strlen(key));
-    free(cert);
-    free(key);
-    shared_unref(st.snap);
-    if (st.board)
-        board_free(st.board);
-    if (st.sessions)
-        sessions_free(st.sessions);
-    if (st.users)
-        users_free(st.users);
-    if (st.audit)
-        audit_close(st.audit);
-    if (st.record)
-        record_close(st.record);
-    ingest_free(st.ingest);
-    if (st.clinic) {
-        roomcfg_free(st.clinic);
-        free(st.clinic);
-    }
-    free(st.snap_extra);
-    stationcfg_free(&st.cfg);
-    return status;
-}
