@@ -14,6 +14,7 @@
  * the HTTP thread (cheap), so refused attempts never take a place in it.
  */
 #include "http.h"
+#include "ids.h"
 #include "course.h"
 #include "err.h"
 #include "log.h"
@@ -1067,9 +1068,14 @@ static enum MHD_Result do_fhir(struct MHD_Connection *c, const struct http_serve
         return send_outcome(c, h, MHD_HTTP_UNAUTHORIZED, "login",
                             "Authorization: Bearer <a token the charge nurse issued> is needed");
     }
-    if (!strncmp(url, "/fhir/Questionnaire/", 20))   /* the forms' resources: not yet served */
-        return send_outcome(c, h, MHD_HTTP_NOT_FOUND, "not-found",
-                            "this station does not serve Questionnaire resources yet");
+    if (!strncmp(url, "/fhir/Questionnaire/", 20)) {  /* the forms each response names */
+        char *json = ids_valid(url + 20) ? station_questionnaire(h->st, url + 20) : NULL;
+        station_audit_http(h->st, NULL, "fhir", "fhir_read", url + 20, &cl, json != NULL);
+        if (!json)
+            return send_outcome(c, h, MHD_HTTP_NOT_FOUND, "not-found",
+                                "no such Questionnaire: the clinic's haven.cfg names no such form");
+        return send_text(c, h, MHD_HTTP_OK, FHIR_TYPE, json, NULL);
+    }
     if (strcmp(url, "/fhir/QuestionnaireResponse") != 0)
         return send_outcome(c, h, MHD_HTTP_NOT_FOUND, "not-supported", "unknown resource");
     if (!(q.patient = patient_arg(c, "subject", "Patient/")))

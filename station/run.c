@@ -68,6 +68,7 @@ static void reload_users(station *st)
 /* SIGHUP: the rooms, the report's settings and the accounts; sessions and streams stay. */
 static void reload(station *st)
 {
+    forms *forms_new, *forms_old;
     struct station_config next;
     struct cfg_error err;
     struct room_config *clinic, *old;
@@ -103,9 +104,13 @@ static void reload(station *st)
     memcpy(st->cfg.target_s, next.target_s, sizeof next.target_s);
     station_wake_streams(st);
     pthread_mutex_unlock(&st->lock);
+    forms_new = forms_load(st->config_path);
     pthread_mutex_lock(&st->record_lock);
     st->dropout_days = next.dropout_days;
+    forms_old = st->forms;
+    st->forms = forms_new;
     pthread_mutex_unlock(&st->record_lock);
+    forms_free(forms_old);
     roomcfg_free(old);
     free(old);
     if (extra)
@@ -245,6 +250,7 @@ static int open_state(station *st)
         return 1;
     }
     st->dropout_days = st->cfg.dropout_days;
+    st->forms = forms_load(st->config_path);
     st->ingest = ingest_new(INGEST_PER_S, INGEST_BURST);
     if (!st->ingest)
         return 1;
@@ -323,6 +329,7 @@ out:
         audit_close(st.audit);
     if (st.record)
         record_close(st.record);
+    forms_free(st.forms);
     ingest_free(st.ingest);
     if (st.clinic) {
         roomcfg_free(st.clinic);

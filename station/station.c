@@ -1220,6 +1220,16 @@ int station_subscribe_all(station *st)
 
 /* ---- the course record ---------------------------------------------------------------- */
 
+char *station_questionnaire(station *st, const char *id)
+{
+    char *json;
+
+    pthread_mutex_lock(&st->record_lock);
+    json = forms_questionnaire(st->forms, id);
+    pthread_mutex_unlock(&st->record_lock);
+    return json;
+}
+
 int station_with_record(station *st, int (*fn)(record *r, int dropout_days, void *ctx),
                         void *ctx)
 {

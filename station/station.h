@@ -134,6 +134,12 @@ void station_stream_close(station *st, station_stream *s);
 int station_with_record(station *st, int (*fn)(record *r, int dropout_days, void *ctx),
                         void *ctx);
 
+/*
+ * The FHIR Questionnaire of the clinic's form id (malloc'd JSON, the caller's),
+ * or NULL when haven.cfg names no such form.
+ */
+char *station_questionnaire(station *st, const char *id);
+
 /* ---- the report ---- */
 
 typedef struct station_report station_report;

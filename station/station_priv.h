@@ -10,6 +10,7 @@
 #include "station.h"
 #include "audit.h"
 #include "board.h"
+#include "forms.h"
 #include "ingest.h"
 #include "log.h"
 #include "mqtt.h"
@@ -101,6 +102,7 @@ struct station {
     record *record;
     int dropout_days;
     ingest *ingest;                     /* the kiosks' responses and check-ins (ingest.h) */
+    forms *forms;                       /* the questionnaires as FHIR resources (forms.h) */
 };
 
 /* ---- across station.c and run.c ---- */

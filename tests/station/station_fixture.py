@@ -547,7 +547,11 @@ station = {
   record = "%(t)s/station-record.db";
   %(extra)s
 };
-""" % {"p": prefix, "t": tmp, "port": station_port, "extra": station_extra}
+kiosk = { questionnaires = { dir = "%(r)s/config/questionnaires";
+                             intake = [ "safety-checklist", "phq-9", "gad-7" ];
+                             discharge = [ "discharge-checklist" ];
+                             crisis_line = { en = "Call or text 988."; es = "Llame al 988."; }; }; };
+""" % {"p": prefix, "t": tmp, "port": station_port, "extra": station_extra, "r": REPO}
 
 
 class Clinic:

@@ -207,9 +207,19 @@ class Fhir(unittest.TestCase):
         self.assertEqual(self.fhir("/fhir/QuestionnaireResponse", t["token"]).status, 400)
         self.assertEqual(self.fhir("/fhir/QuestionnaireResponse?subject=Patient/" + "x" * 80,
                                    t["token"]).status, 400)
+        # The Questionnaire each response names, generated from the clinic's form file.
         r = self.fhir("/fhir/Questionnaire/phq-9", t["token"])
-        self.assertEqual(r.status, 404)
-        fhir_validate(r.json())
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.header("content-type"), "application/fhir+json")
+        q = r.json()
+        fhir_validate(q)
+        self.assertEqual((q["resourceType"], q["id"]), ("Questionnaire", "phq-9"))
+        self.assertEqual(q["url"], "https://haven.invalid/fhir/Questionnaire/phq-9")
+        self.assertIn("44260-8", json.dumps(q))         # item 9's LOINC code is in it
+        for bad in ("no-such-form", "..%2Fetc", "x" * 80):
+            r = self.fhir("/fhir/Questionnaire/" + bad, t["token"])
+            self.assertEqual(r.status, 404, bad)
+            fhir_validate(r.json())
         self.assertEqual(self.fhir("/fhir/Patient/P-1001", t["token"]).status, 404)
         alex = self.c.login("alex")
         rv = self.c.request("POST", "/api/fhir-token/revoke", body="label=" + t["label"],
