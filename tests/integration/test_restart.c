@@ -187,9 +187,10 @@ static void test_escalation_keeps_schedule_across_crash(void)
     sleep_until(t0, 1000);
     REQUIRE(rf_start_room(&f) == 0);
     /* Else the test proves nothing.  Under valgrind memcheck (HAVEN_VALGRIND) haven-room
-     * takes ~1.5 s to start: there the step due at 2 s may fire at the restart instead,
-     * which the checks below accept too; the schedule itself is the normal runs' job. */
-    CHECK(ms_since(t0, hv_now_us()) < (rf_valgrind() ? 2900 : 1900));
+     * takes 1.5-3 s to start (2.3 s seen on a fresh clone): there the step due at 2 s may
+     * fire at the restart instead, which the checks below accept too; the schedule itself
+     * is the normal runs' job. */
+    CHECK(ms_since(t0, hv_now_us()) < (rf_valgrind() ? 4000 : 1900));
 
     hv_msg *m = hv_client_expect_msg(pager, rf_topic(&f, "page/+"), 3000);
     REQUIRE(m != NULL);
