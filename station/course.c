@@ -58,8 +58,13 @@ static cJSON *infusion_json(const struct record_infusion *f, int n)
     add_score(o, "gad7", f->gad7);
     add_score(o, "item9", f->item9);
     cJSON_AddBoolToObject(o, "item9_endorsed", f->item9_endorsed);
-    /* Who acknowledged the safety call: the store does not link calls to visits yet. */
-    cJSON_AddNullToObject(o, "acknowledged_by");
+    /* Who acknowledged the visit's safety call (the item 9 call), when one is recorded. */
+    if (f->item9_endorsed && f->item9_ack_by[0]) {
+        cJSON_AddStringToObject(o, "acknowledged_by", f->item9_ack_by);
+        add_time(o, "acknowledged", f->item9_ack_ms);
+    } else {
+        cJSON_AddNullToObject(o, "acknowledged_by");
+    }
     cJSON_AddBoolToObject(o, "questionnaire", f->responses > 0);
     cJSON_AddNumberToObject(o, "responses", f->responses);
     return o;

@@ -52,7 +52,12 @@ static const char schema_sql[] =
     /* ... and what a kiosk sent that the record cannot hold, kept as it arrived. */
     "CREATE TABLE IF NOT EXISTS refused("
     "  id TEXT NOT NULL, kind TEXT NOT NULL, room TEXT NOT NULL, why TEXT NOT NULL,"
-    "  received_ms INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY(kind, id));";
+    "  received_ms INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY(kind, id));"
+    /* Version 3: who acknowledged each safety call (and joined safety concern). */
+    "CREATE TABLE IF NOT EXISTS safety_acks("
+    "  call TEXT NOT NULL, raised_ms INTEGER NOT NULL, room TEXT NOT NULL,"
+    "  who TEXT NOT NULL, ack_ms INTEGER NOT NULL, PRIMARY KEY(call, raised_ms));"
+    "CREATE INDEX IF NOT EXISTS safety_acks_by_room ON safety_acks(room, raised_ms);";
 
 static const struct db_schema schema = {
     .name = "record",
@@ -61,7 +66,7 @@ static const struct db_schema schema = {
      * which the kiosk's outbox still holds until confirmed. */
     .pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     .create = schema_sql,
-    .version = 2,   /* 2: checkins (created by schema_sql on a version 1 file) */
+    .version = 3,   /* 2: checkins, 3: safety_acks (created by schema_sql on older files) */
 };
 
 record *record_open(const char *path)
@@ -510,7 +515,43 @@ static int infusion_fill(record *r, struct record_infusion *inf)
             inf->gad7 = sqlite3_column_int(st, 4);
     }
     db_reset(st);
+    if (rc < 0 || !inf->item9_endorsed)
+        return rc < 0 ? rc : 0;
+    /* Who came: the first safety call raised in the visit's room while it lasted. */
+    st = db_stmt(r->db,
+        "SELECT a.who, a.ack_ms FROM safety_acks a JOIN visits v ON v.visit = ?1"
+        " WHERE a.room = v.room AND a.raised_ms >= v.begun_ms"
+        "   AND a.raised_ms <= COALESCE(v.ended_ms, v.begun_ms + 43200000)"
+        " ORDER BY a.raised_ms LIMIT 1");
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, inf->visit, -1, SQLITE_TRANSIENT);
+    if ((rc = db_row(r->db, st, "read who acknowledged the visit's safety call")) == 1) {
+        snprintf(inf->item9_ack_by, sizeof inf->item9_ack_by, "%s",
+                 (const char *)sqlite3_column_text(st, 0));
+        inf->item9_ack_ms = sqlite3_column_int64(st, 1);
+    }
+    db_reset(st);
     return rc < 0 ? rc : 0;
+}
+
+int record_safety_acknowledged(record *r, const char *call, const char *room, int64_t raised_ms,
+                               const char *who, int64_t ack_ms)
+{
+    sqlite3_stmt *st;
+
+    if (!key_ok(call) || !room || !room[0] || !who || !who[0] || strlen(who) >= RECORD_WHO_MAX)
+        return HV_EINVAL;
+    st = db_stmt(r->db, "INSERT OR IGNORE INTO safety_acks(call, raised_ms, room, who, ack_ms)"
+                        " VALUES(?1,?2,?3,?4,?5)");
+    if (!st)
+        return HV_EDB;
+    sqlite3_bind_text(st, 1, call, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, raised_ms);
+    sqlite3_bind_text(st, 3, room, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 5, ack_ms);
+    return db_run(r->db, st, "store who acknowledged a safety call");
 }
 
 /* baseline and latest of one measure: the first and the last infusion that has it. */

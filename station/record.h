@@ -36,6 +36,7 @@ typedef struct record record;
 #define RECORD_KEY_MAX 64          /* patient keys are ids: ids_valid(), < HV_ID_MAX */
 #define RECORD_INFUSIONS_MAX 64    /* a course longer than this shows its first 64 */
 #define RECORD_RESPONSE_ITEMS_MAX 200
+#define RECORD_WHO_MAX 64          /* a staff account's name (the call's "by") */
 
 /* Opens (creating, 0600, WAL) the store at path; ":memory:" for tests.  NULL (logged). */
 record *record_open(const char *path);
@@ -49,6 +50,16 @@ void record_close(record *r);
 int record_visit_begun(record *r, const char *visit, const char *patient, const char *room,
                        int64_t ms);
 int record_visit_ended(record *r, const char *visit, int64_t ms);
+
+/*
+ * A safety call in room (the call itself, or a safety concern joined to it,
+ * raised at raised_ms) was acknowledged by who at ack_ms.  Kept once per call
+ * and concern: the station hands over every acknowledged call state it sees.
+ * The course names, for each infusion whose item 9 was endorsed, who
+ * acknowledged the first safety call raised in its room during the visit.
+ */
+int record_safety_acknowledged(record *r, const char *call, const char *room, int64_t raised_ms,
+                               const char *who, int64_t ack_ms);
 
 enum record_added { RECORD_SEEN = 0, RECORD_NEW = 1 };
 
@@ -91,6 +102,8 @@ struct record_infusion {
     int gad7;            /* GAD-7 total, -1 none */
     int item9;           /* PHQ-9 item 9 as answered last (0..3), -1 not answered */
     bool item9_endorsed; /* item 9 was above "Not at all" at any time in this visit */
+    char item9_ack_by[RECORD_WHO_MAX]; /* who acknowledged the visit's first safety call ("") */
+    int64_t item9_ack_ms;
     int responses;       /* questionnaire responses stored for the visit */
 };
 

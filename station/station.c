@@ -1113,6 +1113,38 @@ static void ingest_message(station *st, enum topic_kind kind, const char *room,
     publish_json_obj(st, topic, o, false);
 }
 
+/* Each safety call (or safety concern of a call) someone acknowledged, for the course. */
+static int store_safety_acks(record *r, int dropout_days, void *ctx)
+{
+    const struct contract_call *c = ctx;
+    int rc = 0;
+
+    (void)dropout_days;
+    if (c->reason == REASON_SAFETY)
+        rc = record_safety_acknowledged(r, c->id, c->room, c->raised_ms, c->by, c->acknowledged_ms);
+    for (int i = 0; rc >= 0 && i < c->nconcerns; i++)
+        if (c->concerns[i].reason == REASON_SAFETY && c->concerns[i].raised_ms > 0)
+            rc = record_safety_acknowledged(r, c->id, c->room, c->concerns[i].raised_ms, c->by,
+                                            c->acknowledged_ms);
+    return rc;
+}
+
+/* P/call/R acknowledged (by a name): who came to a safety call goes in the course record. */
+static void note_safety_ack(station *st, const char *room, const char *payload, size_t len)
+{
+    struct contract_call *c;
+    const char *why = NULL;
+
+    if (!len || !(c = malloc(sizeof *c)))
+        return;
+    if (contract_decode_call_state(payload, len, c, &why) == 0 && c->state == CALL_ACKNOWLEDGED &&
+        c->by[0] && !strcmp(c->room, room) &&
+        station_with_record(st, store_safety_acks, c) < 0)
+        log_limited(&bad_input_rl, LOG_WARN, "record: who acknowledged call %s was not kept",
+                    c->id);
+    free(c);
+}
+
 static void handle_message(station *st, const struct mqtt_event *ev)
 {
     char name[HV_NAME_MAX], login[HV_LOGIN_MAX];
@@ -1134,6 +1166,8 @@ static void handle_message(station *st, const struct mqtt_event *ev)
         ingest_message(st, kind, name, ev->payload, ev->len);
         return;
     }
+    if (kind == TOPIC_CALL)
+        note_safety_ack(st, name, ev->payload, ev->len);
     pthread_mutex_lock(&st->lock);
     switch (kind) {
     case TOPIC_CALL:

@@ -986,6 +986,36 @@ class Record(unittest.TestCase):
             self.assertEqual(self.rows(c, "SELECT count(*) FROM visits WHERE visit = 'V-PK2'"),
                              [(0,)])
 
+    def test_the_course_names_who_acknowledged_an_item9_safety_call(self):
+        """Item 9 endorsed, its safety call acknowledged by a nurse at the station: the
+        course page's infusion says who came (issue 14 part 2), from the call the
+        controller published, never from a field a browser sets."""
+        with Clinic() as c:
+            s = c.login("sam")
+            mark = c.mq.mark()
+            st, _ = s.action({"action": "begin_visit", "room": "chair-2", "visit": "V-ACK9",
+                              "lang": "en", "patient": "P-ack9"})
+            self.assertEqual(st, 200)
+            c.wait_message(c.topic("room/chair-2/kiosk/cmd"), since=mark)
+            c.kiosk_call("chair-2", "k-item9", reason="safety", detail="PHQ-9 item 9")
+            c.wait_message(c.topic("call/chair-2"), lambda m: m and m.get("id") == "k-item9",
+                           since=mark)
+            st, _ = s.action({"action": "ack", "room": "chair-2", "call": "k-item9"})
+            self.assertEqual(st, 200)
+            c.wait_message(c.topic("call/chair-2"),
+                           lambda m: m and m.get("state") == "acknowledged", since=mark)
+            c.mq.publish(c.topic("room/chair-2/kiosk/response"),
+                         fhir_response("resp-ack9", "V-ACK9", patient="P-ack9", total=11,
+                                       item9="LA6569-3"))
+            self.stored(c, "chair-2", "resp-ack9", mark)
+            # The acknowledgement is stored when the station sees the call's state; the
+            # response's confirmation came later on the same session, so it is there.
+            r = s.get("/api/course?patient=P-ack9")
+            self.assertEqual(r.status, 200, r.body)
+            inf = json.loads(r.body)["infusions"][0]
+            self.assertTrue(inf["item9_endorsed"])
+            self.assertEqual(inf["acknowledged_by"], "sam")
+
 
 class Config(unittest.TestCase):
     """haven.cfg errors the station stops on (exit 2), each with haven.cfg:LINE."""

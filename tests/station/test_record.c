@@ -228,6 +228,42 @@ static void test_item9_endorsement_is_kept(void)
 }
 
 /*
+ * Who acknowledged each item-9 endorsement (issue 14 part 2): the first safety
+ * call raised in the visit's room while it lasted, as the station saw it
+ * acknowledged; a call in another room, before the visit or after it ended is
+ * not this visit's; an acknowledgement seen twice (a retained call again) is no error.
+ */
+static void test_item9_endorsement_names_who_acknowledged(void)
+{
+    struct record_course c;
+    record *r = record_open(":memory:");
+
+    REQUIRE(r != NULL);
+    REQUIRE(record_visit_begun(r, "V-1", "P-1", "chair-1", T0) == 0);
+    REQUIRE(record_visit_ended(r, "V-1", T0 + 3600000) == 0);
+    REQUIRE(record_visit_begun(r, "V-2", "P-1", "chair-1", T0 + DAY) == 0);
+    REQUIRE(record_visit_begun(r, "V-3", "P-1", "chair-1", T0 + 2 * DAY) == 0);
+    CHECK_INT_EQ(add(r, phq9("a", "V-1", NULL, 12, 2, NULL)), RECORD_NEW);
+    CHECK_INT_EQ(add(r, phq9("b", "V-2", NULL, 14, 1, NULL)), RECORD_NEW);
+    CHECK_INT_EQ(add(r, phq9("c", "V-3", NULL, 3, 0, NULL)), RECORD_NEW);
+    /* V-1: a call in chair-2 and one before the visit are not its; sam came to its own. */
+    CHECK_INT_EQ(record_safety_acknowledged(r, "k-x", "chair-2", T0 + 60000, "alex", T0 + 61000), 0);
+    CHECK_INT_EQ(record_safety_acknowledged(r, "k-0", "chair-1", T0 - 1000, "alex", T0 - 500), 0);
+    CHECK_INT_EQ(record_safety_acknowledged(r, "k-1", "chair-1", T0 + 120000, "sam", T0 + 150000), 0);
+    CHECK_INT_EQ(record_safety_acknowledged(r, "k-1", "chair-1", T0 + 120000, "sam", T0 + 150000), 0);
+    CHECK_INT_EQ(record_safety_acknowledged(r, "k-9", "chair-1", T0 + 7200000, "kim", T0 + 7300000), 0);
+    CHECK(record_safety_acknowledged(r, "k-2", "chair-1", T0, "", T0) == HV_EINVAL);
+    REQUIRE(record_course(r, "P-1", T0, 0, &c) == 0);
+    CHECK(c.inf[0].item9_endorsed);
+    CHECK_STR_EQ(c.inf[0].item9_ack_by, "sam");
+    CHECK_INT_EQ(c.inf[0].item9_ack_ms, T0 + 150000);
+    CHECK(c.inf[1].item9_endorsed);
+    CHECK_STR_EQ(c.inf[1].item9_ack_by, "");                 /* none recorded */
+    CHECK_STR_EQ(c.inf[2].item9_ack_by, "");                 /* not endorsed: not asked */
+    record_close(r);
+}
+
+/*
  * The kiosk's own format (kiosk/fhir.c, issue 14): the visit as the encounter
  * identifier, the patient as the subject identifier, and item 9 "Several days"
  * changed to "Not at all" carried as the rule-answer extension.  A rule-answer
@@ -441,6 +477,7 @@ int main(void)
     RUN(test_one_phq9_is_only_a_baseline);
     RUN(test_redelivery_is_kept_once_byte_for_byte);
     RUN(test_item9_endorsement_is_kept);
+    RUN(test_item9_endorsement_names_who_acknowledged);
     RUN(test_kiosk_rule_answer_marks_item9);
     RUN(test_stopped_form_is_kept_but_not_scored);
     RUN(test_drop_out_after_the_configured_days);
