@@ -169,6 +169,13 @@ int kf_send(struct kiosk_fixture *k, const char *line)
     return fflush(k->ctl) == 0 ? 0 : -1;
 }
 
+int kf_tapname(struct kiosk_fixture *k, const char *name)
+{
+    char line[96];
+    snprintf(line, sizeof line, "tapname %s", name);
+    return kf_send(k, line);
+}
+
 int kf_tap(struct kiosk_fixture *k, int x, int y)
 {
     char line[64];

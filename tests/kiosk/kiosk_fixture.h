@@ -58,6 +58,8 @@ void kf_finish(struct kiosk_fixture *k);  /* stops it; keeps the dir and prints 
 /* Sends one control line ("tap X Y", "hold X Y MS", "checkin"). 0 or -1. */
 int kf_send(struct kiosk_fixture *k, const char *line);
 int kf_tap(struct kiosk_fixture *k, int x, int y);
+/* A tap on the current screen's touch target name ("tapname NAME": the kiosk logs it). */
+int kf_tapname(struct kiosk_fixture *k, const char *name);
 /* Taps the middle of the help button. */
 int kf_tap_help(struct kiosk_fixture *k);
 /* The help button's rectangle for this window (as the kiosk computes it). */

@@ -144,12 +144,10 @@ static void station_cmd(const struct room_fixture *f, const char *json)
     hv_client_free(station);
 }
 
-/* A tap on the current screen's target name (the kiosk logs what it tapped). */
+/* A tap on the current screen's target name. */
 static void tap(struct kiosk_fixture *k, const char *name)
 {
-    char line[96];
-    snprintf(line, sizeof line, "tapname %s", name);
-    CHECK(kf_send(k, line) == 0);
+    CHECK(kf_tapname(k, name) == 0);
 }
 
 /* The kiosk's log from byte from on (malloc'd; "" when there is nothing new). */

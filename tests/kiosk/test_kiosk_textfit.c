@@ -200,11 +200,10 @@ static void shot(struct kiosk_fixture *k, const char *name)
     CHECK(send_and_wait(k, dir, file, line));
 }
 
+/* A tap on the current screen's target name. */
 static void tap(struct kiosk_fixture *k, const char *name)
 {
-    char line[96];
-    snprintf(line, sizeof line, "tapname %s", name);
-    CHECK(kf_send(k, line) == 0);
+    CHECK(kf_tapname(k, name) == 0);
 }
 
 /* ---- the checks ---------------------------------------------------------------------------- */
