@@ -2,7 +2,7 @@
  * forms.h - the clinic's questionnaires as FHIR Questionnaire resources, for
  * the station's read-only FHIR endpoint (GET /fhir/Questionnaire/<id>): the
  * forms haven.cfg's kiosk { questionnaires { } } names, read with the kiosk's
- * own loader (kiosk/questionnaire.h) and encoded once by kiosk/fhirq.h, so the
+ * own loader (kiosk/forms/questionnaire.h) and encoded once by kiosk/forms/fhirq.h, so the
  * resource an EHR reads is the one each response's "questionnaire" names.
  *
  * A handle is replaced whole on a reload; a form that does not load is logged

@@ -202,7 +202,7 @@ static int phq_ordinal(const char *code)
     return -1;
 }
 
-/* The kiosk's extension for an answer that set a rule off (kiosk/fhirq.h, docs/protocol.md). */
+/* The kiosk's extension for an answer that set a rule off (kiosk/forms/fhirq.h, docs/protocol.md). */
 #define EXT_RULE_ANSWER "https://haven.invalid/fhir/StructureDefinition/rule-answer"
 
 /* The answer code a rule-answer extension records (its "answer" part), or NULL. */

@@ -1,7 +1,7 @@
 """course_seed.py - a patient's course in a station's store before it starts, for the course
 and FHIR tests (tests/station/test_course_http.py, tests/browser/test_course.py).
 
-The responses are in the kiosk's FHIR format (kiosk/fhir.c: subject Patient/<key>, the visit
+The responses are in the kiosk's FHIR format (kiosk/forms/fhir.c: subject Patient/<key>, the visit
 in encounter, LOINC linkIds and answer codes) and go in through tests/support/record-seed
 ($HAVEN_RECORD_SEED, else build/tests/support/record-seed), which calls record.c's
 record_visit_begun / record_add_response: the same store the station then serves.

@@ -264,7 +264,7 @@ static void test_item9_endorsement_names_who_acknowledged(void)
 }
 
 /*
- * The kiosk's own format (kiosk/fhir.c, issue 14): the visit as the encounter
+ * The kiosk's own format (kiosk/forms/fhir.c, issue 14): the visit as the encounter
  * identifier, the patient as the subject identifier, and item 9 "Several days"
  * changed to "Not at all" carried as the rule-answer extension.  A rule-answer
  * whose answer was "Not at all" is no endorsement.

@@ -6,7 +6,7 @@
  *   {"visit":"V-1","patient":"P-1","room":"chair-1","days_ago":12}
  *       a visit begun that many days before now (or "begun_ms": epoch ms);
  *   {"resourceType":"QuestionnaireResponse", ...}
- *       a response as a kiosk sends it (kiosk/fhir.c), stored as it is.
+ *       a response as a kiosk sends it (kiosk/forms/fhir.c), stored as it is.
  *
  * Prints "seeded: V visits, R responses" and exits 0, or 1 naming the line.
  */

@@ -1,5 +1,5 @@
 /*
- * test_questionnaire.c - questionnaires as data (kiosk/questionnaire.c), the
+ * test_questionnaire.c - questionnaires as data (kiosk/forms/questionnaire.c), the
  * walk through them (formrun.c), the tap journal (journal.c) and the FHIR
  * QuestionnaireResponse (fhir.c), on the shipped forms and on broken ones.
  */
