@@ -1106,7 +1106,7 @@ static enum MHD_Result route_get(struct MHD_Connection *c, const struct http_ser
     if (!strcmp(url, "/course"))
         return do_page(c, h, "/course.html", false);
     if (!strcmp(url, "/app.js") || !strcmp(url, "/app.css") || !strcmp(url, "/report.js") ||
-        !strcmp(url, "/course.js"))
+        !strcmp(url, "/course.js") || !strcmp(url, "/svg.js"))
         return send_asset(c, h, url);
     if (!strcmp(url, "/api/me"))
         return do_me(c, h);

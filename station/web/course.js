@@ -8,7 +8,6 @@
 'use strict';
 
 (function () {
-  var SVG = 'http://www.w3.org/2000/svg';
   var BANDS = {
     phq9: { max: 27, bands: [[0, 4, 'minimal'], [5, 9, 'mild'], [10, 14, 'moderate'],
                              [15, 19, 'moderately severe'], [20, 27, 'severe']] },
@@ -19,12 +18,7 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function s(tag, attrs, text) {
-    var el = document.createElementNS(SVG, tag);
-    Object.keys(attrs || {}).forEach(function (k) { el.setAttribute(k, String(attrs[k])); });
-    if (text !== undefined) el.textContent = text;
-    return el;
-  }
+  var s = window.havenSvg;   /* svg.js */
 
   function h(tag, attrs, text) {
     var el = document.createElement(tag);

@@ -6,7 +6,6 @@
 'use strict';
 
 (function () {
-  var SVG = 'http://www.w3.org/2000/svg';
   var PCOL = { urgent: '#e0243a', assist: '#f5c242', routine: '#4a90f0' };
   var PRANK = { urgent: 0, assist: 1, routine: 2 };
   var SHAPE = { urgent: '\u25B2', assist: '\u25C6', routine: '\u25CF' };
@@ -14,12 +13,7 @@
 
   function $(id) { return document.getElementById(id); }
 
-  function s(tag, attrs, text) {
-    var el = document.createElementNS(SVG, tag);
-    Object.keys(attrs || {}).forEach(function (k) { el.setAttribute(k, String(attrs[k])); });
-    if (text !== undefined) el.textContent = text;
-    return el;
-  }
+  var s = window.havenSvg;   /* svg.js */
 
   function num(v, d) {
     if (v === null || v === undefined || isNaN(v)) return '—';

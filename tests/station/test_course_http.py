@@ -48,7 +48,9 @@ def audit_lines(c):
         return [json.loads(line) for line in f if line.strip()]
 
 
-class Course(unittest.TestCase):
+class SeededClinic(unittest.TestCase):
+    """One seeded clinic for all of a class's tests (started once: argon2 and the seed)."""
+
     @classmethod
     def setUpClass(cls):
         cls.c = seeded_clinic()
@@ -56,6 +58,9 @@ class Course(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.c.__exit__(None, None, None)
+
+
+class Course(SeededClinic):
 
     def test_course_json_for_a_logged_in_nurse(self):
         sam = self.c.login("sam")
@@ -116,14 +121,7 @@ class Course(unittest.TestCase):
         self.assertTrue(any(e["detail"] == "P-9999" and not e["ok"] for e in views), views)
 
 
-class Fhir(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = seeded_clinic()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.__exit__(None, None, None)
+class Fhir(SeededClinic):
 
     def issue(self, who="alex", csrf=True):
         s = self.c.login(who)
